@@ -1,0 +1,42 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// slmstack: a small language model behind a private, key-protected HTTPS API on AWS.
+// No outside packages: the toolchain and the system's libcrypto only.
+let package = Package(
+    name: "slmstack",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "slmstack", targets: ["slmstack"]),
+    ],
+    targets: [
+        // C boundary: OpenSSL's libcrypto for SHA-256 and HMAC. Only SigV4 imports it.
+        .systemLibrary(
+            name: "COpenSSL",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        .target(name: "SigV4", dependencies: ["COpenSSL"]),
+        .target(name: "AWSClient", dependencies: ["SigV4"]),
+        .target(
+            name: "StackModel",
+            resources: [.embedInCode("Resources/handler.py")]
+        ),
+        .target(name: "CloudFormationSynth", dependencies: ["StackModel"]),
+        .target(
+            name: "SLMStackCLI",
+            dependencies: ["StackModel", "CloudFormationSynth", "SigV4", "AWSClient"]
+        ),
+        .executableTarget(name: "slmstack", dependencies: ["SLMStackCLI"]),
+
+        .testTarget(name: "SigV4Tests", dependencies: ["SigV4"]),
+        .testTarget(name: "AWSClientTests", dependencies: ["AWSClient", "SigV4"]),
+        .testTarget(name: "StackModelTests", dependencies: ["StackModel"]),
+        .testTarget(
+            name: "CloudFormationSynthTests",
+            dependencies: ["CloudFormationSynth", "StackModel"],
+            exclude: ["Snapshots"]
+        ),
+        .testTarget(name: "SLMStackCLITests", dependencies: ["SLMStackCLI", "StackModel"]),
+    ]
+)

@@ -1,0 +1,1 @@
+// The AWS client core lives here (issue 3).

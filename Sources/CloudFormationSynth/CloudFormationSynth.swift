@@ -1,0 +1,1 @@
+// The CloudFormation renderer lives here (issue 2).

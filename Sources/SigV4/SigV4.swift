@@ -1,0 +1,1 @@
+// The SigV4 signer lives here (issue 3).

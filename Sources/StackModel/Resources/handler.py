@@ -1,0 +1,1 @@
+../../../templates/lambda/handler.py

@@ -1,0 +1,1 @@
+// The stack model lives here (issue 2).

@@ -1,0 +1,3 @@
+import SLMStackCLI
+
+SLMStack.main()
