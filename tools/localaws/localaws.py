@@ -1,0 +1,347 @@
+#!/usr/bin/env python3
+"""localaws: the project's local AWS (moto_server with the fixes in patches.py) on 127.0.0.1.
+
+    python3 tools/localaws/localaws.py start  [--env-file F]   # prints F; `. F` to use it
+    python3 tools/localaws/localaws.py status [--env-file F]
+    python3 tools/localaws/localaws.py stop   [--env-file F]
+
+`start` installs moto[server]==5.2.1 if it is missing, runs server.py on a free port with SigV4
+signature verification on, creates IAM user `localaws-admin` with an allow-all policy and an access
+key, proves a wrong secret is rejected, and writes F (mode 600; default ./.localaws.env). A second
+`start` reuses a live server recorded in F. On any failure the server it started is killed and no
+env file is written. `stop` kills exactly the PID recorded in F, after checking it is ours.
+
+Knobs: LOCALAWS_REGION (us-east-1), LOCALAWS_START_TIMEOUT (30 s), LOCALAWS_DISABLE (fix names to
+leave out, or `all`), LOCALAWS_NO_AUTH=1 (leave signature verification off).
+Exit codes: 0 ok, 1 failure, 2 usage error, 3 (status) not running.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+SERVER = HERE / "server.py"
+MOTO_REQUIREMENT = "moto[server]==5.2.1"
+MOTO_VERSION = "5.2.1"
+DEFAULT_ENV_FILE = ".localaws.env"
+USER_NAME = "localaws-admin"
+STOP_TIMEOUT = 10.0
+
+
+class LocalAwsError(Exception):
+    """A start/stop failure with a message meant for the user."""
+
+
+def log(msg: str) -> None:
+    print(f"localaws: {msg}", file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------------------------- install
+def ensure_moto() -> None:
+    """Install moto[server]==5.2.1 with pip when moto or its server extras are missing."""
+    missing = [m for m in ("moto", "flask", "flask_cors", "boto3") if importlib.util.find_spec(m) is None]
+    if not missing:
+        from importlib.metadata import version
+
+        found = version("moto")
+        if found != MOTO_VERSION:
+            raise LocalAwsError(f"moto {found} is installed but localaws needs {MOTO_VERSION} "
+                                f"(its fixes are written for it): {sys.executable} -m pip install '{MOTO_REQUIREMENT}'")
+        return
+    state = "missing: " + ", ".join(missing)
+    log(f"{state}; installing {MOTO_REQUIREMENT} with pip")
+    cmd = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", MOTO_REQUIREMENT, "boto3"]
+    try:
+        res = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise LocalAwsError(f"could not run pip ({exc}); install it yourself: {' '.join(cmd)}") from exc
+    if res.returncode != 0:
+        tail = "\n".join((res.stderr or res.stdout).strip().splitlines()[-5:])
+        raise LocalAwsError(f"pip failed (exit {res.returncode}); install it yourself: {' '.join(cmd)}\n{tail}")
+    importlib.invalidate_caches()
+
+
+# ---------------------------------------------------------------------------------- env file
+def read_env_file(path: Path) -> dict[str, str]:
+    """`export K=V` lines of an env file written by `start` (quotes stripped)."""
+    env: dict[str, str] = {}
+    for line in path.read_text().splitlines():
+        line = line.strip()
+        if line.startswith("export ") and "=" in line:
+            key, _, value = line[len("export "):].partition("=")
+            env[key.strip()] = value.strip().strip("'\"")
+    return env
+
+
+def _write_env_file(path: Path, values: dict[str, str]) -> None:
+    tmp = path.with_name(f"{path.name}.tmp.{os.getpid()}")
+    lines = [f"# localaws env file, written {time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())}; "
+             f"stop with: python3 {HERE / 'localaws.py'} stop --env-file {path}"]
+    lines += [f"export {k}={v}" for k, v in values.items()]
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write("\n".join(lines) + "\n")
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, path)
+
+
+# ---------------------------------------------------------------------------------- process
+def is_our_server(pid: int, port: int | str) -> bool:
+    """True when `pid` is alive and its command line is our server.py listening on `port`."""
+    try:
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return False
+    args = [a.decode(errors="replace") for a in argv if a]
+    return (any(a.endswith("localaws/server.py") for a in args)
+            and any(args[i] == "-p" and args[i + 1] == str(port) for i in range(len(args) - 1)))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # a zombie child of ours counts as gone
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        return state != "Z"
+    except OSError:
+        return False
+
+
+def terminate(pid: int, timeout: float = STOP_TIMEOUT, proc: subprocess.Popen | None = None) -> None:
+    """SIGTERM, wait up to `timeout`, then SIGKILL; reaps `proc` when it is our child."""
+    def gone() -> bool:
+        if proc is not None and proc.poll() is not None:
+            return True
+        return not _alive(pid)
+
+    if gone():
+        return
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if gone():
+            return
+        time.sleep(0.05)
+    log(f"pid {pid} ignored SIGTERM for {timeout:.0f}s; sending SIGKILL")
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and not gone():
+        time.sleep(0.05)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _http(url: str, data: bytes | None = None, headers: dict[str, str] | None = None, timeout: float = 5) -> bytes:
+    req = urllib.request.Request(url, data=data, method="POST" if data is not None else "GET", headers=headers or {})
+    with urllib.request.urlopen(req, timeout=timeout) as resp:
+        return resp.read()
+
+
+# ---------------------------------------------------------------------------------- bootstrap
+def _clients(endpoint: str, region: str, key: str, secret: str):
+    import boto3
+    from botocore.config import Config
+
+    cfg = Config(retries={"max_attempts": 1, "mode": "standard"}, connect_timeout=5, read_timeout=30)
+    return lambda service: boto3.client(service, endpoint_url=endpoint, region_name=region,
+                                        aws_access_key_id=key, aws_secret_access_key=secret, config=cfg)
+
+
+def _bootstrap(endpoint: str, region: str, auth: bool) -> tuple[str, str]:
+    """Create the admin user and key, then turn signature verification on and prove it."""
+    from botocore.exceptions import ClientError
+
+    iam = _clients(endpoint, region, "bootstrap", "bootstrap")("iam")
+    try:
+        iam.create_user(UserName=USER_NAME)
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != "EntityAlreadyExists":
+            raise
+    iam.put_user_policy(UserName=USER_NAME, PolicyName="allow-all", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
+    key = iam.create_access_key(UserName=USER_NAME)["AccessKey"]
+    ak, sk = key["AccessKeyId"], key["SecretAccessKey"]
+    if auth:
+        # moto counts unauthenticated requests from INITIAL_NO_AUTH_ACTION_COUNT; reset-auth sets the
+        # remaining count (0 = verify from the next request). The body must not be form-encoded.
+        _http(f"{endpoint}/moto-api/reset-auth", data=b"0", headers={"Content-Type": "text/plain"})
+        _clients(endpoint, region, ak, sk)("sts").get_caller_identity()
+        try:
+            _clients(endpoint, region, ak, sk + "x")("sts").get_caller_identity()
+        except ClientError as exc:
+            code = exc.response["Error"]["Code"]
+            if code != "SignatureDoesNotMatch":
+                raise LocalAwsError(f"a wrong secret was rejected with {code}, expected SignatureDoesNotMatch")
+        else:
+            raise LocalAwsError("signature verification is not active: a wrong secret was accepted")
+    return ak, sk
+
+
+def _credentials_work(env: dict[str, str]) -> bool:
+    try:
+        _clients(env["AWS_ENDPOINT_URL"], env["AWS_REGION"], env["AWS_ACCESS_KEY_ID"],
+                 env["AWS_SECRET_ACCESS_KEY"])("sts").get_caller_identity()
+        return True
+    except Exception:  # noqa: BLE001 - any failure means "do not reuse"
+        return False
+
+
+def start(env_file: str | os.PathLike = DEFAULT_ENV_FILE, *, timeout: float | None = None) -> Path:
+    """Start (or reuse) the local AWS; returns the absolute path of the env file."""
+    path = Path(env_file).expanduser().resolve()
+    region = os.environ.get("LOCALAWS_REGION", "us-east-1")
+    timeout = float(os.environ.get("LOCALAWS_START_TIMEOUT", "30")) if timeout is None else timeout
+    auth = os.environ.get("LOCALAWS_NO_AUTH") != "1"
+    disabled = os.environ.get("LOCALAWS_DISABLE", "")
+
+    if path.exists():
+        old = read_env_file(path)
+        pid, port = old.get("LOCALAWS_PID", ""), old.get("LOCALAWS_PORT", "")
+        if pid.isdigit() and is_our_server(int(pid), port) and _credentials_work(old):
+            if old.get("LOCALAWS_DISABLE", "") != disabled:
+                raise LocalAwsError(f"pid {pid} runs with LOCALAWS_DISABLE='{old.get('LOCALAWS_DISABLE', '')}', "
+                                    f"not '{disabled}'; stop it first (stop --env-file {path})")
+            log(f"already running (pid {pid}, port {port}); reusing {path}")
+            return path
+        log(f"stale env file {path} (pid {pid or '?'} is not our live server); replacing it")
+        path.unlink()
+
+    ensure_moto()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    log_path = Path(f"{path}.log")
+    proc: subprocess.Popen | None = None
+    try:
+        for attempt in range(1, 4):
+            port = _free_port()
+            child_env = dict(os.environ, INITIAL_NO_AUTH_ACTION_COUNT="1000000000", MOTO_PORT=str(port),
+                             LOCALAWS_ENV_FILE=str(path), PYTHONUNBUFFERED="1")
+            with open(log_path, "ab") as logfh:
+                proc = subprocess.Popen([sys.executable, str(SERVER), "-H", "127.0.0.1", "-p", str(port)],
+                                        stdin=subprocess.DEVNULL, stdout=logfh, stderr=subprocess.STDOUT,
+                                        env=child_env, start_new_session=True, cwd=str(HERE))
+            endpoint = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + timeout
+            healthy = False
+            while time.monotonic() < deadline and proc.poll() is None:
+                try:
+                    _http(f"{endpoint}/moto-api/data.json", timeout=2)
+                    healthy = True
+                    break
+                except (urllib.error.URLError, OSError):
+                    time.sleep(0.1)
+            if healthy:
+                break
+            if proc.poll() is None:
+                raise LocalAwsError(f"server not healthy after {timeout:g}s (pid {proc.pid}); log: {log_path}")
+            log(f"server exited early (attempt {attempt}, exit {proc.returncode}); log: {log_path}")
+            proc = None
+        if proc is None:
+            raise LocalAwsError(f"server did not start after 3 attempts; log: {log_path}")
+        ak, sk = _bootstrap(endpoint, region, auth)
+        _write_env_file(path, {
+            "AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": ak, "AWS_SECRET_ACCESS_KEY": sk,
+            "AWS_REGION": region, "AWS_DEFAULT_REGION": region, "AWS_EC2_METADATA_DISABLED": "true",
+            "AWS_PAGER": "", "TF_VAR_localaws_endpoint": endpoint, "LOCALAWS_PID": str(proc.pid),
+            "LOCALAWS_PORT": str(port), "LOCALAWS_LOG": str(log_path), "LOCALAWS_DISABLE": disabled,
+        })
+    except BaseException as exc:
+        if proc is not None:
+            terminate(proc.pid, timeout=5, proc=proc)
+            log(f"start failed; stopped the server it started (pid {proc.pid})")
+        if isinstance(exc, LocalAwsError):
+            raise
+        if isinstance(exc, Exception):
+            raise LocalAwsError(f"start failed: {type(exc).__name__}: {exc}; log: {log_path}") from exc
+        raise
+    log(f"pid {proc.pid} on {endpoint} (signature verification {'on' if auth else 'OFF'}), user {USER_NAME}")
+    return path
+
+
+def stop(env_file: str | os.PathLike = DEFAULT_ENV_FILE) -> bool:
+    """Stop the server recorded in the env file and remove the file; False when nothing was running."""
+    path = Path(env_file).expanduser().resolve()
+    if not path.exists():
+        log(f"no env file {path}; nothing to stop")
+        return False
+    env = read_env_file(path)
+    pid, port = env.get("LOCALAWS_PID", ""), env.get("LOCALAWS_PORT", "")
+    if not pid.isdigit():
+        raise LocalAwsError(f"no LOCALAWS_PID in {path}")
+    if not _alive(int(pid)):
+        log(f"pid {pid} already gone")
+        path.unlink()
+        return False
+    if not is_our_server(int(pid), port):
+        raise LocalAwsError(f"pid {pid} is not our server on port {port}; not killing it (env file kept: {path})")
+    terminate(int(pid))
+    if _alive(int(pid)):
+        raise LocalAwsError(f"pid {pid} is still alive after SIGKILL")
+    path.unlink()
+    log(f"stopped pid {pid} (port {port})")
+    return True
+
+
+def status(env_file: str | os.PathLike = DEFAULT_ENV_FILE) -> dict[str, str] | None:
+    """The env file's values when its server is alive and ours, else None."""
+    path = Path(env_file).expanduser().resolve()
+    if not path.exists():
+        return None
+    env = read_env_file(path)
+    pid = env.get("LOCALAWS_PID", "")
+    if pid.isdigit() and is_our_server(int(pid), env.get("LOCALAWS_PORT", "")):
+        return env
+    return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="localaws", description="The project's local AWS (patched moto_server).")
+    ap.add_argument("command", choices=["start", "stop", "status"])
+    ap.add_argument("--env-file", default=DEFAULT_ENV_FILE, help=f"env file to write/read (default ./{DEFAULT_ENV_FILE})")
+    args = ap.parse_args(argv)
+    try:
+        if args.command == "start":
+            print(start(args.env_file))
+        elif args.command == "stop":
+            stop(args.env_file)
+        else:
+            env = status(args.env_file)
+            if env is None:
+                print(f"not running ({Path(args.env_file).resolve()})")
+                return 3
+            print(f"running: pid {env['LOCALAWS_PID']}, {env['AWS_ENDPOINT_URL']}, env file {Path(args.env_file).resolve()}")
+    except LocalAwsError as exc:
+        print(f"localaws: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
