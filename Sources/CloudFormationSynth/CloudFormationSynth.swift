@@ -1,1 +1,268 @@
-// The CloudFormation renderer lives here (issue 2).
+import Foundation
+
+import StackModel
+
+/// A stack translated to a CloudFormation template, and its text.
+public struct CloudFormationTemplate: Sendable {
+    /// The template as a JSON tree.
+    public var document: JSONValue
+    /// The template text: deterministic, 2-space indent, trailing newline.
+    public var text: String
+    /// The file name it is written as: `<stack>.template.json`.
+    public var fileName: String
+
+    /// Bytes of the text as UTF-8.
+    public var byteCount: Int { text.utf8.count }
+}
+
+/// Why a stack cannot be written as a CloudFormation template.
+public enum CloudFormationSynthError: Error, CustomStringConvertible, Equatable {
+    /// The inlined Lambda code is over CloudFormation's limit.
+    case inlineCodeTooLong(function: String, characters: Int, limit: Int)
+    /// A resource type has no CloudFormation translation.
+    case unsupportedResource(kind: String, id: String)
+
+    public var description: String {
+        switch self {
+        case .inlineCodeTooLong(let function, let characters, let limit):
+            "LambdaFunction '\(function)': property 'Code.ZipFile' is \(characters) characters after dropping blank and comment lines; CloudFormation inlines at most \(limit): shorten templates/lambda/handler.py"
+        case .unsupportedResource(let kind, let id):
+            "\(kind) '\(id)': no CloudFormation translation for this resource type"
+        }
+    }
+}
+
+/// The CloudFormation renderer: `Stack` → JSON tree → text.
+///
+/// 1. `translate` maps each typed resource to its CloudFormation type and properties, values to
+///    intrinsic functions (`Ref`, `Fn::GetAtt`, `Fn::Sub`, `Fn::Select`/`Fn::GetAZs`), checkov
+///    suppressions to `Metadata.checkov.skip`, and the stack's tags to each taggable resource.
+/// 2. `JSONValue.rendered()` writes the tree with a fixed key order and indent.
+public enum CloudFormationSynth {
+    /// CreateStack's limit on an inline `TemplateBody`, in bytes.
+    public static let templateBodyLimit = 51_200
+
+    /// Translates and renders a stack.
+    ///
+    /// - Throws: `CloudFormationSynthError` when the inlined code is too long or a resource type
+    ///   has no translation.
+    public static func synthesize(_ stack: Stack) throws -> CloudFormationTemplate {
+        let document = try translate(stack)
+        return CloudFormationTemplate(document: document, text: document.rendered(), fileName: "\(stack.name).template.json")
+    }
+
+    /// Stage 1: the stack as a CloudFormation JSON tree, sections in the usual order.
+    public static func translate(_ stack: Stack) throws -> JSONValue {
+        let tags = JSONValue.array(stack.tags.sorted { $0.key < $1.key }.map {
+            .object([("Key", .string($0.key)), ("Value", .string($0.value))])
+        })
+        var resources: [(String, JSONValue)] = []
+        for resource in stack.resources {
+            resources.append((resource.id.rawValue, try translate(resource, tags: tags)))
+        }
+        let outputs = stack.outputs.map { output in
+            (output.name, JSONValue.object([("Description", .string(output.description)), ("Value", value(output.value))]))
+        }
+        var sections: [(String, JSONValue)] = [
+            ("AWSTemplateFormatVersion", .string("2010-09-09")),
+            ("Description", .string(stack.description)),
+            ("Resources", .object(resources)),
+        ]
+        if !outputs.isEmpty { sections.append(("Outputs", .object(outputs))) }
+        return .object(sections)
+    }
+
+    /// One resource: `Type`, `Properties`, `DependsOn`, `Metadata`.
+    static func translate(_ resource: any Resource, tags: JSONValue) throws -> JSONValue {
+        let (type, properties, taggable) = try typeAndProperties(resource)
+        var props = properties
+        if taggable, case .array(let list) = tags, !list.isEmpty { props["Tags"] = tags }
+        var fields: [(String, JSONValue)] = [("Type", .string(type)), ("Properties", .sorted(props))]
+        if !resource.dependsOn.isEmpty {
+            fields.append(("DependsOn", .array(resource.dependsOn.map { .string($0.rawValue) })))
+        }
+        if !resource.suppressions.isEmpty {
+            let skips = resource.suppressions.map { JSONValue.object([("id", .string($0.check)), ("comment", .string($0.reason))]) }
+            fields.append(("Metadata", .object([("checkov", .object([("skip", .array(skips))]))])))
+        }
+        return .object(fields)
+    }
+
+    private static func ids(_ values: [Value]) -> JSONValue { .array(values.map(value)) }
+
+    /// The CloudFormation type, properties, and whether the type takes `Tags`.
+    static func typeAndProperties(_ resource: any Resource) throws -> (String, [String: JSONValue], Bool) {
+        switch resource {
+        case let r as Vpc:
+            return ("AWS::EC2::VPC", ["CidrBlock": .string(r.cidr), "EnableDnsHostnames": .bool(true), "EnableDnsSupport": .bool(true)], true)
+        case let r as Subnet:
+            return ("AWS::EC2::Subnet", ["VpcId": value(r.vpc), "CidrBlock": .string(r.cidr),
+                                         "AvailabilityZone": value(.availabilityZone(r.zoneIndex)), "MapPublicIpOnLaunch": .bool(false)], true)
+        case is InternetGateway:
+            return ("AWS::EC2::InternetGateway", [:], true)
+        case let r as GatewayAttachment:
+            return ("AWS::EC2::VPCGatewayAttachment", ["VpcId": value(r.vpc), "InternetGatewayId": value(r.gateway)], false)
+        case is ElasticIP:
+            return ("AWS::EC2::EIP", ["Domain": .string("vpc")], true)
+        case let r as NatGateway:
+            return ("AWS::EC2::NatGateway", ["SubnetId": value(r.subnet), "AllocationId": value(r.allocation)], true)
+        case let r as RouteTable:
+            return ("AWS::EC2::RouteTable", ["VpcId": value(r.vpc)], true)
+        case let r as Route:
+            var props: [String: JSONValue] = ["RouteTableId": value(r.routeTable), "DestinationCidrBlock": .string(r.destination)]
+            switch r.target {
+            case .internetGateway(let gateway): props["GatewayId"] = value(gateway)
+            case .natGateway(let nat): props["NatGatewayId"] = value(nat)
+            }
+            return ("AWS::EC2::Route", props, false)
+        case let r as RouteTableAssociation:
+            return ("AWS::EC2::SubnetRouteTableAssociation", ["RouteTableId": value(r.routeTable), "SubnetId": value(r.subnet)], false)
+        case let r as SecurityGroup:
+            func rules(_ rules: [SecurityRule], peerKey: String) -> JSONValue {
+                .array(rules.map { rule in
+                    var fields: [String: JSONValue] = ["IpProtocol": .string(rule.ipProtocol), "FromPort": .int(rule.fromPort),
+                                                       "ToPort": .int(rule.toPort), "Description": .string(rule.description)]
+                    switch rule.peer {
+                    case .cidr(let cidr): fields["CidrIp"] = .string(cidr)
+                    case .securityGroup(let group): fields[peerKey] = value(group)
+                    }
+                    return .sorted(fields)
+                })
+            }
+            var props: [String: JSONValue] = ["GroupDescription": .string(r.groupDescription), "VpcId": value(r.vpc),
+                                              "SecurityGroupEgress": rules(r.egress, peerKey: "DestinationSecurityGroupId")]
+            if !r.ingress.isEmpty { props["SecurityGroupIngress"] = rules(r.ingress, peerKey: "SourceSecurityGroupId") }
+            return ("AWS::EC2::SecurityGroup", props, true)
+        case let r as InterfaceEndpoint:
+            return ("AWS::EC2::VPCEndpoint", ["VpcId": value(r.vpc), "VpcEndpointType": .string("Interface"), "PrivateDnsEnabled": .bool(true),
+                                              "ServiceName": value(.join(["com.amazonaws.", .pseudo(.region), .string(".\(r.service)")])),
+                                              "SubnetIds": ids(r.subnets), "SecurityGroupIds": ids(r.securityGroups)], false)
+        case let r as FlowLog:
+            return ("AWS::EC2::FlowLog", ["ResourceId": value(r.vpc), "ResourceType": .string("VPC"), "TrafficType": .string(r.trafficType),
+                                          "LogDestinationType": .string("cloud-watch-logs"), "LogDestination": value(r.logGroup),
+                                          "DeliverLogsPermissionArn": value(r.role)], true)
+        case let r as Role:
+            let policies = r.policies.keys.sorted().map { name in
+                JSONValue.object([("PolicyName", .string(name)), ("PolicyDocument", value(r.policies[name]!.value))])
+            }
+            return ("AWS::IAM::Role", ["Description": .string(r.description), "AssumeRolePolicyDocument": value(r.trust.value),
+                                       "Policies": .array(policies)], true)
+        case let r as KmsKey:
+            return ("AWS::KMS::Key", ["Description": .string(r.description), "EnableKeyRotation": .bool(true),
+                                      "PendingWindowInDays": .int(r.pendingWindowDays), "KeyPolicy": value(r.policy.value)], true)
+        case let r as LogGroup:
+            var props: [String: JSONValue] = ["RetentionInDays": .int(r.retentionDays)]
+            if let key = r.kmsKey { props["KmsKeyId"] = value(key) }
+            return ("AWS::Logs::LogGroup", props, true)
+        case let r as SageMakerModel:
+            return ("AWS::SageMaker::Model", [
+                "ExecutionRoleArn": value(r.executionRole),
+                "PrimaryContainer": .sorted(["Image": .string(r.image), "Environment": .sorted(r.environment.mapValues(JSONValue.string))]),
+                "VpcConfig": .sorted(["Subnets": ids(r.subnets), "SecurityGroupIds": ids(r.securityGroups)]),
+            ], true)
+        case let r as EndpointConfig:
+            let variant: [String: JSONValue] = [
+                "VariantName": .string(r.variantName), "ModelName": value(r.model), "InstanceType": .string(r.instanceType),
+                "InitialInstanceCount": .int(r.instanceCount), "InitialVariantWeight": .int(1),
+                "ContainerStartupHealthCheckTimeoutInSeconds": .int(r.startupHealthCheckTimeoutSeconds),
+                "ModelDataDownloadTimeoutInSeconds": .int(r.modelDataDownloadTimeoutSeconds),
+            ]
+            return ("AWS::SageMaker::EndpointConfig", ["ProductionVariants": .array([.sorted(variant)])], true)
+        case let r as Endpoint:
+            return ("AWS::SageMaker::Endpoint", ["EndpointConfigName": value(r.config)], true)
+        case let r as LambdaFunction:
+            guard r.code.count <= LambdaSource.inlineLimit else {
+                throw CloudFormationSynthError.inlineCodeTooLong(function: r.id.rawValue, characters: r.code.count, limit: LambdaSource.inlineLimit)
+            }
+            var props: [String: JSONValue] = [
+                "Description": .string(r.description), "Runtime": .string(r.runtime), "Handler": .string(r.handler),
+                "Code": .object([("ZipFile", .string(r.code))]), "Role": value(r.role), "MemorySize": .int(r.memoryMB),
+                "Timeout": .int(r.timeoutSeconds), "ReservedConcurrentExecutions": .int(r.reservedConcurrency),
+                "Environment": .object([("Variables", .sorted(r.environment.mapValues(value)))]),
+                "VpcConfig": .sorted(["SubnetIds": ids(r.subnets), "SecurityGroupIds": ids(r.securityGroups)]),
+                "LoggingConfig": .object([("LogGroup", value(r.logGroup))]),
+            ]
+            if r.tracing { props["TracingConfig"] = .object([("Mode", .string("Active"))]) }
+            return ("AWS::Lambda::Function", props, true)
+        case let r as LambdaPermission:
+            return ("AWS::Lambda::Permission", ["Action": .string("lambda:InvokeFunction"), "FunctionName": value(r.function),
+                                                "Principal": .string(r.principal), "SourceArn": value(r.sourceArn)], false)
+        case let r as RestApi:
+            return ("AWS::ApiGateway::RestApi", ["Name": value(r.name), "Description": .string(r.description),
+                                                 "EndpointConfiguration": .object([("Types", .array([.string("REGIONAL")]))])], true)
+        case let r as ApiResource:
+            return ("AWS::ApiGateway::Resource", ["RestApiId": value(r.api), "ParentId": value(r.parent), "PathPart": .string(r.pathPart)], false)
+        case let r as ApiMethod:
+            return ("AWS::ApiGateway::Method", [
+                "RestApiId": value(r.api), "ResourceId": value(r.resource), "HttpMethod": .string(r.httpMethod),
+                "AuthorizationType": .string("NONE"), "ApiKeyRequired": .bool(r.apiKeyRequired),
+                "Integration": .sorted(["Type": .string("AWS_PROXY"), "IntegrationHttpMethod": .string("POST"), "Uri": value(r.integrationURI)]),
+            ], false)
+        case let r as ApiDeployment:
+            return ("AWS::ApiGateway::Deployment", ["RestApiId": value(r.api), "Description": .string(r.description)], false)
+        case let r as ApiStage:
+            let settings: [String: JSONValue] = [
+                "ResourcePath": .string("/*"), "HttpMethod": .string("*"), "LoggingLevel": .string(r.loggingLevel),
+                "MetricsEnabled": .bool(true), "DataTraceEnabled": .bool(false),
+                "ThrottlingRateLimit": .double(r.throttleRate), "ThrottlingBurstLimit": .int(r.throttleBurst),
+            ]
+            return ("AWS::ApiGateway::Stage", [
+                "RestApiId": value(r.api), "DeploymentId": value(r.deployment), "StageName": .string(r.stageName),
+                "TracingEnabled": .bool(true),
+                "AccessLogSetting": .sorted(["DestinationArn": value(r.accessLogGroup), "Format": .string(r.accessLogFormat)]),
+                "MethodSettings": .array([.sorted(settings)]),
+            ], true)
+        case let r as ApiKey:
+            return ("AWS::ApiGateway::ApiKey", ["Description": .string(r.description), "Enabled": .bool(true)], true)
+        case let r as UsagePlan:
+            return ("AWS::ApiGateway::UsagePlan", [
+                "Description": .string(r.description),
+                "ApiStages": .array([.sorted(["ApiId": value(r.api), "Stage": value(r.stage)])]),
+                "Throttle": .sorted(["RateLimit": .double(r.throttleRate), "BurstLimit": .int(r.throttleBurst)]),
+                "Quota": .sorted(["Limit": .int(r.quotaLimit), "Period": .string(r.quotaPeriod.rawValue)]),
+            ], true)
+        case let r as UsagePlanKey:
+            return ("AWS::ApiGateway::UsagePlanKey", ["KeyId": value(r.key), "KeyType": .string("API_KEY"), "UsagePlanId": value(r.plan)], false)
+        case let r as ApiGatewayAccount:
+            return ("AWS::ApiGateway::Account", ["CloudWatchRoleArn": value(r.cloudWatchRole)], false)
+        default:
+            throw CloudFormationSynthError.unsupportedResource(kind: type(of: resource).kind, id: resource.id.rawValue)
+        }
+    }
+
+    /// A model value as CloudFormation JSON: literals as they are, references as intrinsic
+    /// functions, joins as `Fn::Sub` (or a plain string when every part is literal).
+    public static func value(_ value: Value) -> JSONValue {
+        switch value {
+        case .string(let text): return .string(text)
+        case .int(let number): return .int(number)
+        case .bool(let flag): return .bool(flag)
+        case .list(let items): return .array(items.map(self.value))
+        case .object(let fields): return .sorted(fields.mapValues(self.value))
+        case .ref(let id): return .object([("Ref", .string(id.rawValue))])
+        case .attribute(let id, let attribute): return .object([("Fn::GetAtt", .array([.string(id.rawValue), .string(attribute.rawValue)]))])
+        case .pseudo(let parameter): return .object([("Ref", .string(parameter.rawValue))])
+        case .availabilityZone(let index):
+            return .object([("Fn::Select", .array([.int(index), .object([("Fn::GetAZs", .string(""))])]))])
+        case .document(let inner): return self.value(inner)
+        case .join(let parts):
+            var text = ""
+            var literal = true
+            for part in parts {
+                switch part {
+                case .string(let piece): text += piece.replacingOccurrences(of: "${", with: "${!")
+                case .int(let number): text += String(number)
+                case .ref(let id): text += "${\(id.rawValue)}"; literal = false
+                case .attribute(let id, let attribute): text += "${\(id.rawValue).\(attribute.rawValue)}"; literal = false
+                case .pseudo(let parameter): text += "${\(parameter.rawValue)}"; literal = false
+                default:
+                    return .object([("Fn::Join", .array([.string(""), .array(parts.map(self.value))]))])
+                }
+            }
+            if literal {
+                return .string(parts.map { if case .string(let s) = $0 { s } else if case .int(let n) = $0 { String(n) } else { "" } }.joined())
+            }
+            return .object([("Fn::Sub", .string(text))])
+        }
+    }
+}

@@ -60,7 +60,7 @@ public final class CommandIO: @unchecked Sendable {
 ///
 /// Parsing and validation (`init(arguments:io:)`) are kept apart from the work (`run`), so a
 /// usage error never reaches AWS.
-public protocol SubCommand {
+public protocol SubCommand: Sendable {
     /// The word that selects it, for example `synth`.
     static var name: String { get }
     /// One line for the command list.

@@ -1,4 +1,5 @@
 import Foundation
+import StackModel
 
 /// The `slmstack` command: dispatches to subcommands, prints errors, sets the exit code.
 public enum SLMStack {
@@ -7,6 +8,9 @@ public enum SLMStack {
 
     /// Every subcommand, in the order `--help` lists them.
     static let commands: [any SubCommand.Type] = [
+        SynthCommand.self,
+        ValidateCommand.self,
+        DiffCommand.self,
     ]
 
     /// Runs the process's own arguments and exits with the result.

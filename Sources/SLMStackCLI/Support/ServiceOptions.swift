@@ -1,0 +1,145 @@
+import Foundation
+import CloudFormationSynth
+import StackModel
+
+/// The options every command that builds the model shares: `--config FILE` plus one flag per
+/// `ServiceConfig` setting.
+enum ServiceOptions {
+    /// `--config` and every setting as a value option.
+    static let specs: [OptionSpec] =
+        [.value("config", "FILE", "JSON file with the same keys as these flags (flags win)")]
+        + ServiceConfig.settings.map { .value($0.key, $0.placeholder, $0.help, configurable: true) }
+
+    /// Builds the configuration: defaults, then the config file, then flags.
+    ///
+    /// - Throws: `CLIError.usage` naming the file, key or flag and the fix.
+    static func config(from arguments: ParsedArguments, environment: [String: String] = [:]) throws -> ServiceConfig {
+        var config = ServiceConfig()
+        if let path = arguments["config"] {
+            try apply(file: path, to: &config)
+        }
+        for setting in ServiceConfig.settings {
+            guard let text = arguments[setting.key] else { continue }
+            do {
+                try setting.apply(&config, text)
+            } catch {
+                throw CLIError.usage("--\(error.key): \(error.message)")
+            }
+        }
+        return config
+    }
+
+    /// Applies a JSON config file: an object whose keys are setting keys.
+    static func apply(file path: String, to config: inout ServiceConfig) throws {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw CLIError.usage("--config: cannot read '\(path)': check the path")
+        }
+        let fields: [String: ConfigValue]
+        do {
+            fields = try JSONDecoder().decode([String: ConfigValue].self, from: data)
+        } catch DecodingError.typeMismatch {
+            throw CLIError.usage("--config \(path): expected a JSON object of settings such as {\"region\": \"eu-west-2\"}, with string, number, boolean or (for tags) object values")
+        } catch {
+            throw CLIError.usage("--config \(path): not valid JSON: fix the file")
+        }
+        let keys = ServiceConfig.settings.map(\.key)
+        for key in fields.keys.sorted() {
+            guard let setting = ServiceConfig.setting(key) else {
+                let hint = Suggest.closest(to: key, in: keys).map { ": did you mean '\($0)'?" } ?? ": known keys are \(keys.joined(separator: ", "))"
+                throw CLIError.usage("--config \(path): unknown key '\(key)'\(hint)")
+            }
+            do {
+                try setting.apply(&config, fields[key]!.text)
+            } catch {
+                throw CLIError.usage("--config \(path): \(error.key): \(error.message)")
+            }
+        }
+    }
+}
+
+/// One value in a config file: what a flag would take, as JSON.
+enum ConfigValue: Decodable {
+    case text(String)
+    case map([String: String])
+
+    init(from decoder: Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let flag = try? container.decode(Bool.self) {
+            self = .text(flag ? "true" : "false")
+        } else if let number = try? container.decode(Int.self) {
+            self = .text(String(number))
+        } else if let number = try? container.decode(Double.self) {
+            self = .text(String(number))
+        } else if let string = try? container.decode(String.self) {
+            self = .text(string)
+        } else {
+            self = .map(try container.decode([String: String].self))
+        }
+    }
+
+    /// The value as the flag's text; a map becomes `k=v,k2=v2`.
+    var text: String {
+        switch self {
+        case .text(let text): text
+        case .map(let map): map.keys.sorted().map { "\($0)=\(map[$0]!)" }.joined(separator: ",")
+        }
+    }
+}
+
+/// A file the synthesizers produce, relative to the output folder.
+struct SynthesizedFile: Equatable {
+    var path: String
+    var bytes: [UInt8]
+    var text: String? { String(validating: bytes, as: UTF8.self) }
+}
+
+/// Which renderers to run.
+enum OutputFormat: String, CaseIterable {
+    case cloudformation, terraform, all
+
+    static func parse(_ text: String?) throws -> OutputFormat {
+        guard let text else { return .cloudformation }
+        guard let format = OutputFormat(rawValue: text.lowercased()) else {
+            throw CLIError.usage("--format: expected cloudformation, terraform or all, got '\(text)'")
+        }
+        return format
+    }
+}
+
+/// The whole pipeline from a configuration to files: validate, build, render.
+enum Synthesis {
+    /// Validates the configuration and the stack built from it, listing every problem.
+    ///
+    /// - Throws: `CLIError.invalid` with all problems (exit 2).
+    static func stack(for config: ServiceConfig) throws -> Stack {
+        let configProblems = config.validate()
+        if !configProblems.isEmpty { throw CLIError.invalid(configProblems.map(\.description)) }
+        let stack = Stack.slmService(config)
+        let stackProblems = stack.validate()
+        if !stackProblems.isEmpty { throw CLIError.invalid(stackProblems.map(\.description)) }
+        return stack
+    }
+
+    /// The files for `format`, paths under `cloudformation/` and `terraform/`.
+    static func files(for config: ServiceConfig, format: OutputFormat) throws -> [SynthesizedFile] {
+        let stack = try stack(for: config)
+        var files: [SynthesizedFile] = []
+        if format == .cloudformation || format == .all {
+            files.append(try cloudFormation(stack))
+        }
+        if format == .terraform || format == .all {
+            throw CLIError.usage("--format terraform: not yet implemented; use --format cloudformation")
+        }
+        return files
+    }
+
+    static func cloudFormation(_ stack: Stack) throws -> SynthesizedFile {
+        let template: CloudFormationTemplate
+        do {
+            template = try CloudFormationSynth.synthesize(stack)
+        } catch {
+            throw CLIError.invalid(["\(error)"])
+        }
+        return SynthesizedFile(path: "cloudformation/\(template.fileName)", bytes: Array(template.text.utf8))
+    }
+}

@@ -1,0 +1,128 @@
+/// A SageMaker model: one container image with its environment, in the VPC
+/// (`AWS::SageMaker::Model`, `aws_sagemaker_model`). No fixed name.
+public struct SageMakerModel: Resource {
+    public static let kind = "SageMakerModel"
+    public let id: LogicalID
+    public var executionRole: Value
+    public var image: String
+    /// Container environment, rendered in key order.
+    public var environment: [String: String]
+    public var subnets: [Value]
+    public var securityGroups: [Value]
+    public var dependsOn: [LogicalID] = []
+    public var suppressions: [Suppression] = []
+
+    public init(_ id: LogicalID, role: Role, image: String, environment: [String: String],
+                subnets: [Subnet], securityGroups: [SecurityGroup]) {
+        self.id = id
+        self.executionRole = role.attribute(.arn)
+        self.image = image
+        self.environment = environment
+        self.subnets = subnets.map(\.ref)
+        self.securityGroups = securityGroups.map { $0.attribute(.groupID) }
+    }
+}
+
+/// A SageMaker endpoint configuration with one production variant
+/// (`AWS::SageMaker::EndpointConfig`, `aws_sagemaker_endpoint_configuration`).
+public struct EndpointConfig: Resource {
+    public static let kind = "EndpointConfig"
+    public let id: LogicalID
+    public var model: Value
+    public var variantName: String
+    public var instanceType: String
+    public var instanceCount: Int
+    public var startupHealthCheckTimeoutSeconds: Int
+    public var modelDataDownloadTimeoutSeconds: Int
+    public var dependsOn: [LogicalID] = []
+    public var suppressions: [Suppression] = []
+
+    public init(_ id: LogicalID, model: SageMakerModel, instanceType: String, instanceCount: Int,
+                startupHealthCheckTimeoutSeconds: Int, modelDataDownloadTimeoutSeconds: Int,
+                variantName: String = "AllTraffic") {
+        self.id = id
+        self.model = model.attribute(.modelName)
+        self.variantName = variantName
+        self.instanceType = instanceType
+        self.instanceCount = instanceCount
+        self.startupHealthCheckTimeoutSeconds = startupHealthCheckTimeoutSeconds
+        self.modelDataDownloadTimeoutSeconds = modelDataDownloadTimeoutSeconds
+    }
+}
+
+/// A SageMaker real-time endpoint (`AWS::SageMaker::Endpoint`, `aws_sagemaker_endpoint`).
+/// Its `Ref` is the endpoint's ARN, which is lower-case: policies take it from here, never build it.
+public struct Endpoint: Resource {
+    public static let kind = "Endpoint"
+    public let id: LogicalID
+    public var config: Value
+    public var dependsOn: [LogicalID] = []
+    public var suppressions: [Suppression] = []
+
+    public init(_ id: LogicalID, config: EndpointConfig) {
+        self.id = id
+        self.config = config.attribute(.endpointConfigName)
+    }
+}
+
+/// A Lambda function with its code inline (`AWS::Lambda::Function` with `Code.ZipFile`;
+/// Terraform `aws_lambda_function` with a zip beside the .tf files).
+public struct LambdaFunction: Resource {
+    public static let kind = "LambdaFunction"
+    public let id: LogicalID
+    public var description: String
+    public var runtime: String
+    public var handler: String
+    /// The source of the handler module, as it is inlined.
+    public var code: String
+    public var role: Value
+    public var memoryMB: Int
+    public var timeoutSeconds: Int
+    public var reservedConcurrency: Int
+    /// Environment variables, rendered in key order.
+    public var environment: [String: Value]
+    public var subnets: [Value]
+    public var securityGroups: [Value]
+    public var logGroup: Value
+    public var tracing: Bool
+    public var dependsOn: [LogicalID] = []
+    public var suppressions: [Suppression] = []
+
+    public init(_ id: LogicalID, description: String, runtime: String, handler: String, code: String, role: Role,
+                memoryMB: Int, timeoutSeconds: Int, reservedConcurrency: Int, environment: [String: Value],
+                subnets: [Subnet], securityGroups: [SecurityGroup], logGroup: LogGroup, tracing: Bool = true) {
+        self.id = id
+        self.description = description
+        self.runtime = runtime
+        self.handler = handler
+        self.code = code
+        self.role = role.attribute(.arn)
+        self.memoryMB = memoryMB
+        self.timeoutSeconds = timeoutSeconds
+        self.reservedConcurrency = reservedConcurrency
+        self.environment = environment
+        self.subnets = subnets.map(\.ref)
+        self.securityGroups = securityGroups.map { $0.attribute(.groupID) }
+        self.logGroup = logGroup.ref
+        self.tracing = tracing
+    }
+}
+
+/// Lets a service invoke a Lambda function from one source ARN (`AWS::Lambda::Permission`,
+/// `aws_lambda_permission`).
+public struct LambdaPermission: Resource {
+    public static let kind = "LambdaPermission"
+    public let id: LogicalID
+    public var function: Value
+    public var principal: String
+    public var sourceArn: Value
+    public var dependsOn: [LogicalID] = []
+    public var suppressions: [Suppression] = []
+
+    public init(_ id: LogicalID, function: LambdaFunction, principal: String, sourceArn: Value) {
+        self.id = id
+        self.function = function.attribute(.arn)
+        self.principal = principal
+        self.sourceArn = sourceArn
+    }
+}

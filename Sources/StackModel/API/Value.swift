@@ -1,0 +1,105 @@
+/// A resource's name inside a stack: alphanumeric, unique, stable across synths.
+///
+/// CloudFormation uses it as the logical ID; Terraform derives a snake_case resource name from it.
+public struct LogicalID: Hashable, Comparable, Sendable, ExpressibleByStringLiteral, CustomStringConvertible {
+    /// The ID as written, for example `PrivateSubnet1`.
+    public let rawValue: String
+
+    /// Creates an ID. Validation (alphanumeric, at most 255 characters) happens in `Stack.validate()`.
+    public init(_ rawValue: String) { self.rawValue = rawValue }
+    public init(stringLiteral value: String) { self.rawValue = value }
+
+    public var description: String { rawValue }
+    public static func < (lhs: LogicalID, rhs: LogicalID) -> Bool { lhs.rawValue < rhs.rawValue }
+
+    /// Whether the ID is valid for CloudFormation: 1–255 ASCII letters and digits.
+    public var isWellFormed: Bool {
+        !rawValue.isEmpty && rawValue.count <= 255
+            && rawValue.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0)) }
+    }
+}
+
+/// An attribute of a resource that another resource or an output can read.
+///
+/// Each renderer maps (resource type, attribute) to its own syntax: `Fn::GetAtt` in CloudFormation,
+/// `aws_x.name.attr` in Terraform.
+public enum Attribute: String, Hashable, Sendable, CaseIterable {
+    case arn = "Arn"
+    case allocationID = "AllocationId"
+    case groupID = "GroupId"
+    case rootResourceID = "RootResourceId"
+    case endpointName = "EndpointName"
+    case modelName = "ModelName"
+    case endpointConfigName = "EndpointConfigName"
+    case cidrBlock = "CidrBlock"
+}
+
+/// A value known only when the stack is deployed.
+public enum PseudoParameter: String, Hashable, Sendable {
+    case region = "AWS::Region"
+    case accountID = "AWS::AccountId"
+    case partition = "AWS::Partition"
+    case stackName = "AWS::StackName"
+    case urlSuffix = "AWS::URLSuffix"
+}
+
+/// A property value: a literal, or an expression resolved at deploy time.
+///
+/// References are values, never hand-written strings: `.ref(id)` renders as `{"Ref": id}` in
+/// CloudFormation and as `aws_vpc.main.id` in Terraform.
+public indirect enum Value: Hashable, Sendable {
+    case string(String)
+    case int(Int)
+    case bool(Bool)
+    case list([Value])
+    /// An object; renderers write its keys in sorted order.
+    case object([String: Value])
+    /// The resource's primary identifier (CloudFormation `Ref`).
+    case ref(LogicalID)
+    /// One attribute of a resource (CloudFormation `Fn::GetAtt`).
+    case attribute(LogicalID, Attribute)
+    /// A deploy-time pseudo parameter such as the region.
+    case pseudo(PseudoParameter)
+    /// The concatenation of parts (CloudFormation `Fn::Join` with "", Terraform string interpolation).
+    case join([Value])
+    /// The n-th availability zone of the region (CloudFormation `Fn::Select` over `Fn::GetAZs`).
+    case availabilityZone(Int)
+    /// A JSON document written as a string, for example an IAM policy in Terraform
+    /// (CloudFormation writes it as an object).
+    case document(Value)
+
+    /// Every logical ID this value refers to, in order of appearance.
+    public var references: [LogicalID] {
+        switch self {
+        case .string, .int, .bool, .pseudo, .availabilityZone: []
+        case .ref(let id), .attribute(let id, _): [id]
+        case .list(let items), .join(let items): items.flatMap(\.references)
+        case .object(let fields): fields.keys.sorted().flatMap { fields[$0]!.references }
+        case .document(let inner): inner.references
+        }
+    }
+}
+
+extension Value: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral,
+    ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral
+{
+    public init(stringLiteral value: String) { self = .string(value) }
+    public init(integerLiteral value: Int) { self = .int(value) }
+    public init(booleanLiteral value: Bool) { self = .bool(value) }
+    public init(arrayLiteral elements: Value...) { self = .list(elements) }
+    public init(dictionaryLiteral elements: (String, Value)...) {
+        self = .object(Dictionary(elements, uniquingKeysWith: { _, last in last }))
+    }
+}
+
+/// A typed handle on a resource of type `R`: what the DSL passes around instead of strings.
+public struct Reference<R: Resource>: Hashable, Sendable {
+    /// The referenced resource's logical ID.
+    public let id: LogicalID
+
+    /// The resource's primary identifier (`Ref`).
+    public var ref: Value { .ref(id) }
+
+    /// One of its attributes (`Fn::GetAtt`).
+    public func attribute(_ attribute: Attribute) -> Value { .attribute(id, attribute) }
+}

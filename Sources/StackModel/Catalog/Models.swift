@@ -1,0 +1,87 @@
+/// How a chat model wants its conversation written: one template per role, `{}` where the content
+/// goes, and the prefix that asks the model to answer.
+public struct ChatTemplate: Sendable, Hashable {
+    public var system: String
+    public var user: String
+    public var assistant: String
+    public var generation: String
+    public var stop: [String]
+
+    /// The compact JSON the Lambda shim reads from `CHAT_TEMPLATE`, keys in a fixed order.
+    public var json: String {
+        func quote(_ text: String) -> String {
+            var out = "\""
+            for scalar in text.unicodeScalars {
+                switch scalar {
+                case "\"": out += "\\\""
+                case "\\": out += "\\\\"
+                case "\n": out += "\\n"
+                case "\r": out += "\\r"
+                case "\t": out += "\\t"
+                default:
+                    if scalar.value < 0x20 {
+                        out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16)
+                    } else {
+                        out.unicodeScalars.append(scalar)
+                    }
+                }
+            }
+            return out + "\""
+        }
+        return "{\"system\":\(quote(system)),\"user\":\(quote(user)),\"assistant\":\(quote(assistant)),"
+            + "\"generation\":\(quote(generation)),\"stop\":[\(stop.map(quote).joined(separator: ","))]}"
+    }
+}
+
+/// The architecture facts that decide whether a model fits a GPU.
+public struct ModelSpec: Sendable, Hashable {
+    /// The Hugging Face Hub ID.
+    public var id: String
+    /// Parameters, in billions.
+    public var parametersBillions: Double
+    public var layers: Int
+    /// Key/value heads (grouped-query attention shares them across query heads).
+    public var kvHeads: Int
+    public var headDim: Int
+    /// The context window in tokens.
+    public var contextTokens: Int
+    /// Bytes per weight as served (2 for fp16/bf16).
+    public var bytesPerParameter: Double
+    public var chatTemplate: ChatTemplate?
+
+    /// Bytes of the weights on the GPU.
+    public var weightBytes: Double { parametersBillions * 1e9 * bytesPerParameter }
+
+    /// Bytes of KV cache one token takes: K and V, every layer, every KV head, fp16.
+    public var kvBytesPerToken: Double { Double(2 * layers * kvHeads * headDim * 2) }
+}
+
+/// The models slmstack knows without being told their size (from each model's `config.json` on the
+/// Hugging Face Hub, read 2026-11-22).
+public enum ModelCatalog {
+    static let zephyrStyle = ChatTemplate(
+        system: "<|system|>\n{}</s>\n", user: "<|user|>\n{}</s>\n", assistant: "<|assistant|>\n{}</s>\n",
+        generation: "<|assistant|>\n", stop: ["</s>"])
+    static let chatML = ChatTemplate(
+        system: "<|im_start|>system\n{}<|im_end|>\n", user: "<|im_start|>user\n{}<|im_end|>\n",
+        assistant: "<|im_start|>assistant\n{}<|im_end|>\n", generation: "<|im_start|>assistant\n", stop: ["<|im_end|>"])
+    static let gemma = ChatTemplate(
+        system: "<start_of_turn>user\n{}<end_of_turn>\n", user: "<start_of_turn>user\n{}<end_of_turn>\n",
+        assistant: "<start_of_turn>model\n{}<end_of_turn>\n", generation: "<start_of_turn>model\n", stop: ["<end_of_turn>"])
+
+    /// Known models by Hub ID.
+    public static let models: [String: ModelSpec] = {
+        let all = [
+            ModelSpec(id: "TinyLlama/TinyLlama-1.1B-Chat-v1.0", parametersBillions: 1.1, layers: 22, kvHeads: 4, headDim: 64,
+                      contextTokens: 2048, bytesPerParameter: 2, chatTemplate: zephyrStyle),
+            ModelSpec(id: "NousResearch/Hermes-3-Llama-3.1-8B", parametersBillions: 8.03, layers: 32, kvHeads: 8, headDim: 128,
+                      contextTokens: 131_072, bytesPerParameter: 2, chatTemplate: chatML),
+            ModelSpec(id: "google/gemma-3-270m", parametersBillions: 0.268, layers: 18, kvHeads: 1, headDim: 256,
+                      contextTokens: 32_768, bytesPerParameter: 2, chatTemplate: gemma),
+        ]
+        return Dictionary(uniqueKeysWithValues: all.map { ($0.id, $0) })
+    }()
+
+    /// The default model.
+    public static let defaultID = "TinyLlama/TinyLlama-1.1B-Chat-v1.0"
+}

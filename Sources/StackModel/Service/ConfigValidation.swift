@@ -1,0 +1,108 @@
+import Foundation
+
+/// How much GPU memory a configuration needs, and how much the instance offers.
+public struct GPUFit: Sendable, Hashable {
+    public var weightBytes: Double
+    /// KV cache for `maxTotalTokens` × `batch` tokens.
+    public var kvCacheBytes: Double
+    /// CUDA context, activations and allocator slack, per GPU.
+    public var runtimeBytes: Double
+    /// How many full-length requests one prefill batch admits: MAX_BATCH_PREFILL_TOKENS / MAX_INPUT_TOKENS, at least 1.
+    public var batch: Int
+    /// GPU memory usable after headroom.
+    public var usableBytes: Double
+    public var totalBytes: Double
+
+    public var neededBytes: Double { weightBytes + kvCacheBytes + runtimeBytes }
+    public var fits: Bool { neededBytes <= usableBytes }
+
+    /// Fraction of GPU memory kept free for fragmentation and spikes.
+    public static let headroom = 0.10
+    /// Per-GPU memory the runtime takes besides weights and KV cache.
+    public static let runtimeBytesPerGPU = 1.5 * 1_073_741_824
+
+    /// The fit of a model on an instance type for the token limits of `config`.
+    public static func of(_ model: ModelSpec, on instance: InstanceType, config: ServiceConfig) -> GPUFit {
+        let batch = max(1, config.maxBatchPrefillTokens / max(1, config.maxInputTokens))
+        return GPUFit(
+            weightBytes: model.weightBytes,
+            kvCacheBytes: Double(config.maxTotalTokens) * Double(batch) * model.kvBytesPerToken,
+            runtimeBytes: runtimeBytesPerGPU * Double(instance.acceleratorCount),
+            batch: batch,
+            usableBytes: instance.totalAcceleratorBytes * (1 - headroom),
+            totalBytes: instance.totalAcceleratorBytes)
+    }
+}
+
+extension ServiceConfig {
+    private static func gib(_ bytes: Double) -> String { String(format: "%.1f GiB", bytes / 1_073_741_824) }
+
+    /// Checks the parameters and returns every problem, each naming the setting and the fix.
+    ///
+    /// Covers: known region, TGI version, instance type and model (or an explicit size), token
+    /// limits against each other and the model's context, throttle rate ≤ burst, VPC CIDR syntax and
+    /// size, and whether weights plus KV cache fit the instance's GPU memory with headroom.
+    public func validate() -> [ValidationProblem] {
+        var problems: [ValidationProblem] = []
+        func problem(_ key: String, _ message: String) {
+            problems.append(ValidationProblem("config", key, key, message))
+        }
+
+        if RegionCatalog.tgiRegistryAccounts[region] == nil {
+            let hint = Suggest.closest(to: region, in: RegionCatalog.regions).map { "did you mean \($0)? " } ?? ""
+            problem("region", "unknown region '\(region)': \(hint)the TGI image is published in \(RegionCatalog.regions.joined(separator: ", "))")
+        }
+        if TGICatalog.tags[tgiVersion] == nil {
+            problem("tgi-version", "unknown TGI version '\(tgiVersion)': use one of \(TGICatalog.versions.joined(separator: ", "))")
+        }
+        let instance = InstanceCatalog.types[instanceType]
+        if instance == nil {
+            let hint = Suggest.closest(to: instanceType, in: InstanceCatalog.names).map { "did you mean \($0)? " } ?? ""
+            problem("instance-type", "unknown instance type '\(instanceType)': \(hint)known GPU types are ml.g5.*, ml.g4dn.*, ml.g6.*, ml.g6e.* and ml.p4d.24xlarge")
+        } else if instance!.accelerator != .nvidia {
+            let what = instance!.accelerator == .inferentia ? "an Inferentia2 instance (it needs the TGI Neuron image)" : "a CPU-only instance"
+            problem("instance-type", "\(instanceType) is \(what); the TGI GPU image needs an NVIDIA GPU: choose a GPU type such as ml.g5.xlarge")
+        }
+        let model = modelSpec
+        if model == nil {
+            problem("model-id", "unknown model '\(modelID)': give its size with --model-params-billions, --model-layers, --model-kv-heads, --model-head-dim and --model-context, or use one of \(ModelCatalog.models.keys.sorted().joined(separator: ", "))")
+        }
+        if maxInputTokens >= maxTotalTokens {
+            problem("max-input-tokens", "\(maxInputTokens) must be below max-total-tokens (\(maxTotalTokens)): TGI needs room for at least one generated token")
+        }
+        if let model, maxTotalTokens > model.contextTokens {
+            problem("max-total-tokens", "\(maxTotalTokens) exceeds \(model.id)'s context of \(model.contextTokens) tokens: lower it to at most \(model.contextTokens)")
+        }
+        if maxBatchPrefillTokens < maxInputTokens {
+            problem("max-batch-prefill-tokens", "\(maxBatchPrefillTokens) must be at least max-input-tokens (\(maxInputTokens)), or TGI refuses to start")
+        }
+        if throttleRate > Double(throttleBurst) {
+            problem("throttle-rate", "\(throttleRate) requests/s is above the burst of \(throttleBurst): raise throttle-burst or lower throttle-rate")
+        }
+        if quotaLimit <= 0 {
+            problem("quota", "must be greater than 0")
+        }
+        do {
+            let block = try CIDRBlock(parsing: vpcCidr)
+            if !(16...24).contains(block.prefix) {
+                problem("vpc-cidr", "\(block) is a /\(block.prefix): use a /16 to /24 block so each subnet gets at least 16 addresses")
+            }
+        } catch {
+            problem("vpc-cidr", "\(error)")
+        }
+        if let model, let instance, instance.accelerator == .nvidia {
+            let fit = GPUFit.of(model, on: instance, config: self)
+            if !fit.fits {
+                let better = InstanceCatalog.types.values
+                    .filter { $0.accelerator == .nvidia && GPUFit.of(model, on: $0, config: self).fits }
+                    .min { ($0.totalAcceleratorBytes, $0.vcpus, $0.name) < ($1.totalAcceleratorBytes, $1.vcpus, $1.name) }
+                let suggestion = better.map { "choose \($0.name) or larger, or " } ?? ""
+                problem("instance-type", "\(model.id) does not fit \(instanceType): it needs \(Self.gib(fit.neededBytes)) "
+                    + "(weights \(Self.gib(fit.weightBytes)) + KV cache \(Self.gib(fit.kvCacheBytes)) for \(fit.batch) × \(maxTotalTokens) tokens "
+                    + "+ runtime \(Self.gib(fit.runtimeBytes))) but has \(Self.gib(fit.usableBytes)) usable of \(Self.gib(fit.totalBytes)) GPU memory: "
+                    + "\(suggestion)lower max-total-tokens or max-batch-prefill-tokens")
+            }
+        }
+        return problems
+    }
+}

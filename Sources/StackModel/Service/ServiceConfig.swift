@@ -1,0 +1,242 @@
+/// Every parameter of the reference service, with its default.
+///
+/// The same keys are the CLI flags (`--instance-type`), the config file's JSON keys
+/// (`"instance-type"`) and, through `ServiceConfig.settings`, the Terraform variables.
+public struct ServiceConfig: Sendable, Hashable {
+    public var stackName = "slmstack"
+    public var region = "us-east-1"
+    public var modelID = ModelCatalog.defaultID
+    public var tgiVersion = TGICatalog.defaultVersion
+    public var instanceType = "ml.g5.xlarge"
+    public var instanceCount = 1
+    public var maxInputTokens = 1024
+    public var maxTotalTokens = 2048
+    public var maxBatchPrefillTokens = 2048
+    public var throttleRate = 50.0
+    public var throttleBurst = 100
+    public var quotaLimit = 10_000
+    public var quotaPeriod = QuotaPeriod.day
+    public var stageName = "prod"
+    public var vpcCidr = "10.20.0.0/16"
+    public var azCount = 2
+    public var natGateway = true
+    public var logRetentionDays = 365
+    public var lambdaMemoryMB = 256
+    public var lambdaTimeoutSeconds = 25
+    public var lambdaReservedConcurrency = 10
+    public var startupHealthCheckTimeoutSeconds = 600
+    public var modelDownloadTimeoutSeconds = 600
+    public var logPrompts = false
+    public var tags: [String: String] = [:]
+    /// Architecture of a model that is not in `ModelCatalog`, given explicitly.
+    public var customModel: CustomModelSize = CustomModelSize()
+
+    public init() {}
+
+    /// The model's spec: from the catalog, or built from `customModel` for an unknown model.
+    public var modelSpec: ModelSpec? {
+        if let known = ModelCatalog.models[modelID] { return known }
+        guard let params = customModel.parametersBillions, let layers = customModel.layers, let kv = customModel.kvHeads,
+              let dim = customModel.headDim, let context = customModel.contextTokens else { return nil }
+        return ModelSpec(id: modelID, parametersBillions: params, layers: layers, kvHeads: kv, headDim: dim,
+                         contextTokens: context, bytesPerParameter: 2, chatTemplate: nil)
+    }
+}
+
+/// The size of a model the catalog does not know.
+public struct CustomModelSize: Sendable, Hashable {
+    public var parametersBillions: Double?
+    public var layers: Int?
+    public var kvHeads: Int?
+    public var headDim: Int?
+    public var contextTokens: Int?
+    public init() {}
+}
+
+/// A bad value for one setting: names the setting and what is expected.
+public struct SettingError: Error, CustomStringConvertible, Hashable {
+    public var key: String
+    public var message: String
+    public var description: String { "\(key): \(message)" }
+}
+
+/// One tunable of `ServiceConfig`: its key, help, and how a text value is parsed into the config.
+public struct Setting: Sendable {
+    /// The key: the flag without dashes and the config-file key.
+    public var key: String
+    /// How the value is shown in help, for example `TYPE`.
+    public var placeholder: String
+    public var help: String
+    /// The Terraform variable type: `string`, `number` or `bool`.
+    public var terraformType: String
+    /// Reads the current value as text.
+    public var read: @Sendable (ServiceConfig) -> String
+    /// Parses `text` into the config.
+    public var apply: @Sendable (inout ServiceConfig, String) throws(SettingError) -> Void
+}
+
+extension ServiceConfig {
+    private static func int(_ key: String, _ text: String, _ range: ClosedRange<Int>) throws(SettingError) -> Int {
+        guard let value = Int(text), range.contains(value) else {
+            throw SettingError(key: key, message: "expected a whole number from \(range.lowerBound) to \(range.upperBound), got '\(text)'")
+        }
+        return value
+    }
+
+    private static func double(_ key: String, _ text: String, _ range: ClosedRange<Double>) throws(SettingError) -> Double {
+        guard let value = Double(text), value.isFinite, range.contains(value) else {
+            throw SettingError(key: key, message: "expected a number from \(range.lowerBound) to \(range.upperBound), got '\(text)'")
+        }
+        return value
+    }
+
+    private static func bool(_ key: String, _ text: String) throws(SettingError) -> Bool {
+        switch text.lowercased() {
+        case "true", "on", "yes", "1": return true
+        case "false", "off", "no", "0": return false
+        default: throw SettingError(key: key, message: "expected true or false, got '\(text)'")
+        }
+    }
+
+    private static func format(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
+    }
+
+    /// Every setting, in the order help lists them.
+    public static let settings: [Setting] = [
+        Setting(key: "stack-name", placeholder: "NAME", help: "CloudFormation stack name (letters, digits, hyphens; starts with a letter)",
+                terraformType: "string", read: { $0.stackName }) { config, text throws(SettingError) in
+            let valid = !text.isEmpty && text.count <= 128 && text.first!.isLetter && text.first!.isASCII
+                && text.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-") }
+            guard valid else {
+                throw SettingError(key: "stack-name", message: "'\(text)' is not a valid stack name: use 1-128 ASCII letters, digits and hyphens, starting with a letter")
+            }
+            config.stackName = text
+        },
+        Setting(key: "region", placeholder: "REGION", help: "AWS region to deploy to", terraformType: "string", read: { $0.region }) { config, text throws(SettingError) in
+            config.region = text
+        },
+        Setting(key: "model-id", placeholder: "ID", help: "Hugging Face Hub model ID", terraformType: "string", read: { $0.modelID }) { config, text throws(SettingError) in
+            guard !text.isEmpty, !text.contains(" ") else {
+                throw SettingError(key: "model-id", message: "expected a Hub ID such as TinyLlama/TinyLlama-1.1B-Chat-v1.0, got '\(text)'")
+            }
+            config.modelID = text
+        },
+        Setting(key: "tgi-version", placeholder: "VERSION", help: "Hugging Face TGI version (\(TGICatalog.versions.joined(separator: ", ")))",
+                terraformType: "string", read: { $0.tgiVersion }) { config, text throws(SettingError) in
+            config.tgiVersion = text
+        },
+        Setting(key: "instance-type", placeholder: "TYPE", help: "SageMaker instance type", terraformType: "string", read: { $0.instanceType }) { config, text throws(SettingError) in
+            config.instanceType = text
+        },
+        Setting(key: "instance-count", placeholder: "N", help: "Instances behind the endpoint", terraformType: "number", read: { String($0.instanceCount) }) { config, text throws(SettingError) in
+            config.instanceCount = try int("instance-count", text, 1...100)
+        },
+        Setting(key: "max-input-tokens", placeholder: "N", help: "TGI MAX_INPUT_TOKENS: longest prompt", terraformType: "number", read: { String($0.maxInputTokens) }) { config, text throws(SettingError) in
+            config.maxInputTokens = try int("max-input-tokens", text, 1...1_000_000)
+        },
+        Setting(key: "max-total-tokens", placeholder: "N", help: "TGI MAX_TOTAL_TOKENS: prompt plus answer", terraformType: "number", read: { String($0.maxTotalTokens) }) { config, text throws(SettingError) in
+            config.maxTotalTokens = try int("max-total-tokens", text, 2...1_000_000)
+        },
+        Setting(key: "max-batch-prefill-tokens", placeholder: "N", help: "TGI MAX_BATCH_PREFILL_TOKENS: tokens prefilled in one batch",
+                terraformType: "number", read: { String($0.maxBatchPrefillTokens) }) { config, text throws(SettingError) in
+            config.maxBatchPrefillTokens = try int("max-batch-prefill-tokens", text, 1...10_000_000)
+        },
+        Setting(key: "throttle-rate", placeholder: "RPS", help: "Usage plan steady-state requests per second", terraformType: "number", read: { format($0.throttleRate) }) { config, text throws(SettingError) in
+            config.throttleRate = try double("throttle-rate", text, 0.001...10_000)
+        },
+        Setting(key: "throttle-burst", placeholder: "N", help: "Usage plan burst (requests)", terraformType: "number", read: { String($0.throttleBurst) }) { config, text throws(SettingError) in
+            config.throttleBurst = try int("throttle-burst", text, 1...5_000)
+        },
+        Setting(key: "quota", placeholder: "N", help: "Usage plan quota: requests per quota period", terraformType: "number", read: { String($0.quotaLimit) }) { config, text throws(SettingError) in
+            guard let value = Int(text), value > 0 else {
+                throw SettingError(key: "quota", message: "expected a whole number greater than 0, got '\(text)'")
+            }
+            config.quotaLimit = value
+        },
+        Setting(key: "quota-period", placeholder: "DAY|WEEK|MONTH", help: "When the quota resets", terraformType: "string", read: { $0.quotaPeriod.rawValue }) { config, text throws(SettingError) in
+            guard let period = QuotaPeriod(rawValue: text.uppercased()) else {
+                throw SettingError(key: "quota-period", message: "expected DAY, WEEK or MONTH, got '\(text)'")
+            }
+            config.quotaPeriod = period
+        },
+        Setting(key: "stage-name", placeholder: "NAME", help: "API Gateway stage name", terraformType: "string", read: { $0.stageName }) { config, text throws(SettingError) in
+            let valid = !text.isEmpty && text.count <= 128
+                && text.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-" || $0 == "_") }
+            guard valid else {
+                throw SettingError(key: "stage-name", message: "'\(text)' is not a valid stage name: use letters, digits, hyphens and underscores")
+            }
+            config.stageName = text
+        },
+        Setting(key: "vpc-cidr", placeholder: "CIDR", help: "VPC address block, /16 to /24", terraformType: "string", read: { $0.vpcCidr }) { config, text throws(SettingError) in
+            config.vpcCidr = text
+        },
+        Setting(key: "az-count", placeholder: "N", help: "Availability zones (2 or 3)", terraformType: "number", read: { String($0.azCount) }) { config, text throws(SettingError) in
+            config.azCount = try int("az-count", text, 2...3)
+        },
+        Setting(key: "nat-gateway", placeholder: "on|off", help: "NAT gateway for the container's downloads from the Hugging Face Hub",
+                terraformType: "bool", read: { String($0.natGateway) }) { config, text throws(SettingError) in
+            config.natGateway = try bool("nat-gateway", text)
+        },
+        Setting(key: "log-retention-days", placeholder: "DAYS", help: "CloudWatch log retention in days", terraformType: "number", read: { String($0.logRetentionDays) }) { config, text throws(SettingError) in
+            let allowed = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653]
+            guard let days = Int(text), allowed.contains(days) else {
+                throw SettingError(key: "log-retention-days", message: "CloudWatch takes one of \(allowed.map(String.init).joined(separator: ", ")); got '\(text)'")
+            }
+            config.logRetentionDays = days
+        },
+        Setting(key: "lambda-memory", placeholder: "MB", help: "Lambda shim memory in MB", terraformType: "number", read: { String($0.lambdaMemoryMB) }) { config, text throws(SettingError) in
+            config.lambdaMemoryMB = try int("lambda-memory", text, 128...10_240)
+        },
+        Setting(key: "lambda-timeout", placeholder: "SECONDS", help: "Lambda shim timeout, below API Gateway's 29 s", terraformType: "number", read: { String($0.lambdaTimeoutSeconds) }) { config, text throws(SettingError) in
+            config.lambdaTimeoutSeconds = try int("lambda-timeout", text, 1...28)
+        },
+        Setting(key: "lambda-concurrency", placeholder: "N", help: "Lambda reserved concurrency", terraformType: "number", read: { String($0.lambdaReservedConcurrency) }) { config, text throws(SettingError) in
+            config.lambdaReservedConcurrency = try int("lambda-concurrency", text, 1...1_000)
+        },
+        Setting(key: "startup-timeout", placeholder: "SECONDS", help: "Container startup health check timeout", terraformType: "number", read: { String($0.startupHealthCheckTimeoutSeconds) }) { config, text throws(SettingError) in
+            config.startupHealthCheckTimeoutSeconds = try int("startup-timeout", text, 60...3_600)
+        },
+        Setting(key: "download-timeout", placeholder: "SECONDS", help: "Model data download timeout", terraformType: "number", read: { String($0.modelDownloadTimeoutSeconds) }) { config, text throws(SettingError) in
+            config.modelDownloadTimeoutSeconds = try int("download-timeout", text, 60...3_600)
+        },
+        Setting(key: "log-prompts", placeholder: "true|false", help: "Let the shim log prompts and completions", terraformType: "bool", read: { String($0.logPrompts) }) { config, text throws(SettingError) in
+            config.logPrompts = try bool("log-prompts", text)
+        },
+        Setting(key: "tags", placeholder: "K=V,…", help: "Extra tags for every resource", terraformType: "map(string)",
+                read: { current in current.tags.keys.sorted().map { "\($0)=\(current.tags[$0]!)" }.joined(separator: ",") }) { config, text throws(SettingError) in
+            var tags: [String: String] = [:]
+            for pair in text.split(separator: ",", omittingEmptySubsequences: true) {
+                let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+                guard parts.count == 2, !parts[0].isEmpty, parts[0].count <= 128, parts[1].count <= 256, !parts[0].hasPrefix("aws:") else {
+                    throw SettingError(key: "tags", message: "'\(pair)' is not a tag: expected KEY=VALUE pairs separated by commas (keys up to 128 characters, not starting with aws:)")
+                }
+                tags[String(parts[0])] = String(parts[1])
+            }
+            config.tags = tags
+        },
+        Setting(key: "model-params-billions", placeholder: "B", help: "For an unknown model: parameters in billions", terraformType: "number",
+                read: { $0.customModel.parametersBillions.map(format) ?? "" }) { config, text throws(SettingError) in
+            config.customModel.parametersBillions = try double("model-params-billions", text, 0.001...2_000)
+        },
+        Setting(key: "model-layers", placeholder: "N", help: "For an unknown model: hidden layers", terraformType: "number",
+                read: { $0.customModel.layers.map(String.init) ?? "" }) { config, text throws(SettingError) in
+            config.customModel.layers = try int("model-layers", text, 1...1_000)
+        },
+        Setting(key: "model-kv-heads", placeholder: "N", help: "For an unknown model: key/value heads", terraformType: "number",
+                read: { $0.customModel.kvHeads.map(String.init) ?? "" }) { config, text throws(SettingError) in
+            config.customModel.kvHeads = try int("model-kv-heads", text, 1...1_024)
+        },
+        Setting(key: "model-head-dim", placeholder: "N", help: "For an unknown model: head dimension", terraformType: "number",
+                read: { $0.customModel.headDim.map(String.init) ?? "" }) { config, text throws(SettingError) in
+            config.customModel.headDim = try int("model-head-dim", text, 1...4_096)
+        },
+        Setting(key: "model-context", placeholder: "TOKENS", help: "For an unknown model: context window in tokens", terraformType: "number",
+                read: { $0.customModel.contextTokens.map(String.init) ?? "" }) { config, text throws(SettingError) in
+            config.customModel.contextTokens = try int("model-context", text, 1...10_000_000)
+        },
+    ]
+
+    /// The setting with this key, if any.
+    public static func setting(_ key: String) -> Setting? { settings.first { $0.key == key } }
+}

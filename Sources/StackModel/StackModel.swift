@@ -1,1 +1,0 @@
-// The stack model lives here (issue 2).
