@@ -240,6 +240,7 @@ def start(env_file: str | os.PathLike = DEFAULT_ENV_FILE, *, timeout: float | No
         for attempt in range(1, 4):
             port = _free_port()
             child_env = dict(os.environ, INITIAL_NO_AUTH_ACTION_COUNT="1000000000", MOTO_PORT=str(port),
+                             MOTO_IAM_LOAD_MANAGED_POLICIES="true",  # AWS managed policies exist on AWS
                              LOCALAWS_ENV_FILE=str(path), PYTHONUNBUFFERED="1")
             with open(log_path, "ab") as logfh:
                 proc = subprocess.Popen([sys.executable, str(SERVER), "-H", "127.0.0.1", "-p", str(port)],

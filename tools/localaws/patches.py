@@ -688,9 +688,7 @@ def changeset_default_update() -> None:
 
     moto defaults to CREATE: on an existing stack it makes a second stack of the same name in
     REVIEW_IN_PROGRESS whose execution re-creates every resource. After an UPDATE execution moto
-    also keeps the old outputs and parameters; this refreshes them, records the change set type in
-    DescribeChangeSet, and when the execution fails marks the change set EXECUTE_FAILED and the stack
-    UPDATE_ROLLBACK_FAILED (moto cannot roll back) with the reason, instead of leaving them untouched.
+    also keeps the old outputs; this refreshes outputs, parameters and description.
     """
     from moto.cloudformation.models import CloudFormationBackend
     from moto.cloudformation.responses import CloudFormationResponse
@@ -710,22 +708,14 @@ def changeset_default_update() -> None:
     def execute_change_set(self: Any, change_set_name: str, stack_name: str | None = None) -> None:
         change_set = self.describe_change_set(change_set_name)
         stack = self.stacks[change_set.stack_id]
-        try:
-            original_execute(self, change_set_name, stack_name)
-        except Exception as exc:  # noqa: BLE001
-            change_set.execution_status = "EXECUTE_FAILED"
-            change_set.status_reason = _error_text(exc)
-            failed = "ROLLBACK_FAILED" if change_set.change_set_type == "CREATE" else "UPDATE_ROLLBACK_FAILED"
-            stack.status = failed
-            stack.stack_status_reason = f"localaws: moto cannot roll back: {_error_text(exc)}"
-            stack._add_stack_event(failed, resource_status_reason=stack.stack_status_reason)
-            return
-        stack.template = change_set.template
-        stack._parse_template()
-        stack.description = stack.template_dict.get("Description")
-        if change_set.parameters:
-            stack.parameters = change_set.parameters
-        stack.output_map = stack._create_output_map()
+        original_execute(self, change_set_name, stack_name)
+        if stack.status.endswith("_COMPLETE") and not stack.status.startswith(("ROLLBACK", "UPDATE_ROLLBACK")):
+            stack.template = change_set.template
+            stack._parse_template()
+            stack.description = stack.template_dict.get("Description")
+            if change_set.parameters:
+                stack.parameters = change_set.parameters
+            stack.output_map = stack._create_output_map()
 
     CloudFormationBackend.execute_change_set = execute_change_set
 
@@ -798,3 +788,318 @@ def aas_tag_api() -> None:
 
     for f in (list_tags_for_resource, tag_resource, untag_resource):
         setattr(R, f.__name__, f)
+
+
+# --------------------------------------------------------------------------------------------
+# 7. Lambda LoggingConfig
+# --------------------------------------------------------------------------------------------
+@fix
+def lambda_logging_config() -> None:
+    """Lambda keeps LoggingConfig (CreateFunction, UpdateFunctionConfiguration, CloudFormation).
+
+    moto 5.2.1 drops it everywhere, so GetFunctionConfiguration cannot show that the function logs
+    to its own log group. As on AWS, the answer always has LoggingConfig, defaulting to
+    {"LogFormat": "Text", "LogGroup": "/aws/lambda/NAME"}.
+    """
+    from moto.awslambda.models import LambdaFunction
+
+    def _norm(fn: Any, cfg: dict[str, Any] | None) -> dict[str, Any]:
+        out = {"LogFormat": "Text", "LogGroup": f"/aws/lambda/{fn.function_name}"}
+        out.update({k: v for k, v in (cfg or {}).items() if v is not None})
+        return out
+
+    original_init = LambdaFunction.__init__
+
+    def __init__(self: Any, account_id: str, spec: dict[str, Any], region: str, version: Any = 1) -> None:
+        original_init(self, account_id, spec, region, version)
+        self.logging_config = _norm(self, spec.get("LoggingConfig"))
+
+    original_get = LambdaFunction.get_configuration
+
+    def get_configuration(self: Any, on_create: bool = False) -> dict[str, Any]:
+        config = original_get(self, on_create)
+        config["LoggingConfig"] = getattr(self, "logging_config", None) or _norm(self, None)
+        return config
+
+    original_update = LambdaFunction.update_configuration
+
+    def update_configuration(self: Any, config_updates: dict[str, Any]) -> dict[str, Any]:
+        if "LoggingConfig" in config_updates:
+            self.logging_config = _norm(self, config_updates["LoggingConfig"])
+        return original_update(self, config_updates)
+
+    original_cfn = LambdaFunction.create_from_cloudformation_json.__func__
+
+    def create(cls: Any, resource_name: str, cloudformation_json: dict[str, Any], account_id: str,
+               region_name: str, **kwargs: Any) -> Any:
+        fn = original_cfn(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+        fn.logging_config = _norm(fn, cloudformation_json["Properties"].get("LoggingConfig"))
+        return fn
+
+    LambdaFunction.__init__ = __init__
+    LambdaFunction.get_configuration = get_configuration
+    LambdaFunction.update_configuration = update_configuration
+    LambdaFunction.create_from_cloudformation_json = classmethod(create)
+
+
+# --------------------------------------------------------------------------------------------
+# 8. Failed creates roll back; failed updates are reported
+# --------------------------------------------------------------------------------------------
+def _roll_back_create(stack: Any, exc: BaseException) -> None:
+    """CREATE_FAILED -> delete what was created (dependents first) -> ROLLBACK_COMPLETE/ROLLBACK_FAILED."""
+    from moto.cloudformation.models import Event
+    from moto.cloudformation.parsing import OutputMap
+
+    lid = getattr(exc, "localaws_logical_id", None) or "(unknown)"
+    why = _error_text(exc)
+    rtype = stack.template_dict.get("Resources", {}).get(lid, {}).get("Type", "")
+    stack.events.append(Event(stack_id=stack.stack_id, stack_name=stack.name, logical_resource_id=lid,
+                              physical_resource_id=None, resource_type=rtype, resource_status="CREATE_FAILED",
+                              resource_status_reason=why, resource_properties=None))
+    reason = f"The following resource(s) failed to create: [{lid}]. {why}"
+    stack.status = "ROLLBACK_IN_PROGRESS"
+    stack.stack_status_reason = reason
+    stack._add_stack_event("ROLLBACK_IN_PROGRESS", resource_status_reason=reason)
+    rmap = stack.resource_map
+    try:
+        rmap.delete()
+        stack.status = "ROLLBACK_COMPLETE"
+    except Exception as del_exc:  # noqa: BLE001
+        stack.status = "ROLLBACK_FAILED"
+        stack.stack_status_reason = f"{reason} Rollback failed: {_error_text(del_exc)}"
+    # only what still exists stays listed; nothing is created lazily any more
+    rmap._resource_json_map = {k: v for k, v in rmap._resource_json_map.items()
+                               if k in rmap._parsed_resources and not isinstance(rmap._parsed_resources[k], str)}
+    stack.output_map = OutputMap(rmap, {}, stack.stack_id)
+    stack._add_stack_event(stack.status, resource_status_reason=stack.stack_status_reason)
+
+
+@fix
+def cfn_failures_roll_back() -> None:
+    """A resource that fails to create rolls the stack back; a failed update is reported, not a 500.
+
+    moto raises the resource's error out of CreateStack/ExecuteChangeSet/UpdateStack: the caller gets
+    an HTTP error, the half-created stack stays CREATE_IN_PROGRESS, and every later DescribeStacks
+    retries the failed creation (HTTP 500). As on AWS, the request now succeeds and the stack goes
+    CREATE_FAILED event -> ROLLBACK_IN_PROGRESS -> ROLLBACK_COMPLETE (created resources deleted,
+    dependents first) or ROLLBACK_FAILED, with StackStatusReason naming the failed logical ID. moto
+    cannot restore the previous state after a failed update, so an update ends UPDATE_ROLLBACK_FAILED
+    with the reason (and the change set EXECUTE_FAILED).
+    """
+    from moto.cloudformation import parsing
+    from moto.cloudformation.models import CloudFormationBackend, Stack
+
+    original_parse = parsing.parse_and_create_resource
+
+    def parse_and_create_resource(logical_id: str, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return original_parse(logical_id, *args, **kwargs)
+        except Exception as exc:
+            if not hasattr(exc, "localaws_logical_id"):
+                exc.localaws_logical_id = logical_id  # type: ignore[attr-defined]
+            raise
+
+    parsing.parse_and_create_resource = parse_and_create_resource
+
+    original_create = CloudFormationBackend.create_stack
+
+    def create_stack(self: Any, name: str, *args: Any, **kwargs: Any) -> Any:
+        before = set(self.stacks)
+        try:
+            return original_create(self, name, *args, **kwargs)
+        except Exception as exc:
+            new = [self.stacks[k] for k in self.stacks if k not in before]
+            if not new:
+                raise  # rejected before the stack existed (template/parameter validation): as on AWS
+            _roll_back_create(new[0], exc)
+            return new[0]
+
+    CloudFormationBackend.create_stack = create_stack
+
+    original_execute = CloudFormationBackend.execute_change_set
+
+    def execute_change_set(self: Any, change_set_name: str, stack_name: str | None = None) -> None:
+        change_set = self.describe_change_set(change_set_name)
+        stack = self.stacks[change_set.stack_id]
+        try:
+            original_execute(self, change_set_name, stack_name)
+        except Exception as exc:
+            change_set.execution_status = "EXECUTE_FAILED"
+            change_set.status_reason = _error_text(exc)
+            if change_set.change_set_type == "CREATE":
+                stack.template = change_set.template
+                stack._parse_template()
+                _roll_back_create(stack, exc)
+            else:
+                _fail_update(stack, exc)
+
+    CloudFormationBackend.execute_change_set = execute_change_set
+
+    def _fail_update(stack: Any, exc: BaseException) -> None:
+        lid = getattr(exc, "localaws_logical_id", None)
+        stack.status = "UPDATE_ROLLBACK_FAILED"
+        stack.stack_status_reason = (f"{'[' + lid + '] ' if lid else ''}{_error_text(exc)}; "
+                                     "localaws: moto cannot roll an update back")
+        stack._add_stack_event("UPDATE_ROLLBACK_FAILED", resource_status_reason=stack.stack_status_reason)
+
+    original_update = Stack.update
+
+    def update(self: Any, *args: Any, **kwargs: Any) -> None:
+        try:
+            original_update(self, *args, **kwargs)
+        except Exception as exc:  # noqa: BLE001
+            _fail_update(self, exc)
+
+    Stack.update = update
+    if not hasattr(Stack, "stack_status_reason"):
+        Stack.stack_status_reason = None
+
+
+# --------------------------------------------------------------------------------------------
+# 9. SageMaker instance types
+# --------------------------------------------------------------------------------------------
+@fix
+def sagemaker_instance_types() -> None:
+    """Endpoint configs accept every instance type AWS accepts (botocore's enum), e.g. ml.g5/ml.g6.
+
+    moto 5.2.1 validates ProductionVariants against a short, old list without ml.g5.*, ml.g6.* or
+    ml.inf2.* (the usual TGI hosts), so CreateEndpointConfig fails with ValidationException.
+    Unknown types are still rejected.
+    """
+    import botocore.session
+    from moto.sagemaker.exceptions import ValidationError
+    from moto.sagemaker.models import FakeEndpointConfig
+
+    model = botocore.session.get_session().get_service_model("sagemaker")
+    valid = set(model.shape_for("ProductionVariantInstanceType").enum)
+
+    def validate_instance_type(self: Any, instance_type: str) -> None:
+        if instance_type not in valid:
+            raise ValidationError(message=f"Value '{instance_type}' at 'instanceType' failed to satisfy constraint: "
+                                          f"Member must satisfy enum value set: {sorted(valid)}")
+
+    FakeEndpointConfig.validate_instance_type = validate_instance_type
+
+
+# --------------------------------------------------------------------------------------------
+# 10. KMS keys with Tags in CloudFormation
+# --------------------------------------------------------------------------------------------
+@fix
+def cfn_kms_key_tags() -> None:
+    """AWS::KMS::Key with Tags can be created (and a dict KeyPolicy is kept as JSON text).
+
+    moto passes the CloudFormation tags ({Key, Value}) to the KMS tagger, which expects the API's
+    {TagKey, TagValue}; the KeyError is swallowed by the template's lazy lookup, so the stack fails
+    with "Fn::GetAtt references undefined resource" on the first GetAtt of the key.
+    """
+    from moto.kms.models import Key
+
+    original = Key.create_from_cloudformation_json.__func__
+
+    def create(cls: Any, resource_name: str, cloudformation_json: dict[str, Any], account_id: str,
+               region_name: str, **kwargs: Any) -> Any:
+        props = dict(cloudformation_json["Properties"])
+        props["Tags"] = [{"TagKey": t.get("Key", t.get("TagKey")), "TagValue": t.get("Value", t.get("TagValue"))}
+                         for t in props.get("Tags") or []]
+        if isinstance(props.get("KeyPolicy"), dict):
+            props["KeyPolicy"] = json.dumps(props["KeyPolicy"])
+        return original(cls, resource_name, {**cloudformation_json, "Properties": props}, account_id, region_name, **kwargs)
+
+    Key.create_from_cloudformation_json = classmethod(create)
+
+
+# --------------------------------------------------------------------------------------------
+# 11. CloudFormation properties moto drops
+# --------------------------------------------------------------------------------------------
+def _wrap_cfn_create(cls: Any, after: Callable[..., None]) -> None:
+    """Run `after(resource, properties, account_id, region_name)` after moto's own CFN create."""
+    original = cls.create_from_cloudformation_json.__func__
+
+    def create(klass: Any, resource_name: str, cloudformation_json: dict[str, Any], account_id: str,
+               region_name: str, **kwargs: Any) -> Any:
+        res = original(klass, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+        after(res, cloudformation_json.get("Properties") or {}, account_id, region_name)
+        return res
+
+    cls.create_from_cloudformation_json = classmethod(create)
+
+
+@fix
+def cfn_property_fidelity() -> None:
+    """Template properties of our resource family that moto's CloudFormation drops or renders wrongly.
+
+    - AWS::EC2::VPC EnableDnsHostnames / EnableDnsSupport (ignored; hostnames stayed off)
+    - AWS::EC2::Subnet MapPublicIpOnLaunch (ignored)
+    - AWS::EC2::SecurityGroup SecurityGroupEgress (ignored; the allow-all default stayed)
+    - AWS::IAM::Role ManagedPolicyArns (ignored; nothing attached)
+    - AWS::Logs::LogGroup KmsKeyId (ignored) and GetAtt Arn (AWS ends it with ":*", moto did not)
+    - AWS::ApiGateway::RestApi EndpointConfiguration (kept as {"Types": ...}, so the API showed none)
+    """
+    from moto.apigateway.models import RestAPI
+    from moto.ec2.models import ec2_backends
+    from moto.ec2.models.security_groups import SecurityGroup
+    from moto.ec2.models.subnets import Subnet
+    from moto.ec2.models.vpcs import VPC
+    from moto.iam.models import Role, iam_backends
+    from moto.logs.models import LogGroup
+
+    def truthy(v: Any) -> bool:
+        return str(v).lower() == "true"
+
+    def vpc_after(vpc: Any, p: dict[str, Any], a: str, r: str) -> None:
+        if "EnableDnsHostnames" in p:
+            vpc.enable_dns_hostnames = truthy(p["EnableDnsHostnames"])
+        if "EnableDnsSupport" in p:
+            vpc.enable_dns_support = truthy(p["EnableDnsSupport"])
+
+    def subnet_after(subnet: Any, p: dict[str, Any], a: str, r: str) -> None:
+        if "MapPublicIpOnLaunch" in p:
+            subnet.map_public_ip_on_launch = truthy(p["MapPublicIpOnLaunch"])
+
+    def sg_after(sg: Any, p: dict[str, Any], a: str, r: str) -> None:
+        rules = p.get("SecurityGroupEgress")
+        if not rules:
+            return
+        ec2 = ec2_backends[a][r]
+        sg.egress_rules = []  # as on AWS: explicit egress rules replace the allow-all default
+        for rule in rules:
+            dest = {"GroupId": rule["DestinationSecurityGroupId"]} if rule.get("DestinationSecurityGroupId") else None
+            ec2.authorize_security_group_egress(
+                group_name_or_id=sg.id, ip_protocol=str(rule["IpProtocol"]),
+                from_port=rule.get("FromPort", -1), to_port=rule.get("ToPort", -1),
+                ip_ranges=[{"CidrIp": rule["CidrIp"]}] if rule.get("CidrIp") else [],
+                source_groups=[dest] if dest else [],
+                prefix_list_ids=[{"PrefixListId": rule["DestinationPrefixListId"]}] if rule.get("DestinationPrefixListId") else [],
+                vpc_id=sg.vpc_id)
+
+    def role_after(role: Any, p: dict[str, Any], a: str, r: str) -> None:
+        from moto.utilities.utils import get_partition
+
+        backend = iam_backends[a][get_partition(r)]
+        for arn in p.get("ManagedPolicyArns") or []:
+            backend.attach_role_policy(arn, role.name)
+
+    def log_group_after(group: Any, p: dict[str, Any], a: str, r: str) -> None:
+        if p.get("KmsKeyId"):
+            group.kms_key_id = p["KmsKeyId"]
+
+    def rest_api_after(api: Any, p: dict[str, Any], a: str, r: str) -> None:
+        ec = p.get("EndpointConfiguration")
+        if isinstance(ec, dict):
+            api.endpoint_configuration = {"types": ec.get("Types") or ["EDGE"],
+                                          **({"vpcEndpointIds": ec["VpcEndpointIds"]} if ec.get("VpcEndpointIds") else {})}
+
+    _wrap_cfn_create(VPC, vpc_after)
+    _wrap_cfn_create(Subnet, subnet_after)
+    _wrap_cfn_create(SecurityGroup, sg_after)
+    _wrap_cfn_create(Role, role_after)
+    _wrap_cfn_create(LogGroup, log_group_after)
+    _wrap_cfn_create(RestAPI, rest_api_after)
+
+    original_getatt = LogGroup.get_cfn_attribute
+
+    def get_cfn_attribute(self: Any, attribute_name: str) -> str:
+        value = original_getatt(self, attribute_name)
+        return f"{value}:*" if attribute_name == "Arn" and not value.endswith(":*") else value
+
+    LogGroup.get_cfn_attribute = get_cfn_attribute
