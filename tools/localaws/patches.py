@@ -1103,3 +1103,19 @@ def cfn_property_fidelity() -> None:
         return f"{value}:*" if attribute_name == "Arn" and not value.endswith(":*") else value
 
     LogGroup.get_cfn_attribute = get_cfn_attribute
+
+    original_role_delete = Role.delete_from_cloudformation_json.__func__
+
+    def role_delete(cls: Any, resource_name: str, cloudformation_json: dict[str, Any], account_id: str,
+                    region_name: str) -> None:
+        # CloudFormation detaches the managed policies it attached before it deletes the role
+        from moto.utilities.utils import get_partition
+
+        backend = iam_backends[account_id][get_partition(region_name)]
+        for role in list(backend.roles.values()):
+            if role.name == resource_name:
+                for arn in list(role.managed_policies):
+                    backend.detach_role_policy(arn, role.name)
+        original_role_delete(cls, resource_name, cloudformation_json, account_id, region_name)
+
+    Role.delete_from_cloudformation_json = classmethod(role_delete)

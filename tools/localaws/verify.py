@@ -775,6 +775,35 @@ def _exists(c: Clients, rtype: str, pid: str | None, props: dict[str, Any], fact
     return attempt(fn)
 
 
+def _ec2_exists(ec2: Any, rid: str) -> bool:
+    """Whether an EC2 resource id (from DescribeTags) names a live resource."""
+    gone = {"deleted", "deleting"}
+    lookups: dict[str, Callable[[], list[Any]]] = {
+        "vpc-": lambda: ec2.describe_vpcs(VpcIds=[rid])["Vpcs"],
+        "subnet-": lambda: ec2.describe_subnets(SubnetIds=[rid])["Subnets"],
+        "sg-": lambda: ec2.describe_security_groups(GroupIds=[rid])["SecurityGroups"],
+        "igw-": lambda: ec2.describe_internet_gateways(InternetGatewayIds=[rid])["InternetGateways"],
+        "rtb-": lambda: ec2.describe_route_tables(RouteTableIds=[rid])["RouteTables"],
+        "fl-": lambda: ec2.describe_flow_logs(FlowLogIds=[rid])["FlowLogs"],
+        "eni-": lambda: ec2.describe_network_interfaces(NetworkInterfaceIds=[rid])["NetworkInterfaces"],
+        "eipalloc-": lambda: ec2.describe_addresses(AllocationIds=[rid])["Addresses"],
+        "nat-": lambda: [n for n in ec2.describe_nat_gateways(NatGatewayIds=[rid])["NatGateways"] if n["State"] not in gone],
+        "vpce-": lambda: [e for e in ec2.describe_vpc_endpoints(VpcEndpointIds=[rid])["VpcEndpoints"]
+                          if e["State"].lower() not in gone],
+    }
+    fn = next((f for prefix, f in lookups.items() if rid.startswith(prefix)), None)
+    if fn is None and re.fullmatch(r"[0-9.]+", rid):  # moto tags an EIP by its public IP
+        fn = lambda: ec2.describe_addresses(PublicIps=[rid])["Addresses"]  # noqa: E731
+    if fn is None:
+        return True  # unknown kind: count it as left behind rather than hide it
+    try:
+        return bool(fn())
+    except ClientError as exc:
+        if _missing(exc):
+            return False
+        raise
+
+
 def _tag_sweep(c: Clients, stack: str) -> list[str]:
     """Resources still tagged with the stack (EC2 tags + the tagging API + IAM roles) or named STACK-..."""
     left: list[str] = []
@@ -783,14 +812,8 @@ def _tag_sweep(c: Clients, stack: str) -> list[str]:
     for key in STACK_TAG_KEYS:
         for t in ec2.describe_tags(Filters=[{"Name": "key", "Values": [key]}, {"Name": "value", "Values": [stack]}])["Tags"]:
             rid = t["ResourceId"]
-            if rid.startswith("nat-"):
-                st = ec2.describe_nat_gateways(NatGatewayIds=[rid])["NatGateways"]
-                if st and st[0]["State"] in gone_states:
-                    continue
-            if rid.startswith("vpce-"):
-                st = ec2.describe_vpc_endpoints(VpcEndpointIds=[rid])["VpcEndpoints"]
-                if st and st[0]["State"].lower() in gone_states:
-                    continue
+            if not _ec2_exists(ec2, rid):
+                continue  # moto keeps the tags of deleted resources; what counts is the resource
             left.append(f"EC2 {t['ResourceType']} {rid} tagged {key}={stack}")
         try:
             pages = c("resourcegroupstaggingapi").get_resources(TagFilters=[{"Key": key, "Values": [stack]}])
