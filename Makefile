@@ -20,8 +20,12 @@ help: ## Show the targets
 build: ## Build the slmstack binary (release)
 	$(SWIFT) build -c $(CONFIG)
 
-deps: ## Install the Python tools the tests use (cfn-lint, checkov, moto, pytest)
+TOOLS_VENV := .build/tools-venv
+
+deps: ## Install the Python tools the tests use (moto, cfn-lint, pytest; checkov and troposphere in their own venv)
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check -r tools/requirements-test.txt
+	test -x $(TOOLS_VENV)/bin/checkov || { $(PYTHON) -m venv $(TOOLS_VENV) && \
+	  $(TOOLS_VENV)/bin/pip install --quiet --disable-pip-version-check -r tools/requirements-tools.txt; }
 
 test: build ## Run every test: Swift, pytest, the synth-and-diff check
 	$(SWIFT) test 2>&1 | tee .build/swift-test.log | grep -vE '^\[[0-9]+/[0-9]+\]'; test $${PIPESTATUS[0]} -eq 0

@@ -80,10 +80,10 @@ public enum UnifiedDiff {
         while i < n || j < m {
             if i < n, j < m, middleA[i] == middleB[j] {
                 edits.append(.keep(middleA[i])); i += 1; j += 1
-            } else if j < m, i == n || lengths[i][j + 1] >= lengths[i + 1][j] {
-                edits.append(.insert(middleB[j])); j += 1
-            } else {
+            } else if i < n, j == m || lengths[i + 1][j] >= lengths[i][j + 1] {
                 edits.append(.delete(middleA[i])); i += 1
+            } else {
+                edits.append(.insert(middleB[j])); j += 1
             }
         }
         edits += a[(a.count - suffix)...].map { Edit.keep($0) }

@@ -1,0 +1,169 @@
+import Foundation
+import Testing
+@testable import CloudFormationSynth
+@testable import StackModel
+
+/// The package root, from this file's path.
+let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+/// The default stack with a small handler, for tests that must not depend on the shim's size.
+func stackWithSmallHandler(_ config: ServiceConfig = ServiceConfig()) -> Stack {
+    var stack = Stack.slmService(config)
+    stack.resources = stack.resources.map { resource in
+        guard var function = resource as? LambdaFunction else { return resource }
+        function.code = "def handler(event, context):\n    return {'statusCode': 200}\n"
+        return function
+    }
+    return stack
+}
+
+/// Every `Ref`/`Fn::GetAtt` target and `${X}` / `${X.Attr}` in `Fn::Sub` strings.
+func referencedNames(_ json: JSONValue) -> [String] {
+    switch json {
+    case .object(let fields):
+        if fields.count == 1, fields[0].0 == "Ref", case .string(let name) = fields[0].1 { return [name] }
+        if fields.count == 1, fields[0].0 == "Fn::GetAtt", case .array(let parts) = fields[0].1, case .string(let name) = parts[0] { return [name] }
+        if fields.count == 1, fields[0].0 == "Fn::Sub", case .string(let text) = fields[0].1 {
+            var names: [String] = []
+            var rest = Substring(text)
+            while let open = rest.range(of: "${") {
+                rest = rest[open.upperBound...]
+                guard let close = rest.firstIndex(of: "}") else { break }
+                let name = rest[..<close]
+                if !name.hasPrefix("!") { names.append(String(name.split(separator: ".")[0])) }
+                rest = rest[close...]
+            }
+            return names
+        }
+        return fields.flatMap { referencedNames($0.1) }
+    case .array(let items): return items.flatMap(referencedNames)
+    default: return []
+    }
+}
+
+@Test func goldenDefaultTemplateMatchesTheCommittedFile() throws {
+    let template = try CloudFormationSynth.synthesize(Stack.slmService(ServiceConfig()))
+    let golden = packageRoot.appendingPathComponent("templates/cloudformation/\(template.fileName)")
+    if ProcessInfo.processInfo.environment["RECORD_SNAPSHOTS"] != nil {
+        try template.text.write(to: golden, atomically: true, encoding: .utf8)
+        Issue.record("recorded \(golden.path); unset RECORD_SNAPSHOTS and run again")
+        return
+    }
+    let committed = try String(contentsOf: golden, encoding: .utf8)
+    if committed != template.text {
+        let diff = try diffOutput(golden, template.text)
+        Issue.record("synth differs from \(golden.path) (RECORD_SNAPSHOTS=1 swift test rewrites it):\n\(diff)")
+    }
+}
+
+/// `diff -u` of a file and a text, for readable golden failures.
+func diffOutput(_ file: URL, _ text: String) throws -> String {
+    let temp = FileManager.default.temporaryDirectory.appendingPathComponent("synth-\(UUID().uuidString).json")
+    try text.write(to: temp, atomically: true, encoding: .utf8)
+    defer { try? FileManager.default.removeItem(at: temp) }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/diff")
+    process.arguments = ["-u", file.path, temp.path]
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    try process.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return String(decoding: data.prefix(20_000), as: UTF8.self)
+}
+
+@Test func twoSynthsAreByteIdentical() throws {
+    let first = try CloudFormationSynth.synthesize(Stack.slmService(ServiceConfig())).text
+    let second = try CloudFormationSynth.synthesize(Stack.slmService(ServiceConfig())).text
+    #expect(first == second)
+    #expect(first.hasSuffix("}\n") && !first.hasSuffix("\n\n"))
+}
+
+@Test func sectionsComeInTheUsualOrder() throws {
+    let document = try CloudFormationSynth.translate(stackWithSmallHandler())
+    guard case .object(let sections) = document else { Issue.record("not an object"); return }
+    #expect(sections.map(\.0) == ["AWSTemplateFormatVersion", "Description", "Resources", "Outputs"])
+}
+
+@Test(arguments: [
+    ServiceConfig(),
+    { var c = ServiceConfig(); c.natGateway = false; return c }(),
+    { var c = ServiceConfig(); c.azCount = 3; c.region = "eu-west-2"; c.instanceType = "ml.g6.xlarge"; return c }(),
+])
+func everyReferenceResolvesInsideTheTemplate(_ config: ServiceConfig) throws {
+    let document = try CloudFormationSynth.translate(stackWithSmallHandler(config))
+    guard case .object(let resources) = document["Resources"]! else { Issue.record("no resources"); return }
+    let names = Set(resources.map(\.0))
+    let pseudo: Set = ["AWS::Region", "AWS::AccountId", "AWS::Partition", "AWS::StackName", "AWS::URLSuffix"]
+    for name in referencedNames(document) {
+        #expect(names.contains(name) || pseudo.contains(name), "dangling reference to \(name)")
+    }
+    for (id, resource) in resources {
+        if case .array(let dependencies) = resource["DependsOn"] ?? .array([]) {
+            for case .string(let dependency) in dependencies {
+                #expect(names.contains(dependency), "\(id) depends on missing \(dependency)")
+            }
+        }
+    }
+}
+
+@Test func referencesRenderAsIntrinsics() {
+    #expect(CloudFormationSynth.value(.ref("Vpc")) == .object([("Ref", .string("Vpc"))]))
+    #expect(CloudFormationSynth.value(.attribute("Role", .arn)) == .object([("Fn::GetAtt", .array([.string("Role"), .string("Arn")]))]))
+    #expect(CloudFormationSynth.value(.join(["arn:", .pseudo(.partition), ":x:", .ref("Api"), "/${literal}"]))
+        == .object([("Fn::Sub", .string("arn:${AWS::Partition}:x:${Api}/${!literal}"))]))
+    #expect(CloudFormationSynth.value(.join(["a", "b", 3])) == .string("ab3"))
+    #expect(CloudFormationSynth.value(.availabilityZone(1))
+        == .object([("Fn::Select", .array([.int(1), .object([("Fn::GetAZs", .string(""))])]))]))
+}
+
+@Test func tagsGoOnTaggableResourcesOnly() throws {
+    var config = ServiceConfig()
+    config.tags = ["team": "ml"]
+    let document = try CloudFormationSynth.translate(stackWithSmallHandler(config))
+    let vpcTags = document["Resources"]?["Vpc"]?["Properties"]?["Tags"]
+    #expect(vpcTags == .array([.object([("Key", .string("slmstack:stack")), ("Value", .string("slmstack"))]),
+                               .object([("Key", .string("team")), ("Value", .string("ml"))])]))
+    #expect(document["Resources"]?["UsagePlanKey"]?["Properties"]?["Tags"] == nil)
+}
+
+@Test func suppressionsBecomeCheckovMetadata() throws {
+    let document = try CloudFormationSynth.translate(stackWithSmallHandler())
+    guard case .array(let skips) = document["Resources"]?["ApiStage"]?["Metadata"]?["checkov"]?["skip"] else {
+        Issue.record("no checkov metadata on ApiStage"); return
+    }
+    #expect(skips.contains { $0["id"] == .string("CKV_AWS_120") && $0["comment"] != nil })
+}
+
+@Test func inlineCodeIsTheEmbeddedHandlerAndFitsTheLimit() throws {
+    let stack = Stack.slmService(ServiceConfig())
+    let function = try #require(stack.resources(of: LambdaFunction.self).first)
+    #expect(function.code == LambdaSource.inlined(LambdaSource.handlerFile))
+    let onDisk = try String(contentsOf: packageRoot.appendingPathComponent("templates/lambda/handler.py"), encoding: .utf8)
+    #expect(LambdaSource.handlerFile == onDisk, "the binary embeds templates/lambda/handler.py as it is now")
+    let template = try CloudFormationSynth.synthesize(stack)
+    #expect(template.document["Resources"]?["ShimFunction"]?["Properties"]?["Code"]?["ZipFile"] == .string(function.code))
+    #expect(template.byteCount <= CloudFormationSynth.templateBodyLimit, "\(template.byteCount) bytes")
+}
+
+@Test func tooLongInlineCodeIsRefusedWithAClearMessage() {
+    var stack = Stack.slmService(ServiceConfig())
+    stack.resources = stack.resources.map { resource in
+        guard var function = resource as? LambdaFunction else { return resource }
+        function.code = String(repeating: "x = 1\n", count: 700)
+        return function
+    }
+    #expect(throws: CloudFormationSynthError.inlineCodeTooLong(function: "ShimFunction", characters: 4200, limit: 4096)) {
+        try CloudFormationSynth.synthesize(stack)
+    }
+    #expect(CloudFormationSynthError.inlineCodeTooLong(function: "ShimFunction", characters: 4200, limit: 4096).description
+        == "LambdaFunction 'ShimFunction': property 'Code.ZipFile' is 4200 characters after dropping blank and comment lines; CloudFormation inlines at most 4096: shorten templates/lambda/handler.py")
+}
+
+@Test func jsonTextEscapesWhatJsonRequires() {
+    let text = JSONValue.object([("k", .string("a\"b\\c\nd\u{01}é/"))]).rendered()
+    #expect(text == "{\n  \"k\": \"a\\\"b\\\\c\\nd\\u0001é/\"\n}\n")
+    #expect(JSONValue.array([]).rendered() == "[]\n")
+    #expect(JSONValue.double(50).rendered() == "50\n")
+    #expect(JSONValue.double(12.5).rendered() == "12.5\n")
+}
