@@ -1,26 +1,258 @@
-"""slmstack Lambda shim: API Gateway (AWS_PROXY) -> SageMaker endpoint."""
+# slmstack Lambda shim: API Gateway (REST API, AWS_PROXY, payload 1.0) -> SageMaker real-time
+# endpoint running Hugging Face TGI. Python stdlib + the boto3 the Lambda runtime ships.
+#
+# Routes (any other resource -> 404, any method but POST -> 405):
+#   POST /invoke               {"prompt": str, "system"?: str, "parameters"?: {TGI names in PARAMS}}
+#                              -> {"generated_text", "prompt" (as sent to the model), "parameters"
+#                                  (as sent), "finish_reason", "usage"}
+#   POST /v1/chat/completions  OpenAI chat request (fields in CHAT) -> OpenAI "chat.completion"
+# Environment, set by the stack:
+#   ENDPOINT_NAME, MODEL_ID (the "model" of chat answers), CHAT_TEMPLATE (JSON: "system", "user",
+#   "assistant" with "{}" where the content goes, "generation", "stop"), MAX_INPUT_TOKENS and
+#   MAX_TOTAL_TOKENS (the endpoint's TGI limits), LOG_PROMPTS ("true" adds prompt and completion
+#   to the log line), PAUSED ("true" -> 503 "paused" without calling SageMaker).
+# Every error body is {"error": {"code": snake_case, "message": names the field and what was
+# expected}}; 5xx messages carry the request id and no text from SageMaker or the model.
+#
+# Comment-only and blank lines are free: the synth drops them before inlining (Tests/shim/inline.py).
+import base64
 import json
 import os
+import time
 
 import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError, ConnectTimeoutError, ReadTimeoutError
 
-_runtime = boto3.client("sagemaker-runtime")
+# One client per container. No retries, and a read timeout under API Gateway's 29 s integration
+# limit, so clients get our 504 rather than the gateway's; the Lambda timeout must be >= 30 s.
+SM = boto3.client("sagemaker-runtime", config=Config(connect_timeout=2, read_timeout=25, retries={"total_max_attempts": 1}))
+
+INT, NUM, BOOL, STR, LIST, OBJ = (int,), (int, float), (bool,), (str,), (list,), (dict,)
+WHAT = {INT: "an integer", NUM: "a number", BOOL: "a boolean", STR: "a string", LIST: "an array", OBJ: "an object"}
+# TGI parameter -> (types, low, high, low excluded). "max_new_tokens" runs 1..cap with
+# cap = MAX_TOTAL_TOKENS - MAX_INPUT_TOKENS; more is refused (400), never clamped, so a client
+# never silently gets a shorter answer than it asked for. "stop": 1-4 non-empty strings.
+PARAMS = {
+    "max_new_tokens": None, "stop": None,
+    "temperature": (NUM, 0, 2), "top_p": (NUM, 0, 1, True), "top_k": (INT, 1, 10**6),
+    "repetition_penalty": (NUM, 0, 10, True), "seed": (INT, 0, 2**64 - 1), "do_sample": (BOOL,),
+}
+# Top-level fields: a str forwards the value as that TGI parameter; a tuple is a spec for check().
+# Anything not listed -> 400 unknown_field. "model" may be any string (answers name MODEL_ID);
+# "n" must be 1, "user" is ignored, "stream" must be false.
+CHAT = {
+    "model": (STR,), "messages": (LIST,), "n": (INT, 1, 1), "user": (STR,), "stream": (BOOL,),
+    "max_tokens": "max_new_tokens", "max_completion_tokens": "max_new_tokens",
+    "temperature": "temperature", "top_p": "top_p", "stop": "stop", "seed": "seed",
+}
+INVOKE = {"prompt": (STR,), "system": (STR,), "parameters": (OBJ,)}
+ROLES = ("system", "user", "assistant")
+# 429 and 5xx from the model call: code, hint; the message ends with the request id
+UPSTREAM = {
+    429: ("throttled", "too many requests, retry later; "),
+    500: ("internal_error", ""),
+    502: ("upstream_error", "the model call failed; "),
+    503: ("model_unavailable", "the model endpoint is missing or not in service, see `slmstack status`; "),
+    504: ("timeout", "the model did not answer in time; "),
+}
+
+
+class Fail(Exception):
+    """An answer other than 200: status, code, message."""
+
+
+def fail(status, code, message):
+    raise Fail(status, code, message)
+
+
+def check(name, v, types, lo=None, hi=None, open_lo=False):
+    # null counts as absent everywhere, so None means the field is missing
+    if v is None:
+        fail(400, "missing_field", f"{name}: required, expected {WHAT[types]}")
+    # type() rather than isinstance(): true/false are not numbers here
+    if type(v) not in types:
+        fail(400, "invalid_type", f"{name}: expected {WHAT[types]}")
+    if lo is not None and not (lo < v <= hi if open_lo else lo <= v <= hi):
+        fail(400, "out_of_range", f"{name}: expected {WHAT[types]} in {'(' if open_lo else '['}{lo}, {hi}]")
+    return v
+
+
+def fields(body, table, prefix, params, cap):
+    for k, v in body.items():
+        name = prefix + k
+        if k not in table:
+            fail(400, "unknown_field", f"{name}: unknown field, expected one of {', '.join(table)}")
+        t = table[k]
+        if v is None:
+            # null counts as absent
+            continue
+        if type(t) is tuple:
+            check(name, v, *t)
+        elif t == "stop":
+            v = [v] if type(v) is str else v
+            if type(v) is not list or not 0 < len(v) < 5 or not all(type(s) is str and s for s in v):
+                fail(400, "invalid_type", f"{name}: expected a non-empty string or an array of 1 to 4 of them")
+            params[t] = v
+        else:
+            params[t] = check(name, v, *(PARAMS[t] or (INT, 1, cap)))
 
 
 def handler(event, context):
+    t0 = time.time()
+    rid = str((event.get("requestContext") or {}).get("requestId") or getattr(context, "aws_request_id", "-"))
+    log = {"request_id": rid, "route": event.get("resource"), "method": event.get("httpMethod")}
     try:
-        body = json.loads(event.get("body") or "")
-    except ValueError:
-        return _reply(400, {"error": {"code": "invalid_json", "message": "body: expected a JSON object"}})
-    if not isinstance(body, dict) or not isinstance(body.get("prompt"), str) or not body["prompt"]:
-        return _reply(400, {"error": {"code": "invalid_request", "message": "prompt: expected a non-empty string"}})
-    answer = _runtime.invoke_endpoint(
-        EndpointName=os.environ["ENDPOINT_NAME"],
-        ContentType="application/json",
-        Body=json.dumps({"inputs": body["prompt"], "parameters": body.get("parameters") or {}}),
-    )
-    return _reply(200, json.loads(answer["Body"].read()))
+        status, out = serve(event, rid, log, os.environ)
+    except Exception as e:
+        if type(e) is not Fail:
+            # a bug or a misconfigured stack (e.g. CHAT_TEMPLATE): type name in the log, nothing out
+            log["exception"] = type(e).__name__
+            e = Fail(500, UPSTREAM[500][0], "request id " + rid)
+        status, out = e.args[0], {"error": {"code": e.args[1], "message": e.args[2]}}
+        log["error"] = e.args[1]
+    log.update(status=status, latency_ms=round(1000 * (time.time() - t0)))
+    # the one log line per request (stdout -> CloudWatch Logs)
+    print(json.dumps(log))
+    headers = {"Content-Type": "application/json"}
+    if status == 405:
+        headers["Allow"] = "POST"
+    return {"statusCode": status, "headers": headers, "body": json.dumps(out)}
 
 
-def _reply(status, payload):
-    return {"statusCode": status, "headers": {"Content-Type": "application/json"}, "body": json.dumps(payload)}
+def serve(event, rid, log, env):
+    chat = event.get("resource") == "/v1/chat/completions"
+    if not chat and event.get("resource") != "/invoke":
+        fail(404, "not_found", "path: expected /invoke or /v1/chat/completions")
+    if event.get("httpMethod") != "POST":
+        fail(405, "method_not_allowed", "method: expected POST")
+    body = event.get("body") or ""
+    try:
+        body = json.loads(base64.b64decode(body) if event.get("isBase64Encoded") else body)
+    except (ValueError, RecursionError):
+        fail(400, "invalid_json", "body: expected a JSON object, got invalid JSON")
+    body = {k: v for k, v in check("body", body, OBJ).items() if v is not None}
+
+    tpl = json.loads(env["CHAT_TEMPLATE"])
+    max_in = int(env.get("MAX_INPUT_TOKENS", 1024))
+    cap = int(env.get("MAX_TOTAL_TOKENS", 2048)) - max_in
+    p = {}
+    if chat:
+        fields(body, CHAT, "", p, cap)
+        if body.get("stream"):
+            fail(400, "unsupported", "stream: expected false, streaming is not supported")
+        msgs = check("messages", body.get("messages"), LIST)
+        if not msgs:
+            fail(400, "invalid_value", "messages: expected at least one message")
+        for i, m in enumerate(msgs):
+            # other keys of a message (e.g. "name") are ignored
+            check(f"messages[{i}]", m, OBJ)
+            check(f"messages[{i}].content", m.get("content"), STR)
+            if m.get("role") not in ROLES or m["role"] not in tpl:
+                fail(400, "invalid_value", f"messages[{i}].role: expected one of " + ", ".join(r for r in ROLES if r in tpl))
+    else:
+        fields(body, INVOKE, "", p, cap)
+        fields(body.get("parameters", {}), {k: k for k in PARAMS}, "parameters.", p, cap)
+        if not body.get("prompt"):
+            fail(400, "missing_field" if "prompt" not in body else "invalid_value", "prompt: expected a non-empty string")
+        msgs = [{"role": "user", "content": body["prompt"]}]
+        if "system" in body:
+            if "system" not in tpl:
+                fail(400, "invalid_value", "system: the model's chat template has no system role")
+            msgs.insert(0, {"role": "system", "content": body["system"]})
+
+    # Defaults and TGI's own rules: temperature 0 means greedy (TGI wants > 0); a temperature
+    # turns sampling on unless do_sample says otherwise (OpenAI semantics); top_p 1 means off
+    # (TGI wants < 1). The template's stop strings follow the client's, within TGI's limit of 4.
+    p.setdefault("max_new_tokens", min(256, cap))
+    t = p.pop("temperature", None)
+    if t == 0:
+        p["do_sample"] = False
+    elif t is not None:
+        p["temperature"] = t
+        p.setdefault("do_sample", True)
+    if p.get("top_p") == 1:
+        del p["top_p"]
+    stops = p.get("stop", []) + [s for s in tpl.get("stop", []) if s not in p.get("stop", [])]
+    if stops:
+        p["stop"] = stops[:4]
+
+    # Render: split each template once at "{}" (no str.format: contents may hold braces).
+    prompt = ""
+    for m in msgs:
+        a, z = tpl[m["role"]].split("{}", 1)
+        prompt += a + m["content"] + z
+    prompt += tpl["generation"]
+    # No tokenizer here. Every token of a byte-level or byte-fallback tokenizer (Llama's
+    # SentencePiece, GPT-2 BPE) covers at least one UTF-8 byte; +2 for BOS and the leading-space
+    # marker. So the estimate never undercounts, and TGI never sees a prompt it finds too long.
+    est = len(prompt.encode()) + 2
+    log["prompt_tokens_est"] = est
+    log_text = env.get("LOG_PROMPTS") == "true"
+    if log_text:
+        log["prompt"] = prompt
+    field = "messages" if chat else "prompt"
+    if est > max_in:
+        fail(413, "prompt_too_long", f"{field}: expected at most {max_in} tokens, counted as UTF-8 bytes + 2 of the templated prompt: {est}")
+    if env.get("PAUSED") == "true":
+        fail(503, "paused", "the model endpoint is paused; resume the stack and retry")
+
+    status = 502
+    try:
+        # details: finish_reason and generated_tokens; decoder_input_details: prefill = prompt tokens
+        r = SM.invoke_endpoint(EndpointName=env["ENDPOINT_NAME"], ContentType="application/json", Accept="application/json",
+                               Body=json.dumps({"inputs": prompt, "parameters": dict(p, details=True, decoder_input_details=True)}))
+        r = json.loads(r["Body"].read())
+        # TGI answers a one-element list through SageMaker, an object on some versions
+        r = r[0] if type(r) is list else r
+        d = r.get("details") or {}
+        text, n_out = r["generated_text"] + "", d.get("generated_tokens", 0) + 0
+    except ClientError as e:
+        # ModelError carries TGI's status and body: 422 (validation) -> 400 with TGI's message,
+        # or 413 for its input-length errors; 429 (overloaded) -> 429. SageMaker's container
+        # timeout is a ModelError "Received server error (0) ... timed out". A missing or
+        # not-ready endpoint -> 503 with a hint. Anything else -> 502.
+        code = e.response["Error"].get("Code", "")
+        orig = e.response.get("OriginalStatusCode")
+        msg = e.response.get("OriginalMessage") or ""
+        log["upstream"] = f"{code}/{orig}"
+        if code == "ModelError" and orig == 422:
+            try:
+                msg = json.loads(msg)["error"]
+            except Exception:
+                pass
+            if "`inputs`" in msg and "tokens" in msg:
+                fail(413, "prompt_too_long", f"{field}: {msg}")
+            fail(400, "model_rejected", msg or "the model rejected the request")
+        if "Throttl" in code or orig == 429:
+            status = 429
+        elif code in ("ValidationError", "ModelNotReadyException", "ServiceUnavailable"):
+            status = 503
+        elif code == "ModelError" and (orig == 408 or "timed out" in e.response["Error"].get("Message", "")):
+            status = 504
+    except (ReadTimeoutError, ConnectTimeoutError):
+        status = 504
+    except Exception as e:
+        # unreachable endpoint, or an answer that is not TGI's shape
+        log["upstream"] = type(e).__name__
+    else:
+        status = 200
+    if status != 200:
+        fail(status, UPSTREAM[status][0], UPSTREAM[status][1] + "request id " + rid)
+
+    # Cut at the first stop string: TGI keeps it in the text, OpenAI clients expect it gone.
+    for s in stops:
+        text = text.split(s)[0]
+    n_in = len(d.get("prefill") or []) or est
+    usage = {"prompt_tokens": n_in, "completion_tokens": n_out, "total_tokens": n_in + n_out}
+    finish = "length" if d.get("finish_reason") == "length" else "stop"
+    log.update(usage)
+    if log_text:
+        log["completion"] = text
+    if chat:
+        return 200, {
+            "id": "chatcmpl-" + rid, "object": "chat.completion", "created": int(time.time()), "model": env.get("MODEL_ID", ""),
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": finish}],
+            "usage": usage,
+        }
+    return 200, {"generated_text": text, "prompt": prompt, "parameters": p, "finish_reason": finish, "usage": usage}

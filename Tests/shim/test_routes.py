@@ -1,0 +1,410 @@
+"""The shim's public HTTP contract, against the fake SageMaker Runtime + TGI (fake_sagemaker.py).
+
+Each test runs twice: on templates/lambda/handler.py as written and on its inlined form.
+"""
+
+import json
+import time
+
+import boto3
+import pytest
+from botocore.config import Config
+
+from conftest import ENDPOINT, MODEL_ID, TINYLLAMA
+from fake_sagemaker import CONTAINER_TIMEOUT, fake_tokens, model_error, sagemaker_error, tgi_error
+
+Q = "What is the capital of France?"
+RENDERED = f"<|user|>\n{Q}</s>\n<|assistant|>\n"
+
+
+def sent(fake, i=0):
+    return fake.requests[i]["body"]
+
+
+# ---------------------------------------------------------------- /invoke
+
+
+def test_invoke_renders_the_template_and_forwards_parameters(shim, fake):
+    params = {"max_new_tokens": 20, "temperature": 0.7, "top_p": 0.9, "top_k": 50,
+              "repetition_penalty": 1.1, "seed": 42, "stop": ["Eiffel"]}
+    status, out = shim.call("/invoke", {"prompt": Q, "parameters": params})
+    assert status == 200, out
+    assert len(fake.requests) == 1
+    req = fake.requests[0]
+    assert req["path"] == f"/endpoints/{ENDPOINT}/invocations"
+    assert req["headers"]["Content-Type"] == "application/json"
+    assert req["body"]["inputs"] == RENDERED
+    used = dict(params, do_sample=True, stop=["Eiffel", "</s>"])
+    assert req["body"]["parameters"] == dict(used, details=True, decoder_input_details=True)
+    # TGI keeps the stop string (and counts its tokens); the shim cuts it
+    assert out["generated_text"] == "Paris is the capital of France. It is known for the "
+    assert out["finish_reason"] == "stop"
+    assert out["prompt"] == RENDERED
+    assert out["parameters"] == used
+    n_in = fake_tokens(RENDERED)
+    assert out["usage"] == {"prompt_tokens": n_in, "completion_tokens": 12, "total_tokens": n_in + 12}
+
+
+def test_invoke_defaults(shim, fake):
+    status, out = shim.call("/invoke", {"prompt": Q})
+    assert status == 200, out
+    assert sent(fake)["parameters"] == {"max_new_tokens": 256, "stop": ["</s>"], "details": True, "decoder_input_details": True}
+    assert out["generated_text"] == "Paris is the capital of France. It is known for the Eiffel Tower."
+    assert out["finish_reason"] == "stop"  # TGI's eos_token
+    assert out["parameters"] == {"max_new_tokens": 256, "stop": ["</s>"]}
+
+
+def test_invoke_system_prompt_and_null_fields(shim, fake):
+    status, out = shim.call("/invoke", {"prompt": Q, "system": "Be brief.", "parameters": {"seed": None}})
+    assert status == 200, out
+    assert sent(fake)["inputs"] == f"<|system|>\nBe brief.</s>\n{RENDERED}"
+    assert "seed" not in sent(fake)["parameters"]
+
+
+def test_temperature_zero_is_greedy_and_top_p_one_is_off(shim, fake):
+    status, out = shim.call("/invoke", {"prompt": Q, "parameters": {"temperature": 0, "top_p": 1}})
+    assert status == 200, out
+    p = sent(fake)["parameters"]
+    assert p["do_sample"] is False and "temperature" not in p and "top_p" not in p
+    assert out["parameters"]["do_sample"] is False
+
+
+def test_explicit_do_sample_wins_over_temperature(shim, fake):
+    assert shim.call("/invoke", {"prompt": Q, "parameters": {"temperature": 1.0, "do_sample": False}})[0] == 200
+    assert sent(fake)["parameters"]["do_sample"] is False and sent(fake)["parameters"]["temperature"] == 1.0
+
+
+def test_length_finish_and_usage(shim, fake):
+    status, out = shim.call("/invoke", {"prompt": Q, "parameters": {"max_new_tokens": 3}})
+    assert status == 200, out
+    assert (out["generated_text"], out["finish_reason"]) == ("Paris is the", "length")
+    assert out["usage"]["completion_tokens"] == 3
+
+
+def test_contents_with_braces_are_kept(shim, fake):
+    prompt = "Fill {} and {0} and {name} in"
+    assert shim.call("/invoke", {"prompt": prompt})[0] == 200
+    assert sent(fake)["inputs"] == f"<|user|>\n{prompt}</s>\n<|assistant|>\n"
+
+
+def test_base64_body(shim, fake):
+    status, out = shim.call("/invoke", {"prompt": Q}, b64=True)
+    assert status == 200, out
+    assert sent(fake)["inputs"] == RENDERED
+
+
+def test_tgi_object_answer_is_accepted(shim, fake):
+    fake.as_list = False
+    status, out = shim.call("/invoke", {"prompt": Q, "parameters": {"max_new_tokens": 3}})
+    assert (status, out["generated_text"]) == (200, "Paris is the")
+
+
+def test_template_comes_from_the_environment(shim, fake, stack_env):
+    chatml = {"user": "<|im_start|>user\n{}<|im_end|>\n", "assistant": "<|im_start|>assistant\n{}<|im_end|>\n",
+              "generation": "<|im_start|>assistant\n", "stop": ["<|im_end|>"]}
+    stack_env.setenv("CHAT_TEMPLATE", json.dumps(chatml))
+    assert shim.call("/invoke", {"prompt": "hi"})[0] == 200
+    assert sent(fake)["inputs"] == "<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n"
+    assert sent(fake)["parameters"]["stop"] == ["<|im_end|>"]
+    # this template has no system role
+    status, out = shim.call("/invoke", {"prompt": "hi", "system": "x"})
+    assert (status, out["error"]["code"]) == (400, "invalid_value") and "system" in out["error"]["message"]
+    status, out = shim.call("/v1/chat/completions", {"messages": [{"role": "system", "content": "x"}]})
+    assert status == 400 and out["error"]["message"] == "messages[0].role: expected one of user, assistant"
+    assert len(fake.requests) == 1
+
+
+def test_user_stop_strings_come_first_within_tgis_limit(shim, fake):
+    stops = ["a1", "b2", "c3", "d4"]
+    assert shim.call("/invoke", {"prompt": Q, "parameters": {"stop": stops}})[0] == 200
+    assert sent(fake)["parameters"]["stop"] == stops
+    assert shim.call("/invoke", {"prompt": Q, "parameters": {"stop": "France"}})[0] == 200
+    assert sent(fake, 1)["parameters"]["stop"] == ["France", "</s>"]
+    assert shim.response and json.loads(shim.response["body"])["generated_text"] == "Paris is the capital of "
+
+
+# ---------------------------------------------------------------- /v1/chat/completions
+
+
+def test_chat_completion(shim, fake):
+    msgs = [{"role": "system", "content": "You are terse."}, {"role": "user", "content": "Hi"},
+            {"role": "assistant", "content": "Hello."}, {"role": "user", "content": Q, "name": "ann"}]
+    before = int(time.time())
+    status, out = shim.call("/v1/chat/completions", {"model": "gpt-4o", "messages": msgs, "max_tokens": 5,
+                                                     "temperature": 0.5, "top_p": 0.95, "seed": 7, "stop": ["zzz"],
+                                                     "n": 1, "user": "u-1", "stream": False})
+    assert status == 200, out
+    rendered = ("<|system|>\nYou are terse.</s>\n<|user|>\nHi</s>\n<|assistant|>\nHello.</s>\n"
+                f"<|user|>\n{Q}</s>\n<|assistant|>\n")
+    assert sent(fake)["inputs"] == rendered
+    assert sent(fake)["parameters"] == {"max_new_tokens": 5, "temperature": 0.5, "do_sample": True, "top_p": 0.95, "seed": 7,
+                                        "stop": ["zzz", "</s>"], "details": True, "decoder_input_details": True}
+    assert set(out) == {"id", "object", "created", "model", "choices", "usage"}
+    assert out["id"] == "chatcmpl-req-1" and out["object"] == "chat.completion" and out["model"] == MODEL_ID
+    assert before <= out["created"] <= time.time() and type(out["created"]) is int
+    assert out["choices"] == [{"index": 0, "message": {"role": "assistant", "content": "Paris is the capital of"}, "finish_reason": "length"}]
+    n_in = fake_tokens(rendered)
+    assert out["usage"] == {"prompt_tokens": n_in, "completion_tokens": 5, "total_tokens": n_in + 5}
+
+
+def test_chat_stop_finish_and_max_completion_tokens(shim, fake):
+    status, out = shim.call("/v1/chat/completions", {"messages": [{"role": "user", "content": Q}], "max_completion_tokens": 50})
+    assert status == 200, out
+    assert sent(fake)["parameters"]["max_new_tokens"] == 50
+    assert out["choices"][0]["finish_reason"] == "stop"
+    assert out["choices"][0]["message"]["content"] == "Paris is the capital of France. It is known for the Eiffel Tower."
+
+
+# ---------------------------------------------------------------- bad requests: 4xx, SageMaker not called
+
+BAD = [
+    # (route, body or raw text, status, code, message starts with)
+    ("/invoke", "not json", 400, "invalid_json", "body:"),
+    ("/invoke", "", 400, "invalid_json", "body:"),
+    ("/invoke", "[" * 100000, 400, "invalid_json", "body:"),
+    ("/invoke", "[1, 2]", 400, "invalid_type", "body: expected an object"),
+    ("/invoke", '"prompt"', 400, "invalid_type", "body: expected an object"),
+    ("/invoke", {}, 400, "missing_field", "prompt:"),
+    ("/invoke", {"prompt": None}, 400, "missing_field", "prompt:"),
+    ("/invoke", {"prompt": ""}, 400, "invalid_value", "prompt: expected a non-empty string"),
+    ("/invoke", {"prompt": 5}, 400, "invalid_type", "prompt: expected a string"),
+    ("/invoke", {"prompt": ["a"]}, 400, "invalid_type", "prompt: expected a string"),
+    ("/invoke", {"prompt": "x", "system": 1}, 400, "invalid_type", "system: expected a string"),
+    ("/invoke", {"prompt": "x", "temperature": 1}, 400, "unknown_field", "temperature: unknown field"),
+    ("/invoke", {"prompt": "x", "parameters": []}, 400, "invalid_type", "parameters: expected an object"),
+    ("/invoke", {"prompt": "x", "parameters": {"best_of": 2}}, 400, "unknown_field", "parameters.best_of: unknown field"),
+    ("/invoke", {"prompt": "x", "parameters": {"details": True}}, 400, "unknown_field", "parameters.details"),
+    ("/invoke", {"prompt": "x", "parameters": {"temperature": -0.1}}, 400, "out_of_range", "parameters.temperature: expected a number in [0, 2]"),
+    ("/invoke", {"prompt": "x", "parameters": {"temperature": 2.01}}, 400, "out_of_range", "parameters.temperature"),
+    ("/invoke", {"prompt": "x", "parameters": {"temperature": "hot"}}, 400, "invalid_type", "parameters.temperature: expected a number"),
+    ("/invoke", {"prompt": "x", "parameters": {"temperature": True}}, 400, "invalid_type", "parameters.temperature"),
+    ("/invoke", '{"prompt": "x", "parameters": {"temperature": NaN}}', 400, "out_of_range", "parameters.temperature"),
+    ("/invoke", '{"prompt": "x", "parameters": {"top_k": Infinity}}', 400, "invalid_type", "parameters.top_k"),
+    ("/invoke", {"prompt": "x", "parameters": {"top_p": 0}}, 400, "out_of_range", "parameters.top_p: expected a number in (0, 1]"),
+    ("/invoke", {"prompt": "x", "parameters": {"top_p": 1.5}}, 400, "out_of_range", "parameters.top_p"),
+    ("/invoke", {"prompt": "x", "parameters": {"max_new_tokens": 0}}, 400, "out_of_range", "parameters.max_new_tokens: expected an integer in [1, 1024]"),
+    ("/invoke", {"prompt": "x", "parameters": {"max_new_tokens": 1025}}, 400, "out_of_range", "parameters.max_new_tokens"),
+    ("/invoke", {"prompt": "x", "parameters": {"max_new_tokens": 10.5}}, 400, "invalid_type", "parameters.max_new_tokens: expected an integer"),
+    ("/invoke", {"prompt": "x", "parameters": {"max_new_tokens": "10"}}, 400, "invalid_type", "parameters.max_new_tokens"),
+    ("/invoke", {"prompt": "x", "parameters": {"top_k": 0}}, 400, "out_of_range", "parameters.top_k"),
+    ("/invoke", {"prompt": "x", "parameters": {"repetition_penalty": 0}}, 400, "out_of_range", "parameters.repetition_penalty: expected a number in (0, 10]"),
+    ("/invoke", {"prompt": "x", "parameters": {"seed": -1}}, 400, "out_of_range", "parameters.seed"),
+    ("/invoke", {"prompt": "x", "parameters": {"do_sample": "yes"}}, 400, "invalid_type", "parameters.do_sample: expected a boolean"),
+    ("/invoke", {"prompt": "x", "parameters": {"stop": []}}, 400, "invalid_type", "parameters.stop"),
+    ("/invoke", {"prompt": "x", "parameters": {"stop": ["a", "b", "c", "d", "e"]}}, 400, "invalid_type", "parameters.stop"),
+    ("/invoke", {"prompt": "x", "parameters": {"stop": [""]}}, 400, "invalid_type", "parameters.stop"),
+    ("/invoke", {"prompt": "x", "parameters": {"stop": 5}}, 400, "invalid_type", "parameters.stop"),
+    ("/v1/chat/completions", "{", 400, "invalid_json", "body:"),
+    ("/v1/chat/completions", "7", 400, "invalid_type", "body:"),
+    ("/v1/chat/completions", {}, 400, "missing_field", "messages:"),
+    ("/v1/chat/completions", {"messages": []}, 400, "invalid_value", "messages: expected at least one message"),
+    ("/v1/chat/completions", {"messages": "hi"}, 400, "invalid_type", "messages: expected an array"),
+    ("/v1/chat/completions", {"messages": ["hi"]}, 400, "invalid_type", "messages[0]: expected an object"),
+    ("/v1/chat/completions", {"messages": [{"role": "user"}]}, 400, "missing_field", "messages[0].content:"),
+    ("/v1/chat/completions", {"messages": [{"role": "user", "content": [{"type": "text", "text": "x"}]}]}, 400, "invalid_type", "messages[0].content: expected a string"),
+    ("/v1/chat/completions", {"messages": [{"role": "user", "content": "a"}, {"role": "robot", "content": "x"}]}, 400, "invalid_value", "messages[1].role: expected one of system, user, assistant"),
+    ("/v1/chat/completions", {"messages": [{"role": "tool", "content": "x"}]}, 400, "invalid_value", "messages[0].role"),
+    ("/v1/chat/completions", {"messages": [{"content": "x"}]}, 400, "invalid_value", "messages[0].role"),
+    ("/v1/chat/completions", {"messages": [{"role": "user", "content": "x"}], "stream": True}, 400, "unsupported", "stream: expected false"),
+    ("/v1/chat/completions", {"messages": [{"role": "user", "content": "x"}], "stream": "no"}, 400, "invalid_type", "stream: expected a boolean"),
+    ("/v1/chat/completions", {"messages": [{"role": "user", "content": "x"}], "n": 2}, 400, "out_of_range", "n: expected an integer in [1, 1]"),
+    ("/v1/chat/completions", {"messages": [{"role": "user", "content": "x"}], "model": 5}, 400, "invalid_type", "model: expected a string"),
+    ("/v1/chat/completions", {"messages": [{"role": "user", "content": "x"}], "logit_bias": {}}, 400, "unknown_field", "logit_bias: unknown field"),
+    ("/v1/chat/completions", {"messages": [{"role": "user", "content": "x"}], "top_k": 5}, 400, "unknown_field", "top_k: unknown field"),
+    ("/v1/chat/completions", {"messages": [{"role": "user", "content": "x"}], "max_tokens": 0}, 400, "out_of_range", "max_tokens: expected an integer in [1, 1024]"),
+    ("/v1/chat/completions", {"messages": [{"role": "user", "content": "x"}], "max_tokens": 4096}, 400, "out_of_range", "max_tokens"),
+    ("/v1/chat/completions", {"messages": [{"role": "user", "content": "x"}], "temperature": 3}, 400, "out_of_range", "temperature: expected a number in [0, 2]"),
+    ("/v1/chat/completions", {"messages": [{"role": "user", "content": "x"}], "top_p": -1}, 400, "out_of_range", "top_p"),
+    ("/v1/chat/completions", {"messages": [{"role": "user", "content": "x"}], "seed": "1"}, 400, "invalid_type", "seed: expected an integer"),
+    ("/v1/chat/completions", {"messages": [{"role": "user", "content": "x"}], "stop": [1]}, 400, "invalid_type", "stop"),
+]
+
+
+@pytest.mark.parametrize("route, body, status, code, message", BAD, ids=[f"{i}:{b[0].split('/')[-1]}:{b[3]}" for i, b in enumerate(BAD)])
+def test_bad_request(shim, fake, route, body, status, code, message):
+    kw = {"raw": body} if isinstance(body, str) else {"body": body}
+    got, out = shim.call(route, **kw)
+    assert (got, out) == (status, {"error": {"code": code, "message": out["error"]["message"]}})
+    assert out["error"]["message"].startswith(message), out
+    assert fake.requests == []
+    assert shim.logs[-1]["status"] == status and shim.logs[-1]["error"] == code
+
+
+def test_max_tokens_at_the_cap_is_accepted(shim, fake):
+    status, out = shim.call("/v1/chat/completions", {"messages": [{"role": "user", "content": "x"}], "max_tokens": 1024})
+    assert status == 200, out
+    assert sent(fake)["parameters"]["max_new_tokens"] == 1024
+
+
+def test_unknown_route_and_method(shim, fake):
+    status, out = shim.call("/v1/completions", {"prompt": "x"})
+    assert (status, out["error"]["code"]) == (404, "not_found")
+    status, out = shim.call("/invoke", None, method="GET")
+    assert (status, out["error"]["code"]) == (405, "method_not_allowed")
+    assert shim.response["headers"]["Allow"] == "POST"
+    assert fake.requests == []
+
+
+# ---------------------------------------------------------------- length cap: 413 before SageMaker
+
+
+def test_prompt_at_the_limit_passes_and_one_byte_more_is_413(shim, fake):
+    overhead = len(RENDERED) - len(Q) + 2  # template + BOS/space marker
+    fits = "a" * (1024 - overhead)
+    # the biggest prompt with the biggest max_new_tokens: TGI (the fake) accepts it
+    status, out = shim.call("/invoke", {"prompt": fits, "parameters": {"max_new_tokens": 1024}})
+    assert status == 200, out
+    status, out = shim.call("/invoke", {"prompt": fits + "a"})
+    assert (status, out["error"]["code"]) == (413, "prompt_too_long")
+    assert out["error"]["message"].startswith("prompt: expected at most 1024 tokens") and out["error"]["message"].endswith(": 1025")
+    assert len(fake.requests) == 1
+
+
+def test_multibyte_prompt_counts_bytes(shim, fake):
+    status, out = shim.call("/v1/chat/completions", {"messages": [{"role": "user", "content": "é" * 500}]})
+    assert (status, out["error"]["code"]) == (413, "prompt_too_long")
+    assert out["error"]["message"].startswith("messages: expected at most 1024 tokens")
+    assert fake.requests == []
+
+
+def test_caps_follow_the_stack(shim, fake, stack_env):
+    stack_env.setenv("MAX_INPUT_TOKENS", "100")
+    stack_env.setenv("MAX_TOTAL_TOKENS", "150")
+    status, out = shim.call("/invoke", {"prompt": "x", "parameters": {"max_new_tokens": 51}})
+    assert (status, out["error"]["message"]) == (400, "parameters.max_new_tokens: expected an integer in [1, 50]")
+    assert shim.call("/invoke", {"prompt": "x"})[0] == 200
+    assert sent(fake)["parameters"]["max_new_tokens"] == 50
+    assert shim.call("/invoke", {"prompt": "x" * 71})[0] == 413
+
+
+# ---------------------------------------------------------------- errors from SageMaker / TGI
+
+
+def test_tgi_length_error_is_413(shim, fake):
+    # a stack whose endpoint was started with smaller limits than the shim was told
+    fake.max_input_tokens = 8
+    status, out = shim.call("/invoke", {"prompt": Q})
+    assert (status, out["error"]["code"]) == (413, "prompt_too_long")
+    assert out["error"]["message"] == f"prompt: Input validation error: `inputs` must have less than 8 tokens. Given: {fake_tokens(RENDERED)}"
+    fake.max_input_tokens, fake.max_total_tokens = 1024, 20
+    status, out = shim.call("/v1/chat/completions", {"messages": [{"role": "user", "content": Q}], "max_tokens": 10})
+    assert (status, out["error"]["code"]) == (413, "prompt_too_long")
+    assert "`inputs` tokens + `max_new_tokens` must be <= 20" in out["error"]["message"]
+    assert len(fake.requests) == 2
+
+
+def test_tgi_validation_error_is_400_with_tgis_message(shim, fake):
+    fake.queue.append(tgi_error(422, "Input validation error: `stop` supports up to 4 stop sequences. Given: 5", "validation"))
+    status, out = shim.call("/invoke", {"prompt": Q})
+    assert (status, out) == (400, {"error": {"code": "model_rejected", "message": "Input validation error: `stop` supports up to 4 stop sequences. Given: 5"}})
+    fake.queue.append(model_error(422, "plain text from the model"))
+    assert shim.call("/invoke", {"prompt": Q}) == (400, {"error": {"code": "model_rejected", "message": "plain text from the model"}})
+
+
+SECRET = "CUDA error at /opt/tgi/server.py:123 secret-internal-detail"
+UPSTREAM = [
+    ("tgi-429-overloaded", lambda: tgi_error(429, "Model is overloaded " + SECRET, "overloaded"), 429, "throttled"),
+    ("throttling", lambda: sagemaker_error(400, "ThrottlingException", "Rate exceeded " + SECRET), 429, "throttled"),
+    ("not-ready", lambda: sagemaker_error(429, "ModelNotReadyException", "Model not ready " + SECRET), 503, "model_unavailable"),
+    ("service-unavailable", lambda: sagemaker_error(503, "ServiceUnavailable", SECRET), 503, "model_unavailable"),
+    ("container-timeout", lambda: CONTAINER_TIMEOUT, 504, "timeout"),
+    ("tgi-424-generation", lambda: tgi_error(424, "Request failed during generation: " + SECRET, "generation"), 502, "upstream_error"),
+    ("tgi-500", lambda: tgi_error(500, "Incomplete generation " + SECRET, "incomplete_generation"), 502, "upstream_error"),
+    ("internal-failure", lambda: sagemaker_error(500, "InternalFailure", SECRET), 502, "upstream_error"),
+    ("internal-dependency", lambda: sagemaker_error(530, "InternalDependencyException", SECRET), 502, "upstream_error"),
+    ("not-json", lambda: (200, {}, SECRET.encode()), 502, "upstream_error"),
+    ("not-tgi-shape", lambda: (200, {}, {"predictions": [SECRET]}), 502, "upstream_error"),
+]
+
+
+@pytest.mark.parametrize("kind, answer, status, code", UPSTREAM, ids=[u[0] for u in UPSTREAM])
+def test_upstream_errors_are_mapped_without_internal_text(shim, fake, kind, answer, status, code):
+    fake.queue.append(answer())
+    got, out = shim.call("/v1/chat/completions", {"messages": [{"role": "user", "content": Q}]})
+    assert (got, out["error"]["code"]) == (status, code), out
+    assert out["error"]["message"].endswith("request id req-1")
+    assert "secret" not in shim.response["body"] and "secret" not in json.dumps(shim.logs)
+    assert len(fake.requests) == 1
+    if status == 503:
+        assert "slmstack status" in out["error"]["message"]
+
+
+def test_missing_endpoint_is_503_with_a_hint(shim, fake, stack_env):
+    stack_env.setenv("ENDPOINT_NAME", "deleted-endpoint")
+    status, out = shim.call("/invoke", {"prompt": Q})
+    assert (status, out["error"]["code"]) == (503, "model_unavailable")
+    assert out["error"]["message"] == "the model endpoint is missing or not in service, see `slmstack status`; request id req-1"
+    assert shim.logs[-1]["upstream"] == "ValidationError/None"
+
+
+def test_read_timeout_is_504(shim, fake):
+    config = shim.module.SM.meta.config
+    assert (config.read_timeout, config.connect_timeout, config.retries["total_max_attempts"]) == (25, 2, 1)
+    shim.module.SM = boto3.client("sagemaker-runtime", endpoint_url=fake.url, config=Config(read_timeout=0.3, retries={"total_max_attempts": 1}))
+    fake.delay = 1.0
+    status, out = shim.call("/invoke", {"prompt": Q})
+    assert (status, out) == (504, {"error": {"code": "timeout", "message": "the model did not answer in time; request id req-1"}})
+
+
+def test_unreachable_endpoint_is_502(shim, fake, stack_env):
+    shim.module.SM = boto3.client("sagemaker-runtime", endpoint_url="http://127.0.0.1:9", config=Config(retries={"total_max_attempts": 1}))
+    status, out = shim.call("/invoke", {"prompt": Q})
+    assert (status, out["error"]["code"]) == (502, "upstream_error")
+    assert shim.logs[-1]["upstream"] == "EndpointConnectionError"
+
+
+# ---------------------------------------------------------------- PAUSED and misconfiguration
+
+
+def test_paused_answers_503_without_calling_sagemaker(shim, fake, stack_env):
+    stack_env.setenv("PAUSED", "true")
+    status, out = shim.call("/v1/chat/completions", {"messages": [{"role": "user", "content": Q}]})
+    assert (status, out["error"]["code"]) == (503, "paused")
+    # bad requests are still told what is wrong
+    assert shim.call("/invoke", {"prompt": ""})[0] == 400
+    assert fake.requests == []
+    stack_env.setenv("PAUSED", "false")
+    assert shim.call("/invoke", {"prompt": Q})[0] == 200
+
+
+def test_broken_stack_configuration_is_500_without_details(shim, fake, stack_env):
+    stack_env.setenv("CHAT_TEMPLATE", "{not json")
+    status, out = shim.call("/invoke", {"prompt": Q})
+    assert (status, out) == (500, {"error": {"code": "internal_error", "message": "request id req-1"}})
+    assert shim.logs[-1]["exception"] == "JSONDecodeError"
+    assert fake.requests == []
+
+
+# ---------------------------------------------------------------- logging
+
+
+MARK = "zebra-marker-4711"
+
+
+def test_one_log_line_without_prompt_or_completion(shim, fake, caplog):
+    status, _ = shim.call("/v1/chat/completions", {"messages": [{"role": "user", "content": MARK}]}, request_id="abc")
+    assert status == 200
+    assert len(shim.logs) == 1
+    line = shim.logs[0]
+    n_in = fake_tokens(f"<|user|>\n{MARK}</s>\n<|assistant|>\n")
+    assert line["request_id"] == "abc" and line["route"] == "/v1/chat/completions" and line["status"] == 200
+    assert line["prompt_tokens"] == n_in and line["completion_tokens"] == 13 and line["total_tokens"] == n_in + 13
+    assert type(line["latency_ms"]) is int and line["latency_ms"] >= 0
+    assert "prompt" not in line and "completion" not in line
+    assert MARK not in json.dumps(shim.logs) and MARK not in caplog.text
+    assert "Paris" not in json.dumps(shim.logs)
+
+
+@pytest.mark.parametrize("value", ["false", "TRUE", "1", "yes", ""])
+def test_log_prompts_needs_exactly_true(shim, fake, stack_env, value):
+    stack_env.setenv("LOG_PROMPTS", value)
+    assert shim.call("/invoke", {"prompt": MARK})[0] == 200
+    shim.call("/invoke", {"prompt": MARK, "parameters": {"temperature": 9}})
+    assert len(shim.logs) == 1 and MARK not in json.dumps(shim.logs)
+
+
+def test_log_prompts_true_logs_prompt_and_completion(shim, fake, stack_env):
+    stack_env.setenv("LOG_PROMPTS", "true")
+    assert shim.call("/invoke", {"prompt": MARK, "parameters": {"max_new_tokens": 2}})[0] == 200
+    (line,) = shim.logs
+    assert line["prompt"] == f"<|user|>\n{MARK}</s>\n<|assistant|>\n" and line["completion"] == "Paris is"
