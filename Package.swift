@@ -23,20 +23,18 @@ let package = Package(
             resources: [.embedInCode("Resources/handler.py")]
         ),
         .target(name: "CloudFormationSynth", dependencies: ["StackModel"]),
+        .target(name: "Cost", dependencies: ["StackModel"]),
         .target(
             name: "SLMStackCLI",
-            dependencies: ["StackModel", "CloudFormationSynth", "SigV4", "AWSClient"]
+            dependencies: ["StackModel", "CloudFormationSynth", "Cost", "SigV4", "AWSClient"]
         ),
         .executableTarget(name: "slmstack", dependencies: ["SLMStackCLI"]),
 
         .testTarget(name: "SigV4Tests", dependencies: ["SigV4"]),
         .testTarget(name: "AWSClientTests", dependencies: ["AWSClient", "SigV4"]),
         .testTarget(name: "StackModelTests", dependencies: ["StackModel"]),
-        .testTarget(
-            name: "CloudFormationSynthTests",
-            dependencies: ["CloudFormationSynth", "StackModel"],
-            exclude: ["Snapshots"]
-        ),
+        .testTarget(name: "CloudFormationSynthTests", dependencies: ["CloudFormationSynth", "StackModel"]),
+        .testTarget(name: "CostTests", dependencies: ["Cost", "StackModel"]),
         .testTarget(name: "SLMStackCLITests", dependencies: ["SLMStackCLI", "StackModel"]),
     ]
 )

@@ -11,6 +11,7 @@ public enum SLMStack {
         SynthCommand.self,
         ValidateCommand.self,
         DiffCommand.self,
+        CostCommand.self,
     ]
 
     /// Runs the process's own arguments and exits with the result.

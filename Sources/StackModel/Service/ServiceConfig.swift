@@ -28,6 +28,8 @@ public struct ServiceConfig: Sendable, Hashable {
     public var modelDownloadTimeoutSeconds = 600
     public var logPrompts = false
     public var tags: [String: String] = [:]
+    /// The most the stack may cost per month, in USD: `cost` exits 3 and `deploy` refuses above it.
+    public var budgetUSD: Double?
     /// Architecture of a model that is not in `ModelCatalog`, given explicitly.
     public var customModel: CustomModelSize = CustomModelSize()
 
@@ -214,6 +216,10 @@ extension ServiceConfig {
                 tags[String(parts[0])] = String(parts[1])
             }
             config.tags = tags
+        },
+        Setting(key: "budget", placeholder: "USD", help: "Monthly budget: cost exits 3 and deploy refuses above it", terraformType: "number",
+                read: { $0.budgetUSD.map(format) ?? "" }) { config, text throws(SettingError) in
+            config.budgetUSD = try double("budget", text, 0...10_000_000)
         },
         Setting(key: "model-params-billions", placeholder: "B", help: "For an unknown model: parameters in billions", terraformType: "number",
                 read: { $0.customModel.parametersBillions.map(format) ?? "" }) { config, text throws(SettingError) in

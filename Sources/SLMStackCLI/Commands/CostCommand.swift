@@ -1,0 +1,87 @@
+import Cost
+import Foundation
+import StackModel
+
+/// `slmstack cost`: price the stack that `synth` would write, before anything is created.
+struct CostCommand: SubCommand {
+    static let name = "cost"
+    static let abstract = "Estimate the monthly bill of the stack, offline, before deploying it."
+    static let discussion = """
+        Prices every resource the model would deploy: fixed hourly costs (baseline) apart from traffic-driven
+        ones (usage), with the assumptions used. --budget USD exits 3 when the monthly total is over it (or
+        cannot be proven under it). --diff prices the committed template in DIR (default: templates) against
+        the current model and prints the monthly delta. In CI:
+          slmstack cost --budget 1200 --format markdown >> $GITHUB_STEP_SUMMARY
+        """
+    static let options: [OptionSpec] = [
+        .value("format", "FORMAT", "table, json or markdown (default: table)"),
+        .value("requests-per-month", "N", "Requests per month (default: 100000)"),
+        .value("avg-latency-ms", "MS", "Average time per request in the shim (default: 2000)"),
+        .value("gb-out-per-month", "GB", "Response data sent to callers per month (default: 1)"),
+        .value("diff", "DIR", "Price the change from DIR/cloudformation/<stack>.template.json to the current model"),
+    ] + ServiceOptions.specs
+
+    let config: ServiceConfig
+    let format: ReportFormat
+    let usage: Usage
+    let diffAgainst: String?
+
+    init(arguments: ParsedArguments, io: CommandIO) throws {
+        config = try ServiceOptions.config(from: arguments)
+        let formatText = arguments["format"] ?? "table"
+        guard let format = ReportFormat(rawValue: formatText) else {
+            throw CLIError.usage("--format: expected table, json or markdown, got '\(formatText)'")
+        }
+        self.format = format
+        var usage = Usage()
+        if let value = try arguments.double("requests-per-month", in: 0...1e13) { usage.requestsPerMonth = value }
+        if let value = try arguments.double("avg-latency-ms", in: 1...900_000) { usage.averageLatencyMs = value }
+        if let value = try arguments.double("gb-out-per-month", in: 0...1e9) { usage.gbOutPerMonth = value }
+        self.usage = usage
+        diffAgainst = arguments["diff"]
+    }
+
+    func run(io: CommandIO) throws -> ExitCode {
+        let stack = try Synthesis.stack(for: config)
+        let current = Estimator.estimate(Inventory.of(stack, config: config), usage: usage)
+        if let diffAgainst {
+            return try diff(current: current, stack: stack, folder: diffAgainst, io: io)
+        }
+        io.write(current.rendered(format, budget: config.budgetUSD))
+        for warning in current.warnings where format == .json { io.note("warning: \(warning)") }
+        return try BudgetGate.check(current, budget: config.budgetUSD, io: io)
+    }
+
+    private func diff(current: Estimate, stack: Stack, folder: String, io: CommandIO) throws -> ExitCode {
+        let path = URL(fileURLWithPath: folder).appendingPathComponent("cloudformation/\(stack.name).template.json").path
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw CLIError.usage("--diff: no committed template at \(path): synthesize it with 'slmstack synth --out \(folder)' first")
+        }
+        let committed: Estimate
+        do {
+            let inventory = try Inventory.of(template: data, region: config.region, weightsGB: (config.modelSpec?.weightBytes ?? 0) / 1e9)
+            committed = Estimator.estimate(inventory, usage: usage)
+        } catch {
+            throw CLIError.failure("--diff \(path): \(error)")
+        }
+        let delta = CostDelta(from: committed, to: current)
+        io.write(delta.rendered(format, fromName: path))
+        return try BudgetGate.check(current, budget: config.budgetUSD, io: io)
+    }
+}
+
+/// The budget gate shared by `cost` and `deploy`.
+enum BudgetGate {
+    /// Exit 3 (via `CLIError.gate`) when the estimate is over `budget` or cannot be proven under it.
+    static func check(_ estimate: Estimate, budget: Double?, io: CommandIO) throws -> ExitCode {
+        guard let budget else { return .success }
+        if !estimate.unpriced.isEmpty {
+            throw CLIError.gate("cannot prove the stack is within the budget of \(Estimate.money(budget))/month: no price for "
+                + estimate.unpriced.map { "\($0.resource) \($0.component)" }.joined(separator: ", ") + "; run with --live-prices")
+        }
+        guard estimate.totalMonthly > budget else { return .success }
+        let top = estimate.lines.filter { ($0.monthly ?? 0) > 0 }.sorted { ($0.monthly ?? 0) > ($1.monthly ?? 0) }.prefix(3)
+        throw CLIError.gate("over budget: \(Estimate.money(estimate.totalMonthly))/month is \(Estimate.money(estimate.totalMonthly - budget)) over \(Estimate.money(budget)); top costs: "
+            + top.map { "\($0.resource) \($0.component) \(Estimate.money($0.monthly))" }.joined(separator: "; "))
+    }
+}
