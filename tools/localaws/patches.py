@@ -1119,3 +1119,45 @@ def cfn_property_fidelity() -> None:
         original_role_delete(cls, resource_name, cloudformation_json, account_id, region_name)
 
     Role.delete_from_cloudformation_json = classmethod(role_delete)
+
+
+# --------------------------------------------------------------------------------------------
+# 12. Resources added by a change set or an update: dependency order and stack tags
+# --------------------------------------------------------------------------------------------
+@fix
+def cfn_update_creation_order() -> None:
+    """Resources added by ExecuteChangeSet/UpdateStack are created in dependency order and tagged.
+
+    CreateStack creates in DependsOn order, but the update path (which executing a CREATE change
+    set also uses) creates added resources in template order, ignoring DependsOn: an
+    AWS::ApiGateway::Deployment that DependsOn its methods fails with "The REST API doesn't contain
+    any methods". That path also skips the aws:cloudformation:* tags CreateStack puts on EC2
+    resources. Added resources now follow Ref/GetAtt/Sub/DependsOn order and get the same tags.
+    """
+    from moto.cloudformation.parsing import ResourceMap
+    from moto.ec2 import models as ec2_models
+    from moto.ec2.models.core import TaggedEC2Resource
+
+    original_diff = ResourceMap.build_resource_diff
+    original_update = ResourceMap.update
+
+    def build_resource_diff(self: Any, other_template: dict[str, Any], parameters: dict[str, Any] | None = None) -> Any:
+        diff = original_diff(self, other_template, parameters)
+        creation = list(reversed(deletion_order(other_template.get("Resources") or {})))
+        diff["Add"] = sorted(diff["Add"], key=lambda lid: creation.index(lid) if lid in creation else len(creation))
+        return diff
+
+    def update(self: Any, template: dict[str, Any], parameters: dict[str, Any] | None = None) -> None:
+        before = set(self._parsed_resources)
+        original_update(self, template, parameters)
+        tags = dict(self.tags)
+        tags.update({"aws:cloudformation:stack-name": self["AWS::StackName"],
+                     "aws:cloudformation:stack-id": self["AWS::StackId"]})
+        backend = ec2_models.ec2_backends[self._account_id][self._region_name]
+        for lid in set(self._parsed_resources) - before:
+            res = self._parsed_resources[lid]
+            if isinstance(res, TaggedEC2Resource):
+                backend.create_tags([res.physical_resource_id], {**tags, "aws:cloudformation:logical-id": lid})
+
+    ResourceMap.build_resource_diff = build_resource_diff
+    ResourceMap.update = update

@@ -1,0 +1,140 @@
+"""The launcher: start/stop, reuse, cleanup on failure, signature verification on."""
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from botocore.exceptions import ClientError
+
+from localaws_support import TOOLS, LocalAws, launcher
+
+
+def _our_servers_for(env_file: Path) -> list[int]:
+    """PIDs whose environment names this env file (the launcher sets LOCALAWS_ENV_FILE in the child)."""
+    pids = []
+    needle = f"LOCALAWS_ENV_FILE={env_file}".encode()
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            if needle in (d / "environ").read_bytes().split(b"\0") and launcher._alive(int(d.name)):
+                pids.append(int(d.name))
+        except OSError:
+            continue
+    return pids
+
+
+def test_start_writes_private_env_file_reuses_and_stops(tmp_path: Path) -> None:
+    env_file = tmp_path / "x.env"
+    cli = [sys.executable, str(TOOLS / "localaws.py")]
+    out = subprocess.run(cli + ["start", "--env-file", str(env_file)], capture_output=True, text=True, timeout=90)
+    try:
+        assert out.returncode == 0, out.stderr
+        assert out.stdout.strip() == str(env_file.resolve())  # stdout is only the path
+        env = launcher.read_env_file(env_file)
+        assert env["AWS_SECRET_ACCESS_KEY"] not in out.stdout + out.stderr  # the secret is never printed
+        assert stat.S_IMODE(env_file.stat().st_mode) == 0o600
+        for key in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION", "AWS_DEFAULT_REGION",
+                    "AWS_EC2_METADATA_DISABLED", "AWS_PAGER", "TF_VAR_localaws_endpoint", "LOCALAWS_PID",
+                    "LOCALAWS_PORT", "LOCALAWS_LOG"):
+            assert key in env, key
+        assert env["AWS_ENDPOINT_URL"].startswith("http://127.0.0.1:")
+        pid = int(env["LOCALAWS_PID"])
+        assert launcher.is_our_server(pid, env["LOCALAWS_PORT"])
+        assert LocalAws(env_file).client("sts").get_caller_identity()["Arn"].endswith(":user/localaws-admin")
+
+        again = subprocess.run(cli + ["start", "--env-file", str(env_file)], capture_output=True, text=True, timeout=60)
+        assert again.returncode == 0, again.stderr
+        assert "reusing" in again.stderr
+        assert launcher.read_env_file(env_file)["LOCALAWS_PID"] == str(pid)  # same server
+        assert _our_servers_for(env_file.resolve()) == [pid]  # and no second one
+
+        st = subprocess.run(cli + ["status", "--env-file", str(env_file)], capture_output=True, text=True, timeout=30)
+        assert st.returncode == 0 and f"pid {pid}" in st.stdout
+    finally:
+        stop = subprocess.run(cli + ["stop", "--env-file", str(env_file)], capture_output=True, text=True, timeout=60)
+    assert stop.returncode == 0, stop.stderr
+    assert not launcher._alive(pid)
+    assert not env_file.exists()
+    st = subprocess.run(cli + ["status", "--env-file", str(env_file)], capture_output=True, text=True, timeout=30)
+    assert st.returncode == 3
+
+
+def test_forced_failure_leaves_no_process_and_no_env_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    env_file = (tmp_path / "fail.env").resolve()
+    monkeypatch.setenv("LOCALAWS_START_TIMEOUT", "0")  # the health wait cannot succeed
+    with pytest.raises(launcher.LocalAwsError, match="not healthy"):
+        launcher.start(env_file)
+    assert not env_file.exists()
+    assert _our_servers_for(env_file) == []
+
+
+def test_stop_refuses_a_pid_that_is_not_ours(tmp_path: Path) -> None:
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        env_file = tmp_path / "foreign.env"
+        env_file.write_text(f"export LOCALAWS_PID={sleeper.pid}\nexport LOCALAWS_PORT=1\n")
+        with pytest.raises(launcher.LocalAwsError, match="not our server"):
+            launcher.stop(env_file)
+        assert sleeper.poll() is None  # still running
+        assert env_file.exists()
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+
+
+def test_stale_env_file_is_replaced(tmp_path: Path) -> None:
+    env_file = tmp_path / "stale.env"
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    env_file.write_text(f"export LOCALAWS_PID={dead.pid}\nexport LOCALAWS_PORT=1\n")
+    try:
+        launcher.start(env_file)
+        assert launcher.read_env_file(env_file)["LOCALAWS_PID"] != str(dead.pid)
+    finally:
+        launcher.stop(env_file)
+
+
+@pytest.mark.parametrize("service,call", [
+    ("sts", lambda c: c.get_caller_identity()),                   # query protocol
+    ("ec2", lambda c: c.describe_vpcs()),                         # EC2 query protocol
+    ("cloudformation", lambda c: c.list_stacks()),
+    ("lambda", lambda c: c.list_functions()),                     # REST-JSON, body-less GET
+    ("apigateway", lambda c: c.get_rest_apis()),                  # REST-JSON, body-less GET
+    ("sagemaker", lambda c: c.list_endpoints()),                  # JSON POST
+    ("logs", lambda c: c.describe_log_groups()),
+])
+def test_signature_verification_is_on(localaws: LocalAws, service: str, call) -> None:
+    call(localaws.client(service))  # the right secret is accepted
+    with pytest.raises(ClientError) as err:
+        call(localaws.client(service, secret=localaws.env["AWS_SECRET_ACCESS_KEY"][:-1] + "X"))
+    text = str(err.value)
+    assert any(code in text for code in ("SignatureDoesNotMatch", "AuthFailure")), text
+
+
+def test_unknown_access_key_is_rejected(localaws: LocalAws) -> None:
+    import boto3
+
+    from localaws_support import NO_RETRY
+
+    sts = boto3.client("sts", endpoint_url=localaws.endpoint, region_name="us-east-1", config=NO_RETRY,
+                       aws_access_key_id="AKIANOTAKEY000000000", aws_secret_access_key="x" * 40)
+    with pytest.raises(ClientError, match="InvalidClientTokenId"):
+        sts.get_caller_identity()
+
+
+def test_env_file_works_for_the_aws_cli(localaws: LocalAws) -> None:
+    """The env file is all an independent client needs (here: a shell that sources it, then the aws CLI)."""
+    import shutil
+
+    if shutil.which("aws") is None:
+        pytest.skip("aws CLI not installed")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    out = subprocess.run(["bash", "-c", f". '{localaws.env_file}' && aws sts get-caller-identity --output text"],
+                         capture_output=True, text=True, env=env, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert "localaws-admin" in out.stdout
