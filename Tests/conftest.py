@@ -1,19 +1,10 @@
-"""Shared pytest fixtures: where the repository, the slmstack binary and the tool venv are."""
+"""Shared pytest fixtures: where the slmstack binary is."""
 import os
 import pathlib
-import shutil
 
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-
-
-def tool(name):
-    """A tool from the project's tool venv (made by `make deps`), else from PATH, else None."""
-    venv = ROOT / ".build" / "tools-venv" / "bin" / name
-    if venv.exists():
-        return str(venv)
-    return shutil.which(name)
 
 
 @pytest.fixture(scope="session")

@@ -25,7 +25,7 @@ public enum CloudFormationSynthError: Error, CustomStringConvertible, Equatable 
     public var description: String {
         switch self {
         case .inlineCodeTooLong(let function, let characters, let limit):
-            "LambdaFunction '\(function)': property 'Code.ZipFile' is \(characters) characters after dropping blank and comment lines; CloudFormation inlines at most \(limit): shorten templates/lambda/handler.py"
+            "LambdaFunction '\(function)': property 'Code.ZipFile' is \(characters) characters after dropping blank and comment lines; slmstack inlines at most \(limit) so the template stays under CreateStack's 51,200-byte limit: shorten templates/lambda/handler.py"
         case .unsupportedResource(let kind, let id):
             "\(kind) '\(id)': no CloudFormation translation for this resource type"
         }

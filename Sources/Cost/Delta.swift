@@ -33,7 +33,7 @@ public struct CostDelta: Sendable {
         afterTotal = after.totalMonthly
     }
 
-    static func signed(_ value: Double) -> String { (value < 0 ? "-" : "+") + Estimate.money(abs(value)) }
+    public static func signed(_ value: Double) -> String { (value < 0 ? "-" : "+") + Estimate.money(abs(value)) }
 
     /// The delta as text.
     public func rendered(_ format: ReportFormat, fromName: String) -> String {

@@ -5,11 +5,18 @@ no NAT, a larger model) are synthesized by the real binary, then linted by the r
 """
 import json
 import pathlib
+import shutil
 import subprocess
 
 import pytest
 
-from conftest import ROOT, tool
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+
+def tool(name):
+    """A tool from the project's tool venv (made by `make deps`), else from PATH, else None."""
+    venv = ROOT / ".build" / "tools-venv" / "bin" / name
+    return str(venv) if venv.exists() else shutil.which(name)
 
 VARIANTS = {
     "default": [],

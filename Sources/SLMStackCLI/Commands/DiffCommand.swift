@@ -26,7 +26,8 @@ struct DiffCommand: SubCommand {
 
     func run(io: CommandIO) throws -> ExitCode {
         let base = URL(fileURLWithPath: against)
-        let hasTerraform = FileManager.default.fileExists(atPath: base.appendingPathComponent("terraform").path)
+        let terraformFiles = (try? FileManager.default.contentsOfDirectory(atPath: base.appendingPathComponent("terraform").path)) ?? []
+        let hasTerraform = !terraformFiles.isEmpty
         let files = try Synthesis.files(for: config, format: hasTerraform ? .all : .cloudformation)
         var drifted = 0
         for file in files {

@@ -3,8 +3,13 @@ public enum LambdaSource {
     /// The handler file exactly as committed.
     public static let handlerFile: String = String(decoding: PackageResources.handler_py, as: UTF8.self)
 
-    /// CloudFormation's limit on inline `Code.ZipFile` source, in characters.
-    public static let inlineLimit = 4096
+    /// slmstack's budget for inline `Code.ZipFile` source, in characters.
+    ///
+    /// CloudFormation's old 4,096-character cap on inline code was removed in 2022 (see the AWS CDK
+    /// change "inline function code can exceed 4096 bytes", aws/aws-cdk#20624, and cfn-lint, whose
+    /// schema no longer bounds `ZipFile`). What still binds is CreateStack's 51,200-byte
+    /// `TemplateBody`; this budget keeps the shim well inside it, with room for the rest of the stack.
+    public static let inlineLimit = 16_384
 
     /// The source as it is inlined: blank lines and whole-line `#` comments dropped, every other
     /// line kept byte for byte, joined with newlines and ending in one.

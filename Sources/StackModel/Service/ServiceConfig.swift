@@ -22,7 +22,7 @@ public struct ServiceConfig: Sendable, Hashable {
     public var natGateway = true
     public var logRetentionDays = 365
     public var lambdaMemoryMB = 256
-    public var lambdaTimeoutSeconds = 25
+    public var lambdaTimeoutSeconds = 28
     public var lambdaReservedConcurrency = 10
     public var startupHealthCheckTimeoutSeconds = 600
     public var modelDownloadTimeoutSeconds = 600
