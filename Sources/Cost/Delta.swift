@@ -15,18 +15,26 @@ public struct CostDelta: Sendable {
     public var afterTotal: Double
     public var delta: Double { afterTotal - beforeTotal }
 
-    /// Matches lines by resource and component; lines only on one side count from or to zero.
+    /// Matches lines by resource and component name (the part before any parenthesised detail, so
+    /// `Instance usage (ml.g5.xlarge …)` and `Instance usage (ml.g5.2xlarge …)` are one change);
+    /// lines only on one side count from or to zero.
     public init(from before: Estimate, to after: Estimate) {
-        func key(_ line: CostLine) -> String { "\(line.resource)|\(line.component)" }
+        func key(_ line: CostLine) -> String {
+            "\(line.resource)|\(line.component.components(separatedBy: " (").first ?? line.component)"
+        }
         let old = Dictionary(before.lines.map { (key($0), $0) }, uniquingKeysWith: { a, _ in a })
         let new = Dictionary(after.lines.map { (key($0), $0) }, uniquingKeysWith: { a, _ in a })
         var changes: [Change] = []
         var seen = Set<String>()
-        for line in before.lines + after.lines where !seen.contains(key(line)) {
+        for line in after.lines + before.lines where !seen.contains(key(line)) {
             seen.insert(key(line))
             let was = old[key(line)]?.monthly ?? 0
             let now = new[key(line)]?.monthly ?? 0
-            if abs(now - was) >= 0.005 { changes.append(Change(resource: line.resource, component: line.component, before: was, after: now)) }
+            if abs(now - was) >= 0.005 {
+                let label = [old[key(line)]?.component, new[key(line)]?.component].compactMap { $0 }
+                let component = Set(label).count == 2 ? "\(label[0]) → \(label[1])" : line.component
+                changes.append(Change(resource: line.resource, component: component, before: was, after: now))
+            }
         }
         self.changes = changes
         beforeTotal = before.totalMonthly

@@ -143,7 +143,7 @@ public enum Estimator {
         if !inventory.logGroups.isEmpty {
             let ingest = requests * usage.logBytesPerRequest / 1e9 + usage.flowLogGBPerMonth
             let retentionMonths = Double(inventory.logGroups.map(\.retentionDays).max() ?? 30) / (hours / 24)
-            let owner = inventory.logGroups.map(\.id).joined(separator: ", ")
+            let owner = inventory.logGroups.map(\.id).sorted().joined(separator: ", ")
             line(owner, "AWS::Logs::LogGroup", "Log ingestion", .usage, ingest, "logs.ingest")
             line(owner, "AWS::Logs::LogGroup", "Log storage (steady state, \(Int(retentionMonths.rounded())) months kept)", .usage,
                  ingest * retentionMonths, "logs.storage")
