@@ -5,7 +5,7 @@ import StackModel
 /// A stack translated to a CloudFormation template, and its text.
 public struct CloudFormationTemplate: Sendable {
     /// The template as a JSON tree.
-    public var document: JSONValue
+    public var document: OrderedJSON
     /// The template text: deterministic, 2-space indent, trailing newline.
     public var text: String
     /// The file name it is written as: `<stack>.template.json`.
@@ -37,7 +37,7 @@ public enum CloudFormationSynthError: Error, CustomStringConvertible, Equatable 
 /// 1. `translate` maps each typed resource to its CloudFormation type and properties, values to
 ///    intrinsic functions (`Ref`, `Fn::GetAtt`, `Fn::Sub`, `Fn::Select`/`Fn::GetAZs`), checkov
 ///    suppressions to `Metadata.checkov.skip`, and the stack's tags to each taggable resource.
-/// 2. `JSONValue.rendered()` writes the tree with a fixed key order and indent.
+/// 2. `OrderedJSON.rendered()` writes the tree with a fixed key order and indent.
 public enum CloudFormationSynth {
     /// CreateStack's limit on an inline `TemplateBody`, in bytes.
     public static let templateBodyLimit = 51_200
@@ -52,18 +52,18 @@ public enum CloudFormationSynth {
     }
 
     /// Stage 1: the stack as a CloudFormation JSON tree, sections in the usual order.
-    public static func translate(_ stack: Stack) throws -> JSONValue {
-        let tags = JSONValue.array(stack.tags.sorted { $0.key < $1.key }.map {
+    public static func translate(_ stack: Stack) throws -> OrderedJSON {
+        let tags = OrderedJSON.array(stack.tags.sorted { $0.key < $1.key }.map {
             .object([("Key", .string($0.key)), ("Value", .string($0.value))])
         })
-        var resources: [(String, JSONValue)] = []
+        var resources: [(String, OrderedJSON)] = []
         for resource in stack.resources {
             resources.append((resource.id.rawValue, try translate(resource, tags: tags)))
         }
         let outputs = stack.outputs.map { output in
-            (output.name, JSONValue.object([("Description", .string(output.description)), ("Value", value(output.value))]))
+            (output.name, OrderedJSON.object([("Description", .string(output.description)), ("Value", value(output.value))]))
         }
-        var sections: [(String, JSONValue)] = [
+        var sections: [(String, OrderedJSON)] = [
             ("AWSTemplateFormatVersion", .string("2010-09-09")),
             ("Description", .string(stack.description)),
             ("Resources", .object(resources)),
@@ -73,25 +73,25 @@ public enum CloudFormationSynth {
     }
 
     /// One resource: `Type`, `Properties`, `DependsOn`, `Metadata`.
-    static func translate(_ resource: any Resource, tags: JSONValue) throws -> JSONValue {
+    static func translate(_ resource: any Resource, tags: OrderedJSON) throws -> OrderedJSON {
         let (type, properties, taggable) = try typeAndProperties(resource)
         var props = properties
         if taggable, case .array(let list) = tags, !list.isEmpty { props["Tags"] = tags }
-        var fields: [(String, JSONValue)] = [("Type", .string(type)), ("Properties", .sorted(props))]
+        var fields: [(String, OrderedJSON)] = [("Type", .string(type)), ("Properties", .sorted(props))]
         if !resource.dependsOn.isEmpty {
             fields.append(("DependsOn", .array(resource.dependsOn.map { .string($0.rawValue) })))
         }
         if !resource.suppressions.isEmpty {
-            let skips = resource.suppressions.map { JSONValue.object([("id", .string($0.check)), ("comment", .string($0.reason))]) }
+            let skips = resource.suppressions.map { OrderedJSON.object([("id", .string($0.check)), ("comment", .string($0.reason))]) }
             fields.append(("Metadata", .object([("checkov", .object([("skip", .array(skips))]))])))
         }
         return .object(fields)
     }
 
-    private static func ids(_ values: [Value]) -> JSONValue { .array(values.map(value)) }
+    private static func ids(_ values: [Value]) -> OrderedJSON { .array(values.map(value)) }
 
     /// The CloudFormation type, properties, and whether the type takes `Tags`.
-    static func typeAndProperties(_ resource: any Resource) throws -> (String, [String: JSONValue], Bool) {
+    static func typeAndProperties(_ resource: any Resource) throws -> (String, [String: OrderedJSON], Bool) {
         switch resource {
         case let r as Vpc:
             return ("AWS::EC2::VPC", ["CidrBlock": .string(r.cidr), "EnableDnsHostnames": .bool(true), "EnableDnsSupport": .bool(true)], true)
@@ -109,7 +109,7 @@ public enum CloudFormationSynth {
         case let r as RouteTable:
             return ("AWS::EC2::RouteTable", ["VpcId": value(r.vpc)], true)
         case let r as Route:
-            var props: [String: JSONValue] = ["RouteTableId": value(r.routeTable), "DestinationCidrBlock": .string(r.destination)]
+            var props: [String: OrderedJSON] = ["RouteTableId": value(r.routeTable), "DestinationCidrBlock": .string(r.destination)]
             switch r.target {
             case .internetGateway(let gateway): props["GatewayId"] = value(gateway)
             case .natGateway(let nat): props["NatGatewayId"] = value(nat)
@@ -118,9 +118,9 @@ public enum CloudFormationSynth {
         case let r as RouteTableAssociation:
             return ("AWS::EC2::SubnetRouteTableAssociation", ["RouteTableId": value(r.routeTable), "SubnetId": value(r.subnet)], false)
         case let r as SecurityGroup:
-            func rules(_ rules: [SecurityRule], peerKey: String) -> JSONValue {
+            func rules(_ rules: [SecurityRule], peerKey: String) -> OrderedJSON {
                 .array(rules.map { rule in
-                    var fields: [String: JSONValue] = ["IpProtocol": .string(rule.ipProtocol), "FromPort": .int(rule.fromPort),
+                    var fields: [String: OrderedJSON] = ["IpProtocol": .string(rule.ipProtocol), "FromPort": .int(rule.fromPort),
                                                        "ToPort": .int(rule.toPort), "Description": .string(rule.description)]
                     switch rule.peer {
                     case .cidr(let cidr): fields["CidrIp"] = .string(cidr)
@@ -129,7 +129,7 @@ public enum CloudFormationSynth {
                     return .sorted(fields)
                 })
             }
-            var props: [String: JSONValue] = ["GroupDescription": .string(r.groupDescription), "VpcId": value(r.vpc),
+            var props: [String: OrderedJSON] = ["GroupDescription": .string(r.groupDescription), "VpcId": value(r.vpc),
                                               "SecurityGroupEgress": rules(r.egress, peerKey: "DestinationSecurityGroupId")]
             if !r.ingress.isEmpty { props["SecurityGroupIngress"] = rules(r.ingress, peerKey: "SourceSecurityGroupId") }
             return ("AWS::EC2::SecurityGroup", props, true)
@@ -143,7 +143,7 @@ public enum CloudFormationSynth {
                                           "DeliverLogsPermissionArn": value(r.role)], true)
         case let r as Role:
             let policies = r.policies.keys.sorted().map { name in
-                JSONValue.object([("PolicyName", .string(name)), ("PolicyDocument", value(r.policies[name]!.value))])
+                OrderedJSON.object([("PolicyName", .string(name)), ("PolicyDocument", value(r.policies[name]!.value))])
             }
             return ("AWS::IAM::Role", ["Description": .string(r.description), "AssumeRolePolicyDocument": value(r.trust.value),
                                        "Policies": .array(policies)], true)
@@ -151,17 +151,17 @@ public enum CloudFormationSynth {
             return ("AWS::KMS::Key", ["Description": .string(r.description), "EnableKeyRotation": .bool(true),
                                       "PendingWindowInDays": .int(r.pendingWindowDays), "KeyPolicy": value(r.policy.value)], true)
         case let r as LogGroup:
-            var props: [String: JSONValue] = ["RetentionInDays": .int(r.retentionDays)]
+            var props: [String: OrderedJSON] = ["RetentionInDays": .int(r.retentionDays)]
             if let key = r.kmsKey { props["KmsKeyId"] = value(key) }
             return ("AWS::Logs::LogGroup", props, true)
         case let r as SageMakerModel:
             return ("AWS::SageMaker::Model", [
                 "ExecutionRoleArn": value(r.executionRole),
-                "PrimaryContainer": .sorted(["Image": .string(r.image), "Environment": .sorted(r.environment.mapValues(JSONValue.string))]),
+                "PrimaryContainer": .sorted(["Image": .string(r.image), "Environment": .sorted(r.environment.mapValues(OrderedJSON.string))]),
                 "VpcConfig": .sorted(["Subnets": ids(r.subnets), "SecurityGroupIds": ids(r.securityGroups)]),
             ], true)
         case let r as EndpointConfig:
-            let variant: [String: JSONValue] = [
+            let variant: [String: OrderedJSON] = [
                 "VariantName": .string(r.variantName), "ModelName": value(r.model), "InstanceType": .string(r.instanceType),
                 "InitialInstanceCount": .int(r.instanceCount), "InitialVariantWeight": .int(1),
                 "ContainerStartupHealthCheckTimeoutInSeconds": .int(r.startupHealthCheckTimeoutSeconds),
@@ -174,7 +174,7 @@ public enum CloudFormationSynth {
             guard r.code.count <= LambdaSource.inlineLimit else {
                 throw CloudFormationSynthError.inlineCodeTooLong(function: r.id.rawValue, characters: r.code.count, limit: LambdaSource.inlineLimit)
             }
-            var props: [String: JSONValue] = [
+            var props: [String: OrderedJSON] = [
                 "Description": .string(r.description), "Runtime": .string(r.runtime), "Handler": .string(r.handler),
                 "Code": .object([("ZipFile", .string(r.code))]), "Role": value(r.role), "MemorySize": .int(r.memoryMB),
                 "Timeout": .int(r.timeoutSeconds), "ReservedConcurrentExecutions": .int(r.reservedConcurrency),
@@ -201,7 +201,7 @@ public enum CloudFormationSynth {
         case let r as ApiDeployment:
             return ("AWS::ApiGateway::Deployment", ["RestApiId": value(r.api), "Description": .string(r.description)], false)
         case let r as ApiStage:
-            let settings: [String: JSONValue] = [
+            let settings: [String: OrderedJSON] = [
                 "ResourcePath": .string("/*"), "HttpMethod": .string("*"), "LoggingLevel": .string(r.loggingLevel),
                 "MetricsEnabled": .bool(true), "DataTraceEnabled": .bool(false),
                 "ThrottlingRateLimit": .double(r.throttleRate), "ThrottlingBurstLimit": .int(r.throttleBurst),
@@ -232,7 +232,7 @@ public enum CloudFormationSynth {
 
     /// A model value as CloudFormation JSON: literals as they are, references as intrinsic
     /// functions, joins as `Fn::Sub` (or a plain string when every part is literal).
-    public static func value(_ value: Value) -> JSONValue {
+    public static func value(_ value: Value) -> OrderedJSON {
         switch value {
         case .string(let text): return .string(text)
         case .int(let number): return .int(number)

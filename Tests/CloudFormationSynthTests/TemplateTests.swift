@@ -18,7 +18,7 @@ func stackWithSmallHandler(_ config: ServiceConfig = ServiceConfig()) -> Stack {
 }
 
 /// Every `Ref`/`Fn::GetAtt` target and `${X}` / `${X.Attr}` in `Fn::Sub` strings.
-func referencedNames(_ json: JSONValue) -> [String] {
+func referencedNames(_ json: OrderedJSON) -> [String] {
     switch json {
     case .object(let fields):
         if fields.count == 1, fields[0].0 == "Ref", case .string(let name) = fields[0].1 { return [name] }
@@ -161,9 +161,9 @@ func everyReferenceResolvesInsideTheTemplate(_ config: ServiceConfig) throws {
 }
 
 @Test func jsonTextEscapesWhatJsonRequires() {
-    let text = JSONValue.object([("k", .string("a\"b\\c\nd\u{01}é/"))]).rendered()
+    let text = OrderedJSON.object([("k", .string("a\"b\\c\nd\u{01}é/"))]).rendered()
     #expect(text == "{\n  \"k\": \"a\\\"b\\\\c\\nd\\u0001é/\"\n}\n")
-    #expect(JSONValue.array([]).rendered() == "[]\n")
-    #expect(JSONValue.double(50).rendered() == "50\n")
-    #expect(JSONValue.double(12.5).rendered() == "12.5\n")
+    #expect(OrderedJSON.array([]).rendered() == "[]\n")
+    #expect(OrderedJSON.double(50).rendered() == "50\n")
+    #expect(OrderedJSON.double(12.5).rendered() == "12.5\n")
 }

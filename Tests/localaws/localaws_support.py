@@ -9,6 +9,7 @@ import contextlib
 import json
 import sys
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -68,19 +69,49 @@ class _EndpointSession(boto3.Session):
 
 
 @contextlib.contextmanager
-def started(tmp_dir: Path, disable: str = "", monkeypatch: pytest.MonkeyPatch | None = None) -> Iterator[LocalAws]:
+def started(tmp_dir: Path, disable: str = "") -> Iterator[LocalAws]:
     """Start a local AWS with `LOCALAWS_DISABLE=disable`; always stopped afterwards."""
     env_file = tmp_dir / f"la-{disable or 'all'}-{uuid.uuid4().hex[:6]}.env"
-    mp = pytest.MonkeyPatch()
-    mp.setenv("LOCALAWS_DISABLE", disable)
-    try:
-        launcher.start(env_file)
-    finally:
-        mp.undo()
+    launcher.start(env_file, disable=disable)
     try:
         yield LocalAws(env_file)
     finally:
         launcher.stop(env_file)
+
+
+class ServerPool:
+    """Servers with one fix disabled each, started together (in parallel) on first use, stopped at the end."""
+
+    def __init__(self, tmp_dir: Path) -> None:
+        self.tmp_dir = tmp_dir
+        self.futures: dict[str, Any] = {}
+        self.pool = ThreadPoolExecutor(max_workers=4)
+
+    def _start(self, name: str) -> LocalAws:
+        env_file = self.tmp_dir / f"without-{name}.env"
+        launcher.start(env_file, disable=name)
+        return LocalAws(env_file)
+
+    def prestart(self, names: list[str]) -> None:
+        for name in names:
+            if name not in self.futures:
+                self.futures[name] = self.pool.submit(self._start, name)
+
+    def get(self, name: str) -> LocalAws:
+        self.prestart([name])
+        return self.futures[name].result(timeout=180)
+
+    def close(self) -> None:
+        stops = []
+        for fut in self.futures.values():
+            try:
+                la = fut.result(timeout=180)
+            except Exception:  # noqa: BLE001 - a failed start already cleaned up after itself
+                continue
+            stops.append(self.pool.submit(launcher.stop, la.env_file))
+        for s in stops:
+            s.result(timeout=60)
+        self.pool.shutdown(wait=True)
 
 
 @pytest.fixture(scope="session")
@@ -89,11 +120,24 @@ def localaws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalAws]:
         yield la
 
 
+@pytest.fixture(scope="session")
+def server_pool(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerPool]:
+    import patches
+
+    pool = ServerPool(tmp_path_factory.mktemp("without"))
+    try:
+        pool.prestart(list(patches.FIXES))  # one server per fix, started side by side
+        yield pool
+    finally:
+        pool.close()
+
+
 @pytest.fixture
-def without(tmp_path: Path):
-    """`with without("fix_name") as la:` a server with that one fix disabled."""
-    def make(fix_name: str) -> contextlib.AbstractContextManager[LocalAws]:
-        return started(tmp_path, disable=fix_name)
+def without(server_pool: ServerPool):
+    """`with without("fix_name") as la:` a server with that one fix disabled (shared per session)."""
+    @contextlib.contextmanager
+    def make(fix_name: str) -> Iterator[LocalAws]:
+        yield server_pool.get(fix_name)
     return make
 
 

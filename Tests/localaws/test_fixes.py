@@ -40,6 +40,30 @@ def test_sigv4_empty_payload(localaws: LocalAws, without) -> None:
         localaws.client("lambda").delete_function(FunctionName="localaws-no-such-function")
 
 
+def test_sigv4_raw_path(localaws: LocalAws, without) -> None:
+    def by_arn(la: LocalAws) -> dict[str, Any]:
+        import io
+        import zipfile
+
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w") as z:
+            z.writestr("index.py", "def handler(e, c):\n    return 1\n")
+        role = la.client("iam").create_role(RoleName=unique("r"),
+                                            AssumeRolePolicyDocument=json.dumps(TRUST_LAMBDA))["Role"]["Arn"]
+        lam = la.client("lambda")
+        arn = lam.create_function(FunctionName=unique("fn"), Runtime="python3.12", Handler="index.handler", Role=role,
+                                  Code={"ZipFile": buf.getvalue()})["FunctionArn"]
+        return lam.get_function_configuration(FunctionName=arn)  # the ARN goes into the URL path
+
+    with without("sigv4_raw_path") as la:
+        with pytest.raises(ClientError, match="SignatureDoesNotMatch"):
+            by_arn(la)
+    assert by_arn(localaws)["FunctionArn"].startswith("arn:aws:lambda:")
+    with pytest.raises(ClientError, match="SignatureDoesNotMatch"):  # still verified
+        localaws.client("lambda", secret="wrong-secret").get_function_configuration(
+            FunctionName="arn:aws:lambda:us-east-1:123456789012:function:x")
+
+
 # 2 ------------------------------------------------------------------------------------------
 def _api_template() -> dict[str, Any]:
     return {"Resources": {

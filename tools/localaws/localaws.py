@@ -212,13 +212,17 @@ def _credentials_work(env: dict[str, str]) -> bool:
         return False
 
 
-def start(env_file: str | os.PathLike = DEFAULT_ENV_FILE, *, timeout: float | None = None) -> Path:
-    """Start (or reuse) the local AWS; returns the absolute path of the env file."""
+def start(env_file: str | os.PathLike = DEFAULT_ENV_FILE, *, timeout: float | None = None,
+          disable: str | None = None) -> Path:
+    """Start (or reuse) the local AWS; returns the absolute path of the env file.
+
+    `disable` lists fixes to leave out (default: $LOCALAWS_DISABLE).
+    """
     path = Path(env_file).expanduser().resolve()
     region = os.environ.get("LOCALAWS_REGION", "us-east-1")
     timeout = float(os.environ.get("LOCALAWS_START_TIMEOUT", "30")) if timeout is None else timeout
     auth = os.environ.get("LOCALAWS_NO_AUTH") != "1"
-    disabled = os.environ.get("LOCALAWS_DISABLE", "")
+    disabled = os.environ.get("LOCALAWS_DISABLE", "") if disable is None else disable
 
     if path.exists():
         old = read_env_file(path)
@@ -241,7 +245,7 @@ def start(env_file: str | os.PathLike = DEFAULT_ENV_FILE, *, timeout: float | No
             port = _free_port()
             child_env = dict(os.environ, INITIAL_NO_AUTH_ACTION_COUNT="1000000000", MOTO_PORT=str(port),
                              MOTO_IAM_LOAD_MANAGED_POLICIES="true",  # AWS managed policies exist on AWS
-                             LOCALAWS_ENV_FILE=str(path), PYTHONUNBUFFERED="1")
+                             LOCALAWS_ENV_FILE=str(path), LOCALAWS_DISABLE=disabled, PYTHONUNBUFFERED="1")
             with open(log_path, "ab") as logfh:
                 proc = subprocess.Popen([sys.executable, str(SERVER), "-H", "127.0.0.1", "-p", str(port)],
                                         stdin=subprocess.DEVNULL, stdout=logfh, stderr=subprocess.STDOUT,

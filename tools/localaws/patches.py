@@ -92,6 +92,38 @@ def sigv4_empty_payload() -> None:
     ac.IAMRequestBase._create_aws_request = _create_aws_request
 
 
+@fix
+def sigv4_raw_path() -> None:
+    """Check SigV4 against the path as sent (percent-encoded), not the decoded one.
+
+    A Lambda call addressed by ARN (`GetPolicy`, `GetFunction` ... with FunctionName=arn:aws:lambda:...)
+    puts `arn%3Aaws%3A...` in the path; moto re-signs the decoded `arn:aws:...` path, so the canonical
+    URI differs and the correctly signed request is rejected with SignatureDoesNotMatch.
+    """
+    from urllib.parse import urlparse
+
+    from moto import settings
+    from moto.core.authorization import ActionAuthenticatorMixin
+
+    def _authenticate_and_authorize_action(self: Any, iam_request_cls: type, resource: str = "*") -> None:
+        if ActionAuthenticatorMixin.request_count >= settings.INITIAL_NO_AUTH_ACTION_COUNT:
+            if self.headers.get("X-Amz-Target") in ActionAuthenticatorMixin.PUBLIC_OPERATIONS:
+                return
+            parsed_url = urlparse(self.uri)
+            path = getattr(self, "raw_path", None) or parsed_url.path
+            if parsed_url.query:
+                path += "?" + parsed_url.query
+            iam_request = iam_request_cls(account_id=self.current_account, method=self.method, path=path,
+                                          data=self.data, body=self.raw_body, headers=self.headers,
+                                          action=self._get_action())
+            iam_request.check_signature()
+            iam_request.check_action_permitted(resource)
+        else:
+            ActionAuthenticatorMixin.request_count += 1
+
+    ActionAuthenticatorMixin._authenticate_and_authorize_action = _authenticate_and_authorize_action
+
+
 # --------------------------------------------------------------------------------------------
 # 2. CloudFormation: API Gateway Stage, ApiKey, UsagePlan, UsagePlanKey (and Account)
 # --------------------------------------------------------------------------------------------

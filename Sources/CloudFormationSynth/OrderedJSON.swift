@@ -1,15 +1,15 @@
 /// A JSON document with objects in a chosen key order: the renderer decides the order, never a
 /// dictionary.
-public indirect enum JSONValue: Hashable, Sendable {
+public indirect enum OrderedJSON: Hashable, Sendable {
     case string(String)
     case int(Int)
     case double(Double)
     case bool(Bool)
     case null
-    case array([JSONValue])
-    case object([(String, JSONValue)])
+    case array([OrderedJSON])
+    case object([(String, OrderedJSON)])
 
-    public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
+    public static func == (lhs: OrderedJSON, rhs: OrderedJSON) -> Bool {
         switch (lhs, rhs) {
         case (.string(let a), .string(let b)): a == b
         case (.int(let a), .int(let b)): a == b
@@ -35,12 +35,12 @@ public indirect enum JSONValue: Hashable, Sendable {
     }
 
     /// An object whose keys are written in sorted order.
-    public static func sorted(_ fields: [String: JSONValue]) -> JSONValue {
+    public static func sorted(_ fields: [String: OrderedJSON]) -> OrderedJSON {
         .object(fields.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
     }
 
     /// The value of `key` in an object.
-    public subscript(_ key: String) -> JSONValue? {
+    public subscript(_ key: String) -> OrderedJSON? {
         guard case .object(let fields) = self else { return nil }
         return fields.first { $0.0 == key }?.1
     }
@@ -57,7 +57,7 @@ public indirect enum JSONValue: Hashable, Sendable {
 
     private func write(to out: inout String, indent: Int) {
         switch self {
-        case .string(let text): JSONValue.quote(text, into: &out)
+        case .string(let text): OrderedJSON.quote(text, into: &out)
         case .int(let number): out.append(String(number))
         case .double(let number):
             if number == number.rounded(), abs(number) < 1e15 { out.append(String(Int(number))) } else { out.append(String(number)) }
@@ -77,7 +77,7 @@ public indirect enum JSONValue: Hashable, Sendable {
             out.append("{\n")
             for (index, (key, value)) in fields.enumerated() {
                 out.append(String(repeating: " ", count: indent + 2))
-                JSONValue.quote(key, into: &out)
+                OrderedJSON.quote(key, into: &out)
                 out.append(": ")
                 value.write(to: &out, indent: indent + 2)
                 out.append(index == fields.count - 1 ? "\n" : ",\n")
