@@ -144,3 +144,23 @@ final class HMACKey: @unchecked Sendable {
         outer = try DigestPrototype(prefix: block.map { $0 ^ 0x5c })
     }
 }
+
+/// SHA-1 through libcrypto, for file names only (the AWS CLI names its SSO token cache files by
+/// the SHA-1 of the session name or start URL). Never used for signing.
+public enum SHA1 {
+    /// The lower-case hex SHA-1 of `bytes`.
+    ///
+    /// - Throws: `SigV4Error.openssl` when libcrypto reports a failure.
+    public static func hexHash(_ bytes: [UInt8]) throws -> String {
+        var out = [UInt8](repeating: 0, count: 20)
+        var length: UInt32 = 0
+        let ok = bytes.withUnsafeBytes { input in
+            out.withUnsafeMutableBytes { output in
+                EVP_Digest(input.baseAddress, input.count, output.baseAddress!.assumingMemoryBound(to: UInt8.self),
+                           &length, EVP_sha1(), nil)
+            }
+        }
+        guard ok == 1, length == 20 else { throw SigV4Error.openssl(function: "EVP_Digest", code: ERR_get_error()) }
+        return Hex.encode(out)
+    }
+}
