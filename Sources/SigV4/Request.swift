@@ -89,27 +89,106 @@ public struct SigV4Options: Sendable, Equatable {
 }
 
 /// Everything one signature produced, stage by stage.
+///
+/// The text is kept in one byte buffer and turned into strings when read, so signing costs
+/// one allocation for the result.
 public struct SigV4Result: Sendable {
-    let canonicalBytes: [UInt8]
-    let stringToSignBytes: [UInt8]
+    let storage: [UInt8]
+    let canonicalRange: Range<Int>
+    let stringToSignRange: Range<Int>
+    let signatureRange: Range<Int>
+    let signedHeadersRange: Range<Int>
+    let scopeRange: Range<Int>
+    let payloadRange: Range<Int>
+    /// Header mode: the Authorization value; query mode: the presigned URL.
+    let finalRange: Range<Int>
+    let isQuery: Bool
+    let requestHeaders: [(name: String, value: String)]
+    let requestURL: String
+    let amzDate: String
+    let addedToken: String?
+    let tokenSigned: Bool
+    let replacesContentSHA256: Bool
+    let addsContentSHA256: Bool
+
+    private func text(_ range: Range<Int>) -> String {
+        storage.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[range]), as: UTF8.self) }
+    }
 
     /// Stage 1: the canonical request.
-    public var canonicalRequest: String { String(decoding: canonicalBytes, as: UTF8.self) }
+    public var canonicalRequest: String { text(canonicalRange) }
     /// Stage 2: the string to sign.
-    public var stringToSign: String { String(decoding: stringToSignBytes, as: UTF8.self) }
+    public var stringToSign: String { text(stringToSignRange) }
     /// Stage 3: the lower-case hex signature.
-    public let signature: String
+    public var signature: String { text(signatureRange) }
     /// The signed header names, `;`-separated.
-    public let signedHeaders: String
+    public var signedHeaders: String { text(signedHeadersRange) }
     /// `yyyymmdd/region/service/aws4_request`.
-    public let credentialScope: String
+    public var credentialScope: String { text(scopeRange) }
     /// The payload hash in the canonical request (hex, or `UNSIGNED-PAYLOAD`).
-    public let payloadHash: String
+    public var payloadHash: String { text(payloadRange) }
     /// Header mode: the `Authorization` value; nil in query mode.
-    public let authorization: String?
-    /// The headers to send: header mode adds `X-Amz-Date`, `X-Amz-Security-Token`,
-    /// `X-Amz-Content-SHA256` and `Authorization` where they apply; query mode leaves them unchanged.
-    public let headers: [(name: String, value: String)]
+    public var authorization: String? { isQuery ? nil : text(finalRange) }
     /// The URL to send: unchanged in header mode, the presigned URL in query mode.
-    public let url: String
+    public var url: String { isQuery ? text(finalRange) : requestURL }
+
+    /// The headers to send: header mode adds `X-Amz-Date`, `X-Amz-Security-Token`,
+    /// `X-Amz-Content-SHA256` and `Authorization` (replacing any the caller set); query mode
+    /// leaves the headers unchanged.
+    public var headers: [(name: String, value: String)] {
+        guard !isQuery else { return requestHeaders }
+        var sent: [(name: String, value: String)] = []
+        sent.reserveCapacity(requestHeaders.count + 4)
+        for header in requestHeaders {
+            switch HeaderKind(header.name) {
+            case .authorization, .amzDate: continue
+            case .securityToken where tokenSigned: continue
+            case .contentSHA256 where replacesContentSHA256: continue
+            default: sent.append(header)
+            }
+        }
+        sent.append((name: "X-Amz-Date", value: amzDate))
+        if tokenSigned, let addedToken { sent.append((name: "X-Amz-Security-Token", value: addedToken)) }
+        if replacesContentSHA256 || addsContentSHA256 { sent.append((name: "X-Amz-Content-SHA256", value: payloadHash)) }
+        if !tokenSigned, let addedToken { sent.append((name: "X-Amz-Security-Token", value: addedToken)) }
+        sent.append((name: "Authorization", value: text(finalRange)))
+        return sent
+    }
+}
+
+/// Header names the signer treats specially, compared without allocating.
+enum HeaderKind: Equatable {
+    case authorization, amzDate, securityToken, contentSHA256, host, neverSigned, other
+
+    init(_ name: String) {
+        var copy = name
+        self = copy.withUTF8 { HeaderKind(lowercased: $0, alreadyLower: false) }
+    }
+
+    static let neverSignedNames: [StaticString] = [
+        "connection", "expect", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
+        "transfer-encoding", "upgrade", "user-agent", "x-amzn-trace-id",
+    ]
+
+    init(lowercased name: UnsafeBufferPointer<UInt8>, alreadyLower: Bool) {
+        func equals(_ literal: StaticString) -> Bool {
+            guard literal.utf8CodeUnitCount == name.count else { return false }
+            let other = literal.utf8Start
+            for index in 0..<name.count {
+                var byte = name[index]
+                if !alreadyLower, byte >= 0x41, byte <= 0x5a { byte |= 0x20 }
+                if byte != other[index] { return false }
+            }
+            return true
+        }
+        switch name.count {
+        case 4 where equals("host"): self = .host
+        case 10 where equals("x-amz-date"): self = .amzDate
+        case 13 where equals("authorization"): self = .authorization
+        case 20 where equals("x-amz-security-token"): self = .securityToken
+        case 20 where equals("x-amz-content-sha256"): self = .contentSHA256
+        default:
+            self = HeaderKind.neverSignedNames.contains(where: equals) ? .neverSigned : .other
+        }
+    }
 }

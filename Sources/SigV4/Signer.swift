@@ -17,7 +17,9 @@ public final class SigV4Signer: @unchecked Sendable {
     public let credentials: SigV4Credentials
 
     private let lock = NSLock()
-    private var keyCache: [String: HMACKey] = [:]
+    // Guarded by `lock`, so the runtime's exclusivity checks are redundant on this hot path.
+    @exclusivity(unchecked) private var keyCache: [String: HMACKey] = [:]
+    @exclusivity(unchecked) private var lastKey: (day: Int64, region: String, service: String, key: HMACKey)?
     private let secretKeyBytes: [UInt8]
 
     /// Headers that are never signed: hop-by-hop headers, ones proxies or HTTP stacks rewrite,
@@ -26,7 +28,6 @@ public final class SigV4Signer: @unchecked Sendable {
         "authorization", "connection", "expect", "keep-alive", "proxy-authenticate", "proxy-authorization",
         "te", "trailer", "transfer-encoding", "upgrade", "user-agent", "x-amzn-trace-id",
     ]
-    private static let unsignedHeaderBytes: [[UInt8]] = unsignedHeaderNames.map { Array($0.utf8) }
 
     /// The payload hash that stands for a body that is not signed.
     public static let unsignedPayload = "UNSIGNED-PAYLOAD"
@@ -50,18 +51,25 @@ public final class SigV4Signer: @unchecked Sendable {
         return try HMACSHA256.mac(key: kService, message: Array("aws4_request".utf8))
     }
 
-    private func cachedKey(dateStamp: String, region: String, service: String) throws -> HMACKey {
-        let cacheKey = dateStamp + "/" + region + "/" + service
+    private func cachedKey(time: SigningTime, region: String, service: String) throws -> HMACKey {
+        let date = time.secondsSince1970 >= 0 ? time.secondsSince1970 / 86_400 : (time.secondsSince1970 - 86_399) / 86_400
         lock.lock()
+        if let last = lastKey, last.day == date, last.region == region, last.service == service {
+            lock.unlock()
+            return last.key
+        }
+        let cacheKey = String(date) + "/" + region + "/" + service
         if let key = keyCache[cacheKey] {
+            lastKey = (date, region, service, key)
             lock.unlock()
             return key
         }
         lock.unlock()
-        let key = try HMACKey(signingKey(dateStamp: dateStamp, region: region, service: service))
+        let key = try HMACKey(signingKey(dateStamp: time.dateStamp, region: region, service: service))
         lock.lock()
         if keyCache.count >= 64 { keyCache.removeAll(keepingCapacity: true) }
         keyCache[cacheKey] = key
+        lastKey = (date, region, service, key)
         lock.unlock()
         return key
     }
@@ -82,199 +90,299 @@ public final class SigV4Signer: @unchecked Sendable {
         guard !credentials.accessKeyID.isEmpty else { throw SigV4Error.missingValue("access key id") }
         guard !region.isEmpty else { throw SigV4Error.missingValue("region") }
         guard !service.isEmpty else { throw SigV4Error.missingValue("service signing name") }
-        let url = try URLParts(request.url)
-        let worker = try DigestWorker()
-        var digest = [UInt8](repeating: 0, count: 32)
-        let amzDate = time.amzDate
-        let scope = time.dateStamp + "/" + region + "/" + service + "/aws4_request"
-        let token = credentials.sessionToken
-        let signToken = token != nil && !options.omitSessionToken
-
-        // Payload hash (computed only when it is needed).
-        var payloadHash: String
-        var isQuery = false
         var expires = 0
         if case .query(let seconds) = mode {
             guard (1...604_800).contains(seconds) else { throw SigV4Error.invalidExpires(seconds) }
-            isQuery = true
             expires = seconds
         }
+        let isQuery = expires > 0
+        let key = try cachedKey(time: time, region: region, service: service)
+
+        // One scratch allocation bounded from the input sizes: every stage writes into it.
+        let token = credentials.sessionToken
+        var headerBytes = 0
+        for header in request.headers { headerBytes += header.name.utf8.count + header.value.utf8.count + 2 }
+        let urlCount = request.url.utf8.count
+        let fixed = request.method.utf8.count + region.utf8.count * 2 + service.utf8.count * 2
+            + credentials.accessKeyID.utf8.count * 4 + (token?.utf8.count ?? 0) * 5 + (options.precomputedPayloadHash?.utf8.count ?? 0) * 3
+        let capacity = 2048 + fixed + urlCount * 12 + headerBytes * 3
+        return try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity) { buffer in
+            try withUnsafeTemporaryAllocation(of: Slot.self, capacity: request.headers.count + 8 + urlCount / 2) { slots in
+                var url = request.url
+                return try url.withUTF8 { urlBytes in
+                    try signCore(request, urlBytes: urlBytes, region: region, service: service, time: time,
+                                 expires: expires, isQuery: isQuery, options: options, key: key, token: token,
+                                 buffer: buffer, slots: slots)
+                }
+            }
+        }
+    }
+
+    // swiftlint:disable:next function_body_length
+    private func signCore(_ request: SigV4Request, urlBytes: UnsafeBufferPointer<UInt8>, region: String, service: String,
+                          time: SigningTime, expires: Int, isQuery: Bool, options: SigV4Options, key: HMACKey,
+                          token: String?, buffer: UnsafeMutableBufferPointer<UInt8>,
+                          slots: UnsafeMutableBufferPointer<Slot>) throws -> SigV4Result {
+        var w = Writer(buffer)
+        let url = try URLSplit(urlBytes, original: request.url)
+        let worker = try DigestWorker()
+        let signToken = token != nil && !options.omitSessionToken
+        let replacesContentSHA256 = !isQuery && (options.s3 || options.unsignedPayload)
+        let addsContentSHA256 = !isQuery && !replacesContentSHA256 && options.addContentSHA256Header
+
+        // Payload hash.
+        var payload: Range<Int>
+        let payloadStart = w.count
         if options.unsignedPayload || (isQuery && options.s3) {
-            payloadHash = Self.unsignedPayload
+            w.append(Self.unsignedPayload)
         } else if let given = options.precomputedPayloadHash {
-            payloadHash = given
+            w.append(given)
         } else if request.body.isEmpty {
-            payloadHash = Self.emptyPayloadHash
+            w.append(Self.emptyPayloadHash)
         } else {
-            try request.body.withUnsafeBytes { try worker.sha256($0, into: &digest) }
-            payloadHash = Hex.encode(digest)
-        }
-
-        // Headers as they will be sent (header mode adds its own, replacing the caller's).
-        var sent = request.headers
-        if !isQuery {
-            sent.removeAll { Self.isName($0.name, oneOf: ["authorization", "x-amz-date"]) }
-            sent.append((name: "X-Amz-Date", value: amzDate))
-            if signToken, let token {
-                sent.removeAll { Self.isName($0.name, oneOf: ["x-amz-security-token"]) }
-                sent.append((name: "X-Amz-Security-Token", value: token))
+            var digest = Digest32()
+            try request.body.withUnsafeBytes { body in
+                try digest.withPointer { try worker.sha256(body, into: $0) }
             }
-            if options.s3 || options.unsignedPayload {
-                sent.removeAll { Self.isName($0.name, oneOf: ["x-amz-content-sha256"]) }
-                sent.append((name: "X-Amz-Content-SHA256", value: payloadHash))
-            } else if options.addContentSHA256Header {
-                sent.append((name: "X-Amz-Content-SHA256", value: payloadHash))
-            }
+            digest.withBuffer { w.appendHex($0) }
         }
+        payload = payloadStart..<w.count
 
-        // Canonical headers: lower-case names, trim-all values, repeated names joined by ",".
-        var entries: [HeaderEntry] = []
-        entries.reserveCapacity(sent.count + 1)
+        // Header slots: lower-case name and trim-all value in the scratch buffer.
+        var slotCount = 0
         var hasHost = false
-        for (order, header) in sent.enumerated() {
-            let name = Self.lowercased(header.name)
-            if Self.unsignedHeaderBytes.contains(name) { continue }
-            if name == Self.hostBytes { hasHost = true }
-            if name == Self.contentSHA256Bytes { payloadHash = header.value }
-            entries.append(HeaderEntry(name: name, value: Self.trimAll(header.value), order: order))
-        }
-        if !hasHost {
-            entries.append(HeaderEntry(name: Self.hostBytes, value: url.hostHeader, order: -1))
-        }
-        entries.sort { $0.name == $1.name ? $0.order < $1.order : $0.name.lexicographicallyPrecedes($1.name) }
-        var signedHeaders = [UInt8]()
-        var canonicalHeaders = [UInt8]()
-        canonicalHeaders.reserveCapacity(256)
-        var index = 0
-        while index < entries.count {
-            let name = entries[index].name
-            if !signedHeaders.isEmpty { signedHeaders.append(0x3b) }
-            signedHeaders += name
-            canonicalHeaders += name
-            canonicalHeaders.append(0x3a)
-            canonicalHeaders += entries[index].value
-            index += 1
-            while index < entries.count, entries[index].name == name {
-                canonicalHeaders.append(0x2c)
-                canonicalHeaders += entries[index].value
-                index += 1
+        for (order, header) in request.headers.enumerated() {
+            let nameStart = w.count
+            w.appendLowercased(header.name)
+            let kind = HeaderKind(lowercased: w.slice(nameStart..<w.count), alreadyLower: true)
+            switch kind {
+            case .neverSigned, .authorization: w.count = nameStart; continue
+            case .amzDate where !isQuery: w.count = nameStart; continue
+            case .securityToken where !isQuery && signToken: w.count = nameStart; continue
+            case .contentSHA256 where replacesContentSHA256: w.count = nameStart; continue
+            case .host: hasHost = true
+            default: break
             }
-            canonicalHeaders.append(0x0a)
+            let nameEnd = w.count
+            w.appendTrimmed(header.value)
+            slots[slotCount] = Slot(nameStart: nameStart, nameEnd: nameEnd, valueEnd: w.count, order: order)
+            slotCount += 1
+            if kind == .contentSHA256 && payload.lowerBound == payloadStart && payloadStart < nameStart {
+                // The caller's x-amz-content-sha256 is the payload hash (as botocore does).
+                let start = w.count
+                w.append(header.value)
+                payload = start..<w.count
+            }
         }
-        let signedHeadersString = String(decoding: signedHeaders, as: UTF8.self)
+        func addSlot(_ name: StaticString, order: Int, value: (inout Writer) -> Void) {
+            let nameStart = w.count
+            w.append(UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+            let nameEnd = w.count
+            value(&w)
+            slots[slotCount] = Slot(nameStart: nameStart, nameEnd: nameEnd, valueEnd: w.count, order: order)
+            slotCount += 1
+        }
+        let amzDate = time.amzDate
+        let extra = request.headers.count
+        if !isQuery {
+            addSlot("x-amz-date", order: extra) { $0.append(amzDate) }
+            if signToken, let token { addSlot("x-amz-security-token", order: extra + 1) { $0.appendTrimmed(token) } }
+            if replacesContentSHA256 || addsContentSHA256 {
+                let hash = payload
+                addSlot("x-amz-content-sha256", order: extra + 2) { $0.copyWithin(hash) }
+            }
+        }
+        if !hasHost { addSlot("host", order: -1) { url.writeHost(urlBytes, into: &$0) } }
 
-        // Canonical query: decode, re-encode, sort by name then value.
-        var pairs = Self.queryPairs(url.query)
+        // Sort by name, keeping the order of repeated names.
+        let base = w.base
+        func precedes(_ a: Slot, _ b: Slot) -> Bool {
+            let order = compareBytes(base + a.nameStart, a.nameEnd - a.nameStart, base + b.nameStart, b.nameEnd - b.nameStart)
+            return order == 0 ? a.order < b.order : order < 0
+        }
+        insertionSort(slots, count: slotCount, by: precedes)
+
+        // Signed headers list (needed by the query parameters).
+        let signedStart = w.count
+        var index = 0
+        while index < slotCount {
+            let slot = slots[index]
+            if signedStart != w.count { w.append(0x3b) }
+            w.copyWithin(slot.nameStart..<slot.nameEnd)
+            index += 1
+            while index < slotCount, sameName(base, slots[index], slot) { index += 1 }
+        }
+        let signedHeaders = signedStart..<w.count
+
+        // Scope.
+        let scopeStart = w.count
+        w.append(amzDate)
+        w.count = scopeStart + 8 // yyyymmdd
+        w.append(0x2f); w.append(region); w.append(0x2f); w.append(service); w.append("/aws4_request")
+        let scope = scopeStart..<w.count
+
+        // Query pairs: decoded and re-encoded names and values, then the presign parameters.
+        let pairsBase = slotCount
+        var pairCount = 0
+        func addPair(_ fill: (inout Writer) -> Int) {
+            let nameStart = w.count
+            let nameEnd = fill(&w)
+            slots[pairsBase + pairCount] = Slot(nameStart: nameStart, nameEnd: nameEnd, valueEnd: w.count, order: 0)
+            pairCount += 1
+        }
+        var position = url.query.lowerBound
+        while position < url.query.upperBound {
+            var end = position
+            while end < url.query.upperBound, urlBytes[end] != 0x26 { end += 1 }
+            if end > position {
+                var equals = position
+                while equals < end, urlBytes[equals] != 0x3d { equals += 1 }
+                let part = position
+                addPair { w in
+                    w.appendDecodedEncoded(UnsafeBufferPointer(rebasing: urlBytes[part..<equals]))
+                    let nameEnd = w.count
+                    if equals < end { w.appendDecodedEncoded(UnsafeBufferPointer(rebasing: urlBytes[(equals + 1)..<end])) }
+                    return nameEnd
+                }
+            }
+            position = end + 1
+        }
         if isQuery {
-            let credential = credentials.accessKeyID + "/" + scope
-            var auth: [(String, String)] = [
-                ("X-Amz-Algorithm", "AWS4-HMAC-SHA256"), ("X-Amz-Credential", credential),
-                ("X-Amz-Date", amzDate), ("X-Amz-Expires", String(expires)),
-                ("X-Amz-SignedHeaders", signedHeadersString),
-            ]
-            if signToken, let token { auth.append(("X-Amz-Security-Token", token)) }
-            for (name, value) in auth {
-                var encodedName = [UInt8](), encodedValue = [UInt8]()
-                URIEncoding.append(name.utf8, keepSlash: false, to: &encodedName)
-                URIEncoding.append(value.utf8, keepSlash: false, to: &encodedValue)
-                pairs.append(QueryPair(name: encodedName, value: encodedValue))
+            let access = credentials.accessKeyID
+            addPair { w in w.append("X-Amz-Algorithm"); let e = w.count; w.append("AWS4-HMAC-SHA256"); return e }
+            addPair { w in
+                w.append("X-Amz-Credential"); let e = w.count
+                w.appendEncoded(access); w.append("%2F")
+                let scopeBytes = scope
+                w.appendEncodedWithin(scopeBytes)
+                return e
+            }
+            addPair { w in w.append("X-Amz-Date"); let e = w.count; w.append(amzDate); return e }
+            addPair { w in w.append("X-Amz-Expires"); let e = w.count; w.appendDecimal(expires); return e }
+            addPair { w in w.append("X-Amz-SignedHeaders"); let e = w.count; w.appendEncodedWithin(signedHeaders); return e }
+            if signToken, let token {
+                addPair { w in w.append("X-Amz-Security-Token"); let e = w.count; w.appendEncoded(token); return e }
             }
         }
-        if pairs.count > 1 {
-            pairs.sort { $0.name == $1.name ? $0.value.lexicographicallyPrecedes($1.value) : $0.name.lexicographicallyPrecedes($1.name) }
+        let pairs = UnsafeMutableBufferPointer(rebasing: slots[pairsBase..<(pairsBase + pairCount)])
+        if pairCount > 1 {
+            insertionSort(pairs, count: pairCount) { a, b in
+                let byName = compareBytes(base + a.nameStart, a.nameEnd - a.nameStart, base + b.nameStart, b.nameEnd - b.nameStart)
+                if byName != 0 { return byName < 0 }
+                return compareBytes(base + a.nameEnd, a.valueEnd - a.nameEnd, base + b.nameEnd, b.valueEnd - b.nameEnd) < 0
+            }
         }
 
         // Stage 1: canonical request.
-        var canonical = [UInt8]()
-        canonical.reserveCapacity(256 + canonicalHeaders.count + url.path.count * 3 + url.query.count * 2)
-        canonical += request.method.utf8
-        canonical.append(0x0a)
-        Self.appendCanonicalURI(url.path, s3: options.s3, normalize: options.normalizePath, to: &canonical)
-        canonical.append(0x0a)
-        let queryStart = canonical.count
-        for (position, pair) in pairs.enumerated() {
-            if position > 0 { canonical.append(0x26) }
-            canonical += pair.name
-            canonical.append(0x3d)
-            canonical += pair.value
+        let canonicalStart = w.count
+        w.append(request.method)
+        w.append(0x0a)
+        w.appendCanonicalURI(UnsafeBufferPointer(rebasing: urlBytes[url.path]), s3: options.s3, normalize: options.normalizePath)
+        w.append(0x0a)
+        let queryStart = w.count
+        for index in 0..<pairCount {
+            let pair = pairs[index]
+            if index > 0 { w.append(0x26) }
+            w.copyWithin(pair.nameStart..<pair.nameEnd)
+            w.append(0x3d)
+            w.copyWithin(pair.nameEnd..<pair.valueEnd)
         }
-        let queryEnd = canonical.count
-        canonical.append(0x0a)
-        canonical += canonicalHeaders
-        canonical.append(0x0a)
-        canonical += signedHeaders
-        canonical.append(0x0a)
-        canonical += payloadHash.utf8
+        let canonicalQuery = queryStart..<w.count
+        w.append(0x0a)
+        index = 0
+        while index < slotCount {
+            let slot = slots[index]
+            w.copyWithin(slot.nameStart..<slot.nameEnd)
+            w.append(0x3a)
+            w.copyWithin(slot.nameEnd..<slot.valueEnd)
+            index += 1
+            while index < slotCount, sameName(base, slots[index], slot) {
+                w.append(0x2c)
+                w.copyWithin(slots[index].nameEnd..<slots[index].valueEnd)
+                index += 1
+            }
+            w.append(0x0a)
+        }
+        w.append(0x0a)
+        w.copyWithin(signedHeaders)
+        w.append(0x0a)
+        w.copyWithin(payload)
+        let canonical = canonicalStart..<w.count
 
         // Stage 2: string to sign.
-        try canonical.withUnsafeBytes { try worker.sha256($0, into: &digest) }
-        var stringToSign = [UInt8]()
-        stringToSign.reserveCapacity(160)
-        stringToSign += "AWS4-HMAC-SHA256\n".utf8
-        stringToSign += amzDate.utf8
-        stringToSign.append(0x0a)
-        stringToSign += scope.utf8
-        stringToSign.append(0x0a)
-        Hex.append(digest, to: &stringToSign)
+        var digest = Digest32()
+        try digest.withPointer { out in try worker.sha256(UnsafeRawBufferPointer(w.slice(canonical)), into: out) }
+        let stsStart = w.count
+        w.append("AWS4-HMAC-SHA256\n")
+        w.append(amzDate)
+        w.append(0x0a)
+        w.copyWithin(scope)
+        w.append(0x0a)
+        digest.withBuffer { w.appendHex($0) }
+        let stringToSign = stsStart..<w.count
 
         // Stage 3: signature.
-        let key = try cachedKey(dateStamp: time.dateStamp, region: region, service: service)
-        try stringToSign.withUnsafeBytes { try worker.hmac(key, $0, into: &digest) }
-        let signature = Hex.encode(digest)
+        try digest.withPointer { out in try worker.hmac(key, UnsafeRawBufferPointer(w.slice(stringToSign)), into: out) }
+        let signatureStart = w.count
+        digest.withBuffer { w.appendHex($0) }
+        let signature = signatureStart..<w.count
 
+        // The Authorization header or the presigned URL.
+        let finalStart = w.count
         if isQuery {
-            var presigned = url.base + "?" + String(decoding: canonical[queryStart..<queryEnd], as: UTF8.self)
-            presigned += "&X-Amz-Signature=" + signature
+            w.append(UnsafeBufferPointer(rebasing: urlBytes[0..<url.path.upperBound]))
+            if url.path.isEmpty { w.append(0x2f) }
+            w.append(0x3f)
+            w.copyWithin(canonicalQuery)
+            w.append("&X-Amz-Signature=")
+            w.copyWithin(signature)
             if let token, !signToken {
-                presigned += "&X-Amz-Security-Token=" + URIEncoding.encode(token)
+                w.append("&X-Amz-Security-Token=")
+                w.appendEncoded(token)
             }
-            return SigV4Result(canonicalBytes: canonical, stringToSignBytes: stringToSign, signature: signature,
-                               signedHeaders: signedHeadersString, credentialScope: scope, payloadHash: payloadHash,
-                               authorization: nil, headers: request.headers, url: presigned)
+        } else {
+            w.append("AWS4-HMAC-SHA256 Credential=")
+            w.append(credentials.accessKeyID)
+            w.append(0x2f)
+            w.copyWithin(scope)
+            w.append(", SignedHeaders=")
+            w.copyWithin(signedHeaders)
+            w.append(", Signature=")
+            w.copyWithin(signature)
         }
-        let authorization = "AWS4-HMAC-SHA256 Credential=" + credentials.accessKeyID + "/" + scope
-            + ", SignedHeaders=" + signedHeadersString + ", Signature=" + signature
-        if let token, !signToken {
-            sent.append((name: "X-Amz-Security-Token", value: token))
+        let final = finalStart..<w.count
+
+        // One result buffer: canonical, string to sign, signature, final, signed headers, scope, payload.
+        let total = canonical.count + stringToSign.count + signature.count + final.count + signedHeaders.count + scope.count + payload.count
+        let pieces = (canonical, stringToSign, signature, final, signedHeaders, scope, payload)
+        let storage = [UInt8](unsafeUninitializedCapacity: total) { out, initialized in
+            withUnsafeBytes(of: pieces) { raw in
+                var offset = 0
+                for piece in raw.bindMemory(to: Range<Int>.self) where piece.count > 0 {
+                    (out.baseAddress! + offset).update(from: base + piece.lowerBound, count: piece.count)
+                    offset += piece.count
+                }
+            }
+            initialized = total
         }
-        sent.append((name: "Authorization", value: authorization))
-        return SigV4Result(canonicalBytes: canonical, stringToSignBytes: stringToSign, signature: signature,
-                           signedHeaders: signedHeadersString, credentialScope: scope, payloadHash: payloadHash,
-                           authorization: authorization, headers: sent, url: request.url)
+        var offset = 0
+        func next(_ piece: Range<Int>) -> Range<Int> {
+            defer { offset += piece.count }
+            return offset..<(offset + piece.count)
+        }
+        let ranges = (next(canonical), next(stringToSign), next(signature), next(final), next(signedHeaders), next(scope), next(payload))
+        return SigV4Result(storage: storage, canonicalRange: ranges.0, stringToSignRange: ranges.1, signatureRange: ranges.2,
+                           signedHeadersRange: ranges.4, scopeRange: ranges.5, payloadRange: ranges.6, finalRange: ranges.3,
+                           isQuery: isQuery, requestHeaders: request.headers, requestURL: request.url, amzDate: amzDate,
+                           addedToken: token, tokenSigned: signToken, replacesContentSHA256: replacesContentSHA256,
+                           addsContentSHA256: addsContentSHA256)
     }
 
     // MARK: - Pieces
 
-    struct HeaderEntry {
-        var name: [UInt8]
-        var value: [UInt8]
-        var order: Int
-    }
-
-    struct QueryPair {
-        var name: [UInt8]
-        var value: [UInt8]
-    }
-
-    static let hostBytes: [UInt8] = Array("host".utf8)
-    static let contentSHA256Bytes: [UInt8] = Array("x-amz-content-sha256".utf8)
-
-    static func isName(_ name: String, oneOf lowerNames: [String]) -> Bool {
-        let lower = lowercased(name)
-        return lowerNames.contains { lower.elementsEqual($0.utf8) }
-    }
-
-    static func lowercased(_ text: String) -> [UInt8] {
-        var out = [UInt8]()
-        out.reserveCapacity(text.utf8.count)
-        for byte in text.utf8 { out.append(byte >= 0x41 && byte <= 0x5a ? byte | 0x20 : byte) }
-        return out
-    }
-
-    /// Trims leading and trailing whitespace and squeezes inner runs (space, tab, CR, LF, VT, FF) to one space.
+    /// Trim-all as a standalone function (tests compare signed requests with it).
     static func trimAll(_ text: String) -> [UInt8] {
         var out = [UInt8]()
-        out.reserveCapacity(text.utf8.count)
         var pendingSpace = false
         for byte in text.utf8 {
             if byte == 0x20 || (byte >= 0x09 && byte <= 0x0d) {
@@ -286,115 +394,338 @@ public final class SigV4Signer: @unchecked Sendable {
         }
         return out
     }
-
-    /// Splits a raw query on `&` and the first `=`, decodes each part and encodes it again.
-    static func queryPairs(_ query: ArraySlice<UInt8>) -> [QueryPair] {
-        var pairs: [QueryPair] = []
-        guard !query.isEmpty else { return pairs }
-        for part in query.split(separator: 0x26, omittingEmptySubsequences: true) {
-            var name = [UInt8](), value = [UInt8]()
-            if let equals = part.firstIndex(of: 0x3d) {
-                URIEncoding.append(URIEncoding.decode(part[part.startIndex..<equals]), keepSlash: false, to: &name)
-                URIEncoding.append(URIEncoding.decode(part[(equals + 1)...]), keepSlash: false, to: &value)
-            } else {
-                URIEncoding.append(URIEncoding.decode(part), keepSlash: false, to: &name)
-            }
-            pairs.append(QueryPair(name: name, value: value))
-        }
-        return pairs
-    }
-
-    /// S3: the wire path as it is. Others: dot segments removed, `//` collapsed, then encoded once more.
-    static func appendCanonicalURI(_ path: ArraySlice<UInt8>, s3: Bool, normalize: Bool, to out: inout [UInt8]) {
-        if path.isEmpty {
-            out.append(0x2f)
-            return
-        }
-        if s3 {
-            out += path
-            return
-        }
-        guard normalize else {
-            URIEncoding.append(path, keepSlash: true, to: &out)
-            return
-        }
-        // RFC 3986 5.2.4 plus collapsing empty segments, as botocore's remove_dot_segments.
-        var segments: [ArraySlice<UInt8>] = []
-        for segment in path.split(separator: 0x2f, omittingEmptySubsequences: true) {
-            if segment.count == 1 && segment.first == 0x2e { continue }
-            if segment.count == 2 && segment.first == 0x2e && segment.last == 0x2e {
-                if !segments.isEmpty { segments.removeLast() }
-                continue
-            }
-            segments.append(segment)
-        }
-        if path.first == 0x2f { out.append(0x2f) }
-        for (position, segment) in segments.enumerated() {
-            if position > 0 { out.append(0x2f) }
-            URIEncoding.append(segment, keepSlash: false, to: &out)
-        }
-        if path.last == 0x2f && !segments.isEmpty { out.append(0x2f) }
-    }
 }
 
 /// A URL split the way SigV4 needs it, on bytes, without Foundation's URL (which rejects raw
-/// spaces and UTF-8 and may re-encode the path).
-struct URLParts {
-    /// `scheme://authority` + path as given (no query, no fragment); the presigned URL's base.
-    let base: String
-    /// The `host` header value: lower-case host, port only when it is not the scheme's default.
-    let hostHeader: [UInt8]
-    let path: ArraySlice<UInt8>
-    let query: ArraySlice<UInt8>
+/// spaces and UTF-8 and may re-encode the path). Ranges index the URL's UTF-8 bytes.
+struct URLSplit {
+    var host: Range<Int>
+    var port: Int?
+    var path: Range<Int>
+    var query: Range<Int>
+    var defaultPort: Int?
 
-    init(_ text: String) throws {
-        let bytes = Array(text.utf8)
-        guard let colon = bytes.firstIndex(of: 0x3a), colon > 0,
-              bytes.count > colon + 2, bytes[colon + 1] == 0x2f, bytes[colon + 2] == 0x2f else {
-            throw SigV4Error.invalidURL(text)
+    init(_ bytes: UnsafeBufferPointer<UInt8>, original: @autoclosure () -> String) throws {
+        var colon = 0
+        while colon < bytes.count, bytes[colon] != 0x3a { colon += 1 }
+        guard colon > 0, colon + 2 < bytes.count, bytes[colon + 1] == 0x2f, bytes[colon + 2] == 0x2f else {
+            throw SigV4Error.invalidURL(original())
         }
-        let scheme = String(decoding: bytes[..<colon], as: UTF8.self).lowercased()
-        let authorityStart = colon + 3
-        var index = authorityStart
-        while index < bytes.count, bytes[index] != 0x2f, bytes[index] != 0x3f, bytes[index] != 0x23 { index += 1 }
-        var authority = bytes[authorityStart..<index]
-        if let at = authority.lastIndex(of: 0x40) { authority = authority[(at + 1)...] }
-        guard !authority.isEmpty else { throw SigV4Error.invalidURL(text) }
+        func schemeIs(_ name: StaticString) -> Bool {
+            guard colon == name.utf8CodeUnitCount else { return false }
+            for index in 0..<colon where bytes[index] | 0x20 != name.utf8Start[index] { return false }
+            return true
+        }
+        defaultPort = schemeIs("https") ? 443 : schemeIs("http") ? 80 : nil
+        var index = colon + 3
+        var authorityStart = index
+        while index < bytes.count, bytes[index] != 0x2f, bytes[index] != 0x3f, bytes[index] != 0x23 {
+            if bytes[index] == 0x40 { authorityStart = index + 1 }
+            index += 1
+        }
+        let authorityEnd = index
+        guard authorityStart < authorityEnd else { throw SigV4Error.invalidURL(original()) }
         let pathStart = index
         while index < bytes.count, bytes[index] != 0x3f, bytes[index] != 0x23 { index += 1 }
-        path = bytes[pathStart..<index]
-        var queryRange = index..<index
+        path = pathStart..<index
+        query = index..<index
         if index < bytes.count, bytes[index] == 0x3f {
             var end = index + 1
             while end < bytes.count, bytes[end] != 0x23 { end += 1 }
-            queryRange = (index + 1)..<end
+            query = (index + 1)..<end
         }
-        query = bytes[queryRange]
-        base = String(decoding: bytes[..<pathStart], as: UTF8.self) + (path.isEmpty ? "/" : String(decoding: path, as: UTF8.self))
-
         // Host and port; IPv6 literals keep their brackets.
-        var hostPart = authority
-        var port: ArraySlice<UInt8> = []
-        if authority.first == 0x5b {
-            if let close = authority.firstIndex(of: 0x5d) {
-                hostPart = authority[...close]
-                if close + 1 < authority.endIndex, authority[close + 1] == 0x3a { port = authority[(close + 2)...] }
+        var hostEnd = authorityEnd
+        var portStart: Int?
+        if bytes[authorityStart] == 0x5b {
+            var close = authorityStart
+            while close < authorityEnd, bytes[close] != 0x5d { close += 1 }
+            guard close < authorityEnd else { throw SigV4Error.invalidURL(original()) }
+            hostEnd = close + 1
+            if hostEnd < authorityEnd {
+                guard bytes[hostEnd] == 0x3a else { throw SigV4Error.invalidURL(original()) }
+                portStart = hostEnd + 1
             }
-        } else if let portColon = authority.lastIndex(of: 0x3a) {
-            hostPart = authority[..<portColon]
-            port = authority[(portColon + 1)...]
-        }
-        var host = hostPart.map { $0 >= 0x41 && $0 <= 0x5a ? $0 | 0x20 : $0 }
-        let portText = String(decoding: port, as: UTF8.self)
-        if let number = Int(portText) {
-            let isDefault = (scheme == "https" && number == 443) || (scheme == "http" && number == 80)
-            if !isDefault {
-                host.append(0x3a)
-                host += String(number).utf8
+        } else {
+            var scan = authorityEnd - 1
+            while scan > authorityStart, bytes[scan] != 0x3a { scan -= 1 }
+            if bytes[scan] == 0x3a {
+                hostEnd = scan
+                portStart = scan + 1
             }
-        } else if !port.isEmpty {
-            throw SigV4Error.invalidURL(text)
         }
-        hostHeader = host
+        host = authorityStart..<hostEnd
+        guard !host.isEmpty else { throw SigV4Error.invalidURL(original()) }
+        if let portStart {
+            var number = 0
+            guard portStart < authorityEnd, authorityEnd - portStart <= 5 else { throw SigV4Error.invalidURL(original()) }
+            for position in portStart..<authorityEnd {
+                let digit = bytes[position]
+                guard digit >= 0x30, digit <= 0x39 else { throw SigV4Error.invalidURL(original()) }
+                number = number * 10 + Int(digit - 0x30)
+            }
+            port = number
+        }
+    }
+
+    /// Writes the `host` header value: lower-case host, the port only when it is not the scheme's default.
+    func writeHost(_ bytes: UnsafeBufferPointer<UInt8>, into w: inout Writer) {
+        for index in host {
+            let byte = bytes[index]
+            w.append(byte >= 0x41 && byte <= 0x5a ? byte | 0x20 : byte)
+        }
+        if let port, port != defaultPort {
+            w.append(0x3a)
+            w.appendDecimal(port)
+        }
+    }
+}
+
+/// A header or query parameter in the scratch buffer: name at `nameStart..<nameEnd`, value up to `valueEnd`.
+struct Slot {
+    var nameStart: Int
+    var nameEnd: Int
+    var valueEnd: Int
+    var order: Int
+}
+
+@inline(__always)
+func compareBytes(_ a: UnsafeMutablePointer<UInt8>, _ aCount: Int, _ b: UnsafeMutablePointer<UInt8>, _ bCount: Int) -> Int {
+    let common = min(aCount, bCount)
+    if common > 0 {
+        let result = memcmp(a, b, common)
+        if result != 0 { return Int(result) }
+    }
+    return aCount - bCount
+}
+
+@inline(__always)
+func sameName(_ base: UnsafeMutablePointer<UInt8>, _ a: Slot, _ b: Slot) -> Bool {
+    compareBytes(base + a.nameStart, a.nameEnd - a.nameStart, base + b.nameStart, b.nameEnd - b.nameStart) == 0
+}
+
+/// A stable insertion sort: the lists are a handful of headers or parameters.
+func insertionSort(_ items: UnsafeMutableBufferPointer<Slot>, count: Int, by precedes: (Slot, Slot) -> Bool) {
+    guard count > 1 else { return }
+    for index in 1..<count {
+        let item = items[index]
+        var position = index
+        while position > 0, precedes(item, items[position - 1]) {
+            items[position] = items[position - 1]
+            position -= 1
+        }
+        items[position] = item
+    }
+}
+
+/// 32 bytes on the stack for a digest.
+struct Digest32 {
+    var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+
+    mutating func withPointer<T>(_ body: (UnsafeMutablePointer<UInt8>) throws -> T) rethrows -> T {
+        try withUnsafeMutableBytes(of: &words) { try body($0.baseAddress!.assumingMemoryBound(to: UInt8.self)) }
+    }
+
+    mutating func withBuffer<T>(_ body: (UnsafeBufferPointer<UInt8>) throws -> T) rethrows -> T {
+        try withUnsafeBytes(of: &words) { try body($0.bindMemory(to: UInt8.self)) }
+    }
+}
+
+/// Appends bytes to a preallocated buffer (sized from the input by `sign`; overflow traps).
+struct Writer {
+    let base: UnsafeMutablePointer<UInt8>
+    let capacity: Int
+    var count = 0
+
+    init(_ buffer: UnsafeMutableBufferPointer<UInt8>) {
+        base = buffer.baseAddress!
+        capacity = buffer.count
+    }
+
+    @inline(__always)
+    mutating func append(_ byte: UInt8) {
+        precondition(count < capacity, "SigV4 scratch buffer overflow")
+        base[count] = byte
+        count += 1
+    }
+
+    @inline(__always)
+    mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard let source = bytes.baseAddress, bytes.count > 0 else { return }
+        precondition(count + bytes.count <= capacity, "SigV4 scratch buffer overflow")
+        (base + count).update(from: source, count: bytes.count)
+        count += bytes.count
+    }
+
+    mutating func append(_ text: String) {
+        if text.utf8.withContiguousStorageIfAvailable({ append($0) }) == nil {
+            for byte in text.utf8 { append(byte) }
+        }
+    }
+
+    mutating func append(_ text: StaticString) {
+        append(UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
+
+    func slice(_ range: Range<Int>) -> UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(start: base + range.lowerBound, count: range.count)
+    }
+
+    mutating func copyWithin(_ range: Range<Int>) {
+        precondition(count + range.count <= capacity, "SigV4 scratch buffer overflow")
+        (base + count).update(from: base + range.lowerBound, count: range.count)
+        count += range.count
+    }
+
+    mutating func appendLowercased(_ text: String) {
+        let handled = text.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
+            precondition(count + bytes.count <= capacity, "SigV4 scratch buffer overflow")
+            for byte in bytes {
+                base[count] = byte >= 0x41 && byte <= 0x5a ? byte | 0x20 : byte
+                count += 1
+            }
+            return true
+        } ?? false
+        if !handled {
+            for byte in text.utf8 { append(byte >= 0x41 && byte <= 0x5a ? byte | 0x20 : byte) }
+        }
+    }
+
+    /// Trim-all: leading and trailing whitespace dropped, inner runs squeezed to one space.
+    mutating func appendTrimmed(_ text: String) {
+        let handled = text.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
+            appendTrimmed(bytes)
+            return true
+        } ?? false
+        if !handled {
+            let copy = Array(text.utf8)
+            copy.withUnsafeBufferPointer { appendTrimmed($0) }
+        }
+    }
+
+    mutating func appendTrimmed(_ bytes: UnsafeBufferPointer<UInt8>) {
+        precondition(count + bytes.count <= capacity, "SigV4 scratch buffer overflow")
+        let start = count
+        var pendingSpace = false
+        for byte in bytes {
+            if byte == 0x20 || (byte >= 0x09 && byte <= 0x0d) {
+                pendingSpace = count > start
+            } else {
+                if pendingSpace { base[count] = 0x20; count += 1; pendingSpace = false }
+                base[count] = byte
+                count += 1
+            }
+        }
+    }
+
+    @inline(__always)
+    mutating func appendHex(_ bytes: UnsafeBufferPointer<UInt8>) {
+        precondition(count + bytes.count * 2 <= capacity, "SigV4 scratch buffer overflow")
+        for byte in bytes {
+            let high = byte >> 4, low = byte & 0x0f
+            base[count] = high < 10 ? 0x30 + high : 0x57 + high
+            base[count + 1] = low < 10 ? 0x30 + low : 0x57 + low
+            count += 2
+        }
+    }
+
+    @inline(__always)
+    mutating func appendEncodedByte(_ byte: UInt8, keepSlash: Bool = false) {
+        if URIEncoding.isUnreserved(byte) || (keepSlash && byte == 0x2f) {
+            append(byte)
+        } else {
+            let high = byte >> 4, low = byte & 0x0f
+            append(0x25)
+            append(high < 10 ? 0x30 + high : 0x37 + high)
+            append(low < 10 ? 0x30 + low : 0x37 + low)
+        }
+    }
+
+    mutating func appendEncoded(_ text: String) {
+        let handled = text.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
+            for byte in bytes { appendEncodedByte(byte) }
+            return true
+        } ?? false
+        if !handled {
+            for byte in text.utf8 { appendEncodedByte(byte) }
+        }
+    }
+
+    mutating func appendEncodedWithin(_ range: Range<Int>) {
+        for index in range { appendEncodedByte(base[index]) }
+    }
+
+    /// Decodes `%XX` escapes (malformed ones and `+` stay as they are) and encodes the result.
+    mutating func appendDecodedEncoded(_ bytes: UnsafeBufferPointer<UInt8>) {
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == 0x25, index + 2 < bytes.count,
+               let high = URIEncoding.hexValue(bytes[index + 1]), let low = URIEncoding.hexValue(bytes[index + 2]) {
+                appendEncodedByte(high << 4 | low)
+                index += 3
+            } else {
+                appendEncodedByte(byte)
+                index += 1
+            }
+        }
+    }
+
+    mutating func appendDecimal(_ value: Int) {
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var rest = value.magnitude
+        var length = 0
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            repeat {
+                buffer[19 - length] = UInt8(0x30 + rest % 10)
+                rest /= 10
+                length += 1
+            } while rest > 0
+            if value < 0 { append(0x2d) }
+            for index in (20 - length)..<20 { append(buffer[index]) }
+        }
+    }
+
+    /// S3: the wire path as it is. Others: dot segments removed and `//` collapsed (botocore's
+    /// remove_dot_segments), then every byte but `/` encoded once more.
+    mutating func appendCanonicalURI(_ path: UnsafeBufferPointer<UInt8>, s3: Bool, normalize: Bool) {
+        if path.isEmpty {
+            append(0x2f)
+            return
+        }
+        if s3 {
+            append(path)
+            return
+        }
+        guard normalize else {
+            for byte in path { appendEncodedByte(byte, keepSlash: true) }
+            return
+        }
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: path.count / 2 + 2) { starts in
+            var segments = 0
+            if path[0] == 0x2f { append(0x2f) }
+            var index = 0
+            while index < path.count {
+                var end = index
+                while end < path.count, path[end] != 0x2f { end += 1 }
+                let length = end - index
+                if length == 0 || (length == 1 && path[index] == 0x2e) {
+                    // empty or "."
+                } else if length == 2 && path[index] == 0x2e && path[index + 1] == 0x2e {
+                    if segments > 0 {
+                        segments -= 1
+                        count = starts[segments]
+                    }
+                } else {
+                    starts[segments] = count
+                    segments += 1
+                    if segments > 1 { append(0x2f) }
+                    for position in index..<end { appendEncodedByte(path[position]) }
+                }
+                index = end + 1
+            }
+            if path[path.count - 1] == 0x2f && segments > 0 { append(0x2f) }
+        }
     }
 }

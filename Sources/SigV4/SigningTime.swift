@@ -23,22 +23,21 @@ public struct SigningTime: Sendable, Equatable, CustomStringConvertible {
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
         let secondOfDay = Int(seconds - days * 86_400)
         let (year, month, day) = Self.civil(fromDays: days)
-        var text = [UInt8]()
-        text.reserveCapacity(16)
-        func put(_ value: Int, _ width: Int) {
-            var digits = [UInt8](repeating: 0x30, count: width)
-            var rest = value
-            for index in stride(from: width - 1, through: 0, by: -1) {
-                digits[index] = UInt8(0x30 + rest % 10)
-                rest /= 10
+        let fields = [(Int(year), 4), (month, 2), (day, 2), (secondOfDay / 3600, 2), (secondOfDay / 60 % 60, 2), (secondOfDay % 60, 2)]
+        amzDate = String(unsafeUninitializedCapacity: 16) { buffer in
+            var position = 0
+            for (index, (value, width)) in fields.enumerated() {
+                var rest = value
+                for offset in stride(from: width - 1, through: 0, by: -1) {
+                    buffer[position + offset] = UInt8(0x30 + rest % 10)
+                    rest /= 10
+                }
+                position += width
+                if index == 2 { buffer[position] = 0x54; position += 1 } // T
             }
-            text += digits
+            buffer[position] = 0x5a // Z
+            return 16
         }
-        put(Int(year), 4); put(month, 2); put(day, 2)
-        text.append(0x54) // T
-        put(secondOfDay / 3600, 2); put(secondOfDay / 60 % 60, 2); put(secondOfDay % 60, 2)
-        text.append(0x5a) // Z
-        amzDate = String(decoding: text, as: UTF8.self)
     }
 
     /// Parses `YYYYMMDDTHHMMSSZ` or an ISO-8601 UTC time `YYYY-MM-DDTHH:MM:SSZ`.

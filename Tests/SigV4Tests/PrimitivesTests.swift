@@ -99,11 +99,40 @@ struct PrimitivesTests {
         #expect(!text.contains("SECRET123") && !text.contains("TOKEN456") && text.contains("AKIDX"))
     }
 
-    @Test func hostHeaderDropsDefaultPortsAndLowercases() throws {
-        #expect(try URLParts("https://Example.COM:443/x").hostHeader == Array("example.com".utf8))
-        #expect(try URLParts("http://127.0.0.1:5000/x?y").hostHeader == Array("127.0.0.1:5000".utf8))
-        #expect(try URLParts("http://h:80").hostHeader == Array("h".utf8))
-        #expect(try URLParts("https://user:pw@[::1]:8443/").hostHeader == Array("[::1]:8443".utf8))
+    @Test(arguments: [
+        ("https://Example.COM:443/x", "example.com"), ("http://127.0.0.1:5000/x?y", "127.0.0.1:5000"),
+        ("http://h:80", "h"), ("https://user:pw@[::1]:8443/", "[::1]:8443"), ("HTTPS://h:0443/", "h"), ("https://h:80/", "h:80"),
+    ])
+    func hostHeaderDropsDefaultPortsAndLowercases(url: String, host: String) throws {
+        let signer = SigV4Signer(credentials: SigV4Credentials(accessKeyID: "a", secretAccessKey: "b"))
+        let result = try signer.sign(SigV4Request(method: "GET", url: url), region: "r", service: "s", time: SigningTime(secondsSince1970: 0))
+        #expect(result.canonicalRequest.split(separator: "\n").contains { $0 == "host:\(host)" })
+    }
+
+    @Test(arguments: ["https://h:x/", "https://h:123456/", "https:///x", "ftp:/x", "https://[::1/"])
+    func malformedURLsAreRejected(url: String) {
+        let signer = SigV4Signer(credentials: SigV4Credentials(accessKeyID: "a", secretAccessKey: "b"))
+        #expect(throws: SigV4Error.invalidURL(url)) {
+            try signer.sign(SigV4Request(method: "GET", url: url), region: "r", service: "s", time: SigningTime(secondsSince1970: 0))
+        }
+    }
+
+    @Test func signingKeyCacheKeepsDaysAndScopesApart() throws {
+        let signer = SigV4Signer(credentials: SigV4Credentials(accessKeyID: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"))
+        let request = SigV4Request(method: "GET", url: "https://example.amazonaws.com/")
+        var seen = Set<String>()
+        for (day, region, service) in [(0, "us-east-1", "service"), (1, "us-east-1", "service"), (0, "eu-west-1", "service"),
+                                       (0, "us-east-1", "iam"), (0, "us-east-1", "service")] {
+            let time = SigningTime(secondsSince1970: 1_440_938_160 + Int64(day) * 86_400)
+            let cached = try signer.sign(request, region: region, service: service, time: time)
+            // A fresh signer (empty cache) must agree with the cached one.
+            let fresh = try SigV4Signer(credentials: signer.credentials).sign(request, region: region, service: service, time: time)
+            #expect(cached.signature == fresh.signature)
+            seen.insert(cached.signature)
+        }
+        #expect(seen.count == 4)
+        #expect(try signer.sign(request, region: "us-east-1", service: "service", time: SigningTime(parsing: "20150830T123600Z")).signature
+                == "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31")
     }
 }
 
