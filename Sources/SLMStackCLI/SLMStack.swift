@@ -12,6 +12,9 @@ public enum SLMStack {
         ValidateCommand.self,
         DiffCommand.self,
         CostCommand.self,
+        WhoamiCommand.self,
+        DebugSignCommand.self,
+        DebugBenchSignCommand.self,
     ]
 
     /// Runs the process's own arguments and exits with the result.
@@ -45,15 +48,18 @@ public enum SLMStack {
             return .success
         }
         var words = Array(arguments.dropFirst())
-        guard var command = find(first) else {
-            let hint = Suggest.closest(to: first, in: commands.map { $0.name }).map { ": did you mean '\($0)'?" } ?? ": see slmstack --help"
-            io.note("error: unknown command '\(first)'\(hint)")
-            return .usage
-        }
+        var found = find(first)
         // Two-word commands (`debug sign`) are registered with their full name.
         if let second = words.first, let nested = find("\(first) \(second)") {
-            command = nested
+            found = nested
             words.removeFirst()
+        }
+        guard let command = found else {
+            let group = commands.map { $0.name }.filter { $0.hasPrefix(first + " ") }
+            let hint = !group.isEmpty ? ": it needs a subcommand: \(group.joined(separator: ", "))"
+                : Suggest.closest(to: first, in: commands.map { $0.name }).map { ": did you mean '\($0)'?" } ?? ": see slmstack --help"
+            io.note("error: unknown command '\(first)'\(hint)")
+            return .usage
         }
         do {
             let parsed = try ArgumentParser.parse(words, options: command.options, maxPositionals: command.positionals.max)

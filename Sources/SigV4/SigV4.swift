@@ -1,1 +1,0 @@
-// The SigV4 signer lives here (issue 3).
