@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import boto3
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 STACK_TAG_KEYS = ("aws:cloudformation:stack-name", "slmstack:stack")
 UNRESOLVED = object()  # a template value the verifier cannot evaluate (compared only when known)
@@ -658,8 +658,8 @@ def verify_stack(stack: str, session: boto3.Session | None = None) -> Report:
     report = Report(stack, "present")
     try:
         st = c("cloudformation").describe_stacks(StackName=stack)["Stacks"][0]
-    except ClientError as exc:
-        report.problems.append(f"DescribeStacks: {exc}")
+    except (ClientError, BotoCoreError) as exc:
+        report.problems.append(f"DescribeStacks: {exc}".splitlines()[0])
         return report
     if st["StackStatus"] not in ("CREATE_COMPLETE", "UPDATE_COMPLETE"):
         report.problems.append(f"stack status {st['StackStatus']} ({st.get('StackStatusReason') or 'no reason'})")
