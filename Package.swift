@@ -24,9 +24,10 @@ let package = Package(
         ),
         .target(name: "CloudFormationSynth", dependencies: ["StackModel"]),
         .target(name: "Cost", dependencies: ["StackModel"]),
+        .target(name: "Deploy", dependencies: ["AWSClient", "SigV4", "StackModel", "Cost"]),
         .target(
             name: "SLMStackCLI",
-            dependencies: ["StackModel", "CloudFormationSynth", "Cost", "SigV4", "AWSClient"]
+            dependencies: ["StackModel", "CloudFormationSynth", "Cost", "Deploy", "SigV4", "AWSClient"]
         ),
         .executableTarget(name: "slmstack", dependencies: ["SLMStackCLI"]),
 

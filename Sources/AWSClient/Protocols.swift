@@ -14,8 +14,8 @@ extension AWSClient {
     /// - Returns: the root element of the XML answer (`<DescribeStacksResponse>`).
     /// - Throws: `AWSClientError`.
     public func query(_ service: AWSService, action: String, parameters: [(String, String)] = []) async throws -> XMLNode {
-        var form = "Action=" + URIEncoding.encode(action) + "&Version=" + URIEncoding.encode(service.apiVersion)
-        for (name, value) in parameters { form += "&" + URIEncoding.encode(name) + "=" + URIEncoding.encode(value) }
+        var form = "Action=" + Self.formEncode(action) + "&Version=" + Self.formEncode(service.apiVersion)
+        for (name, value) in parameters { form += "&" + Self.formEncode(name) + "=" + Self.formEncode(value) }
         let response = try await send(AWSRequest(
             service: service, operation: action, method: "POST", path: "/",
             headers: [("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")], body: Array(form.utf8)))
@@ -24,6 +24,14 @@ extension AWSClient {
         } catch {
             throw AWSClientError.invalidResponse(operation: "\(service.endpointPrefix) \(action)", reason: "\(error)")
         }
+    }
+
+    /// `application/x-www-form-urlencoded` as botocore writes it (`urllib.parse.urlencode`): the
+    /// unreserved characters as they are, space as `+`, everything else `%XX`. SigV4 hashes the bytes
+    /// sent, so any encoding signs correctly on AWS; this one also matches servers that re-encode
+    /// the parsed form before checking the signature, as moto does.
+    static func formEncode(_ text: String) -> String {
+        URIEncoding.encode(text).replacingOccurrences(of: "%20", with: "+")
     }
 
     // MARK: JSON 1.0/1.1 (SageMaker, Pricing, CloudWatch Logs)

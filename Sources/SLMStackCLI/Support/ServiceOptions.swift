@@ -29,6 +29,12 @@ enum ServiceOptions {
         return config
     }
 
+    /// Whether the config file given with `--config` sets the region.
+    static func fileSetsRegion(_ arguments: ParsedArguments) throws -> Bool {
+        guard let path = arguments["config"], let data = FileManager.default.contents(atPath: path) else { return false }
+        return ((try? JSONDecoder().decode([String: ConfigValue].self, from: data))?["region"]) != nil
+    }
+
     /// Applies a JSON config file: an object whose keys are setting keys.
     static func apply(file path: String, to config: inout ServiceConfig) throws {
         guard let data = FileManager.default.contents(atPath: path) else {

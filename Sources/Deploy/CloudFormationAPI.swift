@@ -1,0 +1,206 @@
+import AWSClient
+import Foundation
+
+/// A stack as DescribeStacks reports it.
+public struct StackDescription: Sendable, Equatable {
+    public var name: String
+    public var id: String
+    public var status: String
+    public var statusReason: String?
+    public var creationTime: Date?
+    public var lastUpdatedTime: Date?
+    /// Outputs in the order the template declares them, as CloudFormation returns them.
+    public var outputs: [(key: String, value: String)]
+    public var tags: [String: String]
+
+    public static func == (a: StackDescription, b: StackDescription) -> Bool {
+        a.id == b.id && a.status == b.status && a.outputs.map(\.key) == b.outputs.map(\.key) && a.outputs.map(\.value) == b.outputs.map(\.value)
+    }
+
+    /// The value of one output.
+    public func output(_ key: String) -> String? { outputs.first { $0.key == key }?.value }
+
+    public var isInProgress: Bool { status.hasSuffix("_IN_PROGRESS") }
+}
+
+/// One planned change of a change set.
+public struct PlannedChange: Sendable, Equatable {
+    /// `Add`, `Modify`, `Remove`, `Import`, `Dynamic`.
+    public var action: String
+    public var logicalID: String
+    public var resourceType: String
+    /// `True`, `False`, `Conditional`, or nil for adds and removes.
+    public var replacement: String?
+}
+
+/// A change set as DescribeChangeSet reports it.
+public struct ChangeSetDescription: Sendable, Equatable {
+    public var id: String
+    /// `CREATE_PENDING`, `CREATE_IN_PROGRESS`, `CREATE_COMPLETE`, `DELETE_*`, `FAILED`.
+    public var status: String
+    public var executionStatus: String?
+    public var statusReason: String?
+    public var changes: [PlannedChange]
+
+    /// Whether the change set failed only because the template changes nothing.
+    public var isEmpty: Bool {
+        status == "FAILED" && (statusReason ?? "").range(of: "didn't contain changes|No updates are to be performed|submitted information didn't contain changes",
+                                                          options: .regularExpression) != nil
+    }
+}
+
+/// One stack event.
+public struct StackEvent: Sendable, Equatable {
+    public var id: String
+    public var timestamp: Date
+    public var logicalID: String
+    public var physicalID: String?
+    public var resourceType: String
+    public var status: String
+    public var reason: String?
+    public var clientRequestToken: String?
+
+    /// Whether this event is about the stack itself rather than one of its resources.
+    public var isStackEvent: Bool { resourceType == "AWS::CloudFormation::Stack" }
+}
+
+/// One resource of a deployed stack.
+public struct StackResource: Sendable, Equatable {
+    public var logicalID: String
+    public var physicalID: String?
+    public var resourceType: String
+    public var status: String
+    public var reason: String?
+}
+
+/// The CloudFormation calls the deployer makes, typed, over the project's SigV4 client.
+public struct CloudFormationAPI: Sendable {
+    public let client: AWSClient
+
+    public init(client: AWSClient) { self.client = client }
+
+    static func date(_ text: String?) -> Date? {
+        guard let text else { return nil }
+        let withFraction = ISO8601DateFormatter()
+        withFraction.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return withFraction.date(from: text) ?? ISO8601DateFormatter().date(from: text)
+    }
+
+    /// The stack, or nil when it does not exist (or was deleted).
+    public func describeStack(_ name: String) async throws -> StackDescription? {
+        let root: XMLNode
+        do {
+            root = try await client.query(.cloudFormation, action: "DescribeStacks", parameters: [("StackName", name)])
+        } catch let error as AWSClientError {
+            if let service = error.serviceError, service.code == "ValidationError", service.message.contains("does not exist") { return nil }
+            throw error
+        }
+        guard let member = root.first(named: "Stacks")?.members.first else { return nil }
+        let status = member.value("StackStatus") ?? "UNKNOWN"
+        if status == "DELETE_COMPLETE" { return nil }
+        let outputs = (member.child("Outputs")?.members ?? []).map { ($0.value("OutputKey") ?? "", $0.value("OutputValue") ?? "") }
+        var tags: [String: String] = [:]
+        for tag in member.child("Tags")?.members ?? [] { tags[tag.value("Key") ?? ""] = tag.value("Value") ?? "" }
+        return StackDescription(name: member.value("StackName") ?? name, id: member.value("StackId") ?? name, status: status,
+                                statusReason: member.value("StackStatusReason"), creationTime: Self.date(member.value("CreationTime")),
+                                lastUpdatedTime: Self.date(member.value("LastUpdatedTime")), outputs: outputs.map { (key: $0.0, value: $0.1) }, tags: tags)
+    }
+
+    /// Where the template comes from: inline, or an S3 URL for templates over 51,200 bytes.
+    public enum TemplateSource: Sendable {
+        case body(String)
+        case url(String)
+    }
+
+    /// Creates a change set and returns its ARN.
+    public func createChangeSet(stack: String, name: String, type: String, template: TemplateSource, tags: [String: String],
+                                clientToken: String, description: String) async throws -> String {
+        var parameters: [(String, String)] = [("StackName", stack), ("ChangeSetName", name), ("ChangeSetType", type),
+                                              ("ClientToken", clientToken), ("Description", description),
+                                              ("Capabilities.member.1", "CAPABILITY_IAM")]
+        switch template {
+        case .body(let body): parameters.append(("TemplateBody", body))
+        case .url(let url): parameters.append(("TemplateURL", url))
+        }
+        parameters += QueryParameters.memberPairs("Tags", tags.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
+        let root = try await client.query(.cloudFormation, action: "CreateChangeSet", parameters: parameters)
+        return root.first(named: "Id")?.text ?? name
+    }
+
+    /// The change set with all its changes (following NextToken).
+    public func describeChangeSet(_ id: String, stack: String) async throws -> ChangeSetDescription {
+        var changes: [PlannedChange] = []
+        var token: String?
+        var last: XMLNode
+        repeat {
+            var parameters = [("ChangeSetName", id), ("StackName", stack)]
+            if let token { parameters.append(("NextToken", token)) }
+            last = try await client.query(.cloudFormation, action: "DescribeChangeSet", parameters: parameters)
+            for member in last.first(named: "Changes")?.members ?? [] {
+                guard let change = member.child("ResourceChange") else { continue }
+                changes.append(PlannedChange(action: change.value("Action") ?? "?", logicalID: change.value("LogicalResourceId") ?? "?",
+                                             resourceType: change.value("ResourceType") ?? "?",
+                                             replacement: change.value("Replacement").flatMap { $0.isEmpty ? nil : $0 }))
+            }
+            token = last.first(named: "NextToken")?.text
+            if token?.isEmpty == true { token = nil }
+        } while token != nil
+        return ChangeSetDescription(id: last.first(named: "ChangeSetId")?.text ?? id, status: last.first(named: "Status")?.text ?? "UNKNOWN",
+                                    executionStatus: last.first(named: "ExecutionStatus")?.text, statusReason: last.first(named: "StatusReason")?.text,
+                                    changes: changes)
+    }
+
+    public func executeChangeSet(_ id: String, stack: String, clientToken: String, disableRollback: Bool) async throws {
+        var parameters = [("ChangeSetName", id), ("StackName", stack), ("ClientRequestToken", clientToken)]
+        if disableRollback { parameters.append(("DisableRollback", "true")) }
+        _ = try await client.query(.cloudFormation, action: "ExecuteChangeSet", parameters: parameters)
+    }
+
+    public func deleteChangeSet(_ id: String, stack: String) async throws {
+        _ = try await client.query(.cloudFormation, action: "DeleteChangeSet", parameters: [("ChangeSetName", id), ("StackName", stack)])
+    }
+
+    /// Stack events, newest first, up to `limit` pages.
+    public func stackEvents(_ stack: String, pages limit: Int = 1) async throws -> [StackEvent] {
+        var events: [StackEvent] = []
+        var token: String?
+        var pages = 0
+        repeat {
+            var parameters = [("StackName", stack)]
+            if let token { parameters.append(("NextToken", token)) }
+            let root = try await client.query(.cloudFormation, action: "DescribeStackEvents", parameters: parameters)
+            for member in root.first(named: "StackEvents")?.members ?? [] {
+                events.append(StackEvent(id: member.value("EventId") ?? UUID().uuidString,
+                                         timestamp: Self.date(member.value("Timestamp")) ?? .distantPast,
+                                         logicalID: member.value("LogicalResourceId") ?? "?", physicalID: member.value("PhysicalResourceId"),
+                                         resourceType: member.value("ResourceType") ?? "?", status: member.value("ResourceStatus") ?? "?",
+                                         reason: member.value("ResourceStatusReason"), clientRequestToken: member.value("ClientRequestToken")))
+            }
+            token = root.first(named: "NextToken")?.text
+            if token?.isEmpty == true { token = nil }
+            pages += 1
+        } while token != nil && pages < limit
+        return events
+    }
+
+    public func stackResources(_ stack: String) async throws -> [StackResource] {
+        let root = try await client.query(.cloudFormation, action: "DescribeStackResources", parameters: [("StackName", stack)])
+        return (root.first(named: "StackResources")?.members ?? []).map { member in
+            StackResource(logicalID: member.value("LogicalResourceId") ?? "?", physicalID: member.value("PhysicalResourceId"),
+                          resourceType: member.value("ResourceType") ?? "?", status: member.value("ResourceStatus") ?? "?",
+                          reason: member.value("ResourceStatusReason"))
+        }
+    }
+
+    /// The template the stack was last deployed with.
+    public func template(_ stack: String) async throws -> String {
+        let root = try await client.query(.cloudFormation, action: "GetTemplate", parameters: [("StackName", stack), ("TemplateStage", "Original")])
+        return root.first(named: "TemplateBody")?.text ?? ""
+    }
+
+    public func deleteStack(_ stack: String, clientToken: String, retain: [String] = []) async throws {
+        var parameters = [("StackName", stack), ("ClientRequestToken", clientToken)]
+        parameters += QueryParameters.members("RetainResources", retain)
+        _ = try await client.query(.cloudFormation, action: "DeleteStack", parameters: parameters)
+    }
+}

@@ -1,0 +1,236 @@
+import AWSClient
+import Foundation
+
+/// What to deploy and how.
+public struct DeployRequest: Sendable {
+    public var stackName: String
+    /// The CloudFormation template text.
+    public var template: String
+    /// Resources in the template, for the progress bar.
+    public var resourceCount: Int
+    /// Stack-level tags (CloudFormation copies them to every resource that takes tags).
+    public var tags: [String: String]
+    /// Go ahead without asking.
+    public var assumeYes: Bool
+    /// Keep what was created when the operation fails (CloudFormation `DisableRollback`).
+    public var noRollback: Bool
+
+    public init(stackName: String, template: String, resourceCount: Int, tags: [String: String], assumeYes: Bool, noRollback: Bool) {
+        self.stackName = stackName
+        self.template = template
+        self.resourceCount = resourceCount
+        self.tags = tags
+        self.assumeYes = assumeYes
+        self.noRollback = noRollback
+    }
+}
+
+/// How a deploy ended.
+public enum DeployResult: Sendable, Equatable {
+    /// The stack is up to date; its outputs.
+    case deployed(StackDescription)
+    /// The template changes nothing.
+    case noChanges(StackDescription)
+}
+
+/// Deploys a template through CloudFormation change sets, as `aws cloudformation deploy` and
+/// rain do: plan, show, confirm, execute, follow, report.
+public struct Deployer: Sendable {
+    public let api: CloudFormationAPI
+    public let console: any DeployConsole
+    public let clock: PollClock
+    public let backoff: Backoff
+    /// Makes unique tokens and names (tests inject a counter).
+    public let makeToken: @Sendable () -> String
+
+    /// CreateStack's limit on an inline `TemplateBody`.
+    public static let templateBodyLimit = 51_200
+
+    public init(api: CloudFormationAPI, console: any DeployConsole, clock: PollClock = .system, backoff: Backoff = Backoff(),
+                makeToken: @escaping @Sendable () -> String = { UUID().uuidString.lowercased() }) {
+        self.api = api
+        self.console = console
+        self.clock = clock
+        self.backoff = backoff
+        self.makeToken = makeToken
+    }
+
+    var follower: EventFollower { EventFollower(api: api, console: console, clock: clock, backoff: backoff) }
+
+    /// Runs the whole deploy.
+    ///
+    /// 1. Looks at the stack: none → CREATE; a running operation → attach and follow it first;
+    ///    ROLLBACK_COMPLETE (a failed first create) → offer to delete it and create again.
+    /// 2. Uploads the template to the assets bucket when it is over 51,200 bytes.
+    /// 3. Creates a change set and waits for it; no changes → deletes it and stops.
+    /// 4. Prints the changes, asks (or takes `--yes`), executes, and follows the events.
+    /// 5. On failure throws with the first failed resource and its reason first.
+    public func deploy(_ request: DeployRequest) async throws -> DeployResult {
+        let stack = request.stackName
+        var existing = try await api.describeStack(stack)
+        if let current = existing, StackStatus.isInProgress(current.status) {
+            console.say("stack \(stack) is \(current.status): attaching to the operation in progress instead of starting another")
+            let outcome = try await follower.follow(stack: current.id, since: current.lastUpdatedTime ?? current.creationTime ?? clock.now(),
+                                                    total: request.resourceCount, verb: "Following")
+            try report(outcome, stack: stack)
+            existing = try await api.describeStack(stack)
+        }
+        if let current = existing, current.status == "ROLLBACK_COMPLETE" {
+            console.warn("stack \(stack) is ROLLBACK_COMPLETE: its first create failed and CloudFormation cannot update it; it holds no running resources")
+            try confirm("Delete stack \(stack) and create it again?", assumeYes: request.assumeYes, what: "replacing the failed stack \(stack)")
+            let token = "slmstack-delete-\(makeToken())"
+            let since = clock.now()
+            try await api.deleteStack(current.id, clientToken: token)
+            let outcome = try await follower.follow(stack: current.id, since: since, total: 0, verb: "Deleting")
+            try report(outcome, stack: stack)
+            existing = nil
+        }
+        if let current = existing, ["DELETE_FAILED", "UPDATE_ROLLBACK_FAILED", "ROLLBACK_FAILED"].contains(current.status) {
+            throw DeployError.stuck(stack: stack, status: current.status,
+                                    advice: current.status == "DELETE_FAILED" ? "finish deleting it with 'slmstack destroy' first"
+                                        : "continue or roll back the update in the CloudFormation console, then deploy again")
+        }
+        let type = existing == nil || existing?.status == "REVIEW_IN_PROGRESS" ? "CREATE" : "UPDATE"
+
+        let source = try await templateSource(request)
+        let changeSetName = "slmstack-\(Self.stamp(clock.now()))"
+        let changeSetID = try await api.createChangeSet(stack: stack, name: changeSetName, type: type, template: source, tags: request.tags,
+                                                        clientToken: "slmstack-\(makeToken())", description: "slmstack deploy")
+        let changeSet = try await waitForChangeSet(changeSetID, stack: stack)
+        if changeSet.isEmpty {
+            try? await api.deleteChangeSet(changeSetID, stack: stack)
+            console.say("no changes: stack \(stack) already matches the template")
+            guard let current = try await api.describeStack(stack) else { throw DeployError.noStack(stack, region: api.client.region) }
+            return .noChanges(current)
+        }
+        guard changeSet.status == "CREATE_COMPLETE" else {
+            try? await api.deleteChangeSet(changeSetID, stack: stack)
+            throw DeployError.changeSetFailed(stack: stack, reason: changeSet.statusReason ?? changeSet.status)
+        }
+        console.say(Self.describe(changeSet.changes, stack: stack, type: type))
+        do {
+            try confirm("Deploy these \(changeSet.changes.count) changes to \(stack) in \(api.client.region)?", assumeYes: request.assumeYes,
+                        what: "deploying \(changeSet.changes.count) changes to \(stack)")
+        } catch {
+            try? await api.deleteChangeSet(changeSetID, stack: stack)
+            throw error
+        }
+        let since = clock.now()
+        try await api.executeChangeSet(changeSetID, stack: stack, clientToken: "slmstack-exec-\(makeToken())", disableRollback: request.noRollback)
+        let outcome = try await follower.follow(stack: stack, since: since, total: max(request.resourceCount, changeSet.changes.count),
+                                                verb: type == "CREATE" ? "Creating" : "Updating")
+        try report(outcome, stack: stack)
+        guard let final = try await api.describeStack(stack) else { throw DeployError.noStack(stack, region: api.client.region) }
+        return .deployed(final)
+    }
+
+    /// Throws with the root cause first when the operation failed.
+    func report(_ outcome: OperationOutcome, stack: String) throws {
+        guard outcome.succeeded else {
+            let cause = outcome.rootCause.map { "\($0.logicalID) (\($0.resourceType)) \($0.status): \($0.reason ?? "no reason given")" }
+                ?? outcome.statusReason.map { "reason: \($0)" }
+            throw DeployError.operationFailed(stack: stack, status: outcome.status ?? "DELETED", rootCause: cause)
+        }
+    }
+
+    func confirm(_ question: String, assumeYes: Bool, what: String) throws {
+        if assumeYes { return }
+        guard let answer = console.confirm(question) else { throw DeployError.needsConfirmation(what) }
+        if !answer { throw DeployError.declined }
+    }
+
+    func waitForChangeSet(_ id: String, stack: String) async throws -> ChangeSetDescription {
+        let started = clock.now()
+        var attempt = 0
+        while true {
+            let changeSet = try await api.describeChangeSet(id, stack: stack)
+            if !["CREATE_PENDING", "CREATE_IN_PROGRESS"].contains(changeSet.status) { return changeSet }
+            if clock.now().timeIntervalSince(started) > 600 {
+                throw DeployError.changeSetFailed(stack: stack, reason: "change set still \(changeSet.status) after 10 minutes")
+            }
+            try await clock.sleep(Backoff(first: 0.2, factor: 1.5, maxInterval: 5).interval(attempt))
+            attempt += 1
+        }
+    }
+
+    /// Inline up to 51,200 bytes; above that, upload to the private, encrypted assets bucket.
+    func templateSource(_ request: DeployRequest) async throws -> CloudFormationAPI.TemplateSource {
+        let bytes = Data(request.template.utf8)
+        guard bytes.count > Self.templateBodyLimit else { return .body(request.template) }
+        let assets = AssetsBucket(client: api.client)
+        let url = try await assets.upload(bytes, stack: request.stackName)
+        console.say("template is \(bytes.count) bytes (over CreateStack's 51,200): uploaded to \(url)")
+        return .url(url)
+    }
+
+    /// The change list as people read it: `+` add, `~` modify (with replacement), `-` remove.
+    public static func describe(_ changes: [PlannedChange], stack: String, type: String) -> String {
+        var lines = ["Changes to \(stack) (\(type == "CREATE" ? "new stack" : "update")):"]
+        for change in changes {
+            let mark = change.action == "Add" ? "+" : change.action == "Remove" ? "-" : "~"
+            var line = "  \(mark) \(change.action.padding(toLength: 7, withPad: " ", startingAt: 0)) \(change.logicalID.padding(toLength: 36, withPad: " ", startingAt: 0)) \(change.resourceType)"
+            if change.action == "Modify" {
+                switch change.replacement {
+                case "True": line += "  (REPLACES the resource)"
+                case "Conditional": line += "  (may replace the resource)"
+                default: line += "  (in place)"
+                }
+            }
+            lines.append(line)
+        }
+        let counts = ["Add", "Modify", "Remove"].map { action in changes.filter { $0.action == action }.count }
+        lines.append("  \(counts[0]) to add, \(counts[1]) to modify, \(counts[2]) to remove")
+        return lines.joined(separator: "\n")
+    }
+
+    static func stamp(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
+        return formatter.string(from: date)
+    }
+}
+
+/// The private, encrypted, versioned bucket that holds templates too large to send inline.
+public struct AssetsBucket: Sendable {
+    public let client: AWSClient
+
+    public init(client: AWSClient) { self.client = client }
+
+    /// Uploads `bytes` under a content-addressed key, creating the bucket on first use, and returns
+    /// the https URL CloudFormation reads it from.
+    public func upload(_ bytes: Data, stack: String) async throws -> String {
+        let account = try await client.getCallerIdentity().account
+        let bucket = "slmstack-assets-\(account)-\(client.region)"
+        do {
+            try await client.createBucket(bucket)
+            try await harden(bucket)
+        } catch let error as AWSClientError {
+            guard let code = error.serviceError?.code, ["BucketAlreadyOwnedByYou", "BucketAlreadyExists"].contains(code) else { throw error }
+        }
+        let key = "templates/\(stack)/\(Self.digest(bytes)).template.json"
+        _ = try await client.putObject(bucket: bucket, key: key, body: bytes, contentType: "application/json")
+        return "https://\(bucket).s3.\(client.region).amazonaws.com/\(key)"
+    }
+
+    /// Blocks public access, turns on default encryption and versioning.
+    func harden(_ bucket: String) async throws {
+        let path = "/" + bucket
+        let block = "<PublicAccessBlockConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><BlockPublicAcls>true</BlockPublicAcls><IgnorePublicAcls>true</IgnorePublicAcls><BlockPublicPolicy>true</BlockPublicPolicy><RestrictPublicBuckets>true</RestrictPublicBuckets></PublicAccessBlockConfiguration>"
+        let encryption = "<ServerSideEncryptionConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Rule><ApplyServerSideEncryptionByDefault><SSEAlgorithm>AES256</SSEAlgorithm></ApplyServerSideEncryptionByDefault></Rule></ServerSideEncryptionConfiguration>"
+        let versioning = "<VersioningConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Status>Enabled</Status></VersioningConfiguration>"
+        for (name, subresource, body) in [("PutPublicAccessBlock", "publicAccessBlock", block), ("PutBucketEncryption", "encryption", encryption),
+                                          ("PutBucketVersioning", "versioning", versioning)] {
+            _ = try await client.restXML(.s3, operation: name, method: "PUT", path: path, query: [(subresource, "")],
+                                         headers: [("Content-Type", "application/xml")], body: Array(body.utf8))
+        }
+    }
+
+    /// A short content hash for the object key (FNV-1a, hex), so the same template is not uploaded twice.
+    static func digest(_ bytes: Data) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+        return String(hash, radix: 16)
+    }
+}

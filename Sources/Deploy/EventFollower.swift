@@ -1,0 +1,127 @@
+import AWSClient
+import Foundation
+
+/// What a stack operation ended with.
+public struct OperationOutcome: Sendable {
+    /// The final stack status, or nil when the stack is gone (deleted).
+    public var status: String?
+    public var statusReason: String?
+    /// The operation's events, oldest first.
+    public var events: [StackEvent]
+
+    /// Whether the operation did what was asked.
+    public var succeeded: Bool {
+        guard let status else { return true }
+        return ["CREATE_COMPLETE", "UPDATE_COMPLETE", "DELETE_COMPLETE", "IMPORT_COMPLETE"].contains(status)
+    }
+
+    /// The first resource that failed, and why: the root cause, not the cascade of
+    /// "Resource creation cancelled" that follows it.
+    public var rootCause: StackEvent? {
+        let failures = events.filter { $0.status.hasSuffix("_FAILED") && !$0.isStackEvent }
+        return failures.first { !($0.reason ?? "").localizedCaseInsensitiveContains("cancelled") } ?? failures.first
+    }
+
+    /// Every resource that failed, with its reason, in order.
+    public var failures: [StackEvent] { events.filter { $0.status.hasSuffix("_FAILED") && !$0.isStackEvent } }
+}
+
+/// Statuses in which no operation is running.
+public enum StackStatus {
+    /// Whether an operation is running (REVIEW_IN_PROGRESS is a stack waiting for its first change
+    /// set, not an operation).
+    public static func isInProgress(_ status: String) -> Bool {
+        status.hasSuffix("_IN_PROGRESS") && status != "REVIEW_IN_PROGRESS"
+    }
+}
+
+/// Follows a stack operation through its events until the stack reaches a terminal status,
+/// showing progress as it goes.
+public struct EventFollower: Sendable {
+    public let api: CloudFormationAPI
+    public let console: any DeployConsole
+    public let clock: PollClock
+    public let backoff: Backoff
+
+    public init(api: CloudFormationAPI, console: any DeployConsole, clock: PollClock = .system, backoff: Backoff = Backoff()) {
+        self.api = api
+        self.console = console
+        self.clock = clock
+        self.backoff = backoff
+    }
+
+    /// Polls until the operation that started at `since` ends.
+    ///
+    /// - Parameters:
+    ///   - stack: the stack's name or ID (use the ID after a delete: the name stops resolving).
+    ///   - since: events before this moment belong to earlier operations.
+    ///   - total: how many resources the operation touches, for the progress bar.
+    ///   - verb: what the progress line says, for example `Deploying`.
+    /// - Throws: `DeployError.timedOut` past the backoff's timeout, or AWS errors.
+    public func follow(stack: String, since: Date, total: Int, verb: String) async throws -> OperationOutcome {
+        let started = clock.now()
+        var seen = Set<String>()
+        var events: [StackEvent] = []
+        var rows: [String: (status: String, since: Date, reason: String?)] = [:]
+        var order: [String] = []
+        var attempt = 0
+        var spinner = 0
+        let frames = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"]
+        let floor = since.addingTimeInterval(-2)
+        while true {
+            let description = try await api.describeStack(stack)
+            let fresh = try await api.stackEvents(stack).filter { $0.timestamp >= floor && !seen.contains($0.id) }.reversed()
+            for event in fresh {
+                seen.insert(event.id)
+                events.append(event)
+                if !event.isStackEvent {
+                    if rows[event.logicalID] == nil { order.append(event.logicalID) }
+                    let previous = rows[event.logicalID]
+                    let start = previous.map { $0.status.hasSuffix("_IN_PROGRESS") ? $0.since : event.timestamp } ?? event.timestamp
+                    rows[event.logicalID] = (event.status, start, event.reason)
+                }
+                if !console.isInteractive {
+                    console.say(Self.plainLine(event))
+                }
+            }
+            if console.isInteractive {
+                let done = rows.values.filter { !$0.status.hasSuffix("_IN_PROGRESS") }.count
+                let now = clock.now()
+                var lines = order.map { id -> String in
+                    let row = rows[id]!
+                    let mark = row.status.hasSuffix("_FAILED") ? "✗" : row.status.hasSuffix("_IN_PROGRESS") ? frames[spinner % frames.count] : "✓"
+                    let elapsed = Int((row.status.hasSuffix("_IN_PROGRESS") ? now : row.since).timeIntervalSince(row.since).rounded())
+                    let reason = row.status.hasSuffix("_FAILED") ? "  \(row.reason ?? "")" : ""
+                    return " \(mark) \(id.padding(toLength: 34, withPad: " ", startingAt: 0)) \(row.status.padding(toLength: 20, withPad: " ", startingAt: 0)) \(Self.duration(elapsed))\(reason)"
+                }
+                let width = 24
+                let filled = total > 0 ? min(width, width * min(done, total) / total) : 0
+                lines.append("\(frames[spinner % frames.count]) \(verb) \(stack) [\(String(repeating: "█", count: filled))\(String(repeating: "░", count: width - filled))] \(min(done, max(total, done)))/\(max(total, done)) resources, \(Self.duration(Int(now.timeIntervalSince(started))))")
+                console.redraw(lines)
+                spinner += 1
+            }
+            let status = description?.status
+            if status == nil || !StackStatus.isInProgress(status!) {
+                if console.isInteractive { console.endLive() }
+                return OperationOutcome(status: status, statusReason: description?.statusReason, events: events)
+            }
+            if clock.now().timeIntervalSince(started) > backoff.timeout {
+                if console.isInteractive { console.endLive() }
+                throw DeployError.timedOut(stack: stack, status: status!, seconds: Int(backoff.timeout))
+            }
+            try await clock.sleep(fresh.isEmpty ? backoff.interval(attempt) : backoff.first)
+            attempt = fresh.isEmpty ? attempt + 1 : 0
+        }
+    }
+
+    static func plainLine(_ event: StackEvent) -> String {
+        let time = ISO8601DateFormatter().string(from: event.timestamp)
+        var line = "\(time)  \(event.status.padding(toLength: 20, withPad: " ", startingAt: 0))  \(event.resourceType.padding(toLength: 34, withPad: " ", startingAt: 0))  \(event.logicalID)"
+        if let reason = event.reason, !reason.isEmpty { line += "  \(reason)" }
+        return line
+    }
+
+    static func duration(_ seconds: Int) -> String {
+        seconds >= 60 ? "\(seconds / 60)m\(String(format: "%02d", seconds % 60))s" : "\(seconds)s"
+    }
+}

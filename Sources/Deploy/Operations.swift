@@ -1,0 +1,156 @@
+import AWSClient
+import Foundation
+
+/// How a destroy ended.
+public struct DestroyResult: Sendable, Equatable {
+    /// False when there was nothing to destroy.
+    public var existed: Bool
+    /// Resources kept on request (`--retain`).
+    public var retained: [String]
+}
+
+extension Deployer {
+    /// Deletes the stack and checks that no SageMaker endpoint of it is left billing.
+    ///
+    /// - Parameters:
+    ///   - retain: logical IDs to keep when retrying a DELETE_FAILED stack.
+    /// - Throws: `DeployError.operationFailed` naming every resource that could not be deleted and
+    ///   why (with the `--retain` advice), or `.endpointLeft`.
+    public func destroy(stack: String, assumeYes: Bool, retain: [String] = []) async throws -> DestroyResult {
+        guard var current = try await api.describeStack(stack) else {
+            console.say("stack \(stack) does not exist in \(api.client.region): nothing to destroy")
+            return DestroyResult(existed: false, retained: [])
+        }
+        if StackStatus.isInProgress(current.status) {
+            console.say("stack \(stack) is \(current.status): waiting for that operation to end first")
+            _ = try await follower.follow(stack: current.id, since: current.lastUpdatedTime ?? current.creationTime ?? clock.now(), total: 0, verb: "Following")
+            guard let after = try await api.describeStack(stack) else {
+                console.say("stack \(stack) is gone")
+                try await checkNoEndpointLeft(stack)
+                return DestroyResult(existed: true, retained: [])
+            }
+            current = after
+        }
+        if !retain.isEmpty, current.status != "DELETE_FAILED" {
+            throw DeployError.stuck(stack: stack, status: current.status, advice: "--retain only applies to a stack whose delete failed (DELETE_FAILED)")
+        }
+        try confirm("Destroy stack \(stack) in \(api.client.region) and everything in it?", assumeYes: assumeYes, what: "destroying \(stack)")
+        let total = (try? await api.stackResources(current.id).count) ?? 0
+        let since = clock.now()
+        try await api.deleteStack(current.id, clientToken: "slmstack-delete-\(makeToken())", retain: retain)
+        let outcome = try await follower.follow(stack: current.id, since: since, total: total, verb: "Destroying")
+        if let status = outcome.status, status != "DELETE_COMPLETE" {
+            let stuck = outcome.failures.map { "\($0.logicalID) (\($0.resourceType)): \($0.reason ?? "no reason given")" }
+            let advice = outcome.failures.isEmpty ? ""
+                : "\nfix the cause and run 'slmstack destroy' again, or keep the stuck resources with 'slmstack destroy --retain \(outcome.failures.map(\.logicalID).joined(separator: ","))'"
+            throw DeployError.operationFailed(stack: stack, status: status,
+                                              rootCause: (stuck.isEmpty ? outcome.statusReason.map { "reason: \($0)" } : stuck.joined(separator: "\n")).map { $0 + advice })
+        }
+        try await checkNoEndpointLeft(stack)
+        return DestroyResult(existed: true, retained: retain)
+    }
+
+    /// Looks for SageMaker endpoints tagged with the stack (the thing that bills by the hour).
+    func checkNoEndpointLeft(_ stack: String) async throws {
+        let left = try await SageMakerAPI(client: api.client).endpoints(taggedFor: stack)
+        guard left.isEmpty else { throw DeployError.endpointLeft(stack: stack, endpoints: left.map(\.name)) }
+        console.say("destroyed \(stack): no SageMaker endpoint of it remains, nothing of it is billing by the hour")
+    }
+}
+
+/// The few SageMaker calls status, destroy and scan need.
+public struct SageMakerAPI: Sendable {
+    public let client: AWSClient
+
+    public init(client: AWSClient) { self.client = client }
+
+    public struct EndpointInfo: Sendable, Equatable {
+        public var name: String
+        public var arn: String
+        public var status: String
+        public var creationTime: Date?
+        public var configName: String?
+        public var failureReason: String?
+    }
+
+    static func date(_ value: JSONValue?) -> Date? {
+        if let seconds = value?.number { return Date(timeIntervalSince1970: seconds) }
+        return CloudFormationAPI.date(value?.string)
+    }
+
+    public func endpoint(_ name: String) async throws -> EndpointInfo {
+        let answer = try await client.json(.sageMaker, operation: "DescribeEndpoint", body: ["EndpointName": .string(name)])
+        return EndpointInfo(name: answer["EndpointName"]?.string ?? name, arn: answer["EndpointArn"]?.string ?? "",
+                            status: answer["EndpointStatus"]?.string ?? "Unknown", creationTime: Self.date(answer["CreationTime"]),
+                            configName: answer["EndpointConfigName"]?.string, failureReason: answer["FailureReason"]?.string)
+    }
+
+    /// (instance type, count) of the first production variant.
+    public func variant(config: String) async throws -> (instanceType: String, count: Int)? {
+        let answer = try await client.json(.sageMaker, operation: "DescribeEndpointConfig", body: ["EndpointConfigName": .string(config)])
+        guard let first = answer["ProductionVariants"]?.array?.first else { return nil }
+        return (first["InstanceType"]?.string ?? "?", first["InitialInstanceCount"]?.int ?? 1)
+    }
+
+    /// Every endpoint in the region (following NextToken).
+    public func listEndpoints() async throws -> [EndpointInfo] {
+        var all: [EndpointInfo] = []
+        var token: String?
+        repeat {
+            var body: [String: JSONValue] = ["MaxResults": 100]
+            if let token { body["NextToken"] = .string(token) }
+            let answer = try await client.json(.sageMaker, operation: "ListEndpoints", body: .object(body))
+            for item in answer["Endpoints"]?.array ?? [] {
+                all.append(EndpointInfo(name: item["EndpointName"]?.string ?? "?", arn: item["EndpointArn"]?.string ?? "",
+                                        status: item["EndpointStatus"]?.string ?? "?", creationTime: Self.date(item["CreationTime"]),
+                                        configName: nil, failureReason: nil))
+            }
+            token = answer["NextToken"]?.string
+        } while token != nil
+        return all
+    }
+
+    public func tags(_ arn: String) async throws -> [String: String] {
+        let answer = try await client.json(.sageMaker, operation: "ListTags", body: ["ResourceArn": .string(arn)])
+        var tags: [String: String] = [:]
+        for tag in answer["Tags"]?.array ?? [] { tags[tag["Key"]?.string ?? ""] = tag["Value"]?.string ?? "" }
+        return tags
+    }
+
+    /// Endpoints that belong to `stack` by the slmstack owner tag or CloudFormation's own tag.
+    public func endpoints(taggedFor stack: String) async throws -> [EndpointInfo] {
+        var found: [EndpointInfo] = []
+        for endpoint in try await listEndpoints() {
+            let tags = try await self.tags(endpoint.arn)
+            if tags["slmstack:stack"] == stack || tags["aws:cloudformation:stack-name"] == stack { found.append(endpoint) }
+        }
+        return found
+    }
+}
+
+/// What `status` shows.
+public struct StatusReport: Sendable {
+    public var stack: StackDescription
+    public var endpoint: SageMakerAPI.EndpointInfo?
+    public var instanceType: String?
+    public var instanceCount: Int?
+}
+
+extension Deployer {
+    /// The stack, its outputs, and its endpoint's state.
+    public func status(stack: String) async throws -> StatusReport {
+        guard let description = try await api.describeStack(stack) else { throw DeployError.noStack(stack, region: api.client.region) }
+        var report = StatusReport(stack: description)
+        if let name = description.output("EndpointName") {
+            let sagemaker = SageMakerAPI(client: api.client)
+            if let endpoint = try? await sagemaker.endpoint(name) {
+                report.endpoint = endpoint
+                if let config = endpoint.configName, let variant = try? await sagemaker.variant(config: config) {
+                    report.instanceType = variant.instanceType
+                    report.instanceCount = variant.count
+                }
+            }
+        }
+        return report
+    }
+}

@@ -1,0 +1,282 @@
+import AWSClient
+import CloudFormationSynth
+import Cost
+import Deploy
+import Foundation
+import StackModel
+
+/// What the commands that talk to AWS share: AWS flags, the stack's settings, a resolved client.
+struct AWSContext {
+    /// AWS flags plus the stack's settings; `--region` serves both.
+    static let specs: [OptionSpec] = ServiceOptions.specs + AWSCommandOptions.specs.filter { $0.name != "region" }
+
+    let settings: AWSSettings
+    let config: ServiceConfig
+    let debug: Bool
+
+    /// Reads the flags and config file. The region is the stack setting when given (flag or file),
+    /// else the AWS CLI's region chain (AWS_REGION, AWS_DEFAULT_REGION, the profile).
+    init(arguments: ParsedArguments, io: CommandIO) throws {
+        var settings = try AWSCommandOptions.settings(arguments)
+        var config = try ServiceOptions.config(from: arguments)
+        if arguments["region"] == nil, !(try ServiceOptions.fileSetsRegion(arguments)) {
+            do {
+                config.region = try CredentialsChain(settings: settings, environment: io.environment).region()
+            } catch {
+                throw CLIError.usage("\(error)")
+            }
+        }
+        settings.region = config.region
+        self.settings = settings
+        self.config = config
+        debug = arguments.flag("debug")
+    }
+
+    /// Resolves credentials and builds the client (may call STS or SSO).
+    func client(io: CommandIO) async throws -> AWSClient {
+        let logger: (@Sendable (String) -> Void)? = debug ? { @Sendable line in io.note("debug: " + line) } : nil
+        return try await AWSClient.resolve(settings, environment: io.environment, logger: logger)
+    }
+
+    /// Runs AWS work, mapping deploy errors to exit codes.
+    static func run<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) throws -> T {
+        do {
+            return try AWSCommandOptions.blocking(work)
+        } catch let error as DeployError {
+            switch error {
+            case .needsConfirmation: throw CLIError.usage(error.description)
+            default: throw CLIError.failure(error.description)
+            }
+        }
+    }
+}
+
+/// `slmstack deploy`.
+struct DeployCommand: SubCommand {
+    static let name = "deploy"
+    static let abstract = "Deploy the stack through a CloudFormation change set, with live progress."
+    static let discussion = """
+        Validates and synthesizes the stack, shows the cost estimate (refusing above --budget), creates a
+        change set, shows what it adds, modifies (and whether it replaces) and removes, asks for confirmation
+        (--yes in CI: with no terminal and no --yes nothing is applied), executes it, follows the stack events
+        until the end, and prints the outputs. A stack already being changed is followed, not changed twice;
+        a failed first create (ROLLBACK_COMPLETE) is deleted and created again after confirmation. On failure
+        the first resource that failed and its reason come first; exit 1.
+        """
+    static let options: [OptionSpec] = [
+        .flag("yes", "Apply without asking (for CI)."),
+        .flag("show-api-key", "Print the API key's value (from API Gateway GetApiKey)."),
+        .flag("no-rollback", "Keep what was created if the deploy fails, for debugging."),
+    ] + AWSContext.specs
+
+    let context: AWSContext
+    let yes: Bool
+    let showKey: Bool
+    let noRollback: Bool
+
+    init(arguments: ParsedArguments, io: CommandIO) throws {
+        context = try AWSContext(arguments: arguments, io: io)
+        yes = arguments.flag("yes")
+        showKey = arguments.flag("show-api-key")
+        noRollback = arguments.flag("no-rollback")
+    }
+
+    func run(io: CommandIO) throws -> ExitCode {
+        let config = context.config
+        let stack = try Synthesis.stack(for: config)
+        let template = try Synthesis.cloudFormation(stack)
+        let estimate = Estimator.estimate(Inventory.of(stack, config: config))
+        io.line("\(stack.name) in \(config.region): \(stack.resources.count) resources, \(config.modelID) on \(config.instanceCount) x \(config.instanceType)")
+        io.line("estimated cost: \(Estimate.money(estimate.totalMonthly))/month (\(Estimate.money(estimate.totalHourly))/hour; baseline \(Estimate.money(estimate.baselineMonthly)), usage \(Estimate.money(estimate.usageMonthly))); 'slmstack cost' for the breakdown")
+        for warning in estimate.warnings { io.note("warning: \(warning)") }
+        _ = try BudgetGate.check(estimate, budget: config.budgetUSD, io: io)
+        if !yes, !io.isInteractive {
+            throw CLIError.usage("deploy needs confirmation and there is no terminal to ask on: pass --yes to apply without asking")
+        }
+        let request = DeployRequest(stackName: stack.name, template: template.text ?? "", resourceCount: stack.resources.count,
+                                    tags: stack.tags, assumeYes: yes, noRollback: noRollback)
+        let context = self.context
+        let showKey = self.showKey
+        let console = CLIConsole(io: io)
+        let (result, key) = try AWSContext.run {
+            let client = try await context.client(io: io)
+            let deployer = Deployer(api: CloudFormationAPI(client: client), console: console)
+            let result = try await deployer.deploy(request)
+            var key: String?
+            if showKey, case .deployed(let s) = result, let id = s.output("ApiKeyId") { key = try await Invoker(client: client).apiKeyValue(id: id) }
+            if showKey, case .noChanges(let s) = result, let id = s.output("ApiKeyId") { key = try await Invoker(client: client).apiKeyValue(id: id) }
+            return (result, key)
+        }
+        let description: StackDescription
+        switch result {
+        case .deployed(let s): description = s; io.line("deployed \(s.name): \(s.status)")
+        case .noChanges(let s): description = s
+        }
+        Outputs.print(description, io: io)
+        if let key { io.line("api key value   \(key)") }
+        return .success
+    }
+}
+
+/// Printing stack outputs.
+enum Outputs {
+    static func print(_ stack: StackDescription, io: CommandIO) {
+        guard !stack.outputs.isEmpty else { return }
+        io.line("outputs:")
+        let width = stack.outputs.map(\.key.count).max() ?? 0
+        for output in stack.outputs {
+            io.line("  " + output.key.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + output.value)
+        }
+    }
+}
+
+/// `slmstack destroy`.
+struct DestroyCommand: SubCommand {
+    static let name = "destroy"
+    static let abstract = "Delete the stack, follow it to the end, and check nothing is left billing."
+    static let discussion = """
+        Asks for confirmation (--yes in CI), deletes the stack, follows the events to DELETE_COMPLETE, then checks
+        that no SageMaker endpoint tagged for the stack remains. A stack that does not exist is a no-op (exit 0).
+        When the delete fails, the resources that could not be deleted are named with the reason; fix the cause
+        and run destroy again, or keep them with --retain ID,ID.
+        """
+    static let options: [OptionSpec] = [
+        .flag("yes", "Destroy without asking (for CI)."),
+        .value("retain", "ID,…", "After DELETE_FAILED: logical IDs to keep instead of deleting."),
+    ] + AWSContext.specs
+
+    let context: AWSContext
+    let yes: Bool
+    let retain: [String]
+
+    init(arguments: ParsedArguments, io: CommandIO) throws {
+        context = try AWSContext(arguments: arguments, io: io)
+        yes = arguments.flag("yes")
+        retain = (arguments["retain"] ?? "").split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        if let bad = retain.first(where: { !LogicalID($0).isWellFormed }) {
+            throw CLIError.usage("--retain: '\(bad)' is not a logical ID: give the IDs the failed destroy named, separated by commas")
+        }
+    }
+
+    func run(io: CommandIO) throws -> ExitCode {
+        let name = context.config.stackName
+        let context = self.context, yes = self.yes, retain = self.retain
+        let console = CLIConsole(io: io)
+        _ = try AWSContext.run {
+            let client = try await context.client(io: io)
+            let deployer = Deployer(api: CloudFormationAPI(client: client), console: console)
+            if !yes, !io.isInteractive, try await deployer.api.describeStack(name) != nil {
+                throw DeployError.needsConfirmation("destroying \(name)")
+            }
+            return try await deployer.destroy(stack: name, assumeYes: yes, retain: retain)
+        }
+        return .success
+    }
+}
+
+/// `slmstack status`.
+struct StatusCommand: SubCommand {
+    static let name = "status"
+    static let abstract = "Show the stack, its outputs, the endpoint's state and what it has cost so far."
+    static let options: [OptionSpec] = AWSContext.specs
+
+    let context: AWSContext
+
+    init(arguments: ParsedArguments, io: CommandIO) throws {
+        context = try AWSContext(arguments: arguments, io: io)
+    }
+
+    func run(io: CommandIO) throws -> ExitCode {
+        let context = self.context
+        let name = context.config.stackName
+        let console = CLIConsole(io: io)
+        let report = try AWSContext.run {
+            let client = try await context.client(io: io)
+            return try await Deployer(api: CloudFormationAPI(client: client), console: console).status(stack: name)
+        }
+        let stack = report.stack
+        io.line("stack       \(stack.name) (\(context.config.region))")
+        io.line("status      \(stack.status)\(stack.statusReason.map { ": \($0)" } ?? "")")
+        if let created = stack.creationTime { io.line("created     \(ISO8601DateFormatter().string(from: created))") }
+        if let updated = stack.lastUpdatedTime { io.line("updated     \(ISO8601DateFormatter().string(from: updated))") }
+        if let endpoint = report.endpoint {
+            io.line("endpoint    \(endpoint.name): \(endpoint.status)\(endpoint.failureReason.map { " (\($0))" } ?? "")")
+            if let type = report.instanceType, let count = report.instanceCount {
+                var warnings: [String] = []
+                let price = PriceTable.embedded.lookup("sagemaker.hosting.\(type)", region: context.config.region, warnings: &warnings)
+                let hourly = price.map { $0.usd * Double(count) }
+                io.line("instances   \(count) x \(type)\(hourly.map { ", \(Estimate.money($0))/hour" } ?? ", price unknown")")
+                if let created = endpoint.creationTime, let hourly {
+                    let hours = max(0, Date().timeIntervalSince(created) / 3600)
+                    io.line("cost so far \(Estimate.money(hours * hourly)) for \(String(format: "%.1f", hours)) hours since \(ISO8601DateFormatter().string(from: created)) (endpoint instances only)")
+                }
+                for warning in warnings { io.note("warning: \(warning)") }
+            }
+        } else if let name = stack.output("EndpointName") {
+            io.line("endpoint    \(name): not found")
+        }
+        Outputs.print(stack, io: io)
+        return .success
+    }
+}
+
+/// `slmstack invoke "prompt"`.
+struct InvokeCommand: SubCommand {
+    static let name = "invoke"
+    static let abstract = "Send a prompt to the deployed API with its key and print the answer."
+    static let positionals = (max: 1, usage: "\"PROMPT\"")
+    static let options: [OptionSpec] = [
+        .value("max-new-tokens", "N", "Longest answer in tokens (default: the shim's)."),
+        .flag("chat", "Use the OpenAI-style /v1/chat/completions route."),
+    ] + AWSContext.specs
+
+    let context: AWSContext
+    let prompt: String
+    let maxNewTokens: Int?
+    let chat: Bool
+
+    init(arguments: ParsedArguments, io: CommandIO) throws {
+        guard let prompt = arguments.positionals.first, !prompt.isEmpty else {
+            throw CLIError.usage("invoke needs a prompt: slmstack invoke \"What is the capital of France?\"")
+        }
+        self.prompt = prompt
+        maxNewTokens = try arguments.int("max-new-tokens", in: 1...100_000)
+        chat = arguments.flag("chat")
+        context = try AWSContext(arguments: arguments, io: io)
+    }
+
+    func run(io: CommandIO) throws -> ExitCode {
+        let context = self.context, prompt = self.prompt, chat = self.chat, maxNewTokens = self.maxNewTokens
+        let name = context.config.stackName
+        var body: [String: Any]
+        if chat {
+            body = ["model": context.config.modelID, "messages": [["role": "user", "content": prompt]]]
+            if let maxNewTokens { body["max_tokens"] = maxNewTokens }
+        } else {
+            body = ["prompt": prompt]
+            if let maxNewTokens { body["parameters"] = ["max_new_tokens": maxNewTokens] }
+        }
+        let payload = try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])
+        let (status, answer) = try AWSContext.run {
+            let client = try await context.client(io: io)
+            guard let stack = try await CloudFormationAPI(client: client).describeStack(name) else {
+                throw DeployError.noStack(name, region: client.region)
+            }
+            let output = chat ? "ChatCompletionsUrl" : "InvokeUrl"
+            guard let url = stack.output(output) else { throw DeployError.missingOutput(stack: name, output: output) }
+            guard let keyID = stack.output("ApiKeyId") else { throw DeployError.missingOutput(stack: name, output: "ApiKeyId") }
+            let invoker = Invoker(client: client)
+            let key = try await invoker.apiKeyValue(id: keyID)
+            return try await invoker.post(url: url, apiKey: key, body: payload)
+        }
+        let text = String(decoding: answer, as: UTF8.self)
+        guard (200..<300).contains(status) else {
+            throw CLIError.failure("the API answered HTTP \(status): \(text.trimmingCharacters(in: .whitespacesAndNewlines))")
+        }
+        let object = (try? JSONSerialization.jsonObject(with: answer)) as? [String: Any]
+        let generated = (object?["generated_text"] as? String)
+            ?? (((object?["choices"] as? [[String: Any]])?.first?["message"] as? [String: Any])?["content"] as? String)
+        io.line(generated ?? text)
+        return .success
+    }
+}
