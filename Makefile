@@ -10,24 +10,28 @@ PROFILE    ?=
 REGION     ?=
 STACK      ?= slmstack
 OUT        ?= out
+PROMPT     ?= What is the capital of France?
 AWSFLAGS    = $(if $(PROFILE),--profile $(PROFILE)) $(if $(REGION),--region $(REGION)) --stack-name $(STACK)
+TOOLS_VENV := .build/tools-venv
+LOCALAWS_ENV ?= .localaws.env
+LOCALAWS    = $(PYTHON) tools/localaws/localaws.py
 
-.PHONY: help build deps test test-swift test-python check synth validate bench clean
+.PHONY: help build deps test test-swift test-python check synth validate cost deploy destroy diff status invoke \
+        sso-login demo local-up local-down local-status bench clean
 
 help: ## Show the targets
-	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sort | awk 'BEGIN{FS=":.*## "} {printf "  make %-12s %s\n", $$1, $$2}'
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "} {printf "  make %-13s %s\n", $$1, $$2}'
+	@echo "  Variables: PROFILE=… REGION=… STACK=$(STACK) (e.g. make deploy PROFILE=ml-sage REGION=eu-west-2)"
 
 build: ## Build the slmstack binary (release)
 	$(SWIFT) build -c $(CONFIG)
-
-TOOLS_VENV := .build/tools-venv
 
 deps: ## Install the Python tools the tests use (moto, cfn-lint, pytest; checkov and troposphere in their own venv)
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check -r tools/requirements-test.txt
 	test -x $(TOOLS_VENV)/bin/checkov || { $(PYTHON) -m venv $(TOOLS_VENV) && \
 	  $(TOOLS_VENV)/bin/pip install --quiet --disable-pip-version-check -r tools/requirements-tools.txt; }
 
-test: build ## Run every test: Swift, pytest, the synth-and-diff check
+test: build ## Run every test: Swift, the synth-and-diff check, pytest (templates, shim, local AWS, deploy)
 	$(SWIFT) test 2>&1 | tee .build/swift-test.log | grep -vE '^\[[0-9]+/[0-9]+\]'; test $${PIPESTATUS[0]} -eq 0
 	$(MAKE) --no-print-directory check
 	$(PYTHON) -m pytest -q Tests
@@ -35,17 +39,63 @@ test: build ## Run every test: Swift, pytest, the synth-and-diff check
 test-swift: ## Run only the Swift tests
 	$(SWIFT) test
 
-test-python: ## Run only the pytest suites
+test-python: build ## Run only the pytest suites
 	$(PYTHON) -m pytest -q Tests
 
 check: build ## Re-synthesize and fail with a diff when templates/ drifts
 	$(BIN) diff --against templates
 
-synth: build ## Write the default stack to $(OUT)/
-	$(BIN) synth --out $(OUT) $(AWSFLAGS)
+synth: build ## Write the stack to $(OUT)/ (REGION=…, STACK=…)
+	$(BIN) synth --out $(OUT) $(if $(REGION),--region $(REGION)) --stack-name $(STACK)
 
 validate: build ## Validate the model without writing anything
-	$(BIN) validate $(AWSFLAGS)
+	$(BIN) validate $(if $(REGION),--region $(REGION)) --stack-name $(STACK)
+
+cost: build ## Estimate the monthly bill (REGION=…)
+	$(BIN) cost $(if $(REGION),--region $(REGION)) --stack-name $(STACK)
+
+deploy: build ## Deploy to AWS: make deploy PROFILE=ml-sage REGION=eu-west-2 (asks before applying)
+	$(BIN) deploy $(AWSFLAGS)
+
+destroy: build ## Delete the stack and check nothing is left billing (asks first)
+	$(BIN) destroy $(AWSFLAGS)
+
+diff: build ## Compare the deployed stack with the current model (change-set preview)
+	$(BIN) diff $(AWSFLAGS)
+
+status: build ## Stack, endpoint state and cost so far
+	$(BIN) status $(AWSFLAGS)
+
+invoke: build ## Send PROMPT="…" to the deployed API
+	$(BIN) invoke "$(PROMPT)" $(AWSFLAGS)
+
+sso-login: ## Log in to AWS SSO for PROFILE (needs the aws CLI)
+	@if command -v aws >/dev/null 2>&1; then aws sso login $(if $(PROFILE),--profile $(PROFILE)); \
+	else echo "the aws CLI is not installed: install it (pip install awscli, or AWS's installer) and run 'aws sso login --profile $(PROFILE)';" \
+	  "slmstack itself reads the token cache that command writes"; exit 2; fi
+
+local-up: ## Start the local AWS (patched moto, SigV4 verification on) and write $(LOCALAWS_ENV)
+	$(LOCALAWS) start --env-file $(LOCALAWS_ENV)
+
+local-down: ## Stop the local AWS
+	$(LOCALAWS) stop --env-file $(LOCALAWS_ENV)
+
+local-status: ## Is the local AWS running?
+	$(LOCALAWS) status --env-file $(LOCALAWS_ENV)
+
+demo: build ## The whole job on the embedded default against a local AWS: synth, cost, deploy, status, destroy
+	@set -euo pipefail; \
+	env_file=$$($(LOCALAWS) start --env-file .build/demo.localaws.env); \
+	trap '$(LOCALAWS) stop --env-file .build/demo.localaws.env' EXIT; \
+	set -a; . "$$env_file"; set +a; \
+	export CI=$${CI:-true}; \
+	step() { printf '\n\033[1m$$ %s\033[0m\n' "$$*"; "$$@"; }; \
+	step $(BIN) synth --out $(OUT) --stack-name demo; \
+	step $(BIN) cost --stack-name demo; \
+	step $(BIN) deploy --yes --stack-name demo; \
+	step $(BIN) status --stack-name demo; \
+	step $(BIN) destroy --yes --stack-name demo; \
+	printf '\ndemo done: deployed, checked and destroyed on the local AWS; nothing is left running\n'
 
 bench: build ## Benchmarks against peers, as ratios measured in one run
 	$(PYTHON) bench/run.py

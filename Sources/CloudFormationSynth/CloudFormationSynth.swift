@@ -204,7 +204,6 @@ public enum CloudFormationSynth {
             let settings: [String: OrderedJSON] = [
                 "ResourcePath": .string("/*"), "HttpMethod": .string("*"), "LoggingLevel": .string(r.loggingLevel),
                 "MetricsEnabled": .bool(true), "DataTraceEnabled": .bool(false),
-                "ThrottlingRateLimit": .double(r.throttleRate), "ThrottlingBurstLimit": .int(r.throttleBurst),
             ]
             return ("AWS::ApiGateway::Stage", [
                 "RestApiId": value(r.api), "DeploymentId": value(r.deployment), "StageName": .string(r.stageName),

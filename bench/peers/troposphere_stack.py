@@ -305,8 +305,7 @@ def build(c):
         "ApiStage", AccessLogSetting=apigateway.AccessLogSetting(DestinationArn=GetAtt(access_logs, "Arn"), Format=ACCESS_LOG_FORMAT),
         DeploymentId=Ref(deployment), RestApiId=Ref(api), StageName=c["stage_name"], Tags=tags, TracingEnabled=True,
         MethodSettings=[apigateway.MethodSetting(
-            DataTraceEnabled=False, HttpMethod="*", LoggingLevel="ERROR", MetricsEnabled=True, ResourcePath="/*",
-            ThrottlingBurstLimit=c["throttle_burst"], ThrottlingRateLimit=c["throttle_rate"])],
+            DataTraceEnabled=False, HttpMethod="*", LoggingLevel="ERROR", MetricsEnabled=True, ResourcePath="/*")],
         DependsOn=[account.title],
         Metadata=skip(
             ("CKV_AWS_120", "model answers are not deterministic and differ per caller; a cache would serve one caller's answer to another"),

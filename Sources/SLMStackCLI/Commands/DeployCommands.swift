@@ -67,34 +67,59 @@ struct DeployCommand: SubCommand {
         .flag("yes", "Apply without asking (for CI)."),
         .flag("show-api-key", "Print the API key's value (from API Gateway GetApiKey)."),
         .flag("no-rollback", "Keep what was created if the deploy fails, for debugging."),
+        .value("template", "FILE", "Deploy this CloudFormation template as it is (for example the committed one) instead of synthesizing."),
     ] + AWSContext.specs
 
     let context: AWSContext
     let yes: Bool
     let showKey: Bool
     let noRollback: Bool
+    let templateFile: String?
 
     init(arguments: ParsedArguments, io: CommandIO) throws {
         context = try AWSContext(arguments: arguments, io: io)
         yes = arguments.flag("yes")
         showKey = arguments.flag("show-api-key")
         noRollback = arguments.flag("no-rollback")
+        templateFile = arguments["template"]
+    }
+
+    /// The template to deploy, its resource count and its cost estimate: synthesized from the model,
+    /// or read from `--template` (priced from what the file contains).
+    func plan(io: CommandIO) throws -> (text: String, resources: Int, tags: [String: String], estimate: Estimate) {
+        let config = context.config
+        let stack = try Synthesis.stack(for: config)
+        guard let templateFile else {
+            let template = try Synthesis.cloudFormation(stack)
+            io.line("\(stack.name) in \(config.region): \(stack.resources.count) resources, \(config.modelID) on \(config.instanceCount) x \(config.instanceType)")
+            return (template.text ?? "", stack.resources.count, stack.tags, Estimator.estimate(Inventory.of(stack, config: config)))
+        }
+        guard let data = FileManager.default.contents(atPath: templateFile), let text = String(data: data, encoding: .utf8) else {
+            throw CLIError.usage("--template: cannot read '\(templateFile)': check the path")
+        }
+        let inventory: Inventory
+        do {
+            inventory = try Inventory.of(template: data, region: config.region, weightsGB: (config.modelSpec?.weightBytes ?? 0) / 1e9)
+        } catch {
+            throw CLIError.usage("--template \(templateFile): \(error)")
+        }
+        let count = inventory.endpoints.count + inventory.natGateways.count + inventory.elasticIPs.count + inventory.interfaceEndpoints.count
+            + inventory.restApis.count + inventory.functions.count + inventory.logGroups.count + inventory.kmsKeys.count + inventory.alarms.count + inventory.free.count
+        io.line("\(stack.name) in \(config.region): \(count) resources from \(templateFile)")
+        return (text, count, stack.tags, Estimator.estimate(inventory))
     }
 
     func run(io: CommandIO) throws -> ExitCode {
         let config = context.config
-        let stack = try Synthesis.stack(for: config)
-        let template = try Synthesis.cloudFormation(stack)
-        let estimate = Estimator.estimate(Inventory.of(stack, config: config))
-        io.line("\(stack.name) in \(config.region): \(stack.resources.count) resources, \(config.modelID) on \(config.instanceCount) x \(config.instanceType)")
+        let (text, resourceCount, tags, estimate) = try plan(io: io)
         io.line("estimated cost: \(Estimate.money(estimate.totalMonthly))/month (\(Estimate.money(estimate.totalHourly))/hour; baseline \(Estimate.money(estimate.baselineMonthly)), usage \(Estimate.money(estimate.usageMonthly))); 'slmstack cost' for the breakdown")
         for warning in estimate.warnings { io.note("warning: \(warning)") }
         _ = try BudgetGate.check(estimate, budget: config.budgetUSD, io: io)
         if !yes, !io.isInteractive {
             throw CLIError.usage("deploy needs confirmation and there is no terminal to ask on: pass --yes to apply without asking")
         }
-        let request = DeployRequest(stackName: stack.name, template: template.text ?? "", resourceCount: stack.resources.count,
-                                    tags: stack.tags, assumeYes: yes, noRollback: noRollback)
+        let request = DeployRequest(stackName: config.stackName, template: text, resourceCount: resourceCount,
+                                    tags: tags, assumeYes: yes, noRollback: noRollback)
         let context = self.context
         let showKey = self.showKey
         let console = CLIConsole(io: io)

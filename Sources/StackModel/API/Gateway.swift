@@ -99,8 +99,11 @@ public struct ApiDeployment: Resource {
     }
 }
 
-/// A stage with access logging, X-Ray tracing, method throttling and execution logging
+/// A stage with access logging, X-Ray tracing, metrics and execution logging
 /// (`AWS::ApiGateway::Stage`; Terraform `aws_api_gateway_stage` + `aws_api_gateway_method_settings`).
+///
+/// Throttling lives on the usage plan alone: every caller needs a key, so a stage-wide copy of the
+/// same limits would only make one setting change two resources.
 public struct ApiStage: Resource {
     public static let kind = "ApiStage"
     public let id: LogicalID
@@ -110,23 +113,19 @@ public struct ApiStage: Resource {
     public var accessLogGroup: Value
     /// The access log line format (JSON with `$context` variables).
     public var accessLogFormat: String
-    public var throttleRate: Double
-    public var throttleBurst: Int
     /// Execution logging level: `OFF`, `ERROR` or `INFO`.
     public var loggingLevel: String
     public var dependsOn: [LogicalID] = []
     public var suppressions: [Suppression] = []
 
     public init(_ id: LogicalID, api: RestApi, deployment: ApiDeployment, stageName: String, accessLogGroup: LogGroup,
-                accessLogFormat: String, throttleRate: Double, throttleBurst: Int, loggingLevel: String = "ERROR") {
+                accessLogFormat: String, loggingLevel: String = "ERROR") {
         self.id = id
         self.api = api.ref
         self.deployment = deployment.ref
         self.stageName = stageName
         self.accessLogGroup = accessLogGroup.attribute(.arn)
         self.accessLogFormat = accessLogFormat
-        self.throttleRate = throttleRate
-        self.throttleBurst = throttleBurst
         self.loggingLevel = loggingLevel
     }
 }

@@ -324,7 +324,7 @@ extension SLMService {
             let account = ApiGatewayAccount("ApiGatewayAccount", cloudWatchRole: cloudWatchRole)
             parts.append(account)
             stage = ApiStage("ApiStage", api: api, deployment: deployment, stageName: config.stageName, accessLogGroup: accessLogs,
-                             accessLogFormat: SLMService.accessLogFormat, throttleRate: config.throttleRate, throttleBurst: config.throttleBurst)
+                             accessLogFormat: SLMService.accessLogFormat)
                 .dependsOn(account)
                 .suppress("CKV_AWS_120", because: "model answers are not deterministic and differ per caller; a cache would serve one caller's answer to another")
                 .suppress("CKV2_AWS_51", because: "client certificates authenticate API Gateway to HTTP back ends; this API's back end is a Lambda proxy integration")
