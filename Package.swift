@@ -36,6 +36,7 @@ let package = Package(
         .testTarget(name: "StackModelTests", dependencies: ["StackModel"]),
         .testTarget(name: "CloudFormationSynthTests", dependencies: ["CloudFormationSynth", "StackModel"]),
         .testTarget(name: "CostTests", dependencies: ["Cost", "StackModel"]),
+        .testTarget(name: "DeployTests", dependencies: ["Deploy", "AWSClient", "SigV4"]),
         .testTarget(name: "SLMStackCLITests", dependencies: ["SLMStackCLI", "StackModel"]),
     ]
 )

@@ -58,6 +58,14 @@ def test_deploy_update_destroy_round_trip(local_aws, tmp_path):
     plan = apigateway.get_usage_plan(usagePlanId=plans[0]["id"])
     assert plan["throttle"]["rateLimit"] == 20.0
 
+    same = local_aws.run("diff", "--stack-name", stack, "--throttle-rate", "20")
+    assert same.returncode == 0 and "no differences" in same.stdout, same.stdout + same.stderr
+    drift = local_aws.run("diff", "--stack-name", stack, "--throttle-rate", "30")
+    assert drift.returncode == 1, drift.stderr
+    assert "~ UsagePlan (AWS::ApiGateway::UsagePlan)\n    Properties.Throttle.RateLimit" in drift.stdout
+    assert "~ Modify  UsagePlan" in drift.stdout
+    assert "slmstack-preview" not in str(local_aws.client("cloudformation").list_change_sets(StackName=stack)["Summaries"]), "the preview change set is deleted"
+
     status = local_aws.run("status", "--stack-name", stack)
     assert status.returncode == 0, status.stderr
     assert "UPDATE_COMPLETE" in status.stdout and ": InService" in status.stdout and "1 x ml.g5.xlarge, $1.41/hour" in status.stdout

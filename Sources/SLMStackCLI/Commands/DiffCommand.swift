@@ -1,30 +1,40 @@
+import Deploy
 import Foundation
 import StackModel
 
 /// `slmstack diff --against DIR`: the CI synth-and-diff check against committed files.
 struct DiffCommand: SubCommand {
     static let name = "diff"
-    static let abstract = "Compare the current synth with committed files (--against DIR)."
+    static let abstract = "Compare the current model with the deployed stack, or with committed files (--against DIR)."
     static let discussion = """
+        Without --against: fetches the deployed template (GetTemplate), shows which resources the current model
+        adds, removes or changes (with the property paths), then CloudFormation's own plan from a change set
+        (with replacement flags) that is deleted again: nothing is applied. Exit 0 when they match, 1 when not.
         With --against DIR: synthesizes in memory and compares with DIR/cloudformation/ (and DIR/terraform/
-        when it exists). Exit 0 when equal; exit 1 with a unified diff on drift. Needs no credentials.
+        when it exists); exit 0 when equal, 1 with a unified diff on drift. Needs no credentials.
         """
     static let options: [OptionSpec] = [
         .value("against", "DIR", "Folder with committed synth output, for example templates"),
-    ] + ServiceOptions.specs
+    ] + AWSContext.specs
 
     let config: ServiceConfig
-    let against: String
+    let against: String?
+    let context: AWSContext?
 
     init(arguments: ParsedArguments, io: CommandIO) throws {
-        config = try ServiceOptions.config(from: arguments)
-        guard let against = arguments["against"] else {
-            throw CLIError.usage("diff needs --against DIR (comparing with a deployed stack is not available yet)")
+        against = arguments["against"]
+        if against == nil {
+            let context = try AWSContext(arguments: arguments, io: io)
+            self.context = context
+            config = context.config
+        } else {
+            context = nil
+            config = try ServiceOptions.config(from: arguments)
         }
-        self.against = against
     }
 
     func run(io: CommandIO) throws -> ExitCode {
+        guard let against else { return try deployed(io: io) }
         let base = URL(fileURLWithPath: against)
         let terraformFiles = (try? FileManager.default.contentsOfDirectory(atPath: base.appendingPathComponent("terraform").path)) ?? []
         let hasTerraform = !terraformFiles.isEmpty
@@ -51,5 +61,20 @@ struct DiffCommand: SubCommand {
         }
         io.line("no drift: \(files.count) files match \(against)")
         return .success
+    }
+
+    /// The deployed stack against the current model.
+    func deployed(io: CommandIO) throws -> ExitCode {
+        let stack = try Synthesis.stack(for: config)
+        let template = String(decoding: try Synthesis.cloudFormation(stack).bytes, as: UTF8.self)
+        let context = self.context!, tags = stack.tags, name = stack.name
+        let console = CLIConsole(io: io)
+        let (diff, plan) = try AWSContext.run {
+            let client = try await context.client(io: io)
+            return try await Deployer(api: CloudFormationAPI(client: client), console: console).preview(stack: name, template: template, tags: tags)
+        }
+        io.write(diff.rendered)
+        if !plan.isEmpty { io.line(Deployer.describe(plan, stack: name, type: "UPDATE")) }
+        return diff.isEmpty ? .success : .failure
     }
 }
