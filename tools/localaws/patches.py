@@ -3,8 +3,8 @@
 Each fix is one function registered in `FIXES`, named after what it fixes, and
 switchable off with `LOCALAWS_DISABLE=name,name` (or `LOCALAWS_DISABLE=all`).
 Every fix monkeypatches moto in memory; nothing under site-packages changes.
-Each has a test in `Tests/localaws/test_fixes.py` that shows the failure with
-the fix disabled and the success with it enabled.
+Each has a test in `Tests/localaws/test_fixes.py` (the invoke fixes 13-14: `test_invoke.py`) that
+shows the failure with the fix disabled and the success with it enabled.
 """
 from __future__ import annotations
 
@@ -1193,3 +1193,13 @@ def cfn_update_creation_order() -> None:
 
     ResourceMap.build_resource_diff = build_resource_diff
     ResourceMap.update = update
+
+
+# --------------------------------------------------------------------------------------------
+# 13-14. The deployed API answers: Lambda Invoke without Docker, API Gateway AWS_PROXY to Lambda
+# --------------------------------------------------------------------------------------------
+# They live in invoke_patches.py (with lambda_runner.py); registered here like every other fix.
+from invoke_patches import apigateway_proxy_to_lambda, lambda_invoke_subprocess  # noqa: E402
+
+fix(lambda_invoke_subprocess)
+fix(apigateway_proxy_to_lambda)
