@@ -11,6 +11,8 @@ REGION     ?=
 STACK      ?= slmstack
 OUT        ?= out
 PROMPT     ?= What is the capital of France?
+# The release binary links the Swift runtime and Foundation statically: start-up is most of a synth.
+STATIC     ?= --static-swift-stdlib
 AWSFLAGS    = $(if $(PROFILE),--profile $(PROFILE)) $(if $(REGION),--region $(REGION)) --stack-name $(STACK)
 TOOLS_VENV := .build/tools-venv
 LOCALAWS_ENV ?= .localaws.env
@@ -23,8 +25,8 @@ help: ## Show the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "} {printf "  make %-13s %s\n", $$1, $$2}'
 	@echo "  Variables: PROFILE=… REGION=… STACK=$(STACK) (e.g. make deploy PROFILE=ml-sage REGION=eu-west-2)"
 
-build: ## Build the slmstack binary (release)
-	$(SWIFT) build -c $(CONFIG)
+build: ## Build the slmstack binary (release, static Swift runtime)
+	$(SWIFT) build -c $(CONFIG) $(STATIC)
 
 deps: ## Install the Python tools the tests use (moto, cfn-lint, pytest; checkov and troposphere in their own venv)
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check -r tools/requirements-test.txt
@@ -83,7 +85,7 @@ local-down: ## Stop the local AWS
 local-status: ## Is the local AWS running?
 	$(LOCALAWS) status --env-file $(LOCALAWS_ENV)
 
-demo: build ## The whole job on the embedded default against a local AWS: synth, cost, deploy, status, destroy
+demo: build ## The whole job on the embedded default against a local AWS: synth, cost, deploy, status, invoke, destroy
 	@set -euo pipefail; \
 	env_file=$$($(LOCALAWS) start --env-file .build/demo.localaws.env); \
 	trap '$(LOCALAWS) stop --env-file .build/demo.localaws.env' EXIT; \
@@ -94,6 +96,8 @@ demo: build ## The whole job on the embedded default against a local AWS: synth,
 	step $(BIN) cost --stack-name demo; \
 	step $(BIN) deploy --yes --stack-name demo; \
 	step $(BIN) status --stack-name demo; \
+	step $(PYTHON) tools/localaws/canned_answer.py "The capital of France is Paris."; \
+	step $(BIN) invoke "$(PROMPT)" --stack-name demo; \
 	step $(BIN) destroy --yes --stack-name demo; \
 	printf '\ndemo done: deployed, checked and destroyed on the local AWS; nothing is left running\n'
 

@@ -49,7 +49,7 @@ def main():
     parser.add_argument("--only", action="append", default=[], metavar="NAME",
                         help="run only these benchmarks (%s); repeat or comma-separate" % ", ".join(KNOWN))
     parser.add_argument("--runs", type=int, help="timed runs per contender, passed to scripts that take --runs")
-    parser.add_argument("--no-build", action="store_true", help="skip swift build -c release")
+    parser.add_argument("--no-build", action="store_true", help="skip make build")
     args = parser.parse_args()
 
     names = [n.strip() for item in args.only for n in item.split(",") if n.strip()] or KNOWN
@@ -62,8 +62,8 @@ def main():
         return 2
 
     if not args.no_build:
-        print("bench: swift build -c release", flush=True)
-        if subprocess.run(["swift", "build", "-c", "release"], cwd=REPO).returncode != 0:
+        print("bench: make build (swift build -c release --static-swift-stdlib)", flush=True)
+        if subprocess.run(["make", "--no-print-directory", "build"], cwd=REPO).returncode != 0:
             print("bench: release build failed", file=sys.stderr)
             return 1
 

@@ -67,46 +67,58 @@ public indirect enum OrderedJSON: Hashable, Sendable {
             if items.isEmpty { out.append("[]"); return }
             out.append("[\n")
             for (index, item) in items.enumerated() {
-                out.append(String(repeating: " ", count: indent + 2))
+                out.append(OrderedJSON.indent(indent + 2))
                 item.write(to: &out, indent: indent + 2)
                 out.append(index == items.count - 1 ? "\n" : ",\n")
             }
-            out.append(String(repeating: " ", count: indent) + "]")
+            out.append(OrderedJSON.indent(indent) + "]")
         case .object(let fields):
             if fields.isEmpty { out.append("{}"); return }
             out.append("{\n")
             for (index, (key, value)) in fields.enumerated() {
-                out.append(String(repeating: " ", count: indent + 2))
+                out.append(OrderedJSON.indent(indent + 2))
                 OrderedJSON.quote(key, into: &out)
                 out.append(": ")
                 value.write(to: &out, indent: indent + 2)
                 out.append(index == fields.count - 1 ? "\n" : ",\n")
             }
-            out.append(String(repeating: " ", count: indent) + "}")
+            out.append(OrderedJSON.indent(indent) + "}")
         }
     }
 
-    /// Appends `text` as a JSON string literal.
+    /// Runs of spaces for indentation, made once.
+    static let indents: [String] = (0...64).map { String(repeating: " ", count: $0) }
+    static func indent(_ width: Int) -> String { width < indents.count ? indents[width] : String(repeating: " ", count: width) }
+
+    /// Appends `text` as a JSON string literal, copying runs that need no escaping in one go.
     public static func quote(_ text: String, into out: inout String) {
         out.append("\"")
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out.append("\\\"")
-            case "\\": out.append("\\\\")
-            case "\n": out.append("\\n")
-            case "\r": out.append("\\r")
-            case "\t": out.append("\\t")
-            case "\u{08}": out.append("\\b")
-            case "\u{0C}": out.append("\\f")
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
+        let bytes = text.utf8
+        var runStart = bytes.startIndex
+        var index = bytes.startIndex
+        while index != bytes.endIndex {
+            let byte = bytes[index]
+            if byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+                out.append(contentsOf: text[runStart..<index])
+                switch byte {
+                case UInt8(ascii: "\""): out.append("\\\"")
+                case UInt8(ascii: "\\"): out.append("\\\\")
+                case 0x0A: out.append("\\n")
+                case 0x0D: out.append("\\r")
+                case 0x09: out.append("\\t")
+                case 0x08: out.append("\\b")
+                case 0x0C: out.append("\\f")
+                default:
+                    let hex = String(byte, radix: 16)
                     out.append("\\u" + String(repeating: "0", count: 4 - hex.count) + hex)
-                } else {
-                    out.unicodeScalars.append(scalar)
                 }
+                bytes.formIndex(after: &index)
+                runStart = index
+            } else {
+                bytes.formIndex(after: &index)
             }
         }
+        out.append(contentsOf: text[runStart..<bytes.endIndex])
         out.append("\"")
     }
 }

@@ -60,6 +60,8 @@ extension Resource {
                 found += value.references
                 return
             }
+            // Leaves hold no references; skipping them avoids most of the cost of reflection.
+            if subject is String || subject is Int || subject is Bool || subject is Double { return }
             for child in Mirror(reflecting: subject).children {
                 if child.label == "id" || child.label == "dependsOn" { continue }
                 walk(child.value)

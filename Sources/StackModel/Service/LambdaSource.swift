@@ -14,11 +14,18 @@ public enum LambdaSource {
     /// The source as it is inlined: blank lines and whole-line `#` comments dropped, every other
     /// line kept byte for byte, joined with newlines and ending in one.
     public static func inlined(_ source: String = handlerFile) -> String {
-        source.split(separator: "\n", omittingEmptySubsequences: false)
-            .filter { line in
-                let trimmed = line.drop { $0 == " " || $0 == "\t" }
-                return !trimmed.isEmpty && !trimmed.hasPrefix("#") && !trimmed.allSatisfy(\.isWhitespace)
-            }
-            .joined(separator: "\n") + "\n"
+        var kept: [UInt8] = []
+        kept.reserveCapacity(source.utf8.count)
+        for line in source.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+            guard let first = line.first(where: { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") }) else { continue }
+            if first == UInt8(ascii: "#") || line.allSatisfy({ [0x20, 0x09, 0x0D, 0x0B, 0x0C].contains($0) }) { continue }
+            kept += line
+            kept.append(UInt8(ascii: "\n"))
+        }
+        if kept.isEmpty { kept.append(UInt8(ascii: "\n")) }
+        return String(decoding: kept, as: UTF8.self)
     }
+
+    /// The handler as it is inlined, computed once.
+    public static let inlinedHandler: String = inlined()
 }

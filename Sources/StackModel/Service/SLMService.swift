@@ -241,7 +241,7 @@ extension SLMService {
                 ?? ChatTemplate(system: "{}\n", user: "{}\n", assistant: "{}\n", generation: "", stop: [])
             function = LambdaFunction(
                 "ShimFunction", description: "slmstack shim: API Gateway to the SageMaker TGI endpoint",
-                runtime: "python3.13", handler: "index.handler", code: LambdaSource.inlined(), role: role,
+                runtime: "python3.13", handler: "index.handler", code: LambdaSource.inlinedHandler, role: role,
                 memoryMB: config.lambdaMemoryMB, timeoutSeconds: config.lambdaTimeoutSeconds,
                 reservedConcurrency: config.lambdaReservedConcurrency,
                 environment: [
