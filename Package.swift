@@ -32,7 +32,7 @@ let package = Package(
         .executableTarget(name: "slmstack", dependencies: ["SLMStackCLI"]),
 
         .testTarget(name: "SigV4Tests", dependencies: ["SigV4"]),
-        .testTarget(name: "AWSClientTests", dependencies: ["AWSClient", "SigV4"]),
+        .testTarget(name: "AWSClientTests", dependencies: ["AWSClient", "SigV4", "SLMStackCLI"]),
         .testTarget(name: "StackModelTests", dependencies: ["StackModel"]),
         .testTarget(name: "CloudFormationSynthTests", dependencies: ["CloudFormationSynth", "StackModel"]),
         .testTarget(name: "CostTests", dependencies: ["Cost", "StackModel"]),
