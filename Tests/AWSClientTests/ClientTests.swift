@@ -28,7 +28,7 @@ struct ClientTests {
         let root = try await Fixture.client(transport).query(.cloudFormation, action: "ListStacks",
                                                              parameters: QueryParameters.members("StackStatusFilter", ["CREATE_COMPLETE", "UPDATE_COMPLETE"]) + [("Next Token", "a+b/c=")])
         #expect(root["ListStacksResult", "StackSummaries"]?.members.first?.value("StackName") == "a b")
-        #expect(transport.requests[0].bodyText == "Action=ListStacks&Version=2010-05-15&StackStatusFilter.member.1=CREATE_COMPLETE&StackStatusFilter.member.2=UPDATE_COMPLETE&Next%20Token=a%2Bb%2Fc%3D")
+        #expect(transport.requests[0].bodyText == "Action=ListStacks&Version=2010-05-15&StackStatusFilter.member.1=CREATE_COMPLETE&StackStatusFilter.member.2=UPDATE_COMPLETE&Next+Token=a%2Bb%2Fc%3D")
     }
 
     @Test func jsonCallSetsTargetAndContentType() async throws {

@@ -26,7 +26,7 @@ import Testing
     (["validate", "--region", "eu-west-9"], "error: region: unknown region 'eu-west-9': did you mean eu-west-1?"),
     (["validate", "--vpc-cidr", "10.20.0.0/33"], "error: vpc-cidr: '10.20.0.0/33' is not a CIDR block"),
     (["validate", "--stack-name", "my stack"], "error: --stack-name: 'my stack' is not a valid stack name"),
-    (["diff"], "error: diff needs --against DIR"),
+    (["diff", "--against"], "error: --against needs a value: --against DIR"),
 ])
 func badInputIsOneLineWithExitTwo(_ arguments: [String], _ expected: String) {
     let out = Buffer(), err = Buffer()
