@@ -46,6 +46,18 @@ def test_deploy_update_destroy_round_trip(local_aws, tmp_path):
     vpcs = ec2.describe_vpcs(Filters=[{"Name": "tag:slmstack:stack", "Values": [stack]}])["Vpcs"]
     assert [v["CidrBlock"] for v in vpcs] == ["10.20.0.0/16"]
 
+    # The API answers with the key: the shim runs on the local AWS, the model's answer is canned.
+    canned = [sys.executable, str(ROOT / "tools" / "localaws" / "canned_answer.py")]
+    subprocess.run([*canned, "Paris is the capital of France."], check=True, env=local_aws.environ(), capture_output=True)
+    answer = local_aws.run("invoke", "What is the capital of France?", "--stack-name", stack, "--max-new-tokens", "32")
+    assert answer.returncode == 0, answer.stderr
+    assert answer.stdout.strip() == "Paris is the capital of France."
+    subprocess.run([*canned, "Bonjour."], check=True, env=local_aws.environ(), capture_output=True)
+    chat = local_aws.run("invoke", "Say hello in French", "--chat", "--stack-name", stack)
+    assert chat.returncode == 0 and chat.stdout.strip() == "Bonjour.", chat.stdout + chat.stderr
+    refused = local_aws.run("invoke", "x" * 5000, "--stack-name", stack)
+    assert refused.returncode == 1 and "HTTP 413" in refused.stderr and "prompt_too_long" in refused.stderr
+
     again = local_aws.run("deploy", "--yes", "--stack-name", stack)
     assert again.returncode == 0, again.stderr
     assert f"no changes: stack {stack} already matches the template" in again.stdout
