@@ -23,7 +23,7 @@ let package = Package(
             resources: [.embedInCode("Resources/handler.py")]
         ),
         .target(name: "CloudFormationSynth", dependencies: ["StackModel"]),
-        .target(name: "Cost", dependencies: ["StackModel"]),
+        .target(name: "Cost", dependencies: ["StackModel", "AWSClient"]),
         .target(name: "Deploy", dependencies: ["AWSClient", "SigV4", "StackModel", "Cost"]),
         .target(
             name: "SLMStackCLI",

@@ -1,3 +1,4 @@
+import AWSClient
 import Cost
 import Foundation
 import StackModel
@@ -19,12 +20,14 @@ struct CostCommand: SubCommand {
         .value("avg-latency-ms", "MS", "Average time per request in the shim (default: 2000)"),
         .value("gb-out-per-month", "GB", "Response data sent to callers per month (default: 1)"),
         .value("diff", "DIR", "Price the change from DIR/cloudformation/<stack>.template.json to the current model"),
-    ] + ServiceOptions.specs
+        .flag("live-prices", "Ask the AWS Price List API for this region's SageMaker prices (needs credentials; cached for the day)."),
+    ] + ServiceOptions.specs + AWSCommandOptions.specs.filter { $0.name != "region" }
 
     let config: ServiceConfig
     let format: ReportFormat
     let usage: Usage
     let diffAgainst: String?
+    let live: AWSSettings?
 
     init(arguments: ParsedArguments, io: CommandIO) throws {
         config = try ServiceOptions.config(from: arguments)
@@ -39,20 +42,43 @@ struct CostCommand: SubCommand {
         if let value = try arguments.double("gb-out-per-month", in: 0...1e9) { usage.gbOutPerMonth = value }
         self.usage = usage
         diffAgainst = arguments["diff"]
+        if arguments.flag("live-prices") {
+            var settings = try AWSCommandOptions.settings(arguments)
+            settings.region = "us-east-1"  // the Price List API's own region, whatever the stack's
+            live = settings
+        } else {
+            live = nil
+        }
+    }
+
+    /// The embedded table, overlaid with live prices when `--live-prices` was given.
+    func prices(for inventory: Inventory, io: CommandIO) throws -> PriceTable {
+        guard let live else { return .embedded }
+        let today = ISO8601DateFormatter.string(from: Date(), timeZone: TimeZone(identifier: "UTC")!, formatOptions: [.withFullDate])
+        let cache = PriceCache.standard(environment: io.environment)
+        let (prices, cached) = try AWSCommandOptions.blocking {
+            let client = try await AWSClient.resolve(live, environment: io.environment)
+            return try await LivePricing.prices(for: inventory, source: PriceListAPI(client: client, today: today), cache: cache, today: today)
+        }
+        io.note("live prices: \(prices.count) from \(cached ? "the cache (\(cache.file.path), read \(today))" : "the AWS Price List API")"
+            + prices.map { " \($0.key) $\($0.usd)/\($0.unit)" }.joined(separator: ","))
+        return PriceTable.embedded.overlaid(with: prices)
     }
 
     func run(io: CommandIO) throws -> ExitCode {
         let stack = try Synthesis.stack(for: config)
-        let current = Estimator.estimate(Inventory.of(stack, config: config), usage: usage)
+        let inventory = Inventory.of(stack, config: config)
+        let table = try prices(for: inventory, io: io)
+        let current = Estimator.estimate(inventory, usage: usage, prices: table)
         if let diffAgainst {
-            return try diff(current: current, stack: stack, folder: diffAgainst, io: io)
+            return try diff(current: current, stack: stack, folder: diffAgainst, prices: table, io: io)
         }
         io.write(current.rendered(format, budget: config.budgetUSD))
         for warning in current.warnings where format == .json { io.note("warning: \(warning)") }
         return try BudgetGate.check(current, budget: config.budgetUSD, io: io)
     }
 
-    private func diff(current: Estimate, stack: Stack, folder: String, io: CommandIO) throws -> ExitCode {
+    private func diff(current: Estimate, stack: Stack, folder: String, prices: PriceTable, io: CommandIO) throws -> ExitCode {
         let path = URL(fileURLWithPath: folder).appendingPathComponent("cloudformation/\(stack.name).template.json").path
         guard let data = FileManager.default.contents(atPath: path) else {
             throw CLIError.usage("--diff: no committed template at \(path): synthesize it with 'slmstack synth --out \(folder)' first")
@@ -60,7 +86,7 @@ struct CostCommand: SubCommand {
         let committed: Estimate
         do {
             let inventory = try Inventory.of(template: data, region: config.region, weightsGB: (config.modelSpec?.weightBytes ?? 0) / 1e9)
-            committed = Estimator.estimate(inventory, usage: usage)
+            committed = Estimator.estimate(inventory, usage: usage, prices: prices)
         } catch {
             throw CLIError.failure("--diff \(path): \(error)")
         }
