@@ -16,7 +16,7 @@ extension Deployer {
     ///   - retain: logical IDs to keep when retrying a DELETE_FAILED stack.
     /// - Throws: `DeployError.operationFailed` naming every resource that could not be deleted and
     ///   why (with the `--retain` advice), or `.endpointLeft`.
-    public func destroy(stack: String, assumeYes: Bool, retain: [String] = []) async throws -> DestroyResult {
+    public func destroy(stack: String, assumeYes: Bool, retain: [String] = [], keepLogs: Bool = false) async throws -> DestroyResult {
         guard var current = try await api.describeStack(stack) else {
             console.say("stack \(stack) does not exist in \(api.client.region): nothing to destroy")
             return DestroyResult(existed: false, retained: [])
@@ -34,7 +34,9 @@ extension Deployer {
         if !retain.isEmpty, current.status != "DELETE_FAILED" {
             throw DeployError.stuck(stack: stack, status: current.status, advice: "--retain only applies to a stack whose delete failed (DELETE_FAILED)")
         }
-        try confirm("Destroy stack \(stack) in \(api.client.region) and everything in it?", assumeYes: assumeYes, what: "destroying \(stack)")
+        try confirm("Destroy stack \(stack) in \(api.client.region) and everything in it\(keepLogs ? " but its logs" : "")?", assumeYes: assumeYes, what: "destroying \(stack)")
+        var kept: [String] = []
+        if keepLogs { kept = try await retainLogs(current) }
         let total = (try? await api.stackResources(current.id).count) ?? 0
         let since = clock.now()
         try await api.deleteStack(current.id, clientToken: "slmstack-delete-\(makeToken())", retain: retain)
@@ -47,7 +49,46 @@ extension Deployer {
                                               rootCause: (stuck.isEmpty ? outcome.statusReason.map { "reason: \($0)" } : stuck.joined(separator: "\n")).map { $0 + advice })
         }
         try await checkNoEndpointLeft(stack)
-        return DestroyResult(existed: true, retained: retain)
+        if !kept.isEmpty { console.say("kept (not deleted, still stored and billed for storage): \(kept.joined(separator: ", "))") }
+        return DestroyResult(existed: true, retained: retain + kept)
+    }
+
+    /// Marks the stack's log groups, and the KMS key they are encrypted with, `DeletionPolicy: Retain`
+    /// through an update, so the delete that follows keeps them. Returns their logical IDs.
+    func retainLogs(_ current: StackDescription) async throws -> [String] {
+        let text = try await api.template(current.id)
+        guard var document = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
+              var resources = document["Resources"] as? [String: [String: Any]] else {
+            throw DeployError.stuck(stack: current.name, status: current.status, advice: "--keep-logs needs a JSON template; delete without it or keep the logs by hand")
+        }
+        let keep = resources.filter { ["AWS::Logs::LogGroup", "AWS::KMS::Key"].contains($0.value["Type"] as? String) }.keys.sorted()
+        let toChange = keep.filter { resources[$0]?["DeletionPolicy"] as? String != "Retain" }
+        guard !toChange.isEmpty else { return keep }
+        for id in toChange {
+            resources[id]?["DeletionPolicy"] = "Retain"
+            resources[id]?["UpdateReplacePolicy"] = "Retain"
+        }
+        document["Resources"] = resources
+        let updated = String(decoding: try JSONSerialization.data(withJSONObject: document, options: [.sortedKeys]), as: UTF8.self)
+        console.say("keeping the logs: marking \(toChange.joined(separator: ", ")) DeletionPolicy Retain before the delete")
+        let source = try await templateSource(DeployRequest(stackName: current.name, template: updated, resourceCount: 0, tags: current.tags,
+                                                            assumeYes: true, noRollback: false))
+        let id = try await api.createChangeSet(stack: current.name, name: "slmstack-keep-logs-\(Self.stamp(clock.now()))", type: "UPDATE",
+                                               template: source, tags: current.tags, clientToken: "slmstack-keep-\(makeToken())",
+                                               description: "slmstack destroy --keep-logs")
+        let changeSet = try await waitForChangeSet(id, stack: current.name)
+        if changeSet.isEmpty {
+            // Policies alone are not a resource change for CloudFormation's change-set planner on some stacks.
+            try? await api.deleteChangeSet(id, stack: current.name)
+            return keep
+        }
+        guard changeSet.status == "CREATE_COMPLETE" else {
+            throw DeployError.changeSetFailed(stack: current.name, reason: changeSet.statusReason ?? changeSet.status)
+        }
+        let since = clock.now()
+        try await api.executeChangeSet(id, stack: current.name, clientToken: "slmstack-keep-exec-\(makeToken())", disableRollback: false)
+        try report(try await follower.follow(stack: current.name, since: since, total: toChange.count, verb: "Retaining logs of"), stack: current.name)
+        return keep
     }
 
     /// Looks for SageMaker endpoints tagged with the stack (the thing that bills by the hour).

@@ -140,3 +140,22 @@ def test_wrong_secret_is_a_clear_failure(local_aws):
     wrong = local_aws.run("status", env=local_aws.environ(AWS_SECRET_ACCESS_KEY="not-the-secret"))
     assert wrong.returncode == 1 and "SignatureDoesNotMatch" in wrong.stderr
     assert "not-the-secret" not in wrong.stderr + wrong.stdout
+
+
+def test_destroy_keep_logs_keeps_the_log_groups_and_their_key(local_aws):
+    stack = "keeplogs"
+    assert local_aws.run("deploy", "--yes", "--stack-name", stack).returncode == 0
+    logs = local_aws.client("logs")
+    before = {g["logGroupName"] for g in logs.describe_log_groups()["logGroups"] if g["logGroupName"].startswith(f"{stack}-")}
+    assert len(before) == 3
+    kept = local_aws.run("destroy", "--yes", "--keep-logs", "--stack-name", stack)
+    assert kept.returncode == 0, kept.stderr
+    assert "kept (not deleted" in kept.stdout and "LogsKey" in kept.stdout
+    after = {g["logGroupName"] for g in logs.describe_log_groups()["logGroups"] if g["logGroupName"].startswith(f"{stack}-")}
+    assert after == before
+    key_ids = {g.get("kmsKeyId") for g in logs.describe_log_groups()["logGroups"] if g["logGroupName"] in after}
+    (key_arn,) = key_ids
+    assert local_aws.client("kms").describe_key(KeyId=key_arn)["KeyMetadata"]["KeyState"] == "Enabled"
+    assert not local_aws.client("ec2").describe_vpcs(Filters=[{"Name": "tag:slmstack:stack", "Values": [stack]}])["Vpcs"]
+    for name in after:
+        logs.delete_log_group(logGroupName=name)

@@ -506,3 +506,34 @@ def test_cfn_update_creation_order(localaws: LocalAws, without) -> None:
     vpc = next(o["OutputValue"] for o in st["Outputs"] if o["OutputKey"] == "Vpc")
     tags = localaws.client("ec2").describe_tags(Filters=[{"Name": "resource-id", "Values": [vpc]}])["Tags"]
     assert {"Key": "aws:cloudformation:stack-name", "Value": name} in [{"Key": t["Key"], "Value": t["Value"]} for t in tags]
+
+
+# 15 -----------------------------------------------------------------------------------------
+def _retain(template: dict[str, Any]) -> dict[str, Any]:
+    retained = json.loads(json.dumps(template))
+    retained["Resources"]["Key"]["DeletionPolicy"] = "Retain"
+    retained["Resources"]["Key"]["UpdateReplacePolicy"] = "Retain"
+    return retained
+
+
+def test_cfn_update_keeps_unsupported_resources(localaws: LocalAws, without) -> None:
+    with without("cfn_update_keeps_unsupported_resources") as la:
+        name = unique("fix15")
+        la.deploy(name, _kms_template())
+        cfn = la.client("cloudformation")
+        try:
+            cfn.update_stack(StackName=name, TemplateBody=json.dumps(_retain(_kms_template())))
+            status = cfn.describe_stacks(StackName=name)["Stacks"][0]["StackStatus"]
+            assert status != "UPDATE_COMPLETE", "moto alone loses the key on a policy-only update"
+        except (ClientError, ResponseParserError):
+            pass
+    name = unique("fix15")
+    arn = localaws.deploy(name, _kms_template())["Outputs"][0]["OutputValue"]
+    cfn = localaws.client("cloudformation")
+    cfn.update_stack(StackName=name, TemplateBody=json.dumps(_retain(_kms_template())))
+    stack = cfn.describe_stacks(StackName=name)["Stacks"][0]
+    assert stack["StackStatus"] == "UPDATE_COMPLETE", stack.get("StackStatusReason")
+    assert stack["Outputs"][0]["OutputValue"] == arn, "the same key, updated in place"
+    cfn.delete_stack(StackName=name)
+    assert localaws.client("kms").describe_key(KeyId=arn)["KeyMetadata"]["KeyState"] == "Enabled", "DeletionPolicy Retain kept the key"
+

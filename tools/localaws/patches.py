@@ -1195,6 +1195,32 @@ def cfn_update_creation_order() -> None:
     ResourceMap.update = update
 
 
+@fix
+def cfn_update_keeps_unsupported_resources() -> None:
+    """An update keeps a resource moto cannot update instead of replacing it with nothing.
+
+    For types without an update handler (AWS::KMS::Key among them) moto's parse_and_update_resource
+    returns None whenever the resource's template entry changed, even only its DeletionPolicy, and
+    the stack then fails with "Fn::GetAtt references undefined resource". AWS applies such a change
+    in place (a policy change touches no property). Keeping the existing resource matches that; a
+    property change to such a type still does not reach the resource (listed as a gap).
+    """
+    from moto.cloudformation import parsing
+
+    original = parsing.parse_and_update_resource
+
+    def parse_and_update_resource(logical_id: str, resource_json: dict[str, Any], resources_map: Any,
+                                  account_id: str, region_name: str) -> Any:
+        updated = original(logical_id, resource_json, resources_map, account_id, region_name)
+        if updated is None:
+            existing = resources_map._parsed_resources.get(logical_id)
+            if existing is not None and not isinstance(existing, str):
+                return existing
+        return updated
+
+    parsing.parse_and_update_resource = parse_and_update_resource
+
+
 # --------------------------------------------------------------------------------------------
 # 13-14. The deployed API answers: Lambda Invoke without Docker, API Gateway AWS_PROXY to Lambda
 # --------------------------------------------------------------------------------------------

@@ -168,15 +168,18 @@ struct DestroyCommand: SubCommand {
     static let options: [OptionSpec] = [
         .flag("yes", "Destroy without asking (for CI)."),
         .value("retain", "ID,…", "After DELETE_FAILED: logical IDs to keep instead of deleting."),
+        .flag("keep-logs", "Keep the log groups (and the KMS key that encrypts them) instead of deleting them."),
     ] + AWSContext.specs
 
     let context: AWSContext
     let yes: Bool
     let retain: [String]
+    let keepLogs: Bool
 
     init(arguments: ParsedArguments, io: CommandIO) throws {
         context = try AWSContext(arguments: arguments, io: io)
         yes = arguments.flag("yes")
+        keepLogs = arguments.flag("keep-logs")
         retain = (arguments["retain"] ?? "").split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         if let bad = retain.first(where: { !LogicalID($0).isWellFormed }) {
             throw CLIError.usage("--retain: '\(bad)' is not a logical ID: give the IDs the failed destroy named, separated by commas")
@@ -185,7 +188,7 @@ struct DestroyCommand: SubCommand {
 
     func run(io: CommandIO) throws -> ExitCode {
         let name = context.config.stackName
-        let context = self.context, yes = self.yes, retain = self.retain
+        let context = self.context, yes = self.yes, retain = self.retain, keepLogs = self.keepLogs
         let console = CLIConsole(io: io)
         _ = try AWSContext.run {
             let client = try await context.client(io: io)
@@ -193,7 +196,7 @@ struct DestroyCommand: SubCommand {
             if !yes, !io.isInteractive, try await deployer.api.describeStack(name) != nil {
                 throw DeployError.needsConfirmation("destroying \(name)")
             }
-            return try await deployer.destroy(stack: name, assumeYes: yes, retain: retain)
+            return try await deployer.destroy(stack: name, assumeYes: yes, retain: retain, keepLogs: keepLogs)
         }
         return .success
     }
