@@ -23,9 +23,10 @@ let package = Package(
             resources: [.embedInCode("Resources/handler.py")]
         ),
         .target(name: "CloudFormationSynth", dependencies: ["StackModel"]),
+        .target(name: "TerraformSynth", dependencies: ["StackModel"]),
         .target(
             name: "SLMStackCLI",
-            dependencies: ["StackModel", "CloudFormationSynth", "SigV4", "AWSClient"]
+            dependencies: ["StackModel", "CloudFormationSynth", "TerraformSynth", "SigV4", "AWSClient"]
         ),
         .executableTarget(name: "slmstack", dependencies: ["SLMStackCLI"]),
 
@@ -36,6 +37,10 @@ let package = Package(
             name: "CloudFormationSynthTests",
             dependencies: ["CloudFormationSynth", "StackModel"],
             exclude: ["Snapshots"]
+        ),
+        .testTarget(
+            name: "TerraformSynthTests",
+            dependencies: ["TerraformSynth", "CloudFormationSynth", "StackModel"]
         ),
         .testTarget(name: "SLMStackCLITests", dependencies: ["SLMStackCLI", "StackModel"]),
     ]
