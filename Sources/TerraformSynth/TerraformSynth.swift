@@ -277,6 +277,15 @@ struct Translator {
         }
     }
 
+    /// A permission's function: by name when the model gives a function's ARN (Terraform's
+    /// `function_name` takes either; the name keeps the ARN out of the request path).
+    func functionName(_ function: Value) -> HCLExpression {
+        if case .attribute(let id, .arn) = function, book.resources[id] is LambdaFunction, let address = book.primary[id] {
+            return .reference(address.description, "function_name")
+        }
+        return value(function)
+    }
+
     func ids(_ values: [Value]) -> HCLExpression { .list(values.map { value($0) }) }
 
     /// `depends_on` for the model's explicit dependencies: every Terraform resource each one became.
@@ -461,16 +470,17 @@ struct Translator {
         case let r as LambdaPermission:
             add(address.type, skips + [
                 .attribute("action", .string("lambda:InvokeFunction")),
-                .attribute("function_name", value(r.function)),
+                .attribute("function_name", functionName(r.function)),
                 .attribute("principal", .string(r.principal)),
                 .attribute("source_arn", value(r.sourceArn)),
             ] + depends)
         case let r as RestApi:
+            // A replaced API is created before the old one goes, so the stage never points at nothing.
             add(address.type, skips + [
                 .attribute("name", value(r.name)),
                 .attribute("description", .string(r.description)),
                 .block(HCLBlock("endpoint_configuration", [], [.attribute("types", .list([.string("REGIONAL")]))])),
-            ] + depends)
+            ] + depends + [.block(HCLBlock("lifecycle", [], [.attribute("create_before_destroy", .bool(true))]))])
         case let r as ApiResource:
             add(address.type, skips + [
                 .attribute("rest_api_id", value(r.api)),
@@ -564,6 +574,12 @@ struct Translator {
 
     // MARK: Files
 
+    /// The one checkov skip with no model resource behind it: the zone list is Terraform's form of
+    /// CloudFormation's `Fn::GetAZs`, which checkov does not check.
+    static let zonesSkips: [HCLBodyItem] = [
+        .comment("checkov:skip=CKV_AWS_394:subnets take the region's first zones by index, as Fn::GetAZs does in the CloudFormation template; zone names differ per account, so they cannot be pinned at synth time"),
+    ]
+
     func versionsFile(_ header: [String]) -> HCLFile {
         HCLFile(name: "versions.tf", header: header, blocks: [
             HCLBlock("terraform", [], [
@@ -611,7 +627,13 @@ struct Translator {
         for blocks in areaBlocks.values { for block in blocks { walk(block.body) } }
         for output in stack.outputs { collect(value(output.value)) }
         let sources: [(String, [HCLBodyItem])] = [
-            ("data.aws_availability_zones.available", [.attribute("state", .string("available"))]),
+            ("data.aws_availability_zones.available", Self.zonesSkips + [
+                .attribute("state", .string("available")),
+                .block(HCLBlock("filter", [], [
+                    .attribute("name", .string("opt-in-status")),
+                    .attribute("values", .list([.string("opt-in-not-required")])),
+                ])),
+            ]),
             ("data.aws_caller_identity.current", []),
             ("data.aws_partition.current", []),
             ("data.aws_region.current", []),
