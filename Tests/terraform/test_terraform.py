@@ -29,8 +29,15 @@ MOTO_INSTANCE_TYPE = "ml.g4dn.xlarge"
 SERVICES = ["apigateway", "ec2", "iam", "kms", "lambda", "logs", "sagemaker", "sts"]
 
 
-def skip_loudly(reason):
-    print(f"SKIPPED: {reason}")
+def skip_loudly(request, reason):
+    """Skips with the reason printed on the terminal itself, past pytest's output capture."""
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+    if reporter is not None and capture is not None:
+        with capture.global_and_fixture_disabled():
+            reporter.write_line(f"\nSKIPPED: {reason}", yellow=True, bold=True)
+    else:
+        print(f"SKIPPED: {reason}")
     pytest.skip(reason)
 
 
@@ -43,14 +50,14 @@ def synth(slmstack_bin, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def tf_env():
+def tf_env(request):
     """The environment for an offline `terraform init`, from ../shared/localaws/tf-env."""
     script = LOCALAWS / "tf-env"
     if not script.exists():
-        skip_loudly(f"{script} is missing: terraform tests need the localaws tools next to the repository")
+        skip_loudly(request, f"{script} is missing: terraform tests need the localaws tools next to the repository")
     result = subprocess.run([str(script)], capture_output=True, text=True)
     if result.returncode == 3:
-        skip_loudly(f"terraform or its offline provider mirror is missing: {result.stderr.strip()}")
+        skip_loudly(request, f"terraform or its offline provider mirror is missing: {result.stderr.strip()}")
     assert result.returncode == 0, result.stderr
     match = re.search(r"export TF_CLI_CONFIG_FILE='?([^'\n]+)'?", result.stdout)
     assert match, f"tf-env printed no TF_CLI_CONFIG_FILE: {result.stdout!r}"
