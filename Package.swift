@@ -23,11 +23,12 @@ let package = Package(
             resources: [.embedInCode("Resources/handler.py")]
         ),
         .target(name: "CloudFormationSynth", dependencies: ["StackModel"]),
+        .target(name: "TerraformSynth", dependencies: ["StackModel"]),
         .target(name: "Cost", dependencies: ["StackModel", "AWSClient"]),
         .target(name: "Deploy", dependencies: ["AWSClient", "SigV4", "StackModel", "Cost"]),
         .target(
             name: "SLMStackCLI",
-            dependencies: ["StackModel", "CloudFormationSynth", "Cost", "Deploy", "SigV4", "AWSClient"]
+            dependencies: ["StackModel", "CloudFormationSynth", "TerraformSynth", "Cost", "Deploy", "SigV4", "AWSClient"]
         ),
         .executableTarget(name: "slmstack", dependencies: ["SLMStackCLI"]),
 
@@ -35,6 +36,7 @@ let package = Package(
         .testTarget(name: "AWSClientTests", dependencies: ["AWSClient", "SigV4", "SLMStackCLI"]),
         .testTarget(name: "StackModelTests", dependencies: ["StackModel"]),
         .testTarget(name: "CloudFormationSynthTests", dependencies: ["CloudFormationSynth", "StackModel"]),
+        .testTarget(name: "TerraformSynthTests", dependencies: ["TerraformSynth", "CloudFormationSynth", "StackModel"]),
         .testTarget(name: "CostTests", dependencies: ["Cost", "StackModel"]),
         .testTarget(name: "DeployTests", dependencies: ["Deploy", "AWSClient", "SigV4"]),
         .testTarget(name: "SLMStackCLITests", dependencies: ["SLMStackCLI", "StackModel"]),

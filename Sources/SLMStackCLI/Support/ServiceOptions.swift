@@ -1,6 +1,7 @@
 import Foundation
 import CloudFormationSynth
 import StackModel
+import TerraformSynth
 
 /// The options every command that builds the model shares: `--config FILE` plus one flag per
 /// `ServiceConfig` setting.
@@ -134,9 +135,20 @@ enum Synthesis {
             files.append(try cloudFormation(stack))
         }
         if format == .terraform || format == .all {
-            throw CLIError.usage("--format terraform: not yet implemented; use --format cloudformation")
+            files += try terraform(stack, config: config)
         }
         return files
+    }
+
+    /// The Terraform module: `.tf` files and the Lambda zip, under `terraform/`.
+    static func terraform(_ stack: Stack, config: ServiceConfig) throws -> [SynthesizedFile] {
+        do {
+            return try TerraformSynth.synthesize(stack, config: config).map {
+                SynthesizedFile(path: "\(TerraformSynth.folder)/\($0.path)", bytes: $0.bytes)
+            }
+        } catch {
+            throw CLIError.invalid(["\(error)"])
+        }
     }
 
     static func cloudFormation(_ stack: Stack) throws -> SynthesizedFile {

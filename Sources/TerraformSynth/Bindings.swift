@@ -1,0 +1,291 @@
+import StackModel
+
+/// How `ServiceConfig` shows through in the Terraform output: which property values come from a
+/// setting (and so render as `var.<setting>`), the variables with their validation, the catalog
+/// tables as `locals`, and the cross-variable checks as preconditions.
+///
+/// A property renders as a variable only when its value in the model equals what the setting says,
+/// so a model changed on its own keeps its literal value and the output never lies about it.
+struct Bindings {
+    let config: ServiceConfig
+    /// The chat template the stack's shim gets, for a model outside the catalog.
+    let stackChatTemplate: String?
+
+    /// Settings that are not Terraform variables: they change which resources exist (az-count,
+    /// nat-gateway) or only describe a model outside the catalog.
+    static let notVariables: Set<String> = ["az-count", "nat-gateway", "model-params-billions", "model-layers",
+                                            "model-kv-heads", "model-head-dim", "model-context"]
+
+    /// Whole-number or decimal ranges of the numeric settings, as `ServiceConfig.settings` parses them
+    /// (a test checks each bound against `Setting.apply`).
+    static let ranges: [String: (range: ClosedRange<Double>, whole: Bool)] = [
+        "instance-count": (1...100, true),
+        "max-input-tokens": (1...1_000_000, true),
+        "max-total-tokens": (2...1_000_000, true),
+        "max-batch-prefill-tokens": (1...10_000_000, true),
+        "throttle-rate": (0.001...10_000, false),
+        "throttle-burst": (1...5_000, true),
+        "lambda-memory": (128...10_240, true),
+        "lambda-timeout": (1...28, true),
+        "lambda-concurrency": (1...1_000, true),
+        "startup-timeout": (60...3_600, true),
+        "download-timeout": (60...3_600, true),
+    ]
+
+    /// CloudWatch Logs retention values (`log-retention-days`).
+    static let retentionDays = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653]
+
+    static let bytesPerGiB = 1_073_741_824.0
+
+    // MARK: Property values
+
+    func read(_ key: String) -> String { ServiceConfig.setting(key)!.read(config) }
+
+    /// `var.<key>` when the model's text equals the setting's, else `literal`.
+    func tunable(_ key: String, _ modelText: String, _ literal: HCLExpression) -> HCLExpression {
+        read(key) == modelText ? .variable(TerraformNames.variable(key)) : literal
+    }
+
+    func tunable(_ key: String, _ number: Int) -> HCLExpression {
+        Double(read(key)) == Double(number) ? .variable(TerraformNames.variable(key)) : .number(Double(number))
+    }
+
+    func tunable(_ key: String, _ number: Double) -> HCLExpression {
+        Double(read(key)) == number ? .variable(TerraformNames.variable(key)) : .number(number)
+    }
+
+    /// A subnet's block as `cidrsubnet(var.vpc_cidr, 4, i)` when it is the i-th /+4 block of the VPC.
+    func subnetCIDR(_ cidr: String) -> HCLExpression {
+        guard let vpc = try? CIDRBlock(parsing: config.vpcCidr) else { return .string(cidr) }
+        let newBits = min(vpc.prefix + 4, 28) - vpc.prefix
+        for index in 0..<(1 << newBits) where vpc.subnet(prefix: vpc.prefix + newBits, index: index)?.description == cidr {
+            return .call("cidrsubnet", [.variable("vpc_cidr"), .number(Double(newBits)), .number(Double(index))])
+        }
+        return .string(cidr)
+    }
+
+    /// The TGI image from the catalog tables when it is the configured region's and version's.
+    func image(_ image: String) -> HCLExpression {
+        image == TGICatalog.image(region: config.region, version: config.tgiVersion) ? .local("tgi_image") : .string(image)
+    }
+
+    /// The chat template JSON the shim gets for a model: the catalog's, else the stack's own.
+    func chatTemplate(_ spec: ModelSpec?) -> String {
+        spec?.chatTemplate?.json ?? stackChatTemplate ?? ""
+    }
+
+    /// A container or function environment value: from a variable or a catalog table when it is
+    /// what the configuration gives, else the literal.
+    func environment(_ key: String, _ text: String) -> HCLExpression {
+        let fromSetting: [String: String] = [
+            "HF_MODEL_ID": "model-id", "MODEL_ID": "model-id", "MAX_INPUT_TOKENS": "max-input-tokens",
+            "MAX_TOTAL_TOKENS": "max-total-tokens", "MAX_BATCH_PREFILL_TOKENS": "max-batch-prefill-tokens", "LOG_PROMPTS": "log-prompts",
+        ]
+        if let setting = fromSetting[key], read(setting) == text {
+            let variable = HCLExpression.variable(TerraformNames.variable(setting))
+            return ServiceConfig.setting(setting)!.terraformType == "string" ? variable : .call("tostring", [variable])
+        }
+        if key == "SM_NUM_GPUS", let instance = InstanceCatalog.types[config.instanceType], text == String(max(1, instance.acceleratorCount)) {
+            return .call("tostring", [.getAttribute(.local("instance"), "gpu_count")])
+        }
+        if key == "CHAT_TEMPLATE", text == chatTemplate(config.modelSpec) {
+            return .getAttribute(.local("model"), "chat_template")
+        }
+        return .string(text)
+    }
+
+    /// Literals in policies and ARNs that the configuration decided: the region in a service
+    /// principal (`logs.us-east-1.amazonaws.com`) and the TGI registry account in the ECR ARN.
+    func bind(_ text: String) -> HCLExpression {
+        var needles: [(String, [HCLTemplatePart])] = [
+            (".\(config.region).amazonaws.com", [.literal("."), .interpolation(.variable("region")), .literal(".amazonaws.com")]),
+        ]
+        if let account = RegionCatalog.tgiRegistryAccounts[config.region] {
+            needles.append((":\(account):repository/", [.literal(":"), .interpolation(.local("tgi_registry_account")), .literal(":repository/")]))
+        }
+        var parts: [HCLTemplatePart] = []
+        var rest = Substring(text)
+        search: while !rest.isEmpty {
+            for (needle, replacement) in needles {
+                if let range = rest.range(of: needle) {
+                    parts.append(.literal(String(rest[..<range.lowerBound])))
+                    parts += replacement
+                    rest = rest[range.upperBound...]
+                    continue search
+                }
+            }
+            parts.append(.literal(String(rest)))
+            break
+        }
+        return Translator.template(parts)
+    }
+
+    /// The provider's default tags: the user's tags (a variable) plus the owner tag.
+    func tags(_ tags: [String: String]) -> HCLExpression {
+        var expected = config.tags
+        expected[SLMService.ownerTagKey] = config.stackName
+        if tags == expected {
+            return .call("merge", [.variable("tags"), .object([HCLObjectItem(SLMService.ownerTagKey, .variable("stack_name"))])])
+        }
+        return .object(tags.keys.sorted().map { HCLObjectItem($0, .string(tags[$0]!)) })
+    }
+
+    // MARK: Variables
+
+    /// One `variable` block per setting that sets a property, in the settings' order.
+    func variables() -> [HCLBlock] {
+        ServiceConfig.settings.filter { !Self.notVariables.contains($0.key) }.map { setting in
+            let name = TerraformNames.variable(setting.key)
+            var body: [HCLBodyItem] = [
+                .attribute("description", .string(setting.help)),
+                .attribute("type", .traversal(setting.terraformType)),
+                .attribute("default", defaultValue(setting)),
+            ]
+            for (condition, message) in validations(setting.key, variable: "var.\(name)") {
+                body.append(.block(HCLBlock("validation", [], [
+                    .attribute("condition", condition),
+                    .attribute("error_message", .string(message)),
+                ])))
+            }
+            return HCLBlock("variable", [name], body)
+        }
+    }
+
+    func defaultValue(_ setting: Setting) -> HCLExpression {
+        let text = setting.read(config)
+        switch setting.terraformType {
+        case "number": return .number(Double(text) ?? 0)
+        case "bool": return .bool(text == "true")
+        case "map(string)": return .object(config.tags.keys.sorted().map { HCLObjectItem($0, .string(config.tags[$0]!)) })
+        default: return .string(text)
+        }
+    }
+
+    /// The variable's own checks, mirroring `Setting.apply` and `ServiceConfig.validate()`.
+    func validations(_ key: String, variable v: String) -> [(HCLExpression, String)] {
+        func oneOf(_ values: [String], _ message: String) -> [(HCLExpression, String)] {
+            [(.call("contains", [.list(values.map(HCLExpression.string)), .traversal(v)]), message)]
+        }
+        if let (range, whole) = Self.ranges[key] {
+            let low = HCLRenderer.formatNumber(range.lowerBound), high = HCLRenderer.formatNumber(range.upperBound)
+            let condition = "\(v) >= \(low) && \(v) <= \(high)" + (whole ? " && floor(\(v)) == \(v)" : "")
+            return [(.raw(condition), "Expected a \(whole ? "whole number" : "number") from \(low) to \(high).")]
+        }
+        switch key {
+        case "stack-name":
+            return [(.raw(#"can(regex("^[A-Za-z][A-Za-z0-9-]{0,127}$", \#(v)))"#),
+                     "Use 1-128 ASCII letters, digits and hyphens, starting with a letter.")]
+        case "region":
+            return oneOf(RegionCatalog.regions, "Unknown region: the TGI image is published in \(RegionCatalog.regions.joined(separator: ", ")).")
+        case "model-id":
+            let ids = modelTable().map(\.id)
+            return oneOf(ids, "Unknown model: use one of \(ids.joined(separator: ", ")), or synthesize again with slmstack synth --model-id ID and the --model-* size flags.")
+        case "tgi-version":
+            return oneOf(TGICatalog.versions, "Unknown TGI version: use one of \(TGICatalog.versions.joined(separator: ", ")).")
+        case "instance-type":
+            return oneOf(Self.gpuTypes.map(\.name), "Unknown or unsuitable instance type: the TGI GPU image needs an NVIDIA GPU type such as ml.g5.xlarge (ml.g5.*, ml.g4dn.*, ml.g6.*, ml.g6e.*, ml.p4d.24xlarge).")
+        case "quota":
+            return [(.raw("\(v) > 0 && floor(\(v)) == \(v)"), "Expected a whole number greater than 0.")]
+        case "quota-period":
+            return oneOf(QuotaPeriod.allCases.map(\.rawValue), "Expected DAY, WEEK or MONTH.")
+        case "stage-name":
+            return [(.raw(#"can(regex("^[A-Za-z0-9_-]{1,128}$", \#(v)))"#), "Use 1-128 letters, digits, hyphens and underscores.")]
+        case "vpc-cidr":
+            return [(.raw(#"try(cidrhost(\#(v), 0) == split("/", \#(v))[0] && contains(range(16, 25), tonumber(split("/", \#(v))[1])), false)"#),
+                     "Expected a network address a.b.c.d/n with n from 16 to 24 (no host bits set), so each subnet gets at least 16 addresses.")]
+        case "log-retention-days":
+            return [(.call("contains", [.list(Self.retentionDays.map { .number(Double($0)) }), .traversal(v)]),
+                     "CloudWatch takes one of \(Self.retentionDays.map(String.init).joined(separator: ", ")).")]
+        case "tags":
+            return [(.raw(#"alltrue([for key, value in \#(v) : length(key) > 0 && length(key) <= 128 && length(value) <= 256 && !startswith(key, "aws:")])"#),
+                     "Tag keys need 1-128 characters and must not start with aws:; values take up to 256 characters.")]
+        default:
+            return []
+        }
+    }
+
+    // MARK: Catalogs and preconditions
+
+    static var gpuTypes: [InstanceType] {
+        InstanceCatalog.names.compactMap { InstanceCatalog.types[$0] }.filter { $0.accelerator == .nvidia }
+    }
+
+    /// The catalog's models, plus the configured one when it is outside the catalog and sized by hand.
+    func modelTable() -> [ModelSpec] {
+        var models = ModelCatalog.models.keys.sorted().map { ModelCatalog.models[$0]! }
+        if ModelCatalog.models[config.modelID] == nil, let custom = config.modelSpec { models.append(custom) }
+        return models
+    }
+
+    /// The `locals` block of sagemaker.tf: region and version catalogs for the image, GPU and model
+    /// tables, and the GPU memory fit as `slmstack validate` computes it.
+    func catalogLocals(stack: Stack) -> HCLBlock {
+        func map(_ pairs: [(String, HCLExpression)]) -> HCLExpression { .object(pairs.map { HCLObjectItem($0.0, $0.1) }) }
+        let fit = "local.model.parameters_billions * 1000000000 * local.model.bytes_per_parameter"
+            + " + var.max_total_tokens * local.fit_batch * 2 * local.model.layers * local.model.kv_heads * local.model.head_dim * 2"
+            + " + \(HCLRenderer.formatNumber(GPUFit.runtimeBytesPerGPU)) * local.instance.gpu_count"
+        return HCLBlock("locals", [], [
+            .comment(" Region -> AWS account of the ECR registry that publishes the Hugging Face TGI image."),
+            .attribute("tgi_registry_accounts", map(RegionCatalog.regions.map { ($0, .string(RegionCatalog.tgiRegistryAccounts[$0]!)) })),
+            .comment(" TGI version -> image tag."),
+            .attribute("tgi_image_tags", map(TGICatalog.versions.map { ($0, .string(TGICatalog.tags[$0]!)) })),
+            .attribute("tgi_registry_account", .index(.local("tgi_registry_accounts"), .variable("region"))),
+            .attribute("tgi_image", .template([
+                .interpolation(.local("tgi_registry_account")), .literal(".dkr.ecr."), .interpolation(.variable("region")),
+                .literal(".amazonaws.com/\(TGICatalog.repository):"), .interpolation(.index(.local("tgi_image_tags"), .variable("tgi_version"))),
+            ])),
+            .blankLine,
+            .comment(" NVIDIA instance types -> GPUs and GiB of memory per GPU."),
+            .attribute("instances", map(Self.gpuTypes.map { type in
+                (type.name, map([("gpu_count", .number(Double(type.acceleratorCount))), ("gib_per_gpu", .number(type.acceleratorMemoryGiB))]))
+            })),
+            .comment(" Models -> the sizes that decide the GPU fit, and the chat template the shim uses."),
+            .attribute("models", map(modelTable().map { spec in
+                (spec.id, map([
+                    ("parameters_billions", .number(spec.parametersBillions)),
+                    ("bytes_per_parameter", .number(spec.bytesPerParameter)),
+                    ("layers", .number(Double(spec.layers))),
+                    ("kv_heads", .number(Double(spec.kvHeads))),
+                    ("head_dim", .number(Double(spec.headDim))),
+                    ("context_tokens", .number(Double(spec.contextTokens))),
+                    ("chat_template", .string(chatTemplate(spec))),
+                ]))
+            })),
+            .attribute("instance", .index(.local("instances"), .variable("instance_type"))),
+            .attribute("model", .index(.local("models"), .variable("model_id"))),
+            .blankLine,
+            .comment(" GPU memory: weights + KV cache for a full prefill batch + runtime, against the GPUs less \(Int(GPUFit.headroom * 100))% headroom."),
+            .attribute("fit_batch", .raw("max(1, floor(var.max_batch_prefill_tokens / var.max_input_tokens))")),
+            .attribute("fit_needed_bytes", .raw(fit)),
+            .attribute("fit_usable_bytes", .raw("local.instance.gpu_count * local.instance.gib_per_gpu * \(HCLRenderer.formatNumber(Self.bytesPerGiB)) * \(HCLRenderer.formatNumber(1 - GPUFit.headroom))")),
+        ])
+    }
+
+    static func lifecycle(_ preconditions: [(String, HCLExpression)]) -> HCLBlock {
+        HCLBlock("lifecycle", [], preconditions.map { condition, message in
+            .block(HCLBlock("precondition", [], [.attribute("condition", .raw(condition)), .attribute("error_message", message)]))
+        })
+    }
+
+    /// `ServiceConfig.validate()`'s token and GPU checks, on the endpoint configuration.
+    static let sageMakerPreconditions: [(String, HCLExpression)] = [
+        ("var.max_input_tokens < var.max_total_tokens",
+         .string("max_input_tokens must be below max_total_tokens: TGI needs room for at least one generated token.")),
+        ("var.max_batch_prefill_tokens >= var.max_input_tokens",
+         .string("max_batch_prefill_tokens must be at least max_input_tokens, or TGI refuses to start.")),
+        ("var.max_total_tokens <= local.model.context_tokens",
+         .template([.literal("max_total_tokens exceeds the context of "), .interpolation(.variable("model_id")), .literal(" ("),
+                    .interpolation(.traversal("local.model.context_tokens")), .literal(" tokens).")])),
+        ("local.fit_needed_bytes <= local.fit_usable_bytes",
+         .template([.interpolation(.variable("model_id")), .literal(" does not fit "), .interpolation(.variable("instance_type")),
+                    .literal(": it needs "), .interpolation(.raw(#"format("%.1f", local.fit_needed_bytes / 1073741824)"#)),
+                    .literal(" GiB of GPU memory but has "), .interpolation(.raw(#"format("%.1f", local.fit_usable_bytes / 1073741824)"#)),
+                    .literal(" GiB usable: choose a larger instance type, or lower max_total_tokens or max_batch_prefill_tokens.")])),
+    ]
+
+    /// Throttle rate at most the burst, on the usage plan.
+    static let throttlePreconditions: [(String, HCLExpression)] = [
+        ("var.throttle_rate <= var.throttle_burst",
+         .string("throttle_rate is above throttle_burst: raise throttle_burst or lower throttle_rate.")),
+    ]
+}

@@ -1,0 +1,665 @@
+import StackModel
+
+/// A stack translated to a Terraform module: `.tf` files and the Lambda packages beside them.
+public struct TerraformModule: Sendable {
+    /// The `.tf` files in a fixed order: versions, providers, variables, network, sagemaker, lambda,
+    /// api, outputs (areas without resources are left out).
+    public var files: [HCLFile]
+    /// Zip packages by file name (`shim.zip`), in name order.
+    public var archives: [(name: String, archive: ZipArchive)]
+
+    /// Every file as a path relative to the module folder and its bytes, `.tf` files first.
+    public var rendered: [(path: String, bytes: [UInt8])] {
+        files.map { ($0.name, Array($0.rendered().utf8)) } + archives.map { ($0.name, $0.archive.bytes) }
+    }
+
+    /// The file called `name`, if any.
+    public func file(_ name: String) -> HCLFile? { files.first { $0.name == name } }
+
+    /// Every top-level block of every file, in file order.
+    public var blocks: [HCLBlock] { files.flatMap(\.blocks) }
+
+    /// The `resource` block at `address`, if any.
+    public func resource(_ address: TerraformAddress) -> HCLBlock? {
+        blocks.first { $0.type == "resource" && $0.labels == [address.type, address.name] }
+    }
+}
+
+/// Why a stack cannot be written as Terraform.
+public enum TerraformSynthError: Error, CustomStringConvertible, Equatable {
+    /// A resource type has no Terraform translation.
+    case unsupportedResource(kind: String, id: String)
+    /// Two logical IDs give the same Terraform address.
+    case duplicateAddress(address: String, ids: [String])
+
+    public var description: String {
+        switch self {
+        case .unsupportedResource(let kind, let id):
+            "\(kind) '\(id)': no Terraform translation for this resource type"
+        case .duplicateAddress(let address, let ids):
+            "\(ids.joined(separator: "' and '")): both become \(address) in Terraform: rename one logical ID"
+        }
+    }
+}
+
+/// The Terraform renderer: `Stack` → HCL tree → text (+ a deterministic zip per Lambda function).
+///
+/// 1. `translate` maps each typed resource to one or more Terraform resources (a role and its
+///    inline policies, a method and its integration, a stage and its method settings), values to
+///    expressions (references to `aws_x.name.attr`, pseudo parameters to data sources and
+///    variables, joins to interpolated strings, policies to `jsonencode`), properties that come from
+///    a `ServiceConfig` setting to `var.<setting>`, checkov suppressions to inline
+///    `#checkov:skip=ID:reason` comments, and the stack's tags to the provider's `default_tags`.
+/// 2. `HCLFile.rendered()` writes each file as `terraform fmt` would.
+public enum TerraformSynth {
+    /// The folder the files are written to, under the output folder.
+    public static let folder = "terraform"
+
+    /// Translates and renders a stack built from `config`.
+    ///
+    /// - Returns: paths relative to the module folder and their bytes.
+    /// - Throws: `TerraformSynthError` for a resource without a translation or clashing names.
+    public static func synthesize(_ stack: Stack, config: ServiceConfig) throws -> [(path: String, bytes: [UInt8])] {
+        try translate(stack, config: config).rendered
+    }
+
+    /// Stage 1: the stack as an HCL tree.
+    public static func translate(_ stack: Stack, config: ServiceConfig) throws -> TerraformModule {
+        let book = try AddressBook(stack)
+        var translator = Translator(stack: stack, config: config, book: book)
+        return try translator.module()
+    }
+}
+
+/// The Terraform addresses of every model resource.
+struct AddressBook {
+    /// The first Terraform resource each model resource becomes.
+    var primary: [LogicalID: TerraformAddress] = [:]
+    var resources: [LogicalID: any Resource] = [:]
+
+    init(_ stack: Stack) throws {
+        var seen: [TerraformAddress: LogicalID] = [:]
+        for resource in stack.resources {
+            guard let type = TerraformNames.primaryType(resource) else {
+                throw TerraformSynthError.unsupportedResource(kind: Swift.type(of: resource).kind, id: resource.id.rawValue)
+            }
+            let address = TerraformAddress(type, TerraformNames.resourceName(resource))
+            if let other = seen[address] {
+                throw TerraformSynthError.duplicateAddress(address: address.description, ids: [other.rawValue, resource.id.rawValue])
+            }
+            seen[address] = resource.id
+            primary[resource.id] = address
+            resources[resource.id] = resource
+        }
+    }
+
+    /// Every Terraform resource a model resource becomes, for `depends_on`.
+    func all(_ id: LogicalID) -> [TerraformAddress] {
+        guard let address = primary[id], let resource = resources[id] else { return [] }
+        switch resource {
+        case let role as Role:
+            return [address] + role.policies.keys.sorted().map { TerraformAddress("aws_iam_role_policy", Translator.policyName(address.name, $0)) }
+        case is ApiMethod:
+            return [address, TerraformAddress("aws_api_gateway_integration", address.name)]
+        case is ApiStage:
+            return [address, TerraformAddress("aws_api_gateway_method_settings", address.name)]
+        default:
+            return [address]
+        }
+    }
+}
+
+/// The `.tf` file a resource is written to.
+enum Area: String, CaseIterable {
+    case network, sagemaker, lambda, api
+
+    var fileName: String { "\(rawValue).tf" }
+}
+
+/// One Terraform resource being built.
+struct TerraformResource {
+    var address: TerraformAddress
+    var body: [HCLBodyItem]
+}
+
+struct Translator {
+    let stack: Stack
+    let config: ServiceConfig
+    let book: AddressBook
+    let bindings: Bindings
+
+    init(stack: Stack, config: ServiceConfig, book: AddressBook) {
+        self.stack = stack
+        self.config = config
+        self.book = book
+        let chatTemplate = stack.resources(of: LambdaFunction.self).lazy.compactMap { function -> String? in
+            if case .string(let text)? = function.environment["CHAT_TEMPLATE"] { text } else { nil }
+        }.first
+        self.bindings = Bindings(config: config, stackChatTemplate: chatTemplate)
+    }
+
+    static func policyName(_ roleName: String, _ policy: String) -> String {
+        "\(roleName)_\(TerraformNames.snakeCase(policy.replacingOccurrences(of: "-", with: "_")))"
+    }
+
+    mutating func module() throws -> TerraformModule {
+        var areaBlocks: [Area: [HCLBlock]] = [:]
+        var archives: [(name: String, archive: ZipArchive)] = []
+        let areas = assignAreas()
+        for resource in stack.resources {
+            let translated = try translate(resource)
+            let area = areas[resource.id] ?? .network
+            areaBlocks[area, default: []] += translated.map { HCLBlock("resource", [$0.address.type, $0.address.name], $0.body) }
+            if let function = resource as? LambdaFunction {
+                archives.append((Self.packageName(function),
+                                 ZipArchive([.init(path: Self.moduleFile(function), bytes: Array(function.code.utf8))])))
+            }
+        }
+        if !stack.resources(of: EndpointConfig.self).isEmpty || !stack.resources(of: SageMakerModel.self).isEmpty {
+            areaBlocks[.sagemaker, default: []].insert(bindings.catalogLocals(stack: stack), at: 0)
+        }
+        let header = ["Generated by slmstack from the '\(stack.name)' model: \(stack.description).",
+                      "Do not edit: change the model or its settings and run `slmstack synth --format terraform`."]
+        var files: [HCLFile] = [versionsFile(header), providersFile(header, using: areaBlocks), variablesFile(header)]
+        for area in Area.allCases {
+            guard let blocks = areaBlocks[area], !blocks.isEmpty else { continue }
+            files.append(HCLFile(name: area.fileName, header: header, blocks: blocks))
+        }
+        files.append(outputsFile(header))
+        return TerraformModule(files: files, archives: archives.sorted { $0.name < $1.name })
+    }
+
+    /// The zip file of a function: its logical ID without `Function`, in kebab case (`shim.zip`).
+    static func packageName(_ function: LambdaFunction) -> String {
+        var stem = function.id.rawValue
+        if stem.hasSuffix("Function"), stem.count > "Function".count { stem.removeLast("Function".count) }
+        return TerraformNames.kebabCase(stem) + ".zip"
+    }
+
+    /// The file in the zip: the handler's module (`index.handler` → `index.py`).
+    static func moduleFile(_ function: LambdaFunction) -> String {
+        let module = function.handler.split(separator: ".").dropLast().joined(separator: "/")
+        return (module.isEmpty ? "index" : module) + ".py"
+    }
+
+    /// Each model resource's file: by kind, and roles and log groups with the first resource that
+    /// uses them (the flow-log role in network.tf, the shim's role in lambda.tf, …).
+    func assignAreas() -> [LogicalID: Area] {
+        var areas: [LogicalID: Area] = [:]
+        for resource in stack.resources {
+            switch resource {
+            case is SageMakerModel, is EndpointConfig, is Endpoint: areas[resource.id] = .sagemaker
+            case is LambdaFunction: areas[resource.id] = .lambda
+            case is LambdaPermission, is RestApi, is ApiResource, is ApiMethod, is ApiDeployment, is ApiStage, is ApiKey,
+                 is UsagePlan, is UsagePlanKey, is ApiGatewayAccount: areas[resource.id] = .api
+            case is Role, is LogGroup: break
+            default: areas[resource.id] = .network
+            }
+        }
+        for resource in stack.resources where resource is Role || resource is LogGroup {
+            let user = stack.resources.first { other in
+                !(other is Role || other is LogGroup) && other.referencedIDs.contains(resource.id)
+            }
+            areas[resource.id] = user.flatMap { areas[$0.id] } ?? .network
+        }
+        return areas
+    }
+
+    // MARK: Values
+
+    /// A model value as an expression. Inside policy documents (`inPolicy`), a log group's ARN gets
+    /// CloudFormation's `:*` suffix back (Terraform's `arn` attribute lacks it, and IAM needs it to
+    /// cover the group's streams), and literals that name the region or the TGI registry account
+    /// become expressions.
+    func value(_ value: Value, inPolicy: Bool = false) -> HCLExpression {
+        switch value {
+        case .string(let text): return inPolicy ? bindings.bind(text) : .string(text)
+        case .int(let number): return .number(Double(number))
+        case .bool(let flag): return .bool(flag)
+        case .list(let items): return .list(items.map { self.value($0, inPolicy: inPolicy) })
+        case .object(let fields):
+            return .object(fields.keys.sorted().map { HCLObjectItem($0, self.value(fields[$0]!, inPolicy: inPolicy)) })
+        case .ref(let id):
+            guard let address = book.primary[id], let resource = book.resources[id] else { return .string(id.rawValue) }
+            return .reference(address.description, TerraformNames.refAttribute(resource))
+        case .attribute(let id, let attribute):
+            guard let address = book.primary[id], let resource = book.resources[id] else { return .string(id.rawValue) }
+            let expression = HCLExpression.reference(address.description, TerraformNames.attribute(attribute))
+            if inPolicy, resource is LogGroup, attribute == .arn {
+                return .template([.interpolation(expression), .literal(":*")])
+            }
+            return expression
+        case .pseudo(let parameter): return Self.pseudo(parameter)
+        case .availabilityZone(let index):
+            return .index(.traversal("data.aws_availability_zones.available.names"), .number(Double(index)))
+        case .document(let inner): return .call("jsonencode", [self.value(inner, inPolicy: true)])
+        case .join(let parts):
+            var pieces: [HCLTemplatePart] = []
+            for part in parts {
+                switch part {
+                case .string(let text):
+                    if case .template(let bound) = bindings.bind(text) { pieces += bound } else { pieces.append(.literal(text)) }
+                case .int(let number): pieces.append(.literal(String(number)))
+                default:
+                    let inner = self.value(part, inPolicy: inPolicy)
+                    if case .template(let nested) = inner { pieces += nested } else { pieces.append(.interpolation(inner)) }
+                }
+            }
+            return Self.template(pieces)
+        }
+    }
+
+    /// A template with adjacent literals merged; a plain string when nothing is interpolated.
+    static func template(_ pieces: [HCLTemplatePart]) -> HCLExpression {
+        var merged: [HCLTemplatePart] = []
+        for piece in pieces {
+            if case .literal(let text) = piece, case .literal(let before)? = merged.last {
+                merged[merged.count - 1] = .literal(before + text)
+            } else if case .literal("") = piece {
+                continue
+            } else {
+                merged.append(piece)
+            }
+        }
+        if merged.allSatisfy({ if case .literal = $0 { true } else { false } }) {
+            return .string(merged.map { if case .literal(let text) = $0 { text } else { "" } }.joined())
+        }
+        return .template(merged)
+    }
+
+    static func pseudo(_ parameter: PseudoParameter) -> HCLExpression {
+        switch parameter {
+        case .region: .traversal("data.aws_region.current.name")
+        case .accountID: .traversal("data.aws_caller_identity.current.account_id")
+        case .partition: .traversal("data.aws_partition.current.partition")
+        case .urlSuffix: .traversal("data.aws_partition.current.dns_suffix")
+        case .stackName: .variable("stack_name")
+        }
+    }
+
+    /// A permission's function: by name when the model gives a function's ARN (Terraform's
+    /// `function_name` takes either; the name keeps the ARN out of the request path).
+    func functionName(_ function: Value) -> HCLExpression {
+        if case .attribute(let id, .arn) = function, book.resources[id] is LambdaFunction, let address = book.primary[id] {
+            return .reference(address.description, "function_name")
+        }
+        return value(function)
+    }
+
+    func ids(_ values: [Value]) -> HCLExpression { .list(values.map { value($0) }) }
+
+    /// `depends_on` for the model's explicit dependencies: every Terraform resource each one became.
+    func dependsOn(_ resource: any Resource) -> [HCLBodyItem] {
+        guard !resource.dependsOn.isEmpty else { return [] }
+        return [.attribute("depends_on", .list(resource.dependsOn.flatMap { book.all($0) }.map { .traversal($0.description) }))]
+    }
+
+    /// The checkov skips, one comment line each.
+    static func skips(_ resource: any Resource) -> [HCLBodyItem] {
+        resource.suppressions.map { .comment("checkov:skip=\($0.check):\($0.reason)") }
+    }
+
+    // MARK: Resources
+
+    /// One model resource → its Terraform resources, the first carrying the checkov skips.
+    func translate(_ resource: any Resource) throws -> [TerraformResource] {
+        let address = book.primary[resource.id]!
+        var results: [TerraformResource] = []
+        func add(_ type: String, name: String? = nil, _ body: [HCLBodyItem]) {
+            results.append(TerraformResource(address: TerraformAddress(type, name ?? address.name), body: body))
+        }
+        let skips = Self.skips(resource)
+        let depends = dependsOn(resource)
+        let t = bindings
+        switch resource {
+        case let r as Vpc:
+            add(address.type, skips + [
+                .attribute("cidr_block", t.tunable("vpc-cidr", r.cidr, .string(r.cidr))),
+                .attribute("enable_dns_hostnames", .bool(true)),
+                .attribute("enable_dns_support", .bool(true)),
+            ] + depends)
+        case let r as Subnet:
+            add(address.type, skips + [
+                .attribute("vpc_id", value(r.vpc)),
+                .attribute("cidr_block", t.subnetCIDR(r.cidr)),
+                .attribute("availability_zone", value(.availabilityZone(r.zoneIndex))),
+                .attribute("map_public_ip_on_launch", .bool(false)),
+            ] + depends)
+        case is InternetGateway:
+            add(address.type, skips + depends)
+        case let r as GatewayAttachment:
+            add(address.type, skips + [
+                .attribute("internet_gateway_id", value(r.gateway)),
+                .attribute("vpc_id", value(r.vpc)),
+            ] + depends)
+        case is ElasticIP:
+            add(address.type, skips + [.attribute("domain", .string("vpc"))] + depends)
+        case let r as NatGateway:
+            add(address.type, skips + [
+                .attribute("allocation_id", value(r.allocation)),
+                .attribute("subnet_id", value(r.subnet)),
+            ] + depends)
+        case let r as RouteTable:
+            add(address.type, skips + [.attribute("vpc_id", value(r.vpc))] + depends)
+        case let r as Route:
+            var body = skips + [
+                .attribute("route_table_id", value(r.routeTable)),
+                .attribute("destination_cidr_block", .string(r.destination)),
+            ]
+            switch r.target {
+            case .internetGateway(let gateway): body.append(.attribute("gateway_id", value(gateway)))
+            case .natGateway(let nat): body.append(.attribute("nat_gateway_id", value(nat)))
+            }
+            add(address.type, body + depends)
+        case let r as RouteTableAssociation:
+            add(address.type, skips + [
+                .attribute("route_table_id", value(r.routeTable)),
+                .attribute("subnet_id", value(r.subnet)),
+            ] + depends)
+        case let r as SecurityGroup:
+            func rule(_ kind: String, _ rule: SecurityRule) -> HCLBodyItem {
+                var body: [HCLBodyItem] = [
+                    .attribute("description", .string(rule.description)),
+                    .attribute("protocol", .string(rule.ipProtocol)),
+                    .attribute("from_port", .number(Double(rule.fromPort))),
+                    .attribute("to_port", .number(Double(rule.toPort))),
+                ]
+                switch rule.peer {
+                case .cidr(let cidr): body.append(.attribute("cidr_blocks", .list([t.tunable("vpc-cidr", cidr, .string(cidr))])))
+                case .securityGroup(let group): body.append(.attribute("security_groups", .list([value(group)])))
+                }
+                return .block(HCLBlock(kind, [], body))
+            }
+            add(address.type, skips + [
+                .attribute("description", .string(r.groupDescription)),
+                .attribute("vpc_id", value(r.vpc)),
+            ] + r.ingress.map { rule("ingress", $0) } + r.egress.map { rule("egress", $0) } + depends)
+        case let r as InterfaceEndpoint:
+            add(address.type, skips + [
+                .attribute("vpc_id", value(r.vpc)),
+                .attribute("service_name", value(.join(["com.amazonaws.", .pseudo(.region), .string(".\(r.service)")]))),
+                .attribute("vpc_endpoint_type", .string("Interface")),
+                .attribute("private_dns_enabled", .bool(true)),
+                .attribute("subnet_ids", ids(r.subnets)),
+                .attribute("security_group_ids", ids(r.securityGroups)),
+            ] + depends)
+        case let r as FlowLog:
+            add(address.type, skips + [
+                .attribute("vpc_id", value(r.vpc)),
+                .attribute("traffic_type", .string(r.trafficType)),
+                .attribute("log_destination_type", .string("cloud-watch-logs")),
+                .attribute("log_destination", value(r.logGroup)),
+                .attribute("iam_role_arn", value(r.role)),
+            ] + depends)
+        case let r as Role:
+            add(address.type, skips + [
+                .attribute("description", .string(r.description)),
+                .attribute("assume_role_policy", value(.document(r.trust.value))),
+            ] + depends)
+            for name in r.policies.keys.sorted() {
+                add("aws_iam_role_policy", name: Self.policyName(address.name, name), [
+                    .attribute("name", .string(name)),
+                    .attribute("role", .reference(address.description, "name")),
+                    .attribute("policy", value(.document(r.policies[name]!.value))),
+                ])
+            }
+        case let r as KmsKey:
+            add(address.type, skips + [
+                .attribute("description", .string(r.description)),
+                .attribute("enable_key_rotation", .bool(true)),
+                .attribute("deletion_window_in_days", .number(Double(r.pendingWindowDays))),
+                .attribute("policy", value(.document(r.policy.value))),
+            ] + depends)
+        case let r as LogGroup:
+            var body = skips + [.attribute("retention_in_days", t.tunable("log-retention-days", r.retentionDays))]
+            if let key = r.kmsKey { body.append(.attribute("kms_key_id", value(key))) }
+            add(address.type, body + depends)
+        case let r as SageMakerModel:
+            add(address.type, skips + [
+                .attribute("execution_role_arn", value(r.executionRole)),
+                .block(HCLBlock("primary_container", [], [
+                    .attribute("image", t.image(r.image)),
+                    .attribute("environment", .object(r.environment.keys.sorted().map { HCLObjectItem($0, t.environment($0, r.environment[$0]!)) })),
+                ])),
+                .block(HCLBlock("vpc_config", [], [
+                    .attribute("subnets", ids(r.subnets)),
+                    .attribute("security_group_ids", ids(r.securityGroups)),
+                ])),
+            ] + depends)
+        case let r as EndpointConfig:
+            add(address.type, skips + [
+                .block(HCLBlock("production_variants", [], [
+                    .attribute("variant_name", .string(r.variantName)),
+                    .attribute("model_name", value(r.model)),
+                    .attribute("instance_type", t.tunable("instance-type", r.instanceType, .string(r.instanceType))),
+                    .attribute("initial_instance_count", t.tunable("instance-count", r.instanceCount)),
+                    .attribute("initial_variant_weight", .number(1)),
+                    .attribute("container_startup_health_check_timeout_in_seconds", t.tunable("startup-timeout", r.startupHealthCheckTimeoutSeconds)),
+                    .attribute("model_data_download_timeout_in_seconds", t.tunable("download-timeout", r.modelDataDownloadTimeoutSeconds)),
+                ])),
+            ] + depends + [.block(Bindings.lifecycle(Bindings.sageMakerPreconditions))])
+        case let r as Endpoint:
+            add(address.type, skips + [.attribute("endpoint_config_name", value(r.config))] + depends)
+        case let r as LambdaFunction:
+            let package = Self.packageName(r)
+            add(address.type, skips + [
+                .attribute("function_name", .call("substr", [Self.template([.interpolation(.variable("stack_name")), .literal("-" + TerraformNames.kebabCase(r.id.rawValue))]), .number(0), .number(64)])),
+                .attribute("description", .string(r.description)),
+                .attribute("filename", .template([.interpolation(.traversal("path.module")), .literal("/\(package)")])),
+                .attribute("source_code_hash", .call("filebase64sha256", [.template([.interpolation(.traversal("path.module")), .literal("/\(package)")])])),
+                .attribute("handler", .string(r.handler)),
+                .attribute("runtime", .string(r.runtime)),
+                .attribute("role", value(r.role)),
+                .attribute("memory_size", t.tunable("lambda-memory", r.memoryMB)),
+                .attribute("timeout", t.tunable("lambda-timeout", r.timeoutSeconds)),
+                .attribute("reserved_concurrent_executions", t.tunable("lambda-concurrency", r.reservedConcurrency)),
+                .block(HCLBlock("environment", [], [
+                    .attribute("variables", .object(r.environment.keys.sorted().map { key in
+                        if case .string(let text) = r.environment[key]! { HCLObjectItem(key, t.environment(key, text)) } else { HCLObjectItem(key, value(r.environment[key]!)) }
+                    })),
+                ])),
+                .block(HCLBlock("vpc_config", [], [
+                    .attribute("subnet_ids", ids(r.subnets)),
+                    .attribute("security_group_ids", ids(r.securityGroups)),
+                ])),
+                .block(HCLBlock("logging_config", [], [
+                    .attribute("log_format", .string("Text")),
+                    .attribute("log_group", value(r.logGroup)),
+                ])),
+            ] + (r.tracing ? [.block(HCLBlock("tracing_config", [], [.attribute("mode", .string("Active"))]))] : []) + depends)
+        case let r as LambdaPermission:
+            add(address.type, skips + [
+                .attribute("action", .string("lambda:InvokeFunction")),
+                .attribute("function_name", functionName(r.function)),
+                .attribute("principal", .string(r.principal)),
+                .attribute("source_arn", value(r.sourceArn)),
+            ] + depends)
+        case let r as RestApi:
+            // A replaced API is created before the old one goes, so the stage never points at nothing.
+            add(address.type, skips + [
+                .attribute("name", value(r.name)),
+                .attribute("description", .string(r.description)),
+                .block(HCLBlock("endpoint_configuration", [], [.attribute("types", .list([.string("REGIONAL")]))])),
+            ] + depends + [.block(HCLBlock("lifecycle", [], [.attribute("create_before_destroy", .bool(true))]))])
+        case let r as ApiResource:
+            add(address.type, skips + [
+                .attribute("rest_api_id", value(r.api)),
+                .attribute("parent_id", value(r.parent)),
+                .attribute("path_part", .string(r.pathPart)),
+            ] + depends)
+        case let r as ApiMethod:
+            add(address.type, skips + [
+                .attribute("rest_api_id", value(r.api)),
+                .attribute("resource_id", value(r.resource)),
+                .attribute("http_method", .string(r.httpMethod)),
+                .attribute("authorization", .string("NONE")),
+                .attribute("api_key_required", .bool(r.apiKeyRequired)),
+            ] + depends)
+            add("aws_api_gateway_integration", [
+                .attribute("rest_api_id", value(r.api)),
+                .attribute("resource_id", value(r.resource)),
+                .attribute("http_method", .reference(address.description, "http_method")),
+                .attribute("type", .string("AWS_PROXY")),
+                .attribute("integration_http_method", .string("POST")),
+                .attribute("uri", value(r.integrationURI)),
+            ])
+        case let r as ApiDeployment:
+            var body = skips + [
+                .attribute("rest_api_id", value(r.api)),
+                .attribute("description", .string(r.description)),
+            ]
+            if let hash = TerraformNames.deploymentHash(r.id) {
+                body.append(.attribute("triggers", .object([HCLObjectItem("redeployment", .string(hash))])))
+            }
+            add(address.type, body + depends + [.block(HCLBlock("lifecycle", [], [.attribute("create_before_destroy", .bool(true))]))])
+        case let r as ApiStage:
+            add(address.type, skips + [
+                .attribute("rest_api_id", value(r.api)),
+                .attribute("deployment_id", value(r.deployment)),
+                .attribute("stage_name", t.tunable("stage-name", r.stageName, .string(r.stageName))),
+                .attribute("xray_tracing_enabled", .bool(true)),
+                .block(HCLBlock("access_log_settings", [], [
+                    .attribute("destination_arn", value(r.accessLogGroup)),
+                    .attribute("format", .string(r.accessLogFormat)),
+                ])),
+            ] + depends)
+            add("aws_api_gateway_method_settings", skips + [
+                .attribute("rest_api_id", value(r.api)),
+                .attribute("stage_name", .reference(address.description, "stage_name")),
+                .attribute("method_path", .string("*/*")),
+                .block(HCLBlock("settings", [], [
+                    .attribute("logging_level", .string(r.loggingLevel)),
+                    .attribute("metrics_enabled", .bool(true)),
+                    .attribute("data_trace_enabled", .bool(false)),
+                ])),
+            ])
+        case let r as ApiKey:
+            add(address.type, skips + [
+                .attribute("name", Self.template([.interpolation(.variable("stack_name")), .literal("-" + TerraformNames.kebabCase(r.id.rawValue))])),
+                .attribute("description", .string(r.description)),
+                .attribute("enabled", .bool(true)),
+            ] + depends)
+        case let r as UsagePlan:
+            add(address.type, skips + [
+                .attribute("name", Self.template([.interpolation(.variable("stack_name")), .literal("-" + TerraformNames.kebabCase(r.id.rawValue))])),
+                .attribute("description", .string(r.description)),
+                .block(HCLBlock("api_stages", [], [
+                    .attribute("api_id", value(r.api)),
+                    .attribute("stage", value(r.stage)),
+                ])),
+                .block(HCLBlock("throttle_settings", [], [
+                    .attribute("rate_limit", t.tunable("throttle-rate", r.throttleRate)),
+                    .attribute("burst_limit", t.tunable("throttle-burst", r.throttleBurst)),
+                ])),
+                .block(HCLBlock("quota_settings", [], [
+                    .attribute("limit", t.tunable("quota", r.quotaLimit)),
+                    .attribute("period", t.tunable("quota-period", r.quotaPeriod.rawValue, .string(r.quotaPeriod.rawValue))),
+                ])),
+            ] + depends + [.block(Bindings.lifecycle(Bindings.throttlePreconditions))])
+        case let r as UsagePlanKey:
+            add(address.type, skips + [
+                .attribute("key_id", value(r.key)),
+                .attribute("key_type", .string("API_KEY")),
+                .attribute("usage_plan_id", value(r.plan)),
+            ] + depends)
+        case let r as ApiGatewayAccount:
+            add(address.type, skips + [.attribute("cloudwatch_role_arn", value(r.cloudWatchRole))] + depends)
+        default:
+            throw TerraformSynthError.unsupportedResource(kind: type(of: resource).kind, id: resource.id.rawValue)
+        }
+        return results
+    }
+
+    // MARK: Files
+
+    /// The one checkov skip with no model resource behind it: the zone list is Terraform's form of
+    /// CloudFormation's `Fn::GetAZs`, which checkov does not check.
+    static let zonesSkips: [HCLBodyItem] = [
+        .comment("checkov:skip=CKV_AWS_394:subnets take the region's first zones by index, as Fn::GetAZs does in the CloudFormation template; zone names differ per account, so they cannot be pinned at synth time"),
+    ]
+
+    func versionsFile(_ header: [String]) -> HCLFile {
+        HCLFile(name: "versions.tf", header: header, blocks: [
+            HCLBlock("terraform", [], [
+                .attribute("required_version", .string(">= 1.5")),
+                .block(HCLBlock("required_providers", [], [
+                    .attribute("aws", .object([
+                        HCLObjectItem("source", .string("hashicorp/aws")),
+                        HCLObjectItem("version", .string("~> 5.0")),
+                    ])),
+                ])),
+            ]),
+        ])
+    }
+
+    /// The provider with the stack's tags as `default_tags`, and the data sources the other files use.
+    func providersFile(_ header: [String], using areaBlocks: [Area: [HCLBlock]]) -> HCLFile {
+        var blocks = [HCLBlock("provider", ["aws"], [
+            .attribute("region", .variable("region")),
+            .blankLine,
+            .block(HCLBlock("default_tags", [], [.attribute("tags", bindings.tags(stack.tags))])),
+        ])]
+        var used = Set<String>()
+        func collect(_ expression: HCLExpression) {
+            switch expression {
+            case .traversal(let path) where path.hasPrefix("data."):
+                used.insert(path.split(separator: ".").prefix(3).joined(separator: "."))
+            case .list(let items): items.forEach(collect)
+            case .object(let items): items.forEach { collect($0.value) }
+            case .index(let base, let key): collect(base); collect(key)
+            case .getAttribute(let base, _): collect(base)
+            case .call(_, let arguments): arguments.forEach(collect)
+            case .template(let parts): for case .interpolation(let inner) in parts { collect(inner) }
+            default: break
+            }
+        }
+        func walk(_ items: [HCLBodyItem]) {
+            for item in items {
+                switch item {
+                case .attribute(_, let value): collect(value)
+                case .block(let block): walk(block.body)
+                default: break
+                }
+            }
+        }
+        for blocks in areaBlocks.values { for block in blocks { walk(block.body) } }
+        for output in stack.outputs { collect(value(output.value)) }
+        let sources: [(String, [HCLBodyItem])] = [
+            ("data.aws_availability_zones.available", Self.zonesSkips + [
+                .attribute("state", .string("available")),
+                .block(HCLBlock("filter", [], [
+                    .attribute("name", .string("opt-in-status")),
+                    .attribute("values", .list([.string("opt-in-not-required")])),
+                ])),
+            ]),
+            ("data.aws_caller_identity.current", []),
+            ("data.aws_partition.current", []),
+            ("data.aws_region.current", []),
+        ]
+        for (path, body) in sources where used.contains(path) {
+            let parts = path.split(separator: ".").map(String.init)
+            blocks.append(HCLBlock("data", [parts[1], parts[2]], body))
+        }
+        return HCLFile(name: "providers.tf", header: header, blocks: blocks)
+    }
+
+    func variablesFile(_ header: [String]) -> HCLFile {
+        HCLFile(name: "variables.tf", header: header + [
+            "",
+            "One variable per slmstack setting that sets a property; defaults are the synthesized values.",
+            "Not variables: az-count and nat-gateway change which resources exist, so they stay choices made",
+            "at synth time (run `slmstack synth --az-count 3 --nat-gateway off --format terraform`), and the",
+            "model-size settings for a model outside the catalog only feed local.models in sagemaker.tf.",
+        ], blocks: bindings.variables())
+    }
+
+    /// The same outputs as the CloudFormation template, in snake_case (`ApiUrl` → `api_url`).
+    func outputsFile(_ header: [String]) -> HCLFile {
+        HCLFile(name: "outputs.tf", header: header, blocks: stack.outputs.map { output in
+            HCLBlock("output", [TerraformNames.snakeCase(output.name)], [
+                .attribute("description", .string(output.description)),
+                .attribute("value", value(output.value)),
+            ])
+        })
+    }
+}

@@ -1,0 +1,509 @@
+import CloudFormationSynth
+import Foundation
+import StackModel
+import TerraformSynth
+
+/// A value in a form both renderers can be compared in: literals, references to a model resource's
+/// identity (`resource(id, "arn")`), pseudo parameters, availability-zone picks and concatenations.
+indirect enum Fact: Hashable, CustomStringConvertible {
+    case text(String)
+    case number(Double)
+    case bool(Bool)
+    case list([Fact])
+    case object([String: Fact])
+    /// What a value identifies: the resource's logical ID and a renderer-neutral attribute name
+    /// (`id`, `arn`, `name`, `publicIp`, `keyId`, `allocationId`, `rootResourceId`, `cidr`).
+    case resource(String, String)
+    case pseudo(String)
+    case zone(Int)
+    case join([Fact])
+    /// Something the comparison does not evaluate (a hand-written expression).
+    case opaque(String)
+
+    var description: String {
+        switch self {
+        case .text(let text): "\"\(text)\""
+        case .number(let number): number == number.rounded() ? String(Int(number)) : String(number)
+        case .bool(let flag): String(flag)
+        case .list(let items): "[" + items.map(\.description).joined(separator: ", ") + "]"
+        case .object(let fields): "{" + fields.keys.sorted().map { "\($0): \(fields[$0]!)" }.joined(separator: ", ") + "}"
+        case .resource(let id, let attribute): "<\(id).\(attribute)>"
+        case .pseudo(let name): "<\(name)>"
+        case .zone(let index): "<zone \(index)>"
+        case .join(let parts): "join(" + parts.map(\.description).joined(separator: " + ") + ")"
+        case .opaque(let text): "opaque(\(text))"
+        }
+    }
+
+    /// Concatenation with literals merged: a join of one text is that text.
+    static func joined(_ parts: [Fact]) -> Fact {
+        var merged: [Fact] = []
+        for part in parts {
+            let flat: [Fact] = if case .join(let inner) = part { inner } else { [part] }
+            for piece in flat {
+                var piece = piece
+                if case .number(let number) = piece { piece = .text(Fact.number(number).description) }
+                if case .text("") = piece { continue }
+                if case .text(let text) = piece, case .text(let before)? = merged.last {
+                    merged[merged.count - 1] = .text(before + text)
+                } else {
+                    merged.append(piece)
+                }
+            }
+        }
+        if merged.isEmpty { return .text("") }
+        if merged.count == 1, case .text = merged[0] { return merged[0] }
+        return .join(merged)
+    }
+}
+
+// MARK: - CloudFormation side
+
+/// The renderer-neutral attribute a CloudFormation `Ref` gives, by resource type.
+let cloudFormationRef: [String: String] = [
+    "AWS::EC2::EIP": "publicIp", "AWS::IAM::Role": "name", "AWS::Logs::LogGroup": "name", "AWS::KMS::Key": "keyId",
+    "AWS::SageMaker::Model": "arn", "AWS::SageMaker::EndpointConfig": "arn", "AWS::SageMaker::Endpoint": "arn",
+    "AWS::Lambda::Function": "name", "AWS::ApiGateway::Stage": "name",
+]
+
+/// The renderer-neutral attribute of `Fn::GetAtt`.
+let cloudFormationAttributes: [String: String] = [
+    "Arn": "arn", "GroupId": "id", "AllocationId": "allocationId", "RootResourceId": "rootResourceId",
+    "EndpointName": "name", "ModelName": "name", "EndpointConfigName": "name", "CidrBlock": "cidr",
+]
+
+struct CloudFormationFacts {
+    let template: OrderedJSON
+    /// The stack name `AWS::StackName` resolves to: Terraform's `var.stack_name` defaults to it.
+    let stackName: String
+    var types: [String: String] = [:]
+
+    init(_ template: OrderedJSON, stackName: String) {
+        self.template = template
+        self.stackName = stackName
+        if case .object(let resources)? = template["Resources"] {
+            for (id, resource) in resources { if case .string(let type)? = resource["Type"] { types[id] = type } }
+        }
+    }
+
+    func reference(_ name: String) -> Fact {
+        if name == "AWS::StackName" { return .text(stackName) }
+        if name.hasPrefix("AWS::") { return .pseudo(name) }
+        return .resource(name, cloudFormationRef[types[name] ?? ""] ?? "id")
+    }
+
+    func attribute(_ id: String, _ attribute: String) -> Fact {
+        let base = Fact.resource(id, cloudFormationAttributes[attribute] ?? attribute)
+        // A log group's CloudFormation ARN ends in ":*".
+        if types[id] == "AWS::Logs::LogGroup" && attribute == "Arn" { return .join([base, .text(":*")]) }
+        return base
+    }
+
+    func fact(_ json: OrderedJSON) -> Fact {
+        switch json {
+        case .string(let text): return .text(text)
+        case .int(let number): return .number(Double(number))
+        case .double(let number): return .number(number)
+        case .bool(let flag): return .bool(flag)
+        case .null: return .opaque("null")
+        case .array(let items): return .list(items.map(fact))
+        case .object(let fields):
+            if fields.count == 1 {
+                let (key, value) = fields[0]
+                switch (key, value) {
+                case ("Ref", .string(let name)): return reference(name)
+                case ("Fn::GetAtt", .array(let parts)):
+                    if case .string(let id) = parts[0], case .string(let attribute) = parts[1] { return self.attribute(id, attribute) }
+                case ("Fn::Sub", .string(let text)): return substitution(text)
+                case ("Fn::Join", .array(let parts)):
+                    if case .array(let items) = parts[1] { return Fact.joined(items.map(fact)) }
+                case ("Fn::Select", .array(let parts)):
+                    if case .int(let index) = parts[0] { return .zone(index) }
+                default: break
+                }
+            }
+            return .object(Dictionary(uniqueKeysWithValues: fields.map { ($0.0, fact($0.1)) }))
+        }
+    }
+
+    /// `Fn::Sub` text as a join: `${X}` → Ref, `${X.Attr}` → GetAtt, `${!X}` → the literal `${X}`.
+    func substitution(_ text: String) -> Fact {
+        var parts: [Fact] = []
+        var rest = Substring(text)
+        while let open = rest.range(of: "${") {
+            parts.append(.text(String(rest[..<open.lowerBound])))
+            rest = rest[open.upperBound...]
+            guard let close = rest.firstIndex(of: "}") else { break }
+            let name = String(rest[..<close])
+            rest = rest[rest.index(after: close)...]
+            if name.hasPrefix("!") {
+                parts.append(.text("${" + name.dropFirst() + "}"))
+            } else if let dot = name.firstIndex(of: "."), !name.hasPrefix("AWS::") {
+                parts.append(attribute(String(name[..<dot]), String(name[name.index(after: dot)...])))
+            } else {
+                parts.append(reference(name))
+            }
+        }
+        parts.append(.text(String(rest)))
+        return Fact.joined(parts)
+    }
+
+    /// The value at a dotted path of a resource's properties (`ProductionVariants.0.InstanceType`).
+    func property(_ id: String, _ path: String) -> Fact? {
+        var node = template["Resources"]?[id]?["Properties"]
+        for segment in path.split(separator: ".") {
+            guard let current = node else { return nil }
+            if let index = Int(segment), case .array(let items) = current {
+                node = index < items.count ? items[index] : nil
+            } else {
+                node = current[String(segment)]
+            }
+        }
+        return node.map(fact)
+    }
+}
+
+// MARK: - Terraform side
+
+/// Evaluates the HCL tree to facts: variables take their defaults, locals are evaluated, functions
+/// the renderer uses in properties are computed, references become `resource(id, attribute)`.
+struct TerraformFacts {
+    let module: TerraformModule
+    /// Terraform address → the model's logical ID.
+    let ids: [TerraformAddress: String]
+    var variables: [String: HCLExpression] = [:]
+    var locals: [String: HCLExpression] = [:]
+
+    /// The renderer-neutral attribute of a Terraform attribute.
+    static let attributes: [String: String] = [
+        "id": "id", "arn": "arn", "name": "name", "function_name": "name", "stage_name": "name", "public_ip": "publicIp",
+        "key_id": "keyId", "allocation_id": "allocationId", "root_resource_id": "rootResourceId", "cidr_block": "cidr",
+    ]
+
+    init(_ module: TerraformModule, stack: Stack) {
+        self.module = module
+        var ids: [TerraformAddress: String] = [:]
+        for resource in stack.resources {
+            if let type = TerraformNames.primaryType(resource) {
+                ids[TerraformAddress(type, TerraformNames.resourceName(resource))] = resource.id.rawValue
+            }
+        }
+        self.ids = ids
+        for block in module.blocks {
+            if block.type == "variable", let name = block.labels.first, let value = block.attribute("default") { variables[name] = value }
+            if block.type == "locals" {
+                for case .attribute(let name, let value) in block.body { locals[name] = value }
+            }
+        }
+    }
+
+    func fact(_ expression: HCLExpression) -> Fact {
+        switch expression {
+        case .string(let text): return .text(text)
+        case .number(let number): return .number(number)
+        case .bool(let flag): return .bool(flag)
+        case .list(let items): return .list(items.map(fact))
+        case .object(let items): return .object(Dictionary(items.map { ($0.key, fact($0.value)) }, uniquingKeysWith: { _, last in last }))
+        case .raw(let text): return .opaque(text)
+        case .template(let parts):
+            return Fact.joined(parts.map { part in
+                switch part {
+                case .literal(let text): .text(text)
+                case .interpolation(let inner): fact(inner)
+                }
+            })
+        case .traversal(let path): return traversal(path)
+        case .index(.traversal("data.aws_availability_zones.available.names"), .number(let index)): return .zone(Int(index))
+        case .index(let base, let key):
+            if case .object(let fields) = fact(base), case .text(let name) = fact(key), let value = fields[name] { return value }
+            return .opaque("index")
+        case .getAttribute(let base, let name):
+            if case .object(let fields) = fact(base), let value = fields[name] { return value }
+            return .opaque("attribute \(name)")
+        case .call(let name, let arguments):
+            let values = arguments.map(fact)
+            switch (name, values.first) {
+            case ("jsonencode", let value?): return value
+            case ("tostring", .number(let number)?): return .text(Fact.number(number).description)
+            case ("tostring", .bool(let flag)?): return .text(String(flag))
+            case ("tostring", let value?): return value
+            case ("merge", _):
+                var merged: [String: Fact] = [:]
+                for case .object(let fields) in values { merged.merge(fields) { _, new in new } }
+                return .object(merged)
+            case ("cidrsubnet", .text(let prefix)?):
+                guard case .number(let bits) = values[1], case .number(let index) = values[2],
+                      let block = try? CIDRBlock(parsing: prefix),
+                      let subnet = block.subnet(prefix: block.prefix + Int(bits), index: Int(index)) else { return .opaque("cidrsubnet") }
+                return .text(subnet.description)
+            default: return .opaque(name)
+            }
+        }
+    }
+
+    func traversal(_ path: String) -> Fact {
+        let parts = path.split(separator: ".").map(String.init)
+        switch parts[0] {
+        case "var": return variables[parts[1]].map(fact) ?? .opaque(path)
+        case "local":
+            guard let value = locals[parts[1]] else { return .opaque(path) }
+            var result = fact(value)
+            for name in parts.dropFirst(2) {
+                guard case .object(let fields) = result, let next = fields[name] else { return .opaque(path) }
+                result = next
+            }
+            return result
+        case "data":
+            switch path {
+            case "data.aws_region.current.name": return .pseudo("AWS::Region")
+            case "data.aws_caller_identity.current.account_id": return .pseudo("AWS::AccountId")
+            case "data.aws_partition.current.partition": return .pseudo("AWS::Partition")
+            case "data.aws_partition.current.dns_suffix": return .pseudo("AWS::URLSuffix")
+            default: return .opaque(path)
+            }
+        default:
+            guard parts.count == 3, let id = ids[TerraformAddress(parts[0], parts[1])] else { return .opaque(path) }
+            return .resource(id, Self.attributes[parts[2]] ?? parts[2])
+        }
+    }
+
+    func block(_ address: TerraformAddress) -> HCLBlock? { module.resource(address) }
+
+    /// The value at a path of a resource: nested block names, then an attribute, then object keys.
+    func property(_ address: TerraformAddress, _ path: String) -> Fact? {
+        guard var node = block(address) else { return nil }
+        var segments = path.split(separator: ".").map(String.init)[...]
+        while let segment = segments.first {
+            segments = segments.dropFirst()
+            if let value = node.attribute(segment) {
+                var result = fact(value)
+                for key in segments {
+                    guard case .object(let fields) = result, let next = fields[key] else { return nil }
+                    result = next
+                }
+                return result
+            }
+            guard let child = node.blocks(segment).first else { return nil }
+            node = child
+        }
+        return nil
+    }
+}
+
+// MARK: - The comparison
+
+/// One CloudFormation property and where Terraform keeps it.
+struct PropertyPair {
+    var cloudFormation: String
+    /// The Terraform type when it is not the resource's primary one (same name): the integration of a
+    /// method, the method settings of a stage.
+    var terraformType: String?
+    var terraform: String
+
+    init(_ cloudFormation: String, _ terraform: String, in terraformType: String? = nil) {
+        self.cloudFormation = cloudFormation
+        self.terraform = terraform
+        self.terraformType = terraformType
+    }
+}
+
+/// What is compared, per CloudFormation type.
+let propertyPairs: [String: (terraformType: String, pairs: [PropertyPair])] = [
+    "AWS::EC2::VPC": ("aws_vpc", [.init("CidrBlock", "cidr_block"), .init("EnableDnsHostnames", "enable_dns_hostnames"),
+                                  .init("EnableDnsSupport", "enable_dns_support")]),
+    "AWS::EC2::Subnet": ("aws_subnet", [.init("VpcId", "vpc_id"), .init("CidrBlock", "cidr_block"), .init("AvailabilityZone", "availability_zone"),
+                                        .init("MapPublicIpOnLaunch", "map_public_ip_on_launch")]),
+    "AWS::EC2::InternetGateway": ("aws_internet_gateway", []),
+    "AWS::EC2::VPCGatewayAttachment": ("aws_internet_gateway_attachment", [.init("VpcId", "vpc_id"), .init("InternetGatewayId", "internet_gateway_id")]),
+    "AWS::EC2::EIP": ("aws_eip", [.init("Domain", "domain")]),
+    "AWS::EC2::NatGateway": ("aws_nat_gateway", [.init("SubnetId", "subnet_id"), .init("AllocationId", "allocation_id")]),
+    "AWS::EC2::RouteTable": ("aws_route_table", [.init("VpcId", "vpc_id")]),
+    "AWS::EC2::Route": ("aws_route", [.init("RouteTableId", "route_table_id"), .init("DestinationCidrBlock", "destination_cidr_block"),
+                                      .init("GatewayId", "gateway_id"), .init("NatGatewayId", "nat_gateway_id")]),
+    "AWS::EC2::SubnetRouteTableAssociation": ("aws_route_table_association", [.init("RouteTableId", "route_table_id"), .init("SubnetId", "subnet_id")]),
+    "AWS::EC2::SecurityGroup": ("aws_security_group", [.init("GroupDescription", "description"), .init("VpcId", "vpc_id")]),
+    "AWS::EC2::VPCEndpoint": ("aws_vpc_endpoint", [.init("VpcId", "vpc_id"), .init("ServiceName", "service_name"),
+                                                   .init("VpcEndpointType", "vpc_endpoint_type"), .init("PrivateDnsEnabled", "private_dns_enabled"),
+                                                   .init("SubnetIds", "subnet_ids"), .init("SecurityGroupIds", "security_group_ids")]),
+    "AWS::EC2::FlowLog": ("aws_flow_log", [.init("ResourceId", "vpc_id"), .init("TrafficType", "traffic_type"),
+                                           .init("LogDestinationType", "log_destination_type"), .init("LogDestination", "log_destination"),
+                                           .init("DeliverLogsPermissionArn", "iam_role_arn")]),
+    "AWS::IAM::Role": ("aws_iam_role", [.init("Description", "description"), .init("AssumeRolePolicyDocument", "assume_role_policy")]),
+    "AWS::KMS::Key": ("aws_kms_key", [.init("Description", "description"), .init("EnableKeyRotation", "enable_key_rotation"),
+                                      .init("PendingWindowInDays", "deletion_window_in_days"), .init("KeyPolicy", "policy")]),
+    "AWS::Logs::LogGroup": ("aws_cloudwatch_log_group", [.init("RetentionInDays", "retention_in_days"), .init("KmsKeyId", "kms_key_id")]),
+    "AWS::SageMaker::Model": ("aws_sagemaker_model", [
+        .init("ExecutionRoleArn", "execution_role_arn"), .init("PrimaryContainer.Image", "primary_container.image"),
+        .init("PrimaryContainer.Environment", "primary_container.environment"), .init("VpcConfig.Subnets", "vpc_config.subnets"),
+        .init("VpcConfig.SecurityGroupIds", "vpc_config.security_group_ids"),
+    ]),
+    "AWS::SageMaker::EndpointConfig": ("aws_sagemaker_endpoint_configuration", [
+        ("VariantName", "variant_name"), ("ModelName", "model_name"), ("InstanceType", "instance_type"),
+        ("InitialInstanceCount", "initial_instance_count"), ("InitialVariantWeight", "initial_variant_weight"),
+        ("ContainerStartupHealthCheckTimeoutInSeconds", "container_startup_health_check_timeout_in_seconds"),
+        ("ModelDataDownloadTimeoutInSeconds", "model_data_download_timeout_in_seconds"),
+    ].map { PropertyPair("ProductionVariants.0.\($0.0)", "production_variants.\($0.1)") }),
+    "AWS::SageMaker::Endpoint": ("aws_sagemaker_endpoint", [.init("EndpointConfigName", "endpoint_config_name")]),
+    "AWS::Lambda::Function": ("aws_lambda_function", [
+        .init("Description", "description"), .init("Runtime", "runtime"), .init("Handler", "handler"), .init("Role", "role"),
+        .init("MemorySize", "memory_size"), .init("Timeout", "timeout"), .init("ReservedConcurrentExecutions", "reserved_concurrent_executions"),
+        .init("Environment.Variables", "environment.variables"), .init("VpcConfig.SubnetIds", "vpc_config.subnet_ids"),
+        .init("VpcConfig.SecurityGroupIds", "vpc_config.security_group_ids"), .init("LoggingConfig.LogGroup", "logging_config.log_group"),
+        .init("TracingConfig.Mode", "tracing_config.mode"),
+    ]),
+    "AWS::Lambda::Permission": ("aws_lambda_permission", [.init("Action", "action"), .init("FunctionName", "function_name"),
+                                                          .init("Principal", "principal"), .init("SourceArn", "source_arn")]),
+    "AWS::ApiGateway::RestApi": ("aws_api_gateway_rest_api", [.init("Name", "name"), .init("Description", "description"),
+                                                              .init("EndpointConfiguration.Types", "endpoint_configuration.types")]),
+    "AWS::ApiGateway::Resource": ("aws_api_gateway_resource", [.init("RestApiId", "rest_api_id"), .init("ParentId", "parent_id"),
+                                                               .init("PathPart", "path_part")]),
+    "AWS::ApiGateway::Method": ("aws_api_gateway_method", [
+        .init("RestApiId", "rest_api_id"), .init("ResourceId", "resource_id"), .init("HttpMethod", "http_method"),
+        .init("AuthorizationType", "authorization"), .init("ApiKeyRequired", "api_key_required"),
+        .init("RestApiId", "rest_api_id", in: "aws_api_gateway_integration"), .init("ResourceId", "resource_id", in: "aws_api_gateway_integration"),
+        .init("Integration.Type", "type", in: "aws_api_gateway_integration"),
+        .init("Integration.IntegrationHttpMethod", "integration_http_method", in: "aws_api_gateway_integration"),
+        .init("Integration.Uri", "uri", in: "aws_api_gateway_integration"),
+    ]),
+    "AWS::ApiGateway::Deployment": ("aws_api_gateway_deployment", [.init("RestApiId", "rest_api_id"), .init("Description", "description")]),
+    "AWS::ApiGateway::Stage": ("aws_api_gateway_stage", [
+        .init("RestApiId", "rest_api_id"), .init("DeploymentId", "deployment_id"), .init("StageName", "stage_name"),
+        .init("TracingEnabled", "xray_tracing_enabled"), .init("AccessLogSetting.DestinationArn", "access_log_settings.destination_arn"),
+        .init("AccessLogSetting.Format", "access_log_settings.format"),
+    ] + [("LoggingLevel", "logging_level"), ("MetricsEnabled", "metrics_enabled"), ("DataTraceEnabled", "data_trace_enabled")].map {
+        PropertyPair("MethodSettings.0.\($0.0)", "settings.\($0.1)", in: "aws_api_gateway_method_settings")
+    }),
+    "AWS::ApiGateway::ApiKey": ("aws_api_gateway_api_key", [.init("Description", "description"), .init("Enabled", "enabled")]),
+    "AWS::ApiGateway::UsagePlan": ("aws_api_gateway_usage_plan", [
+        .init("Description", "description"), .init("ApiStages.0.ApiId", "api_stages.api_id"), .init("ApiStages.0.Stage", "api_stages.stage"),
+        .init("Throttle.RateLimit", "throttle_settings.rate_limit"), .init("Throttle.BurstLimit", "throttle_settings.burst_limit"),
+        .init("Quota.Limit", "quota_settings.limit"), .init("Quota.Period", "quota_settings.period"),
+    ]),
+    "AWS::ApiGateway::UsagePlanKey": ("aws_api_gateway_usage_plan_key", [.init("KeyId", "key_id"), .init("KeyType", "key_type"),
+                                                                         .init("UsagePlanId", "usage_plan_id")]),
+    "AWS::ApiGateway::Account": ("aws_api_gateway_account", [.init("CloudWatchRoleArn", "cloudwatch_role_arn")]),
+]
+
+/// Properties where the two renderers name the same thing in different but equivalent ways.
+func equivalent(_ property: String, _ cloudFormation: Fact, _ terraform: Fact) -> Bool {
+    if cloudFormation == terraform { return true }
+    switch property {
+    case "LogDestination", "AccessLogSetting.DestinationArn":
+        // Both services take a log group ARN with or without CloudFormation's trailing ":*".
+        if case .join(let parts) = cloudFormation, parts.count == 2, parts[1] == .text(":*") { return parts[0] == terraform }
+    case "FunctionName":
+        // Lambda takes a function's ARN or its name.
+        if case .resource(let a, "arn") = cloudFormation, case .resource(let b, "name") = terraform { return a == b }
+    default: break
+    }
+    return false
+}
+
+/// Compares a CloudFormation template and a Terraform module of the same stack and lists every
+/// difference as `<LogicalId> <Property>: cloudformation <value>, terraform <value>`.
+func equivalenceDifferences(template: OrderedJSON, module: TerraformModule, stack: Stack) -> [String] {
+    let cfn = CloudFormationFacts(template, stackName: stack.name)
+    let tf = TerraformFacts(module, stack: stack)
+    var differences: [String] = []
+    func compare(_ name: String, _ property: String, _ a: Fact?, _ b: Fact?) {
+        let same = switch (a, b) {
+        case (nil, nil): true
+        case (let a?, let b?): equivalent(property, a, b)
+        default: false
+        }
+        if !same {
+            differences.append("\(name) \(property): cloudformation \(a?.description ?? "absent"), terraform \(b?.description ?? "absent")")
+        }
+    }
+    var covered = Set<TerraformAddress>()
+    guard case .object(let resources)? = template["Resources"] else { return ["no Resources in the template"] }
+    for (id, _) in resources {
+        let type = cfn.types[id] ?? "?"
+        guard let resource = stack.resource(LogicalID(id)), let (terraformType, pairs) = propertyPairs[type] else {
+            differences.append("\(id): no comparison for \(type)")
+            continue
+        }
+        let name = TerraformNames.resourceName(resource)
+        let address = TerraformAddress(terraformType, name)
+        guard tf.block(address) != nil else {
+            differences.append("\(id): no \(address) in the Terraform output")
+            continue
+        }
+        covered.insert(address)
+        for pair in pairs {
+            let target = TerraformAddress(pair.terraformType ?? terraformType, name)
+            covered.insert(target)
+            compare(id, pair.cloudFormation, cfn.property(id, pair.cloudFormation), tf.property(target, pair.terraform))
+        }
+        switch type {
+        case "AWS::EC2::SecurityGroup":
+            for (cfnKey, tfBlock, peer) in [("SecurityGroupIngress", "ingress", "SourceSecurityGroupId"),
+                                           ("SecurityGroupEgress", "egress", "DestinationSecurityGroupId")] {
+                let cfnRules = cfn.property(id, cfnKey).map { rules -> Fact in
+                    guard case .list(let items) = rules else { return rules }
+                    return .list(items.map { item in
+                        guard case .object(let f) = item else { return item }
+                        return .object(["protocol": f["IpProtocol"]!, "from": f["FromPort"]!, "to": f["ToPort"]!,
+                                        "description": f["Description"]!, "peer": f["CidrIp"] ?? f[peer]!])
+                    })
+                }
+                let rules = tf.block(address)!.blocks(tfBlock).map { rule -> Fact in
+                    let peerValue: Fact = if case .list(let peers)? = rule.attribute("cidr_blocks").map(tf.fact) { peers.first ?? .opaque("none") }
+                        else if case .list(let groups)? = rule.attribute("security_groups").map(tf.fact) { groups.first ?? .opaque("none") }
+                        else { .opaque("no peer") }
+                    return .object(["protocol": tf.fact(rule.attribute("protocol")!), "from": tf.fact(rule.attribute("from_port")!),
+                                    "to": tf.fact(rule.attribute("to_port")!), "description": tf.fact(rule.attribute("description")!), "peer": peerValue])
+                }
+                compare(id, cfnKey, cfnRules, rules.isEmpty ? nil : .list(rules))
+            }
+        case "AWS::IAM::Role":
+            var cfnPolicies: [String: Fact] = [:]
+            if case .list(let items)? = cfn.property(id, "Policies") {
+                for case .object(let fields) in items { if case .text(let name)? = fields["PolicyName"] { cfnPolicies[name] = fields["PolicyDocument"] } }
+            }
+            var tfPolicies: [String: Fact] = [:]
+            for block in module.blocks where block.type == "resource" && block.labels.first == "aws_iam_role_policy" {
+                guard tf.fact(block.attribute("role")!) == .resource(id, "name"), case .text(let name) = tf.fact(block.attribute("name")!) else { continue }
+                tfPolicies[name] = tf.fact(block.attribute("policy")!)
+                covered.insert(TerraformAddress("aws_iam_role_policy", block.labels[1]))
+            }
+            for policy in Set(cfnPolicies.keys).union(tfPolicies.keys).sorted() {
+                compare(id, "Policies.\(policy)", cfnPolicies[policy], tfPolicies[policy])
+            }
+        case "AWS::Lambda::Function":
+            // The zip's only file holds exactly the inlined code.
+            let zipName = tf.block(address)?.attribute("filename").map(tf.fact)
+            let archive = module.archives.first { if case .join(let parts)? = zipName { parts.last == .text("/\($0.name)") } else { false } }
+            compare(id, "Code.ZipFile", cfn.property(id, "Code.ZipFile"),
+                    archive.flatMap { $0.archive.entries.count == 1 ? .text(String(decoding: $0.archive.entries[0].bytes, as: UTF8.self)) : nil })
+        default: break
+        }
+        // Tags: every taggable CloudFormation resource carries the stack's tags; Terraform sets them once.
+        if let tags = cfn.property(id, "Tags") {
+            let provider = module.blocks.first { $0.type == "provider" }?.blocks("default_tags").first?.attribute("tags")
+            guard case .list(let items) = tags else { continue }
+            var map: [String: Fact] = [:]
+            for case .object(let fields) in items { if case .text(let key)? = fields["Key"] { map[key] = fields["Value"] } }
+            compare(id, "Tags", .object(map), provider.map(tf.fact))
+        }
+    }
+    for block in module.blocks where block.type == "resource" {
+        let address = TerraformAddress(block.labels[0], block.labels[1])
+        if !covered.contains(address) { differences.append("\(address): in the Terraform output but from no CloudFormation resource") }
+    }
+    // Outputs, by snake_case name.
+    var outputNames = Set<String>()
+    if case .object(let outputs)? = template["Outputs"] {
+        for (name, output) in outputs {
+            let snake = TerraformNames.snakeCase(name)
+            outputNames.insert(snake)
+            let block = module.blocks.first { $0.type == "output" && $0.labels == [snake] }
+            compare("Output \(name)", "Value", output["Value"].map(cfn.fact), block?.attribute("value").map(tf.fact))
+            compare("Output \(name)", "Description", output["Description"].map(cfn.fact), block?.attribute("description").map(tf.fact))
+        }
+    }
+    for block in module.blocks where block.type == "output" && !outputNames.contains(block.labels[0]) {
+        differences.append("output \(block.labels[0]): not a CloudFormation output")
+    }
+    return differences.sorted()
+}

@@ -1,0 +1,417 @@
+import CloudFormationSynth
+import Foundation
+import StackModel
+import Testing
+@testable import TerraformSynth
+
+/// The package root, from this file's path.
+let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+func defaultModule(_ config: ServiceConfig = ServiceConfig()) throws -> TerraformModule {
+    try TerraformSynth.translate(Stack.slmService(config), config: config)
+}
+
+/// `diff -u` of a committed file and new bytes, for readable golden failures.
+func diffOutput(_ file: URL, _ text: String) throws -> String {
+    let temp = FileManager.default.temporaryDirectory.appendingPathComponent("synth-\(UUID().uuidString)-\(file.lastPathComponent)")
+    try text.write(to: temp, atomically: true, encoding: .utf8)
+    defer { try? FileManager.default.removeItem(at: temp) }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/diff")
+    process.arguments = ["-u", file.path, temp.path]
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    try process.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return String(decoding: data.prefix(20_000), as: UTF8.self)
+}
+
+// MARK: - Golden files and determinism
+
+@Test func goldenDefaultModuleMatchesTheCommittedFiles() throws {
+    let config = ServiceConfig()
+    let files = try TerraformSynth.synthesize(Stack.slmService(config), config: config)
+    let folder = packageRoot.appendingPathComponent("templates/terraform")
+    if ProcessInfo.processInfo.environment["RECORD_SNAPSHOTS"] != nil {
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        for file in files { try Data(file.bytes).write(to: folder.appendingPathComponent(file.path)) }
+        Issue.record("recorded \(folder.path); unset RECORD_SNAPSHOTS and run again")
+        return
+    }
+    let committed = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { !$0.hasPrefix(".") }.sorted()
+    #expect(committed == files.map(\.path).sorted(), "templates/terraform holds other files than the synth writes")
+    for file in files {
+        let url = folder.appendingPathComponent(file.path)
+        let old = try Data(contentsOf: url)
+        if Array(old) != file.bytes {
+            let detail = file.path.hasSuffix(".tf") ? try diffOutput(url, String(decoding: file.bytes, as: UTF8.self)) : "(binary)"
+            Issue.record("synth differs from \(url.path) (RECORD_SNAPSHOTS=1 swift test rewrites it):\n\(detail)")
+        }
+    }
+}
+
+@Test func twoSynthsAreByteIdentical() throws {
+    let config = ServiceConfig()
+    let first = try TerraformSynth.synthesize(Stack.slmService(config), config: config)
+    let second = try TerraformSynth.synthesize(Stack.slmService(config), config: config)
+    #expect(first.map(\.path) == second.map(\.path))
+    #expect(first.map(\.bytes) == second.map(\.bytes))
+    #expect(first.map(\.path) == ["versions.tf", "providers.tf", "variables.tf", "network.tf", "sagemaker.tf", "lambda.tf", "api.tf",
+                                  "outputs.tf", "shim.zip"])
+    for file in first where file.path.hasSuffix(".tf") {
+        let text = String(decoding: file.bytes, as: UTF8.self)
+        #expect(text.hasSuffix("}\n") && !text.hasSuffix("\n\n"), "\(file.path) must end in one newline")
+        #expect(!text.contains("\t") && !text.contains(" \n"), "\(file.path): no tabs or trailing spaces")
+    }
+}
+
+// MARK: - Renderer
+
+@Test func rendererAlignsRunsOfOneLineAttributesOnly() {
+    let block = HCLBlock("resource", ["aws_x", "y"], [
+        .comment("checkov:skip=CKV_1:why"),
+        .attribute("a", .number(1)),
+        .attribute("bbbb", .string("x")),
+        .attribute("tags", .object([HCLObjectItem("k", .string("v")), HCLObjectItem("long-key", .bool(true))])),
+        .attribute("c", .traversal("var.c")),
+        .block(HCLBlock("lifecycle", [], [.attribute("create_before_destroy", .bool(true))])),
+        .attribute("dd", .number(2.5)),
+    ])
+    let text = HCLFile(name: "x.tf", blocks: [block, HCLBlock("data", ["aws_region", "current"])]).rendered()
+    #expect(text == """
+        resource "aws_x" "y" {
+          #checkov:skip=CKV_1:why
+          a    = 1
+          bbbb = "x"
+          tags = {
+            k          = "v"
+            "long-key" = true
+          }
+          c = var.c
+          lifecycle {
+            create_before_destroy = true
+          }
+          dd = 2.5
+        }
+
+        data "aws_region" "current" {}
+
+        """)
+}
+
+@Test func stringsEscapeQuotesBackslashesAndTemplateSequences() {
+    let text = HCLRenderer.render(.string("a \"b\" \\ ${x} %{y} $z\n"), indent: 0)
+    #expect(text == #""a \"b\" \\ $${x} %%{y} $z\n""#)
+    let template = HCLRenderer.render(.template([.literal("arn:"), .interpolation(.traversal("data.aws_partition.current.partition")), .literal(":x")]), indent: 0)
+    #expect(template == #""arn:${data.aws_partition.current.partition}:x""#)
+}
+
+@Test func longScalarListsGoOneItemPerLine() {
+    let short = HCLRenderer.render(.list([.string("a"), .string("b")]), indent: 1)
+    #expect(short == #"["a", "b"]"#)
+    let long = HCLRenderer.render(.call("contains", [.list((1...30).map { .string("item-\($0)") }), .traversal("var.x")]), indent: 1)
+    #expect(long.hasPrefix("contains([\n    \"item-1\",\n") && long.hasSuffix("\n  ], var.x)"))
+}
+
+// MARK: - Names and references
+
+@Test(arguments: [
+    ("PrivateSubnet1", "private_subnet_1"), ("ShimFunction", "shim_function"), ("V1ChatCompletionsResource", "v1_chat_completions_resource"),
+    ("SageMakerRuntimeEndpoint", "sagemaker_runtime_endpoint"), ("PublicSubnet2RouteTableAssociation", "public_subnet_2_route_table_association"),
+    ("APIKey", "api_key"), ("Vpc", "vpc"), ("LogsKey", "logs_key"),
+])
+func snakeCaseNames(id: String, expected: String) {
+    #expect(TerraformNames.snakeCase(id) == expected)
+}
+
+@Test func deploymentLosesItsHashButRedeploysThroughTriggers() throws {
+    let stack = Stack.slmService(ServiceConfig())
+    let deployment = try #require(stack.resources(of: ApiDeployment.self).first)
+    let hash = try #require(TerraformNames.deploymentHash(deployment.id))
+    #expect(deployment.id.rawValue == "ApiDeployment" + hash)
+    let module = try defaultModule()
+    let block = try #require(module.resource(TerraformAddress("aws_api_gateway_deployment", "api_deployment")))
+    #expect(block.attribute("triggers") == .object([HCLObjectItem("redeployment", .string(hash))]))
+    #expect(block.blocks("lifecycle").first?.attribute("create_before_destroy") == .bool(true))
+    // Its depends_on covers each method and its integration, so the deployment sees the routes.
+    guard case .list(let depends)? = block.attribute("depends_on") else { Issue.record("no depends_on"); return }
+    #expect(depends.contains(.traversal("aws_api_gateway_integration.invoke_method")))
+    #expect(depends.contains(.traversal("aws_api_gateway_method.chat_completions_method")))
+}
+
+@Test func clashingNamesAreRejected() {
+    var stack = Stack.slmService(ServiceConfig())
+    stack.resources.append(Vpc("VPC", cidr: "10.0.0.0/16"))
+    #expect(throws: TerraformSynthError.duplicateAddress(address: "aws_vpc.vpc", ids: ["Vpc", "VPC"])) {
+        try TerraformSynth.translate(stack, config: ServiceConfig())
+    }
+}
+
+/// Every traversal in an expression.
+func traversals(_ expression: HCLExpression) -> [String] {
+    switch expression {
+    case .traversal(let path): [path]
+    case .list(let items): items.flatMap(traversals)
+    case .object(let items): items.flatMap { traversals($0.value) }
+    case .index(let a, let b): traversals(a) + traversals(b)
+    case .getAttribute(let base, _): traversals(base)
+    case .call(_, let arguments): arguments.flatMap(traversals)
+    case .template(let parts): parts.flatMap { part -> [String] in if case .interpolation(let inner) = part { traversals(inner) } else { [] } }
+    default: []
+    }
+}
+
+func allTraversals(_ items: [HCLBodyItem]) -> [String] {
+    items.flatMap { item -> [String] in
+        switch item {
+        case .attribute(_, let value): traversals(value)
+        case .block(let block): allTraversals(block.body)
+        default: []
+        }
+    }
+}
+
+@Test func everyModelReferenceIsATerraformReferenceToADeclaredResource() throws {
+    let stack = Stack.slmService(ServiceConfig())
+    let module = try defaultModule()
+    let declared = Set(module.blocks.filter { $0.type == "resource" || $0.type == "data" }.map { block in
+        (block.type == "data" ? "data." : "") + block.labels.joined(separator: ".")
+    })
+    var references = 0
+    for block in module.blocks {
+        for path in allTraversals(block.body) where path.hasPrefix("aws_") || path.hasPrefix("data.") {
+            let parts = path.split(separator: ".")
+            let address = path.hasPrefix("data.") ? parts.prefix(3).joined(separator: ".") : parts.prefix(2).joined(separator: ".")
+            #expect(declared.contains(address), "\(path) refers to nothing declared")
+            references += 1
+        }
+    }
+    #expect(references > 100)
+    // No logical ID survives as a literal: model references are never rendered as strings.
+    let text = module.files.map { $0.rendered() }.joined()
+    for resource in stack.resources where resource.id.rawValue.count > 4 {
+        #expect(!text.contains("\"\(resource.id.rawValue)\""), "\(resource.id) appears as a literal string")
+    }
+}
+
+@Test func referencesUseEachTypesIdentifyingAttribute() throws {
+    let module = try defaultModule()
+    let role = try #require(module.resource(TerraformAddress("aws_iam_role_policy", "shim_role_invoke_endpoint")))
+    guard case .call("jsonencode", let arguments)? = role.attribute("policy"), case .object(let document) = arguments[0],
+          case .list(let statements) = document.first(where: { $0.key == "Statement" })!.value,
+          case .object(let statement) = statements[0] else { Issue.record("policy shape"); return }
+    // The endpoint's CloudFormation Ref is its ARN.
+    #expect(statement.first { $0.key == "Resource" }?.value == .traversal("aws_sagemaker_endpoint.endpoint.arn"))
+    let logs = try #require(module.resource(TerraformAddress("aws_iam_role_policy", "shim_role_logs")))
+    // A log group's ARN in a policy gets CloudFormation's ":*" back, so the streams are covered.
+    #expect(HCLRenderer.render(logs.attribute("policy")!, indent: 0).contains(#"Resource = "${aws_cloudwatch_log_group.shim_log_group.arn}:*""#))
+    let usagePlan = try #require(module.resource(TerraformAddress("aws_api_gateway_usage_plan", "usage_plan")))
+    #expect(usagePlan.blocks("api_stages").first?.attribute("stage") == .traversal("aws_api_gateway_stage.api_stage.stage_name"))
+    let function = try #require(module.resource(TerraformAddress("aws_lambda_function", "shim_function")))
+    #expect(function.blocks("logging_config").first?.attribute("log_group") == .traversal("aws_cloudwatch_log_group.shim_log_group.name"))
+    #expect(function.attribute("source_code_hash") == .call("filebase64sha256", [.template([.interpolation(.traversal("path.module")), .literal("/shim.zip")])]))
+}
+
+@Test func suppressionsBecomeInlineCheckovSkips() throws {
+    let stack = Stack.slmService(ServiceConfig())
+    let module = try defaultModule()
+    var count = 0
+    for resource in stack.resources where !resource.suppressions.isEmpty {
+        let address = TerraformAddress(TerraformNames.primaryType(resource)!, TerraformNames.resourceName(resource))
+        let block = try #require(module.resource(address))
+        #expect(block.comments == resource.suppressions.map { "checkov:skip=\($0.check):\($0.reason)" })
+        count += resource.suppressions.count
+    }
+    #expect(count >= 10)
+}
+
+// MARK: - Variables
+
+@Test func everySettingThatSetsAPropertyIsAVariable() throws {
+    let module = try defaultModule()
+    let variables = module.file("variables.tf")!.blocks
+    let expected = ServiceConfig.settings.map(\.key).filter { !Bindings.notVariables.contains($0) }.map(TerraformNames.variable)
+    #expect(variables.map { $0.labels[0] } == expected)
+    for (block, setting) in zip(variables, ServiceConfig.settings.filter { !Bindings.notVariables.contains($0.key) }) {
+        #expect(block.attribute("description") == .string(setting.help))
+        #expect(block.attribute("type") == .traversal(setting.terraformType))
+        #expect(block.attribute("default") != nil)
+    }
+    #expect(!variables.contains { $0.labels[0] == "az_count" || $0.labels[0] == "nat_gateway" })
+}
+
+/// Every numeric range in a validation block accepts exactly what `Setting.apply` accepts at its edges.
+@Test(arguments: Array(Bindings.ranges.keys).sorted())
+func variableRangesMatchTheSettings(key: String) throws {
+    let (range, whole) = try #require(Bindings.ranges[key])
+    let setting = try #require(ServiceConfig.setting(key))
+    let step = whole ? 1.0 : range.lowerBound / 2
+    func accepts(_ value: Double) -> Bool {
+        var config = ServiceConfig()
+        return (try? setting.apply(&config, HCLRenderer.formatNumber(value))) != nil
+    }
+    #expect(accepts(range.lowerBound) && accepts(range.upperBound))
+    #expect(!accepts(range.lowerBound - step) && !accepts(range.upperBound + (whole ? 1 : 0.5)))
+}
+
+@Test func retentionValuesMatchTheSetting() throws {
+    let setting = try #require(ServiceConfig.setting("log-retention-days"))
+    var config = ServiceConfig()
+    for days in 0...3700 {
+        let accepted = (try? setting.apply(&config, String(days))) != nil
+        #expect(accepted == Bindings.retentionDays.contains(days), "\(days)")
+    }
+}
+
+@Test func tunablePropertiesRenderAsVariablesAndDerivedOnesAsExpressions() throws {
+    var config = ServiceConfig()
+    config.instanceType = "ml.g6e.xlarge"
+    config.region = "eu-west-2"
+    let module = try defaultModule(config)
+    let endpointConfig = try #require(module.resource(TerraformAddress("aws_sagemaker_endpoint_configuration", "endpoint_config")))
+    #expect(endpointConfig.blocks("production_variants").first?.attribute("instance_type") == .traversal("var.instance_type"))
+    let variable = module.file("variables.tf")!.blocks.first { $0.labels == ["instance_type"] }
+    #expect(variable?.attribute("default") == .string("ml.g6e.xlarge"))
+    let subnet = try #require(module.resource(TerraformAddress("aws_subnet", "private_subnet_2")))
+    #expect(subnet.attribute("cidr_block") == .call("cidrsubnet", [.traversal("var.vpc_cidr"), .number(4), .number(9)]))
+    let model = try #require(module.resource(TerraformAddress("aws_sagemaker_model", "model")))
+    #expect(model.blocks("primary_container").first?.attribute("image") == .traversal("local.tgi_image"))
+    // The ECR pull policy follows var.region through the registry table, not the synthesized account.
+    let ecr = HCLRenderer.render(module.resource(TerraformAddress("aws_iam_role_policy", "model_execution_role_ecr_pull"))!.attribute("policy")!, indent: 0)
+    #expect(ecr.contains(":${local.tgi_registry_account}:repository/huggingface-pytorch-tgi-inference"))
+    #expect(!ecr.contains("763104351884"))
+}
+
+@Test func aModelChangedOnItsOwnKeepsItsLiteral() throws {
+    let config = ServiceConfig()
+    var stack = Stack.slmService(config)
+    stack.resources = stack.resources.map { resource in
+        guard var endpointConfig = resource as? EndpointConfig else { return resource }
+        endpointConfig.instanceType = "ml.g5.2xlarge"
+        return endpointConfig
+    }
+    let module = try TerraformSynth.translate(stack, config: config)
+    let block = try #require(module.resource(TerraformAddress("aws_sagemaker_endpoint_configuration", "endpoint_config")))
+    #expect(block.blocks("production_variants").first?.attribute("instance_type") == .string("ml.g5.2xlarge"))
+}
+
+@Test func structuralChoicesChangeTheResourceSet() throws {
+    var config = ServiceConfig()
+    config.azCount = 3
+    config.natGateway = false
+    let module = try defaultModule(config)
+    #expect(module.resource(TerraformAddress("aws_subnet", "private_subnet_3")) != nil)
+    #expect(module.resource(TerraformAddress("aws_nat_gateway", "nat_gateway")) == nil)
+    #expect(module.resource(TerraformAddress("aws_internet_gateway", "internet_gateway")) == nil)
+}
+
+// MARK: - Zip
+
+@Test(arguments: [("", UInt32(0)), ("a", UInt32(0xE8B7_BE43)), ("123456789", UInt32(0xCBF4_3926)),
+                  ("The quick brown fox jumps over the lazy dog", UInt32(0x414F_A339))])
+func crc32Vectors(text: String, expected: UInt32) {
+    #expect(CRC32.checksum(Array(text.utf8)) == expected)
+}
+
+@Test func zipIsStoredWithFixedTimestampsAndReadableLayout() throws {
+    let module = try defaultModule()
+    let (name, archive) = try #require(module.archives.first)
+    #expect(name == "shim.zip")
+    #expect(archive.entries.map(\.path) == ["index.py"])
+    #expect(archive.entries[0].bytes == Array(LambdaSource.inlined().utf8))
+    let bytes = archive.bytes
+    #expect(bytes.prefix(4) == [0x50, 0x4B, 0x03, 0x04])
+    #expect(bytes[8..<10] == [0, 0], "method: stored")
+    #expect(bytes[10..<14] == [0, 0, 0x21, 0], "time 00:00, date 1980-01-01")
+    let crc = CRC32.checksum(archive.entries[0].bytes)
+    #expect(Array(bytes[14..<18]) == [UInt8(crc & 0xFF), UInt8(crc >> 8 & 0xFF), UInt8(crc >> 16 & 0xFF), UInt8(crc >> 24)])
+    #expect(bytes.suffix(22).prefix(4) == [0x50, 0x4B, 0x05, 0x06], "end of central directory last")
+    #expect(bytes == ZipArchive(archive.entries).bytes)
+}
+
+// MARK: - Equivalence with the CloudFormation renderer
+
+func equivalence(cloudFormation cfnStack: Stack, terraform tfStack: Stack, config: ServiceConfig = ServiceConfig()) throws -> [String] {
+    let template = try CloudFormationSynth.translate(cfnStack)
+    let module = try TerraformSynth.translate(tfStack, config: config)
+    return equivalenceDifferences(template: template, module: module, stack: tfStack)
+}
+
+@Test(arguments: [
+    ("default", [String]()),
+    ("eu-west-2 g6 3 AZs", ["region=eu-west-2", "instance-type=ml.g6.xlarge", "az-count=3"]),
+    ("no NAT", ["nat-gateway=off"]),
+    ("hermes on g6e", ["model-id=NousResearch/Hermes-3-Llama-3.1-8B", "instance-type=ml.g6e.xlarge", "max-input-tokens=4096",
+                       "max-total-tokens=8192", "max-batch-prefill-tokens=8192", "log-retention-days=30", "tags=team=ml,env=dev"]),
+])
+func bothRenderersSayTheSame(name: String, settings: [String]) throws {
+    var config = ServiceConfig()
+    for pair in settings {
+        let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
+        try ServiceConfig.setting(parts[0])!.apply(&config, parts[1])
+    }
+    #expect(config.validate().isEmpty)
+    let stack = Stack.slmService(config)
+    let differences = try equivalence(cloudFormation: stack, terraform: stack, config: config)
+    #expect(differences == [], "\(name):\n\(differences.joined(separator: "\n"))")
+}
+
+/// Applies `change` to resources of type `R` in a copy of the stack.
+func altered<R: Resource>(_ stack: Stack, _ type: R.Type, _ change: (inout R) -> Void) -> Stack {
+    var copy = stack
+    copy.resources = copy.resources.map { resource in
+        guard var typed = resource as? R else { return resource }
+        change(&typed)
+        return typed
+    }
+    return copy
+}
+
+@Test func aChangeOnTheTerraformSideOnlyIsReportedExactly() throws {
+    let stack = Stack.slmService(ServiceConfig())
+    let changed = altered(stack, EndpointConfig.self) { $0.instanceType = "ml.g5.2xlarge" }
+    let differences = try equivalence(cloudFormation: stack, terraform: changed)
+    #expect(differences == [#"EndpointConfig ProductionVariants.0.InstanceType: cloudformation "ml.g5.xlarge", terraform "ml.g5.2xlarge""#])
+}
+
+@Test func aChangeOnTheCloudFormationSideOnlyIsReportedExactly() throws {
+    let stack = Stack.slmService(ServiceConfig())
+    let changed = altered(stack, UsagePlan.self) { $0.throttleRate = 25 }
+    let differences = try equivalence(cloudFormation: changed, terraform: stack)
+    #expect(differences == ["UsagePlan Throttle.RateLimit: cloudformation 25, terraform 50"])
+    let env = altered(stack, LambdaFunction.self) { $0.environment["LOG_PROMPTS"] = "true" }
+    let envDifferences = try equivalence(cloudFormation: env, terraform: stack)
+    #expect(envDifferences.count == 1 && envDifferences[0].hasPrefix("ShimFunction Environment.Variables:"), "\(envDifferences)")
+}
+
+@Test func aChangedTerraformRenderingIsReportedExactly() throws {
+    // A test-only change to the Terraform output: the retention variable's default. All three log
+    // groups read it, so all three differ, and nothing else.
+    let config = ServiceConfig()
+    let stack = Stack.slmService(config)
+    var module = try TerraformSynth.translate(stack, config: config)
+    let index = module.files.firstIndex { $0.name == "variables.tf" }!
+    module.files[index].blocks = module.files[index].blocks.map { block in
+        guard block.labels == ["log_retention_days"] else { return block }
+        var copy = block
+        copy.body = copy.body.map { if case .attribute("default", _) = $0 { .attribute("default", .number(30)) } else { $0 } }
+        return copy
+    }
+    let differences = equivalenceDifferences(template: try CloudFormationSynth.translate(stack), module: module, stack: stack)
+    #expect(differences == ["ApiAccessLogGroup RetentionInDays: cloudformation 365, terraform 30",
+                            "FlowLogGroup RetentionInDays: cloudformation 365, terraform 30",
+                            "ShimLogGroup RetentionInDays: cloudformation 365, terraform 30"])
+}
+
+@Test func aMissingOrExtraTerraformResourceIsReported() throws {
+    let config = ServiceConfig()
+    let stack = Stack.slmService(config)
+    var module = try TerraformSynth.translate(stack, config: config)
+    let index = module.files.firstIndex { $0.name == "network.tf" }!
+    module.files[index].blocks.removeAll { $0.labels == ["aws_flow_log", "vpc_flow_log"] }
+    module.files[index].blocks.append(HCLBlock("resource", ["aws_default_security_group", "extra"]))
+    let differences = equivalenceDifferences(template: try CloudFormationSynth.translate(stack), module: module, stack: stack)
+    #expect(differences == ["VpcFlowLog: no aws_flow_log.vpc_flow_log in the Terraform output",
+                            "aws_default_security_group.extra: in the Terraform output but from no CloudFormation resource"])
+}
