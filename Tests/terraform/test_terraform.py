@@ -208,7 +208,9 @@ def test_apply_and_destroy_against_moto(module_dir, tf_env, tmp_path):
 
         lambda_ = client("lambda")
         function = lambda_.get_function_configuration(FunctionName="slmstack-shim-function")
-        assert (function["Runtime"], function["Handler"], function["MemorySize"], function["Timeout"]) == ("python3.13", "index.handler", 256, 25)
+        cfn_function = json.loads((ROOT / "templates" / "cloudformation" / "slmstack.template.json").read_text())["Resources"]["ShimFunction"]["Properties"]
+        assert (function["Runtime"], function["Handler"], function["MemorySize"], function["Timeout"]) == (
+            cfn_function["Runtime"], cfn_function["Handler"], cfn_function["MemorySize"], cfn_function["Timeout"])
         assert function["Environment"]["Variables"]["LOG_PROMPTS"] == "false"
         digest = base64.b64encode(hashlib.sha256((module_dir / "shim.zip").read_bytes()).digest()).decode()
         assert function["CodeSha256"] == digest
