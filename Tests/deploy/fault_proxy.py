@@ -1,0 +1,405 @@
+"""A loopback fault-injecting HTTP proxy for the local AWS (stdlib only).
+
+    proxy = FaultProxy("http://127.0.0.1:5000", rate=0.2, seed=7)
+    proxy.start()                      # listens on 127.0.0.1:<free port>, serves in a background thread
+    ... point the client at proxy.url (--endpoint-url / AWS_ENDPOINT_URL) ...
+    proxy.stop()                       # or: with FaultProxy(...) as proxy:
+
+Every request is forwarded as received: method, path and query, headers in their order with their
+values (the Host header is kept exactly as the client sent it: SigV4 signs it), and the body.
+The answer goes back with its status, headers and body. Hop-by-hop headers (Connection,
+Keep-Alive, Transfer-Encoding, Expect) are not forwarded; a chunked request body is de-chunked and
+sent with Content-Length (neither header is ever signed).
+
+Before forwarding, a request may get a fault instead:
+
+  throttle  HTTP 400 Throttling. Query-protocol requests (a form body with `Action=`) get
+            `<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code>…`; JSON and REST
+            requests get `{"__type":"ThrottlingException","message":"Rate exceeded"}` with
+            `x-amzn-ErrorType: ThrottlingException`.
+  500       HTTP 500 with the service's own error shape (`InternalFailure`).
+  503       HTTP 503 with a plain-text body, as a load balancer in front of a service sends it
+            (so only the status says it is retryable).
+  reset     the request is read, then the socket is closed with SO_LINGER 0 (a TCP RST) before
+            any byte of a response.
+  delay     a pause (2 s by default), then the request is forwarded normally.
+
+Which requests get a fault is decided by a seeded RNG, so a run is reproducible. The schedule is
+stratified: requests are taken in blocks of max(len(kinds), round(len(kinds) / rate)); in each
+block one request per kind, at positions drawn from the RNG, gets that kind. So the rate holds
+over every block and every kind shows up once a block has gone by (a plain coin flip per request
+leaves a kind out of a 50-request run more often than a test can afford). rate=1.0 faults every
+request, the kinds in a shuffled order.
+
+`rules` inject targeted faults regardless of the rate: `Rule(match=b"Action=ExecuteChangeSet",
+kind="delay", seconds=3)` (bytes in the body or path) or `Rule(operation="DescribeEndpoint",
+kind="reset")`; `rule.arrived` is set when a matching request has been read and `rule.done` when
+its fault was served (for a delay: after forwarding and answering, or failing to answer a client
+that went away).
+
+capture=("CreateChangeSet",) keeps the bodies of those operations as forwarded (proxy.captured).
+
+keep_alive=False answers every request with `Connection: close`, so each request comes on a fresh
+connection. A reset on a reused keep-alive connection is not what the client sees: libcurl under
+URLSession silently re-sends the request on a new connection. A request that arrives without all
+its body bytes is never forwarded.
+
+Counters (read with `proxy.stats()`): requests received, requests forwarded, faults by kind,
+operations received and operations forwarded (answered by the server) by name, time the server
+spent answering, errors inside the proxy's handlers (the count and the last traceback) (`Action=` of a query body, the `X-Amz-Target` of JSON, else `METHOD /path`),
+answers that could not be written because the client had gone, upstream failures (answered 502).
+
+Bounded: bodies are limited to 64 MiB, a chunked body to 100,000 chunks, each upstream call times
+out after 60 s, a delay is cut short by stop(), and stop() joins the serving thread with a timeout.
+"""
+from __future__ import annotations
+
+import collections
+import http.client
+import http.server
+import json
+import random
+import socket
+import struct
+import threading
+import traceback
+import time
+import urllib.parse
+import uuid
+from dataclasses import dataclass, field
+
+KINDS = ("throttle", "500", "503", "reset", "delay")
+HOP_BY_HOP = {"connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer", "upgrade", "expect"}
+MAX_BODY = 64 * 1024 * 1024
+MAX_CHUNKS = 100_000
+UPSTREAM_TIMEOUT = 60.0
+
+
+@dataclass
+class Rule:
+    """A targeted fault: requests whose body or path contains `match` (or whose operation name is
+    `operation`) get `kind`, up to `times` of them."""
+
+    kind: str
+    match: bytes = b""
+    seconds: float = 2.0
+    times: int = 1
+    hits: int = 0
+    arrived: threading.Event = field(default_factory=threading.Event)
+    done: threading.Event = field(default_factory=threading.Event)
+    operation: str = ""
+
+    def matches(self, operation: str, path: str, body: bytes) -> bool:
+        if self.operation:
+            return operation == self.operation
+        return bool(self.match) and (self.match in body or self.match in path.encode("latin-1"))
+
+
+class FaultProxy:
+    """See the module docstring."""
+
+    def __init__(self, upstream: str, rate: float = 0.0, kinds=KINDS, seed: int = 0, delay: float = 2.0,
+                 rules: list[Rule] | None = None, keep_alive: bool = True, capture: tuple[str, ...] = ()):
+        parsed = urllib.parse.urlsplit(upstream)
+        if parsed.scheme != "http" or not parsed.hostname:
+            raise ValueError(f"upstream must be http://host:port, got {upstream!r}")
+        unknown = [k for k in kinds if k not in KINDS]
+        if unknown or not kinds:
+            raise ValueError(f"kinds must be a non-empty subset of {KINDS}, got {kinds!r}")
+        if not 0.0 <= rate <= 1.0:
+            raise ValueError(f"rate must be in [0, 1], got {rate}")
+        self.upstream_host = parsed.hostname
+        self.upstream_port = parsed.port or 80
+        self.rate = rate
+        self.kinds = tuple(kinds)
+        self.delay = delay
+        self.rules = list(rules or [])
+        self.keep_alive = keep_alive
+        self.capture = frozenset(capture)
+        self.captured: dict[str, list[bytes]] = collections.defaultdict(list)  # operation -> forwarded bodies
+        self._rng = random.Random(seed)
+        self._lock = threading.Lock()
+        self._block: list[str | None] = []
+        self._stopping = threading.Event()
+        self._server: http.server.ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self.requests = 0
+        self.forwarded = 0
+        self.client_gone = 0
+        self.upstream_errors = 0
+        self.handler_errors = 0
+        self.last_error = ""
+        self.upstream_seconds = 0.0  # time spent waiting for the server's answers (forwarded requests)
+        self.faults: collections.Counter[str] = collections.Counter()
+        self.operations: collections.Counter[str] = collections.Counter()
+        self.forwarded_operations: collections.Counter[str] = collections.Counter()
+        self.log: list[tuple[float, str, str]] = []  # (monotonic time, operation, fault kind or "")
+
+    # ------------------------------------------------------------------------- lifecycle
+    @property
+    def port(self) -> int:
+        assert self._server is not None, "proxy not started"
+        return self._server.server_address[1]
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> "FaultProxy":
+        proxy = self
+
+        class Handler(_Handler):
+            pass
+
+        Handler.proxy = proxy
+        server = _Server(("127.0.0.1", 0), Handler)
+        server.proxy = proxy
+        self._server = server
+        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1},
+                                        name="fault-proxy", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stops serving; cuts pending delays short; idempotent."""
+        self._stopping.set()
+        server, self._server = self._server, None
+        if server is None:
+            return
+        try:
+            server.shutdown()
+        finally:
+            server.server_close()
+            if self._thread is not None:
+                self._thread.join(timeout)
+
+    def __enter__(self) -> "FaultProxy":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def stats(self) -> dict:
+        with self._lock:
+            return {"requests": self.requests, "forwarded": self.forwarded, "client_gone": self.client_gone,
+                    "upstream_errors": self.upstream_errors, "upstream_seconds": self.upstream_seconds,
+                    "handler_errors": self.handler_errors, "last_error": self.last_error,
+                    "faults": dict(self.faults), "operations": dict(self.operations),
+                    "forwarded_operations": dict(self.forwarded_operations)}
+
+    # ------------------------------------------------------------------------- decisions
+    def _decide(self, operation: str, path: str, body: bytes) -> tuple[str | None, float, Rule | None]:
+        """(fault kind or None, delay seconds, matching rule); counts the request."""
+        with self._lock:
+            self.requests += 1
+            for rule in self.rules:
+                if rule.hits < rule.times and rule.matches(operation, path, body):
+                    rule.hits += 1
+                    self.faults[rule.kind] += 1
+                    return rule.kind, rule.seconds, rule
+            kind = self._next_scheduled()
+            if kind is not None:
+                self.faults[kind] += 1
+            return kind, self.delay, None
+
+    def _next_scheduled(self) -> str | None:
+        if self.rate <= 0.0:
+            return None
+        if not self._block:
+            size = max(len(self.kinds), round(len(self.kinds) / self.rate))
+            block: list[str | None] = [None] * size
+            for kind, position in zip(self.kinds, self._rng.sample(range(size), len(self.kinds))):
+                block[position] = kind
+            self._block = block
+        return self._block.pop(0)
+
+    def _count(self, **deltas: int) -> None:
+        with self._lock:
+            for name, delta in deltas.items():
+                setattr(self, name, getattr(self, name) + delta)
+
+
+class _Server(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+    proxy: FaultProxy
+
+    def handle_error(self, request, client_address):
+        """Counts instead of printing; stats() shows the count and the last traceback."""
+        with self.proxy._lock:
+            self.proxy.handler_errors += 1
+            self.proxy.last_error = traceback.format_exc(limit=4)
+
+
+def operation_name(method: str, path: str, headers, body: bytes) -> str:
+    """`DescribeStacks` for a query body, `ListEndpoints` for JSON (X-Amz-Target), else `GET /restapis`."""
+    if b"Action=" in body:
+        for pair in body.split(b"&"):
+            if pair.startswith(b"Action="):
+                return urllib.parse.unquote_plus(pair[7:].decode("latin-1"))
+    target = headers.get("X-Amz-Target")
+    if target:
+        return target.split(".")[-1] if "." in target else target
+    return f"{method} {path.split('?')[0]}"
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    proxy: FaultProxy
+
+    def log_message(self, format, *args):  # noqa: A002 - quiet
+        pass
+
+    # every method goes through one path
+    def do_GET(self): self._serve()  # noqa: E704
+    do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = do_OPTIONS = do_GET
+
+    def _read_body(self) -> bytes:
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            parts, size = [], 0
+            for _ in range(MAX_CHUNKS):
+                line = self.rfile.readline(1024)
+                if not line:
+                    raise ConnectionError("client closed the connection inside a chunked body")
+                length = int(line.split(b";")[0].strip() or b"0", 16)
+                if length == 0:
+                    for _ in range(100):  # trailers up to the blank line
+                        if self.rfile.readline(8192) in (b"\r\n", b"\n", b""):
+                            break
+                    return b"".join(parts)
+                size += length
+                if size > MAX_BODY:
+                    raise ValueError("body over 64 MiB")
+                part = self.rfile.read(length)
+                if len(part) < length:
+                    raise ConnectionError("client closed the connection inside a chunk")
+                parts.append(part)
+                self.rfile.readline(8)
+            raise ValueError("too many chunks")
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_BODY:
+            raise ValueError("body over 64 MiB")
+        body = self.rfile.read(length) if length else b""
+        if len(body) < length:
+            raise ConnectionError(f"client sent {len(body)} of {length} body bytes, then gave up")
+        return body
+
+    def _serve(self) -> None:
+        proxy = self.proxy
+        try:
+            body = self._read_body()
+        except OSError:  # incomplete request: never forward half of one
+            proxy._count(client_gone=1)
+            self.close_connection = True
+            return
+        except ValueError as exc:  # over the limits
+            message = f"fault proxy: {exc}\n".encode()
+            self._write(413, "Payload Too Large", [("Content-Type", "text/plain"), ("Content-Length", str(len(message))),
+                                                   ("Connection", "close")], message)
+            self.close_connection = True
+            return
+        operation = operation_name(self.command, self.path, self.headers, body)
+        kind, seconds, rule = proxy._decide(operation, self.path, body)
+        with proxy._lock:
+            proxy.operations[operation] += 1
+            if len(proxy.log) < 100_000:
+                proxy.log.append((time.monotonic(), operation, kind or ""))
+        if rule is not None:
+            rule.arrived.set()
+        try:
+            if kind == "reset":
+                self._reset()
+                return
+            if kind in ("throttle", "500", "503"):
+                self._answer_fault(kind, body)
+                return
+            if kind == "delay":
+                proxy._stopping.wait(seconds)
+            self._forward(body, operation)
+        finally:
+            if rule is not None:
+                rule.done.set()
+
+    # ------------------------------------------------------------------------- faults
+    def _reset(self) -> None:
+        self.close_connection = True
+        try:
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        finally:
+            self.connection.close()  # RST, no response bytes
+
+    def _answer_fault(self, kind: str, body: bytes) -> None:
+        request_id = str(uuid.uuid4())
+        query = b"Action=" in body
+        headers = [("x-amzn-RequestId", request_id)]
+        if kind == "503":
+            status, payload, ctype = 503, b"Service Unavailable\n", "text/plain"
+        else:
+            status, code, json_code = (400, "Throttling", "ThrottlingException") if kind == "throttle" else \
+                (500, "InternalFailure", "InternalFailure")
+            message = "Rate exceeded" if kind == "throttle" else "We encountered an internal error. Please try again."
+            if query:
+                side = "Sender" if kind == "throttle" else "Receiver"
+                payload = (f"<ErrorResponse xmlns=\"http://cloudformation.amazonaws.com/doc/2010-05-15/\"><Error>"
+                           f"<Type>{side}</Type><Code>{code}</Code><Message>{message}</Message></Error>"
+                           f"<RequestId>{request_id}</RequestId></ErrorResponse>").encode()
+                ctype = "text/xml"
+            else:
+                payload = json.dumps({"__type": json_code, "message": message}).encode()
+                ctype = "application/x-amz-json-1.1"
+                headers.append(("x-amzn-ErrorType", json_code))
+        self._write(status, http.client.responses.get(status, ""),
+                    headers + [("Content-Type", ctype), ("Content-Length", str(len(payload)))], payload)
+
+    # ------------------------------------------------------------------------- forwarding
+    def _forward(self, body: bytes, operation: str) -> None:
+        upstream = http.client.HTTPConnection(self.proxy.upstream_host, self.proxy.upstream_port, timeout=UPSTREAM_TIMEOUT)
+        started = time.monotonic()
+        try:
+            upstream.putrequest(self.command, self.path, skip_host=True, skip_accept_encoding=True)
+            had_length = False
+            for name, value in self.headers.items():  # in order, Host included, as sent
+                lower = name.lower()
+                if lower in HOP_BY_HOP:
+                    continue
+                if lower == "content-length":
+                    had_length = True
+                    value = str(len(body))
+                upstream.putheader(name, value)
+            if body and not had_length:
+                upstream.putheader("Content-Length", str(len(body)))
+            upstream.endheaders(body if body else None)
+            response = upstream.getresponse()
+            payload = response.read()
+            headers = response.getheaders()
+            status, reason = response.status, response.reason
+        except OSError as exc:  # the local AWS is down or hung up: say so as a gateway would
+            self.proxy._count(upstream_errors=1)
+            message = f"fault proxy: upstream {self.proxy.upstream_host}:{self.proxy.upstream_port}: {exc}\n".encode()
+            self._write(502, "Bad Gateway", [("Content-Type", "text/plain"), ("Content-Length", str(len(message)))], message)
+            return
+        finally:
+            upstream.close()
+        with self.proxy._lock:
+            self.proxy.upstream_seconds += time.monotonic() - started
+            self.proxy.forwarded += 1
+            self.proxy.forwarded_operations[operation] += 1
+            if operation in self.proxy.capture and len(self.proxy.captured[operation]) < 100:
+                self.proxy.captured[operation].append(body)
+        no_body = self.command == "HEAD" or status in (204, 304) or status < 200
+        out = [(k, v) for k, v in headers if k.lower() not in HOP_BY_HOP and (no_body or k.lower() != "content-length")]
+        if not no_body:
+            out.append(("Content-Length", str(len(payload))))
+        self._write(status, reason, out, b"" if no_body else payload)
+
+    def _write(self, status: int, reason: str, headers: list[tuple[str, str]], payload: bytes) -> None:
+        if not self.proxy.keep_alive:
+            headers = headers + [("Connection", "close")]
+            self.close_connection = True
+        head = [f"HTTP/1.1 {status} {reason}".encode("latin-1")]
+        head += [f"{k}: {v}".encode("latin-1") for k, v in headers]
+        try:
+            self.wfile.write(b"\r\n".join(head) + b"\r\n\r\n" + payload)
+            self.wfile.flush()
+        except OSError:
+            self.proxy._count(client_gone=1)
+            self.close_connection = True
