@@ -75,8 +75,12 @@ public final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
     private let session: URLSession
 
     /// Creates a transport with its own session (no cookies, no cache).
-    public init(userAgent: String = "slmstack") {
+    ///
+    /// - Parameter timeout: seconds an attempt may wait for the server; set on the session because
+    ///   URLSession on Linux does not apply a request's own `timeoutInterval`.
+    public init(userAgent: String = "slmstack", timeout: TimeInterval = 30) {
         let configuration = URLSessionConfiguration.ephemeral
+        configuration.timeoutIntervalForRequest = timeout
         configuration.httpCookieStorage = nil
         configuration.urlCache = nil
         configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
@@ -95,6 +99,11 @@ public final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
         for header in request.headers where header.name.lowercased() != "host" {
             urlRequest.addValue(header.value, forHTTPHeaderField: header.name)
         }
+        // No keep-alive: when a pooled connection has been dropped, libcurl under URLSession re-sends
+        // the request with its headers but without the body, and the server then waits for a body
+        // until the timeout. One handshake per call is cheap next to that. Not signed, like the
+        // headers URLSession adds by itself.
+        urlRequest.setValue("close", forHTTPHeaderField: "Connection")
         if !request.body.isEmpty || ["POST", "PUT", "PATCH"].contains(request.method) {
             urlRequest.httpBody = request.body
         }
