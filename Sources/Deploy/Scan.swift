@@ -190,7 +190,8 @@ public struct EndpointScanner: Sendable {
         let sagemaker = SageMakerAPI(client: client)
         var facts: [EndpointFacts] = []
         for listed in try await sagemaker.listEndpoints() {
-            let endpoint = try await sagemaker.endpoint(listed.name)
+            // An endpoint deleted since the listing keeps what the listing said.
+            let endpoint = (try? await sagemaker.endpoint(listed.name)) ?? listed
             var variant: (name: String?, type: String?, count: Int?) = (nil, nil, nil)
             if let config = endpoint.configName {
                 // The configuration may be gone while the endpoint still runs on it.
