@@ -18,7 +18,7 @@ TOOLS_VENV := .build/tools-venv
 LOCALAWS_ENV ?= .localaws.env
 LOCALAWS    = $(PYTHON) tools/localaws/localaws.py
 
-.PHONY: help build deps test test-swift test-python check synth validate cost deploy destroy diff status invoke \
+.PHONY: help build deps test test-swift test-python check synth validate cost deploy destroy diff status invoke scan graph \
         sso-login demo local-up local-down local-status bench clean
 
 help: ## Show the targets
@@ -67,6 +67,13 @@ diff: build ## Compare the deployed stack with the current model (change-set pre
 
 status: build ## Stack, endpoint state and cost so far
 	$(BIN) status $(AWSFLAGS)
+
+scan: build ## Every SageMaker endpoint in the region: cost, use, owner; exit 3 on idle or unowned GPU ones
+	$(BIN) scan $(if $(PROFILE),--profile $(PROFILE)) $(if $(REGION),--region $(REGION))
+
+graph: build ## Redraw the architecture diagrams in templates/graph/ (Mermaid and DOT)
+	$(BIN) graph --out templates/graph/slmstack.mmd
+	$(BIN) graph --format dot --out templates/graph/slmstack.dot
 
 invoke: build ## Send PROMPT="…" to the deployed API
 	$(BIN) invoke "$(PROMPT)" $(AWSFLAGS)

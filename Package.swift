@@ -24,11 +24,13 @@ let package = Package(
         ),
         .target(name: "CloudFormationSynth", dependencies: ["StackModel"]),
         .target(name: "TerraformSynth", dependencies: ["StackModel"]),
+        // Architecture diagrams drawn from the model (Mermaid, Graphviz DOT).
+        .target(name: "Graph", dependencies: ["StackModel"]),
         .target(name: "Cost", dependencies: ["StackModel", "AWSClient"]),
         .target(name: "Deploy", dependencies: ["AWSClient", "SigV4", "StackModel", "Cost"]),
         .target(
             name: "SLMStackCLI",
-            dependencies: ["StackModel", "CloudFormationSynth", "TerraformSynth", "Cost", "Deploy", "SigV4", "AWSClient"]
+            dependencies: ["StackModel", "CloudFormationSynth", "TerraformSynth", "Graph", "Cost", "Deploy", "SigV4", "AWSClient"]
         ),
         .executableTarget(name: "slmstack", dependencies: ["SLMStackCLI"]),
 
@@ -37,8 +39,9 @@ let package = Package(
         .testTarget(name: "StackModelTests", dependencies: ["StackModel"]),
         .testTarget(name: "CloudFormationSynthTests", dependencies: ["CloudFormationSynth", "StackModel"]),
         .testTarget(name: "TerraformSynthTests", dependencies: ["TerraformSynth", "CloudFormationSynth", "StackModel"]),
+        .testTarget(name: "GraphTests", dependencies: ["Graph", "StackModel"]),
         .testTarget(name: "CostTests", dependencies: ["Cost", "StackModel"]),
-        .testTarget(name: "DeployTests", dependencies: ["Deploy", "AWSClient", "SigV4"]),
+        .testTarget(name: "DeployTests", dependencies: ["Deploy", "AWSClient", "SigV4", "Cost"]),
         .testTarget(name: "SLMStackCLITests", dependencies: ["SLMStackCLI", "StackModel"]),
     ]
 )

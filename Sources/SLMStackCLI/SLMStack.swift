@@ -16,6 +16,8 @@ public enum SLMStack {
         StatusCommand.self,
         InvokeCommand.self,
         DestroyCommand.self,
+        ScanCommand.self,
+        GraphCommand.self,
         WhoamiCommand.self,
         DebugSignCommand.self,
         DebugBenchSignCommand.self,

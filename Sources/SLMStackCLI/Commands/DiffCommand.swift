@@ -11,7 +11,8 @@ struct DiffCommand: SubCommand {
         adds, removes or changes (with the property paths), then CloudFormation's own plan from a change set
         (with replacement flags) that is deleted again: nothing is applied. Exit 0 when they match, 1 when not.
         With --against DIR: synthesizes in memory and compares with DIR/cloudformation/ (and DIR/terraform/
-        when it exists); exit 0 when equal, 1 with a unified diff on drift. Needs no credentials.
+        and DIR/graph/ when they exist; the graph is 'slmstack graph' in Mermaid and DOT); exit 0 when equal,
+        1 with a unified diff on drift. Needs no credentials.
         """
     static let options: [OptionSpec] = [
         .value("against", "DIR", "Folder with committed synth output, for example templates"),
@@ -38,17 +39,24 @@ struct DiffCommand: SubCommand {
         let base = URL(fileURLWithPath: against)
         let terraformFiles = (try? FileManager.default.contentsOfDirectory(atPath: base.appendingPathComponent("terraform").path)) ?? []
         let hasTerraform = !terraformFiles.isEmpty
-        let files = try Synthesis.files(for: config, format: hasTerraform ? .all : .cloudformation)
+        var files = try Synthesis.files(for: config, format: hasTerraform ? .all : .cloudformation)
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: base.appendingPathComponent(Synthesis.graphFolder).path, isDirectory: &isFolder), isFolder.boolValue {
+            files += try Synthesis.graph(for: config)
+        }
         var drifted = 0
+        var fixes: [String] = []
         for file in files {
             let committedURL = base.appendingPathComponent(file.path)
             guard let committed = FileManager.default.contents(atPath: committedURL.path) else {
-                io.line("missing: \(committedURL.relativePath) (run 'slmstack synth --out \(against)' and commit it)")
+                io.line("missing: \(committedURL.relativePath) (run '\(Synthesis.regenerate(file.path, into: against))' and commit it)")
                 drifted += 1
+                fixes.append(Synthesis.regenerate(file.path, into: against))
                 continue
             }
             if Array(committed) == file.bytes { continue }
             drifted += 1
+            fixes.append(Synthesis.regenerate(file.path, into: against))
             if let new = file.text, let old = String(data: committed, encoding: .utf8) {
                 io.write(UnifiedDiff.diff(old, new, oldName: committedURL.relativePath, newName: "synth/\(file.path)"))
             } else {
@@ -56,7 +64,9 @@ struct DiffCommand: SubCommand {
             }
         }
         if drifted > 0 {
-            io.note("drift: \(drifted) of \(files.count) files differ from \(against): run 'slmstack synth --out \(against)' and commit")
+            var seen: Set<String> = []
+            let commands = fixes.filter { seen.insert($0).inserted }
+            io.note("drift: \(drifted) of \(files.count) files differ from \(against): run \(commands.map { "'\($0)'" }.joined(separator: " and ")) and commit")
             return .failure
         }
         io.line("no drift: \(files.count) files match \(against)")

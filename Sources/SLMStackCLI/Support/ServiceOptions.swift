@@ -151,6 +151,25 @@ enum Synthesis {
         }
     }
 
+    /// The folder, under a templates folder, of the committed diagrams.
+    static let graphFolder = "graph"
+
+    /// The diagrams `slmstack graph` draws, as committed under `graph/`: Mermaid and DOT.
+    ///
+    /// - Throws: `CLIError.invalid` when the configuration or the stack does not validate.
+    static func graph(for config: ServiceConfig) throws -> [SynthesizedFile] {
+        try [(GraphCommand.Format.mermaid, "mmd"), (GraphCommand.Format.dot, "dot")].map { format, suffix in
+            SynthesizedFile(path: "\(graphFolder)/\(config.stackName).\(suffix)", bytes: Array(try GraphCommand.text(for: config, format: format).utf8))
+        }
+    }
+
+    /// The command that rewrites a committed file at `path` under `folder`.
+    static func regenerate(_ path: String, into folder: String) -> String {
+        guard path.hasPrefix(graphFolder + "/") else { return "slmstack synth --out \(folder)" }
+        let file = String(path.dropFirst(graphFolder.count + 1))
+        return "slmstack graph --format \(file.hasSuffix(".dot") ? "dot" : "mermaid") --out \(folder)/\(path)"
+    }
+
     static func cloudFormation(_ stack: Stack) throws -> SynthesizedFile {
         let template: CloudFormationTemplate
         do {

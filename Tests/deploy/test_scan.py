@@ -1,0 +1,85 @@
+"""`slmstack scan` against the project's local AWS (SigV4 verification on): a deployed stack's endpoint is
+owned, an endpoint created outside any stack is an unowned GPU endpoint and makes the scan exit 3; CloudWatch
+answers no datapoints, which counts as 0 invocations."""
+import json
+
+STACK = "scanned"
+OUTSIDE = "outside-endpoint"
+
+
+def create_outside_endpoint(local_aws):
+    sagemaker = local_aws.client("sagemaker")
+    account = local_aws.client("sts").get_caller_identity()["Account"]
+    sagemaker.create_model(
+        ModelName=OUTSIDE + "-model",
+        ExecutionRoleArn=f"arn:aws:iam::{account}:role/outside-sagemaker-role",
+        PrimaryContainer={"Image": f"763104351884.dkr.ecr.{local_aws.env['AWS_REGION']}.amazonaws.com/huggingface-pytorch-tgi-inference:latest"},
+    )
+    sagemaker.create_endpoint_config(
+        EndpointConfigName=OUTSIDE + "-config",
+        ProductionVariants=[{"VariantName": "AllTraffic", "ModelName": OUTSIDE + "-model",
+                             "InstanceType": "ml.g5.xlarge", "InitialInstanceCount": 1}],
+    )
+    sagemaker.create_endpoint(EndpointName=OUTSIDE, EndpointConfigName=OUTSIDE + "-config")
+
+
+def delete_outside_endpoint(local_aws):
+    sagemaker = local_aws.client("sagemaker")
+    for call, kwargs in [(sagemaker.delete_endpoint, {"EndpointName": OUTSIDE}),
+                         (sagemaker.delete_endpoint_config, {"EndpointConfigName": OUTSIDE + "-config"}),
+                         (sagemaker.delete_model, {"ModelName": OUTSIDE + "-model"})]:
+        try:
+            call(**kwargs)
+        except Exception as error:  # already gone, or never made
+            print(f"cleanup: {error}")
+
+
+def test_bad_flags_exit_2_without_calling_aws(local_aws):
+    bad = local_aws.run("scan", "--format", "xml", "--endpoint-url", "http://127.0.0.1:9")
+    assert bad.returncode == 2 and "--format: expected table or json" in bad.stderr, bad.stderr
+
+
+def test_scan_finds_the_owned_and_the_unowned_endpoint(local_aws):
+    try:
+        deployed = local_aws.run("deploy", "--yes", "--stack-name", STACK, timeout=300)
+        assert deployed.returncode == 0, deployed.stdout + deployed.stderr
+        stack_endpoint = dict(line.split(None, 1) for line in deployed.stdout.split("outputs:\n", 1)[1].splitlines()
+                              if line.startswith("  "))["EndpointName"]
+        create_outside_endpoint(local_aws)
+
+        scan = local_aws.run("scan", "--format", "json")
+        assert scan.returncode == 3, scan.stdout + scan.stderr
+        report = json.loads(scan.stdout)
+        by_name = {e["name"]: e for e in report["endpoints"]}
+        assert stack_endpoint in by_name and OUTSIDE in by_name, by_name.keys()
+
+        owned = by_name[stack_endpoint]
+        assert owned["owner"] == STACK
+        assert owned["findings"] == []
+        assert (owned["instanceType"], owned["instanceCount"], owned["gpu"]) == ("ml.g5.xlarge", 1, True)
+        assert owned["hourlyUSD"] > 0 and owned["monthToDateUSD"] >= 0
+        assert (owned["invocations7d"], owned["invocationsDatapoints"]) == (0, False)
+
+        outside = by_name[OUTSIDE]
+        assert outside["owner"] is None
+        assert [f["kind"] for f in outside["findings"]] == ["unowned-gpu"]
+        assert OUTSIDE in report["flagged"] and stack_endpoint not in report["flagged"]
+        assert f"flagged: {OUTSIDE}: unowned GPU endpoint" in scan.stderr
+        assert stack_endpoint not in scan.stderr
+
+        # The table says the same; an idle threshold of 0 hours also flags the stack's unused endpoint.
+        table = local_aws.run("scan", "--idle-hours", "0")
+        assert table.returncode == 3, table.stderr
+        rows = {line.split()[0]: line for line in table.stdout.splitlines()[1:]}
+        assert "unowned-gpu" in rows[OUTSIDE] and "none" in rows[OUTSIDE]
+        assert STACK in rows[stack_endpoint] and "idle" in rows[stack_endpoint]
+        assert "0 (no datapoints)" in rows[stack_endpoint]
+        assert f"flagged: {stack_endpoint}: idle: 0 invocations in the last 7 days" in table.stderr
+    finally:
+        delete_outside_endpoint(local_aws)
+        destroyed = local_aws.run("destroy", "--yes", "--stack-name", STACK, timeout=300)
+        assert destroyed.returncode == 0, destroyed.stdout + destroyed.stderr
+
+    # With the outside endpoint and the stack gone, nothing is flagged.
+    clean = local_aws.run("scan")
+    assert clean.returncode == 0, clean.stdout + clean.stderr
