@@ -120,7 +120,7 @@ public struct Deployer: Sendable {
         let outcome = try await follower.follow(stack: stack, since: since, total: max(request.resourceCount, changeSet.changes.count),
                                                 verb: type == "CREATE" ? "Creating" : "Updating")
         try report(outcome, stack: stack)
-        guard let final = try await api.describeStack(stack) else { throw DeployError.noStack(stack, region: api.client.region) }
+        guard let final = outcome.final else { throw DeployError.noStack(stack, region: api.client.region) }
         return .deployed(final)
     }
 

@@ -8,6 +8,8 @@ public struct OperationOutcome: Sendable {
     public var statusReason: String?
     /// The operation's events, oldest first.
     public var events: [StackEvent]
+    /// The stack as the last poll saw it (nil when it is gone).
+    public var final: StackDescription? = nil
 
     /// Whether the operation did what was asked.
     public var succeeded: Bool {
@@ -103,7 +105,7 @@ public struct EventFollower: Sendable {
             let status = description?.status
             if status == nil || !StackStatus.isInProgress(status!) {
                 if console.isInteractive { console.endLive() }
-                return OperationOutcome(status: status, statusReason: description?.statusReason, events: events)
+                return OperationOutcome(status: status, statusReason: description?.statusReason, events: events, final: description)
             }
             if clock.now().timeIntervalSince(started) > backoff.timeout {
                 if console.isInteractive { console.endLive() }

@@ -37,7 +37,9 @@ extension Deployer {
         try confirm("Destroy stack \(stack) in \(api.client.region) and everything in it\(keepLogs ? " but its logs" : "")?", assumeYes: assumeYes, what: "destroying \(stack)")
         var kept: [String] = []
         if keepLogs { kept = try await retainLogs(current) }
-        let total = (try? await api.stackResources(current.id).count) ?? 0
+        // No DescribeStackResources for a progress total: the bar counts resources as their events
+        // arrive (and on the local AWS that call re-creates the resources of a stack being deleted).
+        let total = 0
         let since = clock.now()
         try await api.deleteStack(current.id, clientToken: "slmstack-delete-\(makeToken())", retain: retain)
         let outcome = try await follower.follow(stack: current.id, since: since, total: total, verb: "Destroying")

@@ -91,3 +91,11 @@ def test_skips_are_needed(templates, tmp_path):
     failed = {(c["check_id"], c["resource"].split(".", 1)[1]) for c in results["failed_checks"]}
     assert failed, "without the skips some checks must fail"
     assert failed <= set(skipped), f"failures not covered by a documented skip: {failed - set(skipped)}"
+
+
+def test_readme_diagram_is_the_generated_one():
+    """The README shows `slmstack graph`'s output; `make check` keeps templates/graph current and this
+    keeps the README's copy equal to it."""
+    readme = (ROOT / "README.md").read_text()
+    diagram = (ROOT / "templates" / "graph" / "slmstack.mmd").read_text()
+    assert "```mermaid\n" + diagram in readme, "README diagram is stale: paste templates/graph/slmstack.mmd into it"
