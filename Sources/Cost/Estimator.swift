@@ -166,6 +166,6 @@ public enum Estimator {
     }
 
     static func format(_ value: Double) -> String {
-        value == value.rounded() && abs(value) < 1e15 ? Int(value).formatted() : String(format: "%.2f", value)
+        value == value.rounded() && abs(value) < 1e15 ? Estimate.quantity(value) : String(format: "%.2f", value)
     }
 }

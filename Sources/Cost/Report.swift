@@ -16,22 +16,54 @@ extension Estimate {
     }
 
     /// Dollars to the cent with thousands separators, or `unknown`.
+    ///
+    /// Formatted by hand: Foundation's locale-aware formatting loads ICU, which costs more start-up
+    /// time than the whole estimate.
     public static func money(_ value: Double?) -> String {
         guard let value else { return "unknown" }
-        let cents = (value * 100).rounded() / 100
-        return "$" + cents.formatted(.number.precision(.fractionLength(2)).grouping(.automatic).locale(Locale(identifier: "en_US")))
+        let cents = Int64((abs(value) * 100).rounded())
+        return (value < 0 && cents > 0 ? "-$" : "$") + grouped(cents / 100) + "." + twoDigits(Int(cents % 100))
     }
 
     static func quantity(_ value: Double) -> String {
-        if value == value.rounded(), abs(value) < 1e15 { return Int(value).formatted(.number.locale(Locale(identifier: "en_US"))) }
-        return value.formatted(.number.precision(.significantDigits(1...6)).locale(Locale(identifier: "en_US")))
+        if value == value.rounded(), abs(value) < 1e15 { return (value < 0 ? "-" : "") + grouped(Int64(abs(value))) }
+        return significant(value, digits: 6)
     }
 
     static func unitPrice(_ value: Double?) -> String {
         guard let value else { return "unknown" }
-        let locale = Locale(identifier: "en_US")
-        return "$" + (value >= 0.01 ? value.formatted(.number.precision(.fractionLength(2...6)).locale(locale))
-                                    : value.formatted(.number.precision(.significantDigits(1...6)).locale(locale)))
+        if value >= 0.01 {
+            // At least 2 and at most 6 decimals, like a price list.
+            var text = String(format: "%.6f", value)
+            while text.hasSuffix("0"), let dot = text.firstIndex(of: "."), text.distance(from: dot, to: text.endIndex) > 3 { text.removeLast() }
+            let parts = text.split(separator: ".")
+            return "$" + grouped(Int64(parts[0]) ?? 0) + "." + parts[1]
+        }
+        return "$" + significant(value, digits: 6)
+    }
+
+    /// `1234567` → `1,234,567`.
+    static func grouped(_ number: Int64) -> String {
+        let digits = String(number)
+        var out = ""
+        for (index, digit) in digits.enumerated() {
+            if index > 0, (digits.count - index) % 3 == 0 { out.append(",") }
+            out.append(digit)
+        }
+        return out
+    }
+
+    static func twoDigits(_ number: Int) -> String { number < 10 ? "0\(number)" : String(number) }
+
+    /// A number with up to `digits` significant digits and no trailing zeros.
+    static func significant(_ value: Double, digits: Int) -> String {
+        var text = String(format: "%.\(digits)g", value)
+        if text.contains("e") { text = String(format: "%.10f", value) }
+        if text.contains(".") {
+            while text.hasSuffix("0") { text.removeLast() }
+            if text.hasSuffix(".") { text.removeLast() }
+        }
+        return text
     }
 
     private var priced: [CostLine] { lines.filter { $0.kind != .free } }

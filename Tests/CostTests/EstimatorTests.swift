@@ -154,3 +154,20 @@ func close(_ a: Double?, _ b: Double, within: Double = 1e-9) -> Bool {
     #expect(table.lookup("sagemaker.hosting.ml.g5.xlarge", region: "eu-west-2", warnings: &warnings)?.usd == 1.6)
     #expect(warnings.isEmpty)
 }
+
+@Test func moneyAndQuantitiesAreFormattedWithoutALocaleLibrary() {
+    #expect(Estimate.money(1028.132) == "$1,028.13")
+    #expect(Estimate.money(1234567.891) == "$1,234,567.89")
+    #expect(Estimate.money(-77.816) == "-$77.82")
+    #expect(Estimate.money(0.004) == "$0.00")
+    #expect(Estimate.money(0.005) == "$0.01")
+    #expect(Estimate.money(nil) == "unknown")
+    #expect(Estimate.quantity(1460) == "1,460")
+    #expect(Estimate.quantity(100_000) == "100,000")
+    #expect(Estimate.quantity(0.4096) == "0.4096")
+    #expect(Estimate.unitPrice(1.4084) == "$1.4084")
+    #expect(Estimate.unitPrice(1) == "$1.00")
+    #expect(Estimate.unitPrice(0.0000166667) == "$0.0000166667")
+    #expect(Estimate.unitPrice(0.0000035) == "$0.0000035")
+    #expect(Estimate.unitPrice(1234.5) == "$1,234.50")
+}

@@ -136,6 +136,8 @@ def test_lifecycle_survives_faults_of_every_kind(local_aws, tmp_path):
 
         status = through(local_aws, proxy, "status", "--stack-name", stack)
         assert status.returncode == 0, explain(status)
+        drift = through(local_aws, proxy, "diff", "--stack-name", stack)
+        assert drift.returncode == 0 and "no differences" in drift.stdout, explain(drift)
         again = through(local_aws, proxy, "deploy", "--yes", "--stack-name", stack)
         assert again.returncode == 0, explain(again)
         first, second = template_bodies(proxy)
@@ -144,7 +146,7 @@ def test_lifecycle_survives_faults_of_every_kind(local_aws, tmp_path):
 
         destroy = through(local_aws, proxy, "destroy", "--yes", "--stack-name", stack)
         assert destroy.returncode == 0, explain(destroy)
-        for proc in (deploy, status, again, destroy):
+        for proc in (deploy, status, drift, again, destroy):
             assert_no_crash(proc)
         stats = proxy.stats()
 
