@@ -1,10 +1,11 @@
 import Foundation
+import GoldenFiles
 import Testing
 @testable import CloudFormationSynth
 @testable import StackModel
 
 /// The package root, from this file's path.
-let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+let packageRoot = GoldenFiles.packageRoot
 
 /// The default stack with a small handler, for tests that must not depend on the shim's size.
 func stackWithSmallHandler(_ config: ServiceConfig = ServiceConfig()) -> Stack {
@@ -43,33 +44,7 @@ func referencedNames(_ json: OrderedJSON) -> [String] {
 
 @Test func goldenDefaultTemplateMatchesTheCommittedFile() throws {
     let template = try CloudFormationSynth.synthesize(Stack.slmService(ServiceConfig()))
-    let golden = packageRoot.appendingPathComponent("templates/cloudformation/\(template.fileName)")
-    if ProcessInfo.processInfo.environment["RECORD_SNAPSHOTS"] != nil {
-        try template.text.write(to: golden, atomically: true, encoding: .utf8)
-        Issue.record("recorded \(golden.path); unset RECORD_SNAPSHOTS and run again")
-        return
-    }
-    let committed = try String(contentsOf: golden, encoding: .utf8)
-    if committed != template.text {
-        let diff = try diffOutput(golden, template.text)
-        Issue.record("synth differs from \(golden.path) (RECORD_SNAPSHOTS=1 swift test rewrites it):\n\(diff)")
-    }
-}
-
-/// `diff -u` of a file and a text, for readable golden failures.
-func diffOutput(_ file: URL, _ text: String) throws -> String {
-    let temp = FileManager.default.temporaryDirectory.appendingPathComponent("synth-\(UUID().uuidString).json")
-    try text.write(to: temp, atomically: true, encoding: .utf8)
-    defer { try? FileManager.default.removeItem(at: temp) }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/diff")
-    process.arguments = ["-u", file.path, temp.path]
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return String(decoding: data.prefix(20_000), as: UTF8.self)
+    try GoldenFiles.expect(template.text, matches: "templates/cloudformation/\(template.fileName)")
 }
 
 @Test func twoSynthsAreByteIdentical() throws {

@@ -1,10 +1,11 @@
 import Foundation
+import GoldenFiles
 import Testing
 @testable import Graph
 @testable import StackModel
 
 /// The package root, from this file's path.
-let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+let packageRoot = GoldenFiles.packageRoot
 
 func graph(_ change: (inout ServiceConfig) -> Void = { _ in }) -> DiagramGraph {
     var config = ServiceConfig()
@@ -12,36 +13,10 @@ func graph(_ change: (inout ServiceConfig) -> Void = { _ in }) -> DiagramGraph {
     return ArchitectureGraph.build(Stack.slmService(config))
 }
 
-/// `diff -u` of a file and a text, for readable golden failures.
-func diffOutput(_ file: URL, _ text: String) throws -> String {
-    let temp = FileManager.default.temporaryDirectory.appendingPathComponent("graph-\(UUID().uuidString)")
-    try text.write(to: temp, atomically: true, encoding: .utf8)
-    defer { try? FileManager.default.removeItem(at: temp) }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/diff")
-    process.arguments = ["-u", file.path, temp.path]
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return String(decoding: data.prefix(20_000), as: UTF8.self)
-}
 
 @Test(arguments: [("slmstack.mmd", true), ("slmstack.dot", false)])
 func goldenGraphMatchesTheCommittedFile(file: String, mermaid: Bool) throws {
-    let text = mermaid ? Mermaid.render(graph()) : Dot.render(graph())
-    let golden = packageRoot.appendingPathComponent("templates/graph/\(file)")
-    if ProcessInfo.processInfo.environment["RECORD_SNAPSHOTS"] != nil {
-        try FileManager.default.createDirectory(at: golden.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try text.write(to: golden, atomically: true, encoding: .utf8)
-        Issue.record("recorded \(golden.path); unset RECORD_SNAPSHOTS and run again")
-        return
-    }
-    let committed = try String(contentsOf: golden, encoding: .utf8)
-    if committed != text {
-        Issue.record("graph differs from \(golden.path) (RECORD_SNAPSHOTS=1 swift test rewrites it):\n\(try diffOutput(golden, text))")
-    }
+    try GoldenFiles.expect(mermaid ? Mermaid.render(graph()) : Dot.render(graph()), matches: "templates/graph/\(file)")
 }
 
 @Test func twoRendersAreByteIdentical() {

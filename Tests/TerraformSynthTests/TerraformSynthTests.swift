@@ -1,54 +1,27 @@
 import CloudFormationSynth
 import Foundation
 import StackModel
+import GoldenFiles
 import Testing
 @testable import TerraformSynth
 
 /// The package root, from this file's path.
-let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+let packageRoot = GoldenFiles.packageRoot
 
 func defaultModule(_ config: ServiceConfig = ServiceConfig()) throws -> TerraformModule {
     try TerraformSynth.translate(Stack.slmService(config), config: config)
 }
 
-/// `diff -u` of a committed file and new bytes, for readable golden failures.
-func diffOutput(_ file: URL, _ text: String) throws -> String {
-    let temp = FileManager.default.temporaryDirectory.appendingPathComponent("synth-\(UUID().uuidString)-\(file.lastPathComponent)")
-    try text.write(to: temp, atomically: true, encoding: .utf8)
-    defer { try? FileManager.default.removeItem(at: temp) }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/diff")
-    process.arguments = ["-u", file.path, temp.path]
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return String(decoding: data.prefix(20_000), as: UTF8.self)
-}
 
 // MARK: - Golden files and determinism
 
 @Test func goldenDefaultModuleMatchesTheCommittedFiles() throws {
     let config = ServiceConfig()
     let files = try TerraformSynth.synthesize(Stack.slmService(config), config: config)
-    let folder = packageRoot.appendingPathComponent("templates/terraform")
-    if ProcessInfo.processInfo.environment["RECORD_SNAPSHOTS"] != nil {
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        for file in files { try Data(file.bytes).write(to: folder.appendingPathComponent(file.path)) }
-        Issue.record("recorded \(folder.path); unset RECORD_SNAPSHOTS and run again")
-        return
-    }
+    for file in files { try GoldenFiles.expect(file.bytes, matches: "templates/terraform/\(file.path)") }
+    let folder = GoldenFiles.packageRoot.appendingPathComponent("templates/terraform")
     let committed = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { !$0.hasPrefix(".") }.sorted()
     #expect(committed == files.map(\.path).sorted(), "templates/terraform holds other files than the synth writes")
-    for file in files {
-        let url = folder.appendingPathComponent(file.path)
-        let old = try Data(contentsOf: url)
-        if Array(old) != file.bytes {
-            let detail = file.path.hasSuffix(".tf") ? try diffOutput(url, String(decoding: file.bytes, as: UTF8.self)) : "(binary)"
-            Issue.record("synth differs from \(url.path) (RECORD_SNAPSHOTS=1 swift test rewrites it):\n\(detail)")
-        }
-    }
 }
 
 @Test func twoSynthsAreByteIdentical() throws {
