@@ -164,23 +164,29 @@ public struct CloudFormationAPI: Sendable {
     public func stackEvents(_ stack: String, pages limit: Int = 1) async throws -> [StackEvent] {
         var events: [StackEvent] = []
         var token: String?
-        var pages = 0
-        repeat {
-            var parameters = [("StackName", stack)]
-            if let token { parameters.append(("NextToken", token)) }
-            let root = try await client.query(.cloudFormation, action: "DescribeStackEvents", parameters: parameters)
-            for member in root.first(named: "StackEvents")?.members ?? [] {
-                events.append(StackEvent(id: member.value("EventId") ?? UUID().uuidString,
-                                         timestamp: Self.date(member.value("Timestamp")) ?? .distantPast,
-                                         logicalID: member.value("LogicalResourceId") ?? "?", physicalID: member.value("PhysicalResourceId"),
-                                         resourceType: member.value("ResourceType") ?? "?", status: member.value("ResourceStatus") ?? "?",
-                                         reason: member.value("ResourceStatusReason"), clientRequestToken: member.value("ClientRequestToken")))
-            }
-            token = root.first(named: "NextToken")?.text
-            if token?.isEmpty == true { token = nil }
-            pages += 1
-        } while token != nil && pages < limit
+        for _ in 0..<max(1, limit) {
+            let (page, next) = try await stackEventsPage(stack, nextToken: token)
+            events += page
+            guard let next else { break }
+            token = next
+        }
         return events
+    }
+
+    /// One page of stack events, newest first, and the token of the next page.
+    public func stackEventsPage(_ stack: String, nextToken: String?) async throws -> ([StackEvent], String?) {
+        var parameters = [("StackName", stack)]
+        if let nextToken { parameters.append(("NextToken", nextToken)) }
+        let root = try await client.query(.cloudFormation, action: "DescribeStackEvents", parameters: parameters)
+        let events = (root.first(named: "StackEvents")?.members ?? []).map { member in
+            StackEvent(id: member.value("EventId") ?? UUID().uuidString,
+                       timestamp: Self.date(member.value("Timestamp")) ?? .distantPast,
+                       logicalID: member.value("LogicalResourceId") ?? "?", physicalID: member.value("PhysicalResourceId"),
+                       resourceType: member.value("ResourceType") ?? "?", status: member.value("ResourceStatus") ?? "?",
+                       reason: member.value("ResourceStatusReason"), clientRequestToken: member.value("ClientRequestToken"))
+        }
+        let next = root.first(named: "NextToken")?.text
+        return (events, next?.isEmpty == false ? next : nil)
     }
 
     public func stackResources(_ stack: String) async throws -> [StackResource] {

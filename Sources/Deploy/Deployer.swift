@@ -1,5 +1,6 @@
 import AWSClient
 import Foundation
+import SigV4
 
 /// What to deploy and how.
 public struct DeployRequest: Sendable {
@@ -105,6 +106,7 @@ public struct Deployer: Sendable {
         }
         guard changeSet.status == "CREATE_COMPLETE" else {
             try? await api.deleteChangeSet(changeSetID, stack: stack)
+            if type == "CREATE" { await removeEmptyStack(stack) }
             throw DeployError.changeSetFailed(stack: stack, reason: changeSet.statusReason ?? changeSet.status)
         }
         console.say(Self.describe(changeSet.changes, stack: stack, type: type))
@@ -113,15 +115,23 @@ public struct Deployer: Sendable {
                         what: "deploying \(changeSet.changes.count) changes to \(stack)")
         } catch {
             try? await api.deleteChangeSet(changeSetID, stack: stack)
+            if type == "CREATE" { await removeEmptyStack(stack) }
             throw error
         }
         let since = clock.now()
-        try await api.executeChangeSet(changeSetID, stack: stack, clientToken: "slmstack-exec-\(makeToken())", disableRollback: request.noRollback)
+        let executeToken = "slmstack-exec-\(makeToken())"
+        try await api.executeChangeSet(changeSetID, stack: stack, clientToken: executeToken, disableRollback: request.noRollback)
         let outcome = try await follower.follow(stack: stack, since: since, total: max(request.resourceCount, changeSet.changes.count),
-                                                verb: type == "CREATE" ? "Creating" : "Updating")
+                                                verb: type == "CREATE" ? "Creating" : "Updating", clientToken: executeToken)
         try report(outcome, stack: stack)
         guard let final = outcome.final else { throw DeployError.noStack(stack, region: api.client.region) }
         return .deployed(final)
+    }
+
+    /// Deletes the empty stack (REVIEW_IN_PROGRESS) a CREATE change set leaves when it is not executed.
+    func removeEmptyStack(_ stack: String) async {
+        guard let current = try? await api.describeStack(stack), current.status == "REVIEW_IN_PROGRESS" else { return }
+        try? await api.deleteStack(current.id, clientToken: "slmstack-cleanup-\(makeToken())")
     }
 
     /// Throws with the root cause first when the operation failed.
@@ -193,38 +203,66 @@ public struct Deployer: Sendable {
 }
 
 /// The private, encrypted, versioned bucket that holds templates too large to send inline.
+///
+/// Its name is predictable (`slmstack-assets-<account>-<region>`), so every call names the expected
+/// owner (`x-amz-expected-bucket-owner`): a bucket of that name owned by anyone else is refused, never
+/// written to. Hardening runs on every upload, so a bucket whose first hardening failed is fixed.
 public struct AssetsBucket: Sendable {
     public let client: AWSClient
 
     public init(client: AWSClient) { self.client = client }
 
-    /// Uploads `bytes` under a content-addressed key, creating the bucket on first use, and returns
-    /// the https URL CloudFormation reads it from.
+    /// The bucket name for an account and region.
+    public static func name(account: String, region: String) -> String { "slmstack-assets-\(account)-\(region)" }
+
+    /// Uploads `bytes` under a content-addressed key, creating and hardening the bucket as needed,
+    /// and returns the https URL CloudFormation reads it from (path-style, which every region accepts).
+    ///
+    /// - Throws: `DeployError.stuck` when a bucket of that name belongs to another account.
     public func upload(_ bytes: Data, stack: String) async throws -> String {
         let account = try await client.getCallerIdentity().account
-        let bucket = "slmstack-assets-\(account)-\(client.region)"
+        let bucket = Self.name(account: account, region: client.region)
+        let owner = [("x-amz-expected-bucket-owner", account)]
         do {
             try await client.createBucket(bucket)
-            try await harden(bucket)
         } catch let error as AWSClientError {
-            guard let code = error.serviceError?.code, ["BucketAlreadyOwnedByYou", "BucketAlreadyExists"].contains(code) else { throw error }
+            switch error.serviceError?.code {
+            case "BucketAlreadyOwnedByYou":
+                break
+            case "BucketAlreadyExists":
+                throw DeployError.stuck(stack: stack, status: "template over 51,200 bytes",
+                                        advice: "the assets bucket name \(bucket) is taken by another account; nothing was uploaded: shorten the template (fewer or shorter tags) so it goes inline")
+            default:
+                throw error
+            }
         }
+        try await harden(bucket, owner: owner)
         let key = "templates/\(stack)/\(Self.digest(bytes)).template.json"
-        _ = try await client.putObject(bucket: bucket, key: key, body: bytes, contentType: "application/json")
-        return "https://\(bucket).s3.\(client.region).amazonaws.com/\(key)"
+        _ = try await client.rest(.s3, operation: "PutObject", method: "PUT", path: "/\(bucket)/\(key)",
+                                  headers: [("Content-Type", "application/json")] + owner + Self.checksum(Array(bytes)), body: Array(bytes))
+        return "https://s3.\(client.region).amazonaws.com/\(bucket)/\(key)"
     }
 
-    /// Blocks public access, turns on default encryption and versioning.
-    func harden(_ bucket: String) async throws {
+    /// Blocks public access, turns on default encryption and versioning (idempotent).
+    func harden(_ bucket: String, owner: [(String, String)]) async throws {
         let path = "/" + bucket
-        let block = "<PublicAccessBlockConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><BlockPublicAcls>true</BlockPublicAcls><IgnorePublicAcls>true</IgnorePublicAcls><BlockPublicPolicy>true</BlockPublicPolicy><RestrictPublicBuckets>true</RestrictPublicBuckets></PublicAccessBlockConfiguration>"
-        let encryption = "<ServerSideEncryptionConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Rule><ApplyServerSideEncryptionByDefault><SSEAlgorithm>AES256</SSEAlgorithm></ApplyServerSideEncryptionByDefault></Rule></ServerSideEncryptionConfiguration>"
-        let versioning = "<VersioningConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Status>Enabled</Status></VersioningConfiguration>"
+        let namespace = "xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\""
+        let block = "<PublicAccessBlockConfiguration \(namespace)><BlockPublicAcls>true</BlockPublicAcls><IgnorePublicAcls>true</IgnorePublicAcls><BlockPublicPolicy>true</BlockPublicPolicy><RestrictPublicBuckets>true</RestrictPublicBuckets></PublicAccessBlockConfiguration>"
+        let encryption = "<ServerSideEncryptionConfiguration \(namespace)><Rule><ApplyServerSideEncryptionByDefault><SSEAlgorithm>AES256</SSEAlgorithm></ApplyServerSideEncryptionByDefault></Rule></ServerSideEncryptionConfiguration>"
+        let versioning = "<VersioningConfiguration \(namespace)><Status>Enabled</Status></VersioningConfiguration>"
         for (name, subresource, body) in [("PutPublicAccessBlock", "publicAccessBlock", block), ("PutBucketEncryption", "encryption", encryption),
                                           ("PutBucketVersioning", "versioning", versioning)] {
+            // These operations require a body checksum (Content-MD5 or a flexible checksum).
             _ = try await client.restXML(.s3, operation: name, method: "PUT", path: path, query: [(subresource, "")],
-                                         headers: [("Content-Type", "application/xml")], body: Array(body.utf8))
+                                         headers: [("Content-Type", "application/xml")] + owner + Self.checksum(Array(body.utf8)),
+                                         body: Array(body.utf8))
         }
+    }
+
+    /// `x-amz-checksum-sha256` (base64 of the body's SHA-256) with its algorithm header.
+    static func checksum(_ body: [UInt8]) -> [(String, String)] {
+        guard let digest = try? SHA256.hash(body) else { return [] }
+        return [("x-amz-sdk-checksum-algorithm", "SHA256"), ("x-amz-checksum-sha256", Data(digest).base64EncodedString())]
     }
 
     /// A short content hash for the object key (FNV-1a, hex), so the same template is not uploaded twice.

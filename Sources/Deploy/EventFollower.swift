@@ -60,7 +60,7 @@ public struct EventFollower: Sendable {
     ///   - total: how many resources the operation touches, for the progress bar.
     ///   - verb: what the progress line says, for example `Deploying`.
     /// - Throws: `DeployError.timedOut` past the backoff's timeout, or AWS errors.
-    public func follow(stack: String, since: Date, total: Int, verb: String) async throws -> OperationOutcome {
+    public func follow(stack: String, since: Date, total: Int, verb: String, clientToken: String? = nil) async throws -> OperationOutcome {
         let started = clock.now()
         var seen = Set<String>()
         var events: [StackEvent] = []
@@ -69,10 +69,16 @@ public struct EventFollower: Sendable {
         var attempt = 0
         var spinner = 0
         let frames = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"]
-        let floor = since.addingTimeInterval(-2)
+        // Events of this operation: those carrying its client request token, or newer than its start
+        // by the server's clock (the local one corrected by the skew the client measured).
+        let floor = since.addingTimeInterval(api.client.clockOffset - 2)
+        func belongs(_ event: StackEvent) -> Bool {
+            if let clientToken, let token = event.clientRequestToken, !token.isEmpty { return token == clientToken }
+            return event.timestamp >= floor
+        }
         while true {
             let description = try await api.describeStack(stack)
-            let fresh = try await api.stackEvents(stack).filter { $0.timestamp >= floor && !seen.contains($0.id) }.reversed()
+            let fresh = try await newEvents(stack, seen: seen, belongs: belongs).reversed()
             for event in fresh {
                 seen.insert(event.id)
                 events.append(event)
@@ -114,6 +120,21 @@ public struct EventFollower: Sendable {
             try await clock.sleep(fresh.isEmpty ? backoff.interval(attempt) : backoff.first)
             attempt = fresh.isEmpty ? attempt + 1 : 0
         }
+    }
+
+    /// The operation's events not seen yet, newest first; reads further pages while a whole page is
+    /// new, so a burst of events between two polls is not cut off.
+    func newEvents(_ stack: String, seen: Set<String>, belongs: (StackEvent) -> Bool) async throws -> [StackEvent] {
+        var fresh: [StackEvent] = []
+        var token: String?
+        for _ in 0..<5 {
+            let (page, next) = try await api.stackEventsPage(stack, nextToken: token)
+            let new = page.filter { belongs($0) && !seen.contains($0.id) }
+            fresh += new
+            guard new.count == page.count, let next else { break }
+            token = next
+        }
+        return fresh
     }
 
     static func plainLine(_ event: StackEvent) -> String {

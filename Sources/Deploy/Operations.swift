@@ -41,8 +41,9 @@ extension Deployer {
         // arrive (and on the local AWS that call re-creates the resources of a stack being deleted).
         let total = 0
         let since = clock.now()
-        try await api.deleteStack(current.id, clientToken: "slmstack-delete-\(makeToken())", retain: retain)
-        let outcome = try await follower.follow(stack: current.id, since: since, total: total, verb: "Destroying")
+        let deleteToken = "slmstack-delete-\(makeToken())"
+        try await api.deleteStack(current.id, clientToken: deleteToken, retain: retain)
+        let outcome = try await follower.follow(stack: current.id, since: since, total: total, verb: "Destroying", clientToken: deleteToken)
         if let status = outcome.status, status != "DELETE_COMPLETE" {
             let stuck = outcome.failures.map { "\($0.logicalID) (\($0.resourceType)): \($0.reason ?? "no reason given")" }
             let advice = outcome.failures.isEmpty ? ""
@@ -69,6 +70,13 @@ extension Deployer {
         for id in toChange {
             resources[id]?["DeletionPolicy"] = "Retain"
             resources[id]?["UpdateReplacePolicy"] = "Retain"
+            // A policy alone is not a change CloudFormation applies: a tag makes it a real update.
+            var properties = resources[id]?["Properties"] as? [String: Any] ?? [:]
+            var tags = properties["Tags"] as? [[String: Any]] ?? []
+            tags.removeAll { $0["Key"] as? String == "slmstack:kept" }
+            tags.append(["Key": "slmstack:kept", "Value": "true"])
+            properties["Tags"] = tags
+            resources[id]?["Properties"] = properties
         }
         document["Resources"] = resources
         let updated = String(decoding: try JSONSerialization.data(withJSONObject: document, options: [.sortedKeys]), as: UTF8.self)
@@ -79,17 +87,23 @@ extension Deployer {
                                                template: source, tags: current.tags, clientToken: "slmstack-keep-\(makeToken())",
                                                description: "slmstack destroy --keep-logs")
         let changeSet = try await waitForChangeSet(id, stack: current.name)
-        if changeSet.isEmpty {
-            // Policies alone are not a resource change for CloudFormation's change-set planner on some stacks.
+        guard changeSet.status == "CREATE_COMPLETE", !changeSet.isEmpty else {
             try? await api.deleteChangeSet(id, stack: current.name)
-            return keep
-        }
-        guard changeSet.status == "CREATE_COMPLETE" else {
-            throw DeployError.changeSetFailed(stack: current.name, reason: changeSet.statusReason ?? changeSet.status)
+            throw DeployError.stuck(stack: current.name, status: current.status,
+                                    advice: "could not mark the logs to be kept (\(changeSet.statusReason ?? changeSet.status)); nothing was deleted: destroy without --keep-logs, or export the logs first")
         }
         let since = clock.now()
-        try await api.executeChangeSet(id, stack: current.name, clientToken: "slmstack-keep-exec-\(makeToken())", disableRollback: false)
-        try report(try await follower.follow(stack: current.name, since: since, total: toChange.count, verb: "Retaining logs of"), stack: current.name)
+        let executeToken = "slmstack-keep-exec-\(makeToken())"
+        try await api.executeChangeSet(id, stack: current.name, clientToken: executeToken, disableRollback: false)
+        try report(try await follower.follow(stack: current.name, since: since, total: toChange.count, verb: "Retaining logs of",
+                                             clientToken: executeToken), stack: current.name)
+        // Check before deleting: the logs are the point of --keep-logs.
+        let applied = (try? JSONSerialization.jsonObject(with: Data(try await api.template(current.id).utf8)) as? [String: Any])?["Resources"] as? [String: [String: Any]] ?? [:]
+        let missing = keep.filter { applied[$0]?["DeletionPolicy"] as? String != "Retain" }
+        guard missing.isEmpty else {
+            throw DeployError.stuck(stack: current.name, status: current.status,
+                                    advice: "the deployed template does not retain \(missing.joined(separator: ", ")); nothing was deleted: destroy without --keep-logs, or export the logs first")
+        }
         return keep
     }
 
@@ -128,6 +142,12 @@ public struct SageMakerAPI: Sendable {
                             configName: answer["EndpointConfigName"]?.string, failureReason: answer["FailureReason"]?.string)
     }
 
+    /// The instances running now behind the endpoint's first variant (after any scaling), if reported.
+    public func currentInstanceCount(_ name: String) async throws -> Int? {
+        let answer = try await client.json(.sageMaker, operation: "DescribeEndpoint", body: ["EndpointName": .string(name)])
+        return answer["ProductionVariants"]?.array?.first?["CurrentInstanceCount"]?.int
+    }
+
     /// (instance type, count) of the first production variant.
     public func variant(config: String) async throws -> (instanceType: String, count: Int)? {
         let answer = try await client.json(.sageMaker, operation: "DescribeEndpointConfig", body: ["EndpointConfigName": .string(config)])
@@ -153,18 +173,31 @@ public struct SageMakerAPI: Sendable {
         return all
     }
 
+    /// All tags of a resource (following NextToken).
     public func tags(_ arn: String) async throws -> [String: String] {
-        let answer = try await client.json(.sageMaker, operation: "ListTags", body: ["ResourceArn": .string(arn)])
         var tags: [String: String] = [:]
-        for tag in answer["Tags"]?.array ?? [] { tags[tag["Key"]?.string ?? ""] = tag["Value"]?.string ?? "" }
+        var token: String?
+        repeat {
+            var body: [String: JSONValue] = ["ResourceArn": .string(arn)]
+            if let token { body["NextToken"] = .string(token) }
+            let answer = try await client.json(.sageMaker, operation: "ListTags", body: .object(body))
+            for tag in answer["Tags"]?.array ?? [] { tags[tag["Key"]?.string ?? ""] = tag["Value"]?.string ?? "" }
+            token = answer["NextToken"]?.string
+        } while token != nil
         return tags
     }
 
     /// Endpoints that belong to `stack` by the slmstack owner tag or CloudFormation's own tag.
+    /// An endpoint deleted between the list and its tags (another stack's teardown) is skipped.
     public func endpoints(taggedFor stack: String) async throws -> [EndpointInfo] {
         var found: [EndpointInfo] = []
         for endpoint in try await listEndpoints() {
-            let tags = try await self.tags(endpoint.arn)
+            let tags: [String: String]
+            do {
+                tags = try await self.tags(endpoint.arn)
+            } catch let error as AWSClientError where ["ValidationException", "ResourceNotFound"].contains(error.serviceError?.code ?? "") {
+                continue
+            }
             if tags["slmstack:stack"] == stack || tags["aws:cloudformation:stack-name"] == stack { found.append(endpoint) }
         }
         return found
@@ -190,7 +223,7 @@ extension Deployer {
                 report.endpoint = endpoint
                 if let config = endpoint.configName, let variant = try? await sagemaker.variant(config: config) {
                     report.instanceType = variant.instanceType
-                    report.instanceCount = variant.count
+                    report.instanceCount = (try? await sagemaker.currentInstanceCount(name)).flatMap { $0 } ?? variant.count
                 }
             }
         }

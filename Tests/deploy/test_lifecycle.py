@@ -159,3 +159,32 @@ def test_destroy_keep_logs_keeps_the_log_groups_and_their_key(local_aws):
     assert not local_aws.client("ec2").describe_vpcs(Filters=[{"Name": "tag:slmstack:stack", "Values": [stack]}])["Vpcs"]
     for name in after:
         logs.delete_log_group(logGroupName=name)
+
+
+def test_large_template_goes_through_a_hardened_assets_bucket(local_aws):
+    stack = "large"
+    tags = ",".join(f"tag{i}={'v' * 200}" for i in range(8))  # about 49 taggable resources x 8 tags: well over 51,200 bytes
+    try:
+        deployed = local_aws.run("deploy", "--yes", "--stack-name", stack, "--tags", tags)
+        assert deployed.returncode == 0, deployed.stderr
+        assert "over CreateStack's 51,200): uploaded to https://s3.us-east-1.amazonaws.com/slmstack-assets-123456789012-us-east-1/templates/large/" in deployed.stdout
+        s3 = local_aws.client("s3")
+        bucket = "slmstack-assets-123456789012-us-east-1"
+        assert s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"][0]["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+        assert s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"
+        assert all(s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"].values())
+        keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]]
+        assert any(k.startswith("templates/large/") for k in keys)
+        # Deploying again reuses the bucket it owns: no changes.
+        again = local_aws.run("deploy", "--yes", "--stack-name", stack, "--tags", tags)
+        assert again.returncode == 0 and "no changes" in again.stdout, again.stderr
+    finally:
+        local_aws.run("destroy", "--yes", "--stack-name", stack)
+
+
+def test_a_template_for_another_region_is_refused_before_any_call(local_aws):
+    committed = ROOT / "templates" / "cloudformation" / "slmstack.template.json"
+    refused = local_aws.run("deploy", "--yes", "--template", str(committed), "--region", "eu-west-2",
+                            env=local_aws.environ(AWS_ENDPOINT_URL="http://127.0.0.1:9"))
+    assert refused.returncode == 2, refused.stderr
+    assert "it was synthesized for us-east-1" in refused.stderr and "pass --region us-east-1" in refused.stderr

@@ -97,6 +97,10 @@ struct DeployCommand: SubCommand {
         guard let data = FileManager.default.contents(atPath: templateFile), let text = String(data: data, encoding: .utf8) else {
             throw CLIError.usage("--template: cannot read '\(templateFile)': check the path")
         }
+        let named = Self.regionsNamed(in: text)
+        if let other = named.first(where: { $0 != config.region }) {
+            throw CLIError.usage("--template \(templateFile): it was synthesized for \(other) (its image and log principal name that region) but would deploy to \(config.region): pass --region \(other), or synthesize it for \(config.region) with 'slmstack synth --region \(config.region)'")
+        }
         let inventory: Inventory
         do {
             inventory = try Inventory.of(template: data, region: config.region, weightsGB: (config.modelSpec?.weightBytes ?? 0) / 1e9)
@@ -107,6 +111,15 @@ struct DeployCommand: SubCommand {
             + inventory.restApis.count + inventory.functions.count + inventory.logGroups.count + inventory.kmsKeys.count + inventory.alarms.count + inventory.free.count
         io.line("\(stack.name) in \(config.region): \(count) resources from \(templateFile)")
         return (text, count, stack.tags, Estimator.estimate(inventory))
+    }
+
+    /// Regions a template names literally in AWS host names (`….dkr.ecr.eu-west-2.amazonaws.com`,
+    /// `logs.eu-west-2.amazonaws.com`), sorted.
+    static func regionsNamed(in template: String) -> [String] {
+        var found = Set<String>()
+        let pattern = /\.?([a-z]{2}(?:-gov)?-[a-z]+-[0-9])\.amazonaws\.com/
+        for match in template.matches(of: pattern) { found.insert(String(match.output.1)) }
+        return found.sorted()
     }
 
     func run(io: CommandIO) throws -> ExitCode {

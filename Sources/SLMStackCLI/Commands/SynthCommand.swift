@@ -57,8 +57,10 @@ struct ValidateCommand: SubCommand {
     func run(io: CommandIO) throws -> ExitCode {
         let stack = try Synthesis.stack(for: config)
         let template = try Synthesis.cloudFormation(stack)
+        let size = template.bytes.count <= 51_200 ? "template \(template.bytes.count) bytes (sent inline)"
+            : "template \(template.bytes.count) bytes, over CreateStack's 51,200: deploy uploads it to the assets bucket"
         io.line("ok: \(stack.name) in \(config.region): \(stack.resources.count) resources, \(stack.outputs.count) outputs, "
-            + "template \(template.bytes.count) of 51200 bytes, \(config.modelID) on \(config.instanceCount) x \(config.instanceType)")
+            + "\(size), \(config.modelID) on \(config.instanceCount) x \(config.instanceType)")
         return .success
     }
 }
