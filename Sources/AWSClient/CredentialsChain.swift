@@ -305,7 +305,15 @@ enum CredentialProcess {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
         process.arguments = ["-c", command]
-        let output = Pipe(), errors = Pipe()
+        let output = Pipe()
+        // stderr goes to a file, not a second pipe: reading stdout to its end while the process fills a
+        // full stderr pipe would deadlock both.
+        let errorsURL = FileManager.default.temporaryDirectory.appendingPathComponent("slmstack-credential-process-\(UUID().uuidString)")
+        _ = FileManager.default.createFile(atPath: errorsURL.path, contents: nil, attributes: [.posixPermissions: 0o600])
+        defer { try? FileManager.default.removeItem(at: errorsURL) }
+        guard let errors = try? FileHandle(forWritingTo: errorsURL) else {
+            throw AWSClientError.credentialProcess(profile: profile, reason: "could not create a temporary file for its error output")
+        }
         process.standardOutput = output
         process.standardError = errors
         process.standardInput = FileHandle.nullDevice
@@ -313,8 +321,9 @@ enum CredentialProcess {
             throw AWSClientError.credentialProcess(profile: profile, reason: "could not start /bin/sh: \(error)")
         }
         let data = output.fileHandleForReading.readDataToEndOfFile()
-        let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
+        try? errors.close()
+        let errorText = String(decoding: (try? Data(contentsOf: errorsURL)) ?? Data(), as: UTF8.self)
         guard process.terminationStatus == 0 else {
             let last = errorText.split(separator: "\n").last.map { ": \($0)" } ?? ""
             throw AWSClientError.credentialProcess(profile: profile, reason: "exit status \(process.terminationStatus)\(last)")

@@ -111,6 +111,16 @@ struct CredentialsTests {
         }
     }
 
+    @Test func credentialProcessWithALotOfErrorOutputDoesNotHang() async throws {
+        let home = try Home()
+        // 256 KB on stderr before the JSON: more than a pipe holds, so reading stdout first would deadlock.
+        let script = try home.write("#!/bin/sh\nhead -c 262144 /dev/zero | tr '\\0' x >&2\necho '{\"Version\": 1, \"AccessKeyId\": \"NOISY\", \"SecretAccessKey\": \"s\"}'\n",
+                                    to: "noisy.sh", executable: true)
+        _ = try home.write("[profile noisy]\ncredential_process = \(script)\n", to: ".aws/config")
+        let found = try await Self.resolve(AWSSettings(profile: "noisy", region: "us-east-1"), home.environment)
+        #expect(found.credentials.accessKeyID == "NOISY")
+    }
+
     @Test func assumeRoleIsSignedWithTheSourceProfile() async throws {
         let home = try Home(credentials: "[base]\naws_access_key_id = BASEKEY\naws_secret_access_key = basesecret\n",
                             config: "[profile deployer]\nrole_arn = arn:aws:iam::111122223333:role/Deploy\nsource_profile = base\nrole_session_name = slm-test\nexternal_id = ext-1\nduration_seconds = 1800\nregion = eu-west-1\n")
