@@ -12,8 +12,8 @@ struct Bindings {
     let stackChatTemplate: String?
 
     /// Settings that are not Terraform variables: they change which resources exist (az-count,
-    /// nat-gateway) or only describe a model outside the catalog.
-    static let notVariables: Set<String> = ["az-count", "nat-gateway", "model-params-billions", "model-layers",
+    /// nat-gateway, api-gateway-account) or only describe a model outside the catalog.
+    static let notVariables: Set<String> = ["az-count", "nat-gateway", "api-gateway-account", "model-params-billions", "model-layers",
                                             "model-kv-heads", "model-head-dim", "model-context"]
 
     /// Whole-number or decimal ranges of the numeric settings, as `ServiceConfig.settings` parses them

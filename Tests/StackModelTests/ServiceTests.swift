@@ -40,6 +40,18 @@ import Testing
     #expect(stack.resources(of: InternetGateway.self).isEmpty && stack.resources(of: NatGateway.self).isEmpty)
 }
 
+@Test(arguments: [true, false])
+func apiGatewayAccountSettingIsOptional(_ on: Bool) throws {
+    var config = ServiceConfig()
+    try ServiceConfig.setting("api-gateway-account")!.apply(&config, on ? "on" : "off")
+    let stack = Stack.slmService(config)
+    #expect(stack.validate().isEmpty)
+    #expect(stack.resources(of: ApiGatewayAccount.self).map(\.id) == (on ? ["ApiGatewayAccount"] : []))
+    #expect(stack.resources(of: Role.self).contains { $0.id == "ApiGatewayLogsRole" } == on)
+    let stage = try #require(stack.resources(of: ApiStage.self).first)
+    #expect(stage.dependsOn == (on ? ["ApiGatewayAccount"] : []))
+}
+
 @Test func threeZonesGiveThreeSubnetsPerTier() {
     var config = ServiceConfig()
     config.azCount = 3

@@ -20,6 +20,9 @@ public struct ServiceConfig: Sendable, Hashable {
     public var vpcCidr = "10.20.0.0/16"
     public var azCount = 2
     public var natGateway = true
+    /// Whether the stack sets API Gateway's CloudWatch role (`AWS::ApiGateway::Account`): one setting
+    /// per account and region, so only one stack (or tool) there should own it.
+    public var apiGatewayAccount = true
     public var logRetentionDays = 365
     public var lambdaMemoryMB = 256
     public var lambdaTimeoutSeconds = 28
@@ -179,6 +182,11 @@ extension ServiceConfig {
         Setting(key: "nat-gateway", placeholder: "on|off", help: "NAT gateway for the container's downloads from the Hugging Face Hub",
                 terraformType: "bool", read: { String($0.natGateway) }) { config, text throws(SettingError) in
             config.natGateway = try bool("nat-gateway", text)
+        },
+        Setting(key: "api-gateway-account", placeholder: "on|off",
+                help: "Set API Gateway's CloudWatch role, one setting per account and region: turn off when another stack or tool already set API Gateway's CloudWatch role in this account and region, e.g. for a second copy of this stack",
+                terraformType: "bool", read: { String($0.apiGatewayAccount) }) { config, text throws(SettingError) in
+            config.apiGatewayAccount = try bool("api-gateway-account", text)
         },
         Setting(key: "log-retention-days", placeholder: "DAYS", help: "CloudWatch log retention in days", terraformType: "number", read: { String($0.logRetentionDays) }) { config, text throws(SettingError) in
             let allowed = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653]
