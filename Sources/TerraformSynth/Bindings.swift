@@ -88,6 +88,9 @@ struct Bindings {
         if key == "SM_NUM_GPUS", let instance = InstanceCatalog.types[config.instanceType], text == String(max(1, instance.acceleratorCount)) {
             return .call("tostring", [.getAttribute(.local("instance"), "gpu_count")])
         }
+        if key == "SAGEMAKER_TIMEOUT", text == String(SLMService.sageMakerTimeout(lambdaTimeout: config.lambdaTimeoutSeconds)) {
+            return .call("tostring", [.call("max", [.number(1), .raw("var.\(TerraformNames.variable("lambda-timeout")) - 3")])])
+        }
         if key == "CHAT_TEMPLATE", text == chatTemplate(config.modelSpec) {
             return .getAttribute(.local("model"), "chat_template")
         }

@@ -31,6 +31,15 @@ import Testing
                                   "MAX_INPUT_TOKENS": "1024", "MAX_TOTAL_TOKENS": "2048", "MAX_BATCH_PREFILL_TOKENS": "2048"])
 }
 
+@Test(arguments: [(28, "25"), (10, "7"), (4, "1"), (1, "1")])
+func shimWaitsForSageMakerThreeSecondsLessThanItsTimeout(lambdaTimeout: Int, expected: String) throws {
+    var config = ServiceConfig()
+    config.lambdaTimeoutSeconds = lambdaTimeout
+    let function = try #require(Stack.slmService(config).resources(of: LambdaFunction.self).first)
+    #expect(function.timeoutSeconds == lambdaTimeout)
+    #expect(function.environment["SAGEMAKER_TIMEOUT"] == .string(expected))
+}
+
 @Test func noNatMeansNoPublicSubnetsOrGateways() {
     var config = ServiceConfig()
     config.natGateway = false

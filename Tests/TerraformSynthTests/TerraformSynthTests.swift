@@ -328,6 +328,7 @@ func equivalence(cloudFormation cfnStack: Stack, terraform tfStack: Stack, confi
     ("eu-west-2 g6 3 AZs", ["region=eu-west-2", "instance-type=ml.g6.xlarge", "az-count=3"]),
     ("no NAT", ["nat-gateway=off"]),
     ("no API Gateway account", ["api-gateway-account=off"]),
+    ("short Lambda timeout", ["lambda-timeout=10"]),
     ("hermes on g6e", ["model-id=NousResearch/Hermes-3-Llama-3.1-8B", "instance-type=ml.g6e.xlarge", "max-input-tokens=4096",
                        "max-total-tokens=8192", "max-batch-prefill-tokens=8192", "log-retention-days=30", "tags=team=ml,env=dev"]),
 ])

@@ -16,6 +16,10 @@ public struct SLMService: Construct {
         (["v1", "chat", "completions"], "ChatCompletions"),
     ]
 
+    /// How long the shim waits for the endpoint (`SAGEMAKER_TIMEOUT`): 3 s under the Lambda timeout,
+    /// at least 1 s, so the shim answers 504 before Lambda stops it and API Gateway answers a bare 502.
+    public static func sageMakerTimeout(lambdaTimeout: Int) -> Int { max(1, lambdaTimeout - 3) }
+
     /// The API Gateway access log line: JSON with the request context, never the body or the key value.
     public static let accessLogFormat = #"{"requestId":"$context.requestId","ip":"$context.identity.sourceIp","apiKeyId":"$context.identity.apiKeyId","requestTime":"$context.requestTime","httpMethod":"$context.httpMethod","resourcePath":"$context.resourcePath","status":"$context.status","protocol":"$context.protocol","responseLength":"$context.responseLength","integrationLatency":"$context.integration.latency"}"#
 
@@ -252,6 +256,7 @@ extension SLMService {
                     "MAX_INPUT_TOKENS": .string(String(config.maxInputTokens)),
                     "MAX_TOTAL_TOKENS": .string(String(config.maxTotalTokens)),
                     "LOG_PROMPTS": .string(config.logPrompts ? "true" : "false"),
+                    "SAGEMAKER_TIMEOUT": .string(String(SLMService.sageMakerTimeout(lambdaTimeout: config.lambdaTimeoutSeconds))),
                 ],
                 subnets: network.privateSubnets, securityGroups: [network.lambdaGroup], logGroup: logGroup)
                 .suppress("CKV_AWS_116", because: "API Gateway invokes the shim synchronously; a dead-letter queue only receives failed asynchronous invocations")
