@@ -218,12 +218,13 @@ extension ServiceConfig {
             var tags: [String: String] = [:]
             for pair in text.split(separator: ",", omittingEmptySubsequences: true) {
                 let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-                guard parts.count == 2, !parts[0].isEmpty, parts[0].count <= 128, parts[1].count <= 256, !parts[0].hasPrefix("aws:") else {
+                // the owner key passes here so that setTags says why it is refused
+                guard parts.count == 2, tagProblem(key: String(parts[0]), value: String(parts[1])) == nil || parts[0] == SLMService.ownerTagKey else {
                     throw SettingError(key: "tags", message: "'\(pair)' is not a tag: expected KEY=VALUE pairs separated by commas (keys up to 128 characters, not starting with aws:)")
                 }
                 tags[String(parts[0])] = String(parts[1])
             }
-            config.tags = tags
+            try config.setTags(tags)
         },
         Setting(key: "budget", placeholder: "USD", help: "Monthly budget: cost exits 3 and deploy refuses above it", terraformType: "number",
                 read: { $0.budgetUSD.map(format) ?? "" }) { config, text throws(SettingError) in
@@ -250,6 +251,33 @@ extension ServiceConfig {
             config.customModel.contextTokens = try int("model-context", text, 1...10_000_000)
         },
     ]
+
+    /// Why a tag cannot be one of the user's tags, or nil: keys of 1-128 characters not starting
+    /// with `aws:` (AWS's rules), values up to 256, and not the owner tag slmstack sets itself.
+    public static func tagProblem(key: String, value: String) -> String? {
+        if key == SLMService.ownerTagKey {
+            return "'\(key)' is reserved: slmstack sets it to the stack name; use another key"
+        }
+        if key.isEmpty || key.count > 128 || key.hasPrefix("aws:") {
+            return "tag key '\(key)' is not allowed: expected 1 to 128 characters, not starting with aws:"
+        }
+        if value.count > 256 {
+            return "the value of tag '\(key)' has \(value.count) characters: expected at most 256"
+        }
+        return nil
+    }
+
+    /// Sets the user's tags, checking each with `tagProblem`.
+    ///
+    /// - Throws: `SettingError` for the `tags` setting naming the first bad key.
+    public mutating func setTags(_ tags: [String: String]) throws(SettingError) {
+        for key in tags.keys.sorted() {
+            if let problem = Self.tagProblem(key: key, value: tags[key]!) {
+                throw SettingError(key: "tags", message: problem)
+            }
+        }
+        self.tags = tags
+    }
 
     /// The setting with this key, if any.
     public static func setting(_ key: String) -> Setting? { settings.first { $0.key == key } }
