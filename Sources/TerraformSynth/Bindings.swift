@@ -12,8 +12,8 @@ struct Bindings {
     let stackChatTemplate: String?
 
     /// Settings that are not Terraform variables: they change which resources exist (az-count,
-    /// nat-gateway) or only describe a model outside the catalog.
-    static let notVariables: Set<String> = ["az-count", "nat-gateway", "model-params-billions", "model-layers",
+    /// nat-gateway, api-gateway-account) or only describe a model outside the catalog.
+    static let notVariables: Set<String> = ["az-count", "nat-gateway", "api-gateway-account", "model-params-billions", "model-layers",
                                             "model-kv-heads", "model-head-dim", "model-context"]
 
     /// Whole-number or decimal ranges of the numeric settings, as `ServiceConfig.settings` parses them
@@ -87,6 +87,9 @@ struct Bindings {
         }
         if key == "SM_NUM_GPUS", let instance = InstanceCatalog.types[config.instanceType], text == String(max(1, instance.acceleratorCount)) {
             return .call("tostring", [.getAttribute(.local("instance"), "gpu_count")])
+        }
+        if key == "SAGEMAKER_TIMEOUT", text == String(SLMService.sageMakerTimeout(lambdaTimeout: config.lambdaTimeoutSeconds)) {
+            return .call("tostring", [.call("max", [.number(1), .raw("var.\(TerraformNames.variable("lambda-timeout")) - 3")])])
         }
         if key == "CHAT_TEMPLATE", text == chatTemplate(config.modelSpec) {
             return .getAttribute(.local("model"), "chat_template")

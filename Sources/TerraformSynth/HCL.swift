@@ -22,7 +22,8 @@ public indirect enum HCLExpression: Hashable, Sendable {
     case call(String, [HCLExpression])
     /// An interpolated string: `"arn:${data.aws_partition.current.partition}:…"`.
     case template([HCLTemplatePart])
-    /// Expression text written by hand (validation and precondition conditions only).
+    /// Expression text written by hand: validation and precondition conditions, and arithmetic on a
+    /// variable (`var.lambda_timeout - 3`).
     case raw(String)
 
     /// A resource or data attribute reference built from its parts.

@@ -63,6 +63,7 @@ func referencedNames(_ json: OrderedJSON) -> [String] {
 @Test(arguments: [
     ServiceConfig(),
     { var c = ServiceConfig(); c.natGateway = false; return c }(),
+    { var c = ServiceConfig(); c.apiGatewayAccount = false; return c }(),
     { var c = ServiceConfig(); c.azCount = 3; c.region = "eu-west-2"; c.instanceType = "ml.g6.xlarge"; return c }(),
 ])
 func everyReferenceResolvesInsideTheTemplate(_ config: ServiceConfig) throws {

@@ -78,6 +78,43 @@ func badInputIsOneLineWithExitTwo(_ arguments: [String], _ expected: String) {
     #expect(missing.code == .usage && missing.err.contains("--config: cannot read '/nonexistent/x.json'"))
 }
 
+@Test func configFileTagsAreAppliedAsGiven() throws {
+    let folder = try temporaryFolder()
+    let file = folder.appendingPathComponent("tags.json")
+    try #"{"tags": {"team": "a,b", "owner": "x=y", "cost center": ""}}"#.write(to: file, atomically: true, encoding: .utf8)
+    let config = try ServiceOptions.config(from: try ArgumentParser.parse(["--config", file.path], options: ServiceOptions.specs))
+    #expect(config.tags == ["team": "a,b", "owner": "x=y", "cost center": ""])
+    let run = slmstack("validate", "--config", file.path)
+    #expect(run.code == .success, "\(run.err)")
+}
+
+@Test func configFileTagsNullsAndTheOwnerTagAreRefusedByName() throws {
+    let folder = try temporaryFolder()
+    let longKey = String(repeating: "k", count: 129), longValue = String(repeating: "v", count: 257)
+    let cases: [(String, String)] = [
+        (#"{"region": null}"#, "'region' is null: remove the key or give a value"),
+        (#"{"tags": {"aws:team": "ml"}}"#, "tags: tag key 'aws:team' is not allowed"),
+        (#"{"tags": {"\#(longKey)": "ml"}}"#, "tags: tag key '\(longKey)' is not allowed: expected 1 to 128 characters"),
+        (#"{"tags": {"": "ml"}}"#, "tags: tag key '' is not allowed"),
+        (#"{"tags": {"team": "\#(longValue)"}}"#, "tags: the value of tag 'team' has 257 characters: expected at most 256"),
+        (#"{"tags": {"slmstack:stack": "x"}}"#, "tags: 'slmstack:stack' is reserved: slmstack sets it to the stack name"),
+        (#"{"region": {"a": "b"}}"#, "region: expected a string, number or boolean, got an object"),
+    ]
+    for (index, (body, expected)) in cases.enumerated() {
+        let file = folder.appendingPathComponent("t\(index).json")
+        try body.write(to: file, atomically: true, encoding: .utf8)
+        let run = slmstack("validate", "--config", file.path)
+        #expect(run.code == .usage)
+        #expect(run.err.contains("--config \(file.path): \(expected)"), "\(body) → \(run.err)")
+    }
+}
+
+@Test func ownerTagIsReservedOnTheCommandLineToo() {
+    let run = slmstack("validate", "--tags", "team=ml,slmstack:stack=x")
+    #expect(run.code == .usage)
+    #expect(run.err.hasPrefix("error: --tags: 'slmstack:stack' is reserved: slmstack sets it to the stack name"), "\(run.err)")
+}
+
 @Test func synthWritesTheTemplateAndDiffFindsNoDrift() throws {
     let folder = try temporaryFolder()
     let synth = slmstack("synth", "--out", folder.path, "--stack-name", "demo", "--region", "eu-west-2")

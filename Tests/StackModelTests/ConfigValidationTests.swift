@@ -95,6 +95,7 @@ func eachProblemIsNamed(_ settings: [String: String], _ expected: String) throws
     ("nat-gateway", "maybe", "nat-gateway: expected true or false, got 'maybe'"),
     ("tags", "team", "tags: 'team' is not a tag: expected KEY=VALUE pairs"),
     ("tags", "aws:x=1", "tags: 'aws:x=1' is not a tag"),
+    ("tags", "slmstack:stack=x", "tags: 'slmstack:stack' is reserved: slmstack sets it to the stack name"),
     ("lambda-timeout", "29", "lambda-timeout: expected a whole number from 1 to 28, got '29'"),
 ])
 func settingSyntaxErrorsNameTheKey(_ key: String, _ value: String, _ expected: String) throws {

@@ -31,6 +31,15 @@ import Testing
                                   "MAX_INPUT_TOKENS": "1024", "MAX_TOTAL_TOKENS": "2048", "MAX_BATCH_PREFILL_TOKENS": "2048"])
 }
 
+@Test(arguments: [(28, "25"), (10, "7"), (4, "1"), (1, "1")])
+func shimWaitsForSageMakerThreeSecondsLessThanItsTimeout(lambdaTimeout: Int, expected: String) throws {
+    var config = ServiceConfig()
+    config.lambdaTimeoutSeconds = lambdaTimeout
+    let function = try #require(Stack.slmService(config).resources(of: LambdaFunction.self).first)
+    #expect(function.timeoutSeconds == lambdaTimeout)
+    #expect(function.environment["SAGEMAKER_TIMEOUT"] == .string(expected))
+}
+
 @Test func noNatMeansNoPublicSubnetsOrGateways() {
     var config = ServiceConfig()
     config.natGateway = false
@@ -38,6 +47,18 @@ import Testing
     #expect(stack.validate().isEmpty)
     #expect(stack.resources(of: Subnet.self).allSatisfy { $0.tier == .private })
     #expect(stack.resources(of: InternetGateway.self).isEmpty && stack.resources(of: NatGateway.self).isEmpty)
+}
+
+@Test(arguments: [true, false])
+func apiGatewayAccountSettingIsOptional(_ on: Bool) throws {
+    var config = ServiceConfig()
+    try ServiceConfig.setting("api-gateway-account")!.apply(&config, on ? "on" : "off")
+    let stack = Stack.slmService(config)
+    #expect(stack.validate().isEmpty)
+    #expect(stack.resources(of: ApiGatewayAccount.self).map(\.id) == (on ? ["ApiGatewayAccount"] : []))
+    #expect(stack.resources(of: Role.self).contains { $0.id == "ApiGatewayLogsRole" } == on)
+    let stage = try #require(stack.resources(of: ApiStage.self).first)
+    #expect(stage.dependsOn == (on ? ["ApiGatewayAccount"] : []))
 }
 
 @Test func threeZonesGiveThreeSubnetsPerTier() {

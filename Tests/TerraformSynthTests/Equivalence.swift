@@ -204,7 +204,14 @@ struct TerraformFacts {
         case .bool(let flag): return .bool(flag)
         case .list(let items): return .list(items.map(fact))
         case .object(let items): return .object(Dictionary(items.map { ($0.key, fact($0.value)) }, uniquingKeysWith: { _, last in last }))
-        case .raw(let text): return .opaque(text)
+        case .raw(let text):
+            // `var.name - n`, the only arithmetic outside conditions (SAGEMAKER_TIMEOUT)
+            let words = text.split(separator: " ")
+            if words.count == 3, words[1] == "-", words[0].hasPrefix("var."), let n = Double(words[2]),
+               case .number(let base) = traversal(String(words[0])) {
+                return .number(base - n)
+            }
+            return .opaque(text)
         case .template(let parts):
             return Fact.joined(parts.map { part in
                 switch part {
@@ -227,6 +234,9 @@ struct TerraformFacts {
             case ("tostring", .number(let number)?): return .text(Fact.number(number).description)
             case ("tostring", .bool(let flag)?): return .text(String(flag))
             case ("tostring", let value?): return value
+            case ("max", _):
+                let numbers = values.compactMap { if case .number(let number) = $0 { number } else { nil } }
+                return numbers.count == values.count && !numbers.isEmpty ? .number(numbers.max()!) : .opaque(name)
             case ("merge", _):
                 var merged: [String: Fact] = [:]
                 for case .object(let fields) in values { merged.merge(fields) { _, new in new } }

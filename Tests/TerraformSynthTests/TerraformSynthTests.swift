@@ -281,6 +281,16 @@ func variableRangesMatchTheSettings(key: String) throws {
     #expect(module.resource(TerraformAddress("aws_internet_gateway", "internet_gateway")) == nil)
 }
 
+@Test func apiGatewayAccountOffLeavesOutTheAccountAndItsDependency() throws {
+    var config = ServiceConfig()
+    config.apiGatewayAccount = false
+    let module = try defaultModule(config)
+    #expect(module.resource(TerraformAddress("aws_api_gateway_account", "api_gateway_account")) == nil)
+    #expect(module.resource(TerraformAddress("aws_iam_role", "api_gateway_logs_role")) == nil)
+    let stage = try #require(module.resource(TerraformAddress("aws_api_gateway_stage", "api_stage")))
+    #expect(stage.attribute("depends_on") == nil)
+}
+
 // MARK: - Zip
 
 @Test(arguments: [("", UInt32(0)), ("a", UInt32(0xE8B7_BE43)), ("123456789", UInt32(0xCBF4_3926)),
@@ -317,6 +327,8 @@ func equivalence(cloudFormation cfnStack: Stack, terraform tfStack: Stack, confi
     ("default", [String]()),
     ("eu-west-2 g6 3 AZs", ["region=eu-west-2", "instance-type=ml.g6.xlarge", "az-count=3"]),
     ("no NAT", ["nat-gateway=off"]),
+    ("no API Gateway account", ["api-gateway-account=off"]),
+    ("short Lambda timeout", ["lambda-timeout=10"]),
     ("hermes on g6e", ["model-id=NousResearch/Hermes-3-Llama-3.1-8B", "instance-type=ml.g6e.xlarge", "max-input-tokens=4096",
                        "max-total-tokens=8192", "max-batch-prefill-tokens=8192", "log-retention-days=30", "tags=team=ml,env=dev"]),
 ])

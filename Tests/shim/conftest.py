@@ -71,7 +71,7 @@ class Shim:
 
 @pytest.fixture
 def stack_env(monkeypatch):
-    for k in ("LOG_PROMPTS", "PAUSED", "AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME", "AWS_CONFIG_FILE"):
+    for k in ("LOG_PROMPTS", "PAUSED", "SAGEMAKER_TIMEOUT", "AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME", "AWS_CONFIG_FILE"):
         monkeypatch.delenv(k, raising=False)
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
     for k, v in STACK_ENV.items():

@@ -10,7 +10,7 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from conftest import ENDPOINT, MODEL_ID, TINYLLAMA
+from conftest import ENDPOINT, MODEL_ID, TINYLLAMA, Shim, load_shim
 from fake_sagemaker import CONTAINER_TIMEOUT, fake_tokens, model_error, sagemaker_error, tgi_error
 
 Q = "What is the capital of France?"
@@ -344,6 +344,20 @@ def test_read_timeout_is_504(shim, fake):
     fake.delay = 1.0
     status, out = shim.call("/invoke", {"prompt": Q})
     assert (status, out) == (504, {"error": {"code": "timeout", "message": "the model did not answer in time; request id req-1"}})
+
+
+def test_sagemaker_timeout_from_the_stack_answers_504_before_lambda_stops(source, stack_env, fake, capsys):
+    # a 4 s Lambda timeout gives SAGEMAKER_TIMEOUT=1: the shim must answer 504 well inside it
+    stack_env.setenv("AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME", fake.url)
+    stack_env.setenv("SAGEMAKER_TIMEOUT", "1")
+    shim = Shim(load_shim(source), capsys)
+    config = shim.module.SM.meta.config
+    assert (config.read_timeout, config.connect_timeout) == (1, 1)
+    fake.delay = 2.5
+    started = time.monotonic()
+    status, out = shim.call("/invoke", {"prompt": Q})
+    assert (status, out) == (504, {"error": {"code": "timeout", "message": "the model did not answer in time; request id req-1"}})
+    assert time.monotonic() - started < 2.0
 
 
 def test_unreachable_endpoint_is_502(shim, fake, stack_env):

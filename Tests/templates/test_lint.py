@@ -1,7 +1,7 @@
 """cfn-lint and checkov on synthesized templates: 0 errors, 0 warnings, 0 failed checks.
 
 The committed default template and several variants (another region and instance family, 3 AZs,
-no NAT, a larger model) are synthesized by the real binary, then linted by the real tools.
+no NAT, no API Gateway account setting, a larger model) are synthesized by the real binary, then linted by the real tools.
 """
 import json
 import pathlib
@@ -22,6 +22,7 @@ VARIANTS = {
     "default": [],
     "eu-west-2-g6-3az": ["--region", "eu-west-2", "--instance-type", "ml.g6.xlarge", "--az-count", "3"],
     "no-nat": ["--nat-gateway", "off"],
+    "no-api-gateway-account": ["--api-gateway-account", "off"],
     "hermes-8b-g6e": ["--model-id", "NousResearch/Hermes-3-Llama-3.1-8B", "--instance-type", "ml.g6e.xlarge",
                       "--max-input-tokens", "4096", "--max-total-tokens", "8192", "--max-batch-prefill-tokens", "8192"],
 }

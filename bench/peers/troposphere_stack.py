@@ -255,7 +255,7 @@ def build(c):
             "CHAT_TEMPLATE": json.dumps(chat, separators=(",", ":"), ensure_ascii=False),
             "ENDPOINT_NAME": GetAtt(endpoint, "EndpointName"), "LOG_PROMPTS": "true" if c["log_prompts"] else "false",
             "MAX_INPUT_TOKENS": str(c["max_input_tokens"]), "MAX_TOTAL_TOKENS": str(c["max_total_tokens"]),
-            "MODEL_ID": c["model_id"]}),
+            "MODEL_ID": c["model_id"], "SAGEMAKER_TIMEOUT": str(max(1, c["lambda_timeout_seconds"] - 3))}),
         Handler="index.handler", LoggingConfig=awslambda.LoggingConfig(LogGroup=Ref(shim_logs)),
         MemorySize=c["lambda_memory_mb"], ReservedConcurrentExecutions=c["lambda_reserved_concurrency"],
         Role=GetAtt(shim_role, "Arn"), Runtime="python3.13", Tags=tags, Timeout=c["lambda_timeout_seconds"],

@@ -10,7 +10,8 @@
 #   ENDPOINT_NAME, MODEL_ID (the "model" of chat answers), CHAT_TEMPLATE (JSON: "system", "user",
 #   "assistant" with "{}" where the content goes, "generation", "stop"), MAX_INPUT_TOKENS and
 #   MAX_TOTAL_TOKENS (the endpoint's TGI limits), LOG_PROMPTS ("true" adds prompt and completion
-#   to the log line), PAUSED ("true" -> 503 "paused" without calling SageMaker).
+#   to the log line), PAUSED ("true" -> 503 "paused" without calling SageMaker), SAGEMAKER_TIMEOUT
+#   (seconds to wait for the endpoint: the Lambda timeout - 3, at least 1; default 25).
 # Every error body is {"error": {"code": snake_case, "message": names the field and what was
 # expected}}; 5xx messages carry the request id and no text from SageMaker or the model.
 #
@@ -24,9 +25,11 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError, ConnectTimeoutError, ReadTimeoutError
 
-# One client per container. No retries, and a read timeout under API Gateway's 29 s integration
-# limit, so clients get our 504 rather than the gateway's; the Lambda timeout must be >= 30 s.
-SM = boto3.client("sagemaker-runtime", config=Config(connect_timeout=2, read_timeout=25, retries={"total_max_attempts": 1}))
+# One client per container. No retries, and a read timeout of SAGEMAKER_TIMEOUT seconds: the stack
+# sets it 3 s under the Lambda timeout (itself under API Gateway's 29 s integration limit), so the
+# shim answers 504 before Lambda stops it and the gateway answers a bare 502. Unset: 25.
+WAIT = max(1, int(os.environ.get("SAGEMAKER_TIMEOUT") or 25))
+SM = boto3.client("sagemaker-runtime", config=Config(connect_timeout=min(2, WAIT), read_timeout=WAIT, retries={"total_max_attempts": 1}))
 
 INT, NUM, BOOL, STR, LIST, OBJ = (int,), (int, float), (bool,), (str,), (list,), (dict,)
 WHAT = {INT: "an integer", NUM: "a number", BOOL: "a boolean", STR: "a string", LIST: "an array", OBJ: "an object"}

@@ -106,12 +106,13 @@ resource "aws_lambda_function" "shim_function" {
   reserved_concurrent_executions = var.lambda_concurrency
   environment {
     variables = {
-      CHAT_TEMPLATE    = local.model.chat_template
-      ENDPOINT_NAME    = aws_sagemaker_endpoint.endpoint.name
-      LOG_PROMPTS      = tostring(var.log_prompts)
-      MAX_INPUT_TOKENS = tostring(var.max_input_tokens)
-      MAX_TOTAL_TOKENS = tostring(var.max_total_tokens)
-      MODEL_ID         = var.model_id
+      CHAT_TEMPLATE     = local.model.chat_template
+      ENDPOINT_NAME     = aws_sagemaker_endpoint.endpoint.name
+      LOG_PROMPTS       = tostring(var.log_prompts)
+      MAX_INPUT_TOKENS  = tostring(var.max_input_tokens)
+      MAX_TOTAL_TOKENS  = tostring(var.max_total_tokens)
+      MODEL_ID          = var.model_id
+      SAGEMAKER_TIMEOUT = tostring(max(1, var.lambda_timeout - 3))
     }
   }
   vpc_config {

@@ -2,9 +2,11 @@
 # Do not edit: change the model or its settings and run `slmstack synth --format terraform`.
 #
 # One variable per slmstack setting that sets a property; defaults are the synthesized values.
-# Not variables: az-count and nat-gateway change which resources exist, so they stay choices made
-# at synth time (run `slmstack synth --az-count 3 --nat-gateway off --format terraform`), and the
-# model-size settings for a model outside the catalog only feed local.models in sagemaker.tf.
+# Not variables: az-count, nat-gateway and api-gateway-account change which resources exist, so
+# they stay choices made at synth time (run `slmstack synth --az-count 3 --nat-gateway off --format
+# terraform`; --api-gateway-account off leaves out API Gateway's CloudWatch role, one setting per
+# account and region, for when another stack already set it), and the model-size settings for a
+# model outside the catalog only feed local.models in sagemaker.tf.
 
 variable "stack_name" {
   description = "CloudFormation stack name (letters, digits, hyphens; starts with a letter)"

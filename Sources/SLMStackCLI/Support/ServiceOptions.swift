@@ -33,7 +33,9 @@ enum ServiceOptions {
     /// Whether the config file given with `--config` sets the region.
     static func fileSetsRegion(_ arguments: ParsedArguments) throws -> Bool {
         guard let path = arguments["config"], let data = FileManager.default.contents(atPath: path) else { return false }
-        return ((try? JSONDecoder().decode([String: ConfigValue].self, from: data))?["region"]) != nil
+        guard let region = (try? JSONDecoder().decode([String: ConfigValue].self, from: data))?["region"] else { return false }
+        if case .null = region { return false }
+        return true
     }
 
     /// Applies a JSON config file: an object whose keys are setting keys.
@@ -56,8 +58,18 @@ enum ServiceOptions {
                 throw CLIError.usage("--config \(path): unknown key '\(key)'\(hint)")
             }
             do {
-                try setting.apply(&config, fields[key]!.text)
-            } catch {
+                switch fields[key]! {
+                case .null:
+                    throw CLIError.usage("--config \(path): '\(key)' is null: remove the key or give a value")
+                case .text(let text):
+                    try setting.apply(&config, text)
+                case .map(let map) where key == "tags":
+                    // applied as given: a value may hold the commas and '=' the flag's text uses
+                    try config.setTags(map)
+                case .map:
+                    throw CLIError.usage("--config \(path): \(key): expected a string, number or boolean, got an object")
+                }
+            } catch let error as SettingError {
                 throw CLIError.usage("--config \(path): \(error.key): \(error.message)")
             }
         }
@@ -68,10 +80,13 @@ enum ServiceOptions {
 enum ConfigValue: Decodable {
     case text(String)
     case map([String: String])
+    case null
 
     init(from decoder: Decoder) throws {
         let container = try decoder.singleValueContainer()
-        if let flag = try? container.decode(Bool.self) {
+        if container.decodeNil() {
+            self = .null
+        } else if let flag = try? container.decode(Bool.self) {
             self = .text(flag ? "true" : "false")
         } else if let number = try? container.decode(Int.self) {
             self = .text(String(number))
@@ -81,14 +96,6 @@ enum ConfigValue: Decodable {
             self = .text(string)
         } else {
             self = .map(try container.decode([String: String].self))
-        }
-    }
-
-    /// The value as the flag's text; a map becomes `k=v,k2=v2`.
-    var text: String {
-        switch self {
-        case .text(let text): text
-        case .map(let map): map.keys.sorted().map { "\($0)=\(map[$0]!)" }.joined(separator: ",")
         }
     }
 }

@@ -16,6 +16,10 @@ public struct SLMService: Construct {
         (["v1", "chat", "completions"], "ChatCompletions"),
     ]
 
+    /// How long the shim waits for the endpoint (`SAGEMAKER_TIMEOUT`): 3 s under the Lambda timeout,
+    /// at least 1 s, so the shim answers 504 before Lambda stops it and API Gateway answers a bare 502.
+    public static func sageMakerTimeout(lambdaTimeout: Int) -> Int { max(1, lambdaTimeout - 3) }
+
     /// The API Gateway access log line: JSON with the request context, never the body or the key value.
     public static let accessLogFormat = #"{"requestId":"$context.requestId","ip":"$context.identity.sourceIp","apiKeyId":"$context.identity.apiKeyId","requestTime":"$context.requestTime","httpMethod":"$context.httpMethod","resourcePath":"$context.resourcePath","status":"$context.status","protocol":"$context.protocol","responseLength":"$context.responseLength","integrationLatency":"$context.integration.latency"}"#
 
@@ -252,6 +256,7 @@ extension SLMService {
                     "MAX_INPUT_TOKENS": .string(String(config.maxInputTokens)),
                     "MAX_TOTAL_TOKENS": .string(String(config.maxTotalTokens)),
                     "LOG_PROMPTS": .string(config.logPrompts ? "true" : "false"),
+                    "SAGEMAKER_TIMEOUT": .string(String(SLMService.sageMakerTimeout(lambdaTimeout: config.lambdaTimeoutSeconds))),
                 ],
                 subnets: network.privateSubnets, securityGroups: [network.lambdaGroup], logGroup: logGroup)
                 .suppress("CKV_AWS_116", because: "API Gateway invokes the shim synchronously; a dead-letter queue only receives failed asynchronous invocations")
@@ -271,7 +276,7 @@ extension SLMService {
 
 extension SLMService {
     /// The REST API: routes with API keys and Lambda proxy integrations, deployment, logged stage,
-    /// API key, usage plan, and the account's CloudWatch role.
+    /// API key, usage plan, and (with `api-gateway-account` on) the account's CloudWatch role.
     struct PublicApi: Construct {
         let config: ServiceConfig
         let api: RestApi
@@ -317,17 +322,25 @@ extension SLMService {
             parts.append(deployment)
             let accessLogs = LogGroup("ApiAccessLogGroup", retentionDays: config.logRetentionDays, kmsKey: network.logsKey)
             parts.append(accessLogs)
-            let cloudWatchRole = Role("ApiGatewayLogsRole", description: "Lets API Gateway write execution and access logs in this account",
-                                      assumedBy: "apigateway.amazonaws.com", policies: ["push-logs": PolicyDocument([.allow(
-                                          ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogGroups", "logs:DescribeLogStreams",
-                                           "logs:FilterLogEvents", "logs:GetLogEvents", "logs:PutLogEvents"],
-                                          on: [Inference.arn("logs", "log-group:*")])])])
-            parts.append(cloudWatchRole)
-            let account = ApiGatewayAccount("ApiGatewayAccount", cloudWatchRole: cloudWatchRole)
-            parts.append(account)
-            stage = ApiStage("ApiStage", api: api, deployment: deployment, stageName: config.stageName, accessLogGroup: accessLogs,
-                             accessLogFormat: SLMService.accessLogFormat)
-                .dependsOn(account)
+            // The account's CloudWatch role is one setting per account and region: a second copy of the
+            // stack (or another tool that owns it) turns this off rather than overwrite it and, on
+            // destroy, leave it pointing at a deleted role.
+            var account: ApiGatewayAccount?
+            if config.apiGatewayAccount {
+                let cloudWatchRole = Role("ApiGatewayLogsRole", description: "Lets API Gateway write execution and access logs in this account",
+                                          assumedBy: "apigateway.amazonaws.com", policies: ["push-logs": PolicyDocument([.allow(
+                                              ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogGroups", "logs:DescribeLogStreams",
+                                               "logs:FilterLogEvents", "logs:GetLogEvents", "logs:PutLogEvents"],
+                                              on: [Inference.arn("logs", "log-group:*")])])])
+                parts.append(cloudWatchRole)
+                let setting = ApiGatewayAccount("ApiGatewayAccount", cloudWatchRole: cloudWatchRole)
+                parts.append(setting)
+                account = setting
+            }
+            var loggedStage = ApiStage("ApiStage", api: api, deployment: deployment, stageName: config.stageName, accessLogGroup: accessLogs,
+                                       accessLogFormat: SLMService.accessLogFormat)
+            if let account { loggedStage = loggedStage.dependsOn(account) }
+            stage = loggedStage
                 .suppress("CKV_AWS_120", because: "model answers are not deterministic and differ per caller; a cache would serve one caller's answer to another")
                 .suppress("CKV_AWS_225", because: "model answers are not deterministic and differ per caller; a cache would serve one caller's answer to another")
                 .suppress("CKV2_AWS_51", because: "client certificates authenticate API Gateway to HTTP back ends; this API's back end is a Lambda proxy integration")

@@ -20,6 +20,9 @@ public struct ServiceConfig: Sendable, Hashable {
     public var vpcCidr = "10.20.0.0/16"
     public var azCount = 2
     public var natGateway = true
+    /// Whether the stack sets API Gateway's CloudWatch role (`AWS::ApiGateway::Account`): one setting
+    /// per account and region, so only one stack (or tool) there should own it.
+    public var apiGatewayAccount = true
     public var logRetentionDays = 365
     public var lambdaMemoryMB = 256
     public var lambdaTimeoutSeconds = 28
@@ -180,6 +183,11 @@ extension ServiceConfig {
                 terraformType: "bool", read: { String($0.natGateway) }) { config, text throws(SettingError) in
             config.natGateway = try bool("nat-gateway", text)
         },
+        Setting(key: "api-gateway-account", placeholder: "on|off",
+                help: "Set API Gateway's CloudWatch role, one setting per account and region: turn off when another stack or tool already set API Gateway's CloudWatch role in this account and region, e.g. for a second copy of this stack",
+                terraformType: "bool", read: { String($0.apiGatewayAccount) }) { config, text throws(SettingError) in
+            config.apiGatewayAccount = try bool("api-gateway-account", text)
+        },
         Setting(key: "log-retention-days", placeholder: "DAYS", help: "CloudWatch log retention in days", terraformType: "number", read: { String($0.logRetentionDays) }) { config, text throws(SettingError) in
             let allowed = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653]
             guard let days = Int(text), allowed.contains(days) else {
@@ -210,12 +218,13 @@ extension ServiceConfig {
             var tags: [String: String] = [:]
             for pair in text.split(separator: ",", omittingEmptySubsequences: true) {
                 let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-                guard parts.count == 2, !parts[0].isEmpty, parts[0].count <= 128, parts[1].count <= 256, !parts[0].hasPrefix("aws:") else {
+                // the owner key passes here so that setTags says why it is refused
+                guard parts.count == 2, tagProblem(key: String(parts[0]), value: String(parts[1])) == nil || parts[0] == SLMService.ownerTagKey else {
                     throw SettingError(key: "tags", message: "'\(pair)' is not a tag: expected KEY=VALUE pairs separated by commas (keys up to 128 characters, not starting with aws:)")
                 }
                 tags[String(parts[0])] = String(parts[1])
             }
-            config.tags = tags
+            try config.setTags(tags)
         },
         Setting(key: "budget", placeholder: "USD", help: "Monthly budget: cost exits 3 and deploy refuses above it", terraformType: "number",
                 read: { $0.budgetUSD.map(format) ?? "" }) { config, text throws(SettingError) in
@@ -242,6 +251,33 @@ extension ServiceConfig {
             config.customModel.contextTokens = try int("model-context", text, 1...10_000_000)
         },
     ]
+
+    /// Why a tag cannot be one of the user's tags, or nil: keys of 1-128 characters not starting
+    /// with `aws:` (AWS's rules), values up to 256, and not the owner tag slmstack sets itself.
+    public static func tagProblem(key: String, value: String) -> String? {
+        if key == SLMService.ownerTagKey {
+            return "'\(key)' is reserved: slmstack sets it to the stack name; use another key"
+        }
+        if key.isEmpty || key.count > 128 || key.hasPrefix("aws:") {
+            return "tag key '\(key)' is not allowed: expected 1 to 128 characters, not starting with aws:"
+        }
+        if value.count > 256 {
+            return "the value of tag '\(key)' has \(value.count) characters: expected at most 256"
+        }
+        return nil
+    }
+
+    /// Sets the user's tags, checking each with `tagProblem`.
+    ///
+    /// - Throws: `SettingError` for the `tags` setting naming the first bad key.
+    public mutating func setTags(_ tags: [String: String]) throws(SettingError) {
+        for key in tags.keys.sorted() {
+            if let problem = Self.tagProblem(key: key, value: tags[key]!) {
+                throw SettingError(key: "tags", message: problem)
+            }
+        }
+        self.tags = tags
+    }
 
     /// The setting with this key, if any.
     public static func setting(_ key: String) -> Setting? { settings.first { $0.key == key } }
