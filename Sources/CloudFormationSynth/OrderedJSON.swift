@@ -1,3 +1,5 @@
+import StackModel
+
 /// A JSON document with objects in a chosen key order: the renderer decides the order, never a
 /// dictionary.
 public indirect enum OrderedJSON: Hashable, Sendable {
@@ -90,35 +92,8 @@ public indirect enum OrderedJSON: Hashable, Sendable {
     static let indents: [String] = (0...64).map { String(repeating: " ", count: $0) }
     static func indent(_ width: Int) -> String { width < indents.count ? indents[width] : String(repeating: " ", count: width) }
 
-    /// Appends `text` as a JSON string literal, copying runs that need no escaping in one go.
+    /// Appends `text` as a JSON string literal (`JSONText.appendQuoted`).
     public static func quote(_ text: String, into out: inout String) {
-        out.append("\"")
-        let bytes = text.utf8
-        var runStart = bytes.startIndex
-        var index = bytes.startIndex
-        while index != bytes.endIndex {
-            let byte = bytes[index]
-            if byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
-                out.append(contentsOf: text[runStart..<index])
-                switch byte {
-                case UInt8(ascii: "\""): out.append("\\\"")
-                case UInt8(ascii: "\\"): out.append("\\\\")
-                case 0x0A: out.append("\\n")
-                case 0x0D: out.append("\\r")
-                case 0x09: out.append("\\t")
-                case 0x08: out.append("\\b")
-                case 0x0C: out.append("\\f")
-                default:
-                    let hex = String(byte, radix: 16)
-                    out.append("\\u" + String(repeating: "0", count: 4 - hex.count) + hex)
-                }
-                bytes.formIndex(after: &index)
-                runStart = index
-            } else {
-                bytes.formIndex(after: &index)
-            }
-        }
-        out.append(contentsOf: text[runStart..<bytes.endIndex])
-        out.append("\"")
+        JSONText.appendQuoted(text, into: &out)
     }
 }

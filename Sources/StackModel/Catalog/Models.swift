@@ -9,25 +9,7 @@ public struct ChatTemplate: Sendable, Hashable {
 
     /// The compact JSON the Lambda shim reads from `CHAT_TEMPLATE`, keys in a fixed order.
     public var json: String {
-        func quote(_ text: String) -> String {
-            var out = "\""
-            for scalar in text.unicodeScalars {
-                switch scalar {
-                case "\"": out += "\\\""
-                case "\\": out += "\\\\"
-                case "\n": out += "\\n"
-                case "\r": out += "\\r"
-                case "\t": out += "\\t"
-                default:
-                    if scalar.value < 0x20 {
-                        out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16)
-                    } else {
-                        out.unicodeScalars.append(scalar)
-                    }
-                }
-            }
-            return out + "\""
-        }
+        let quote = JSONText.quoted
         return "{\"system\":\(quote(system)),\"user\":\(quote(user)),\"assistant\":\(quote(assistant)),"
             + "\"generation\":\(quote(generation)),\"stop\":[\(stop.map(quote).joined(separator: ","))]}"
     }
