@@ -33,7 +33,7 @@ deps: ## Install the Python tools the tests use (moto, cfn-lint, pytest; checkov
 	test -x $(TOOLS_VENV)/bin/checkov || { $(PYTHON) -m venv $(TOOLS_VENV) && \
 	  $(TOOLS_VENV)/bin/pip install --quiet --disable-pip-version-check -r tools/requirements-tools.txt; }
 
-test: build ## Run every test: Swift, the synth-and-diff check, pytest (templates, shim, local AWS, deploy)
+test: deps build ## Install the test tools, then run every test: Swift, the synth-and-diff check, pytest
 	$(SWIFT) test 2>&1 | tee .build/swift-test.log | grep -vE '^\[[0-9]+/[0-9]+\]'; test $${PIPESTATUS[0]} -eq 0
 	$(MAKE) --no-print-directory check
 	$(PYTHON) -m pytest -q Tests
