@@ -5,18 +5,11 @@ no NAT, no API Gateway account setting, a larger model) are synthesized by the r
 """
 import json
 import pathlib
-import shutil
 import subprocess
 
 import pytest
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-
-
-def tool(name):
-    """A tool from the project's tool venv (made by `make deps`), else from PATH, else None."""
-    venv = ROOT / ".build" / "tools-venv" / "bin" / name
-    return str(venv) if venv.exists() else shutil.which(name)
+from lint_tools import ROOT, run_checkov, tool
 
 VARIANTS = {
     "default": [],
@@ -51,19 +44,9 @@ def test_cfn_lint_reports_nothing(templates, variant):
     assert result.returncode == 0 and result.stdout.strip() == "", f"cfn-lint findings:\n{result.stdout}{result.stderr}"
 
 
-def run_checkov(path):
-    checkov = tool("checkov")
-    assert checkov, "checkov is not installed: run `make deps` (it installs into .build/tools-venv)"
-    result = subprocess.run([checkov, "-f", str(path), "--framework", "cloudformation", "--skip-download", "-o", "json"],
-                            capture_output=True, text=True)
-    report = json.loads(result.stdout)
-    report = report[0] if isinstance(report, list) else report
-    return report["results"], report["summary"]
-
-
 @pytest.mark.parametrize("variant", sorted(VARIANTS))
 def test_checkov_finds_no_failed_check(templates, variant):
-    results, summary = run_checkov(templates[variant])
+    results, summary = run_checkov(templates[variant], "cloudformation")
     failed = [(c["check_id"], c["resource"]) for c in results["failed_checks"]]
     assert failed == [], f"checkov failed checks: {failed}"
     assert summary["passed"] > 50, summary
@@ -88,7 +71,7 @@ def test_skips_are_needed(templates, tmp_path):
             skipped[(skip["id"], name)] = skip["comment"]
     bare = tmp_path / "bare.template.json"
     bare.write_text(json.dumps(document))
-    results, _ = run_checkov(bare)
+    results, _ = run_checkov(bare, "cloudformation")
     failed = {(c["check_id"], c["resource"].split(".", 1)[1]) for c in results["failed_checks"]}
     assert failed, "without the skips some checks must fail"
     assert failed <= set(skipped), f"failures not covered by a documented skip: {failed - set(skipped)}"

@@ -20,13 +20,7 @@ import zipfile
 
 import pytest
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-
-
-def tool(name):
-    """A tool from the project's tool venv (made by `make deps`), else from PATH, else None."""
-    venv = ROOT / ".build" / "tools-venv" / "bin" / name
-    return str(venv) if venv.exists() else shutil.which(name)
+from lint_tools import ROOT, run_checkov
 
 LOCALAWS = ROOT.parent / "shared" / "localaws"
 # moto 5.2.1's SageMaker CreateEndpointConfig only knows older instance families (no ml.g5): the
@@ -255,16 +249,6 @@ def state_list(folder, env):
 
 # checkov on the HCL
 
-def run_checkov(folder):
-    checkov = tool("checkov")
-    assert checkov, "checkov is not installed: run `make deps` (it installs into .build/tools-venv)"
-    result = subprocess.run([checkov, "-d", str(folder), "--framework", "terraform", "--skip-download", "-o", "json"],
-                            capture_output=True, text=True)
-    report = json.loads(result.stdout)
-    report = report[0] if isinstance(report, list) else report
-    return report["results"], report["summary"]
-
-
 def inline_skips(folder):
     """(check, reason) of every `#checkov:skip=ID:reason` line."""
     skips = set()
@@ -277,7 +261,7 @@ def inline_skips(folder):
 
 
 def test_checkov_finds_no_failed_check(synth):
-    results, summary = run_checkov(synth / "terraform")
+    results, summary = run_checkov(synth / "terraform", "terraform")
     failed = [(c["check_id"], c["resource"]) for c in results["failed_checks"]]
     assert failed == [], f"checkov failed checks: {failed}"
     assert summary["passed"] > 100 and summary["parsing_errors"] == 0, summary
@@ -302,7 +286,7 @@ def test_skips_are_needed(synth, tmp_path):
     shutil.copytree(synth / "terraform", bare)
     for path in bare.glob("*.tf"):
         path.write_text("\n".join(l for l in path.read_text().splitlines() if "#checkov:skip=" not in l) + "\n")
-    results, _ = run_checkov(bare)
+    results, _ = run_checkov(bare, "terraform")
     failed = {c["check_id"] for c in results["failed_checks"]}
     assert failed, "without the skips some checks must fail"
     assert failed <= {check for check, _ in inline_skips(synth / "terraform")}
