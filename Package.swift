@@ -20,7 +20,7 @@ let package = Package(
         .target(name: "AWSClient", dependencies: ["SigV4"]),
         .target(
             name: "StackModel",
-            resources: [.embedInCode("Resources/handler.py")]
+            resources: [.embedInCode("Resources/handler.py"), .embedInCode("Resources/idle_pause.py")]
         ),
         .target(name: "CloudFormationSynth", dependencies: ["StackModel"]),
         .target(name: "TerraformSynth", dependencies: ["StackModel"]),

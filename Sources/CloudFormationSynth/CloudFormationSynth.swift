@@ -58,26 +58,52 @@ public enum CloudFormationSynth {
         })
         var resources: [(String, OrderedJSON)] = []
         for resource in stack.resources {
-            resources.append((resource.id.rawValue, try translate(resource, tags: tags)))
+            resources.append((resource.id.rawValue, try translate(resource, tags: tags, condition: stack.conditionByResource[resource.id])))
         }
         let outputs = stack.outputs.map { output in
-            (output.name, OrderedJSON.object([("Description", .string(output.description)), ("Value", value(output.value))]))
+            var fields: [(String, OrderedJSON)] = [("Description", .string(output.description)), ("Value", value(output.value))]
+            if let condition = output.condition { fields.append(("Condition", .string(condition.rawValue))) }
+            return (output.name, OrderedJSON.object(fields))
         }
         var sections: [(String, OrderedJSON)] = [
             ("AWSTemplateFormatVersion", .string("2010-09-09")),
             ("Description", .string(stack.description)),
-            ("Resources", .object(resources)),
         ]
+        if !stack.parameters.isEmpty {
+            sections.append(("Parameters", .object(stack.parameters.map { ($0.name.rawValue, parameter($0)) })))
+        }
+        if !stack.conditions.isEmpty {
+            sections.append(("Conditions", .object(stack.conditions.map { condition in
+                (condition.name.rawValue, .object([("Fn::Equals", .array([
+                    .object([("Ref", .string(condition.flag.rawValue))]), .string(condition.holdsWhen ? "true" : "false"),
+                ]))]))
+            })))
+        }
+        sections.append(("Resources", .object(resources)))
         if !outputs.isEmpty { sections.append(("Outputs", .object(outputs))) }
         return .object(sections)
     }
 
-    /// One resource: `Type`, `Properties`, `DependsOn`, `Metadata`.
-    static func translate(_ resource: any Resource, tags: OrderedJSON) throws -> OrderedJSON {
+    /// A parameter: `Type` String with its allowed values or pattern.
+    static func parameter(_ parameter: Parameter) -> OrderedJSON {
+        var fields: [(String, OrderedJSON)] = [("Type", .string("String")), ("Description", .string(parameter.description))]
+        switch parameter.kind {
+        case .flag(let value):
+            fields += [("AllowedValues", .array([.string("false"), .string("true")])), ("Default", .string(value ? "true" : "false"))]
+        case .text(let pattern, let example):
+            fields += [("AllowedPattern", .string(pattern)), ("ConstraintDescription", .string("for example \(example)"))]
+        }
+        return .object(fields)
+    }
+
+    /// One resource: `Type`, `Condition`, `Properties`, `DependsOn`, `Metadata`.
+    static func translate(_ resource: any Resource, tags: OrderedJSON, condition: LogicalID? = nil) throws -> OrderedJSON {
         let (type, properties, taggable) = try typeAndProperties(resource)
         var props = properties
         if taggable, case .array(let list) = tags, !list.isEmpty { props["Tags"] = tags }
-        var fields: [(String, OrderedJSON)] = [("Type", .string(type)), ("Properties", .sorted(props))]
+        var fields: [(String, OrderedJSON)] = [("Type", .string(type))]
+        if let condition { fields.append(("Condition", .string(condition.rawValue))) }
+        fields.append(("Properties", .sorted(props)))
         if !resource.dependsOn.isEmpty {
             fields.append(("DependsOn", .array(resource.dependsOn.map { .string($0.rawValue) })))
         }
@@ -179,9 +205,11 @@ public enum CloudFormationSynth {
                 "Code": .object([("ZipFile", .string(r.code))]), "Role": value(r.role), "MemorySize": .int(r.memoryMB),
                 "Timeout": .int(r.timeoutSeconds), "ReservedConcurrentExecutions": .int(r.reservedConcurrency),
                 "Environment": .object([("Variables", .sorted(r.environment.mapValues(value)))]),
-                "VpcConfig": .sorted(["SubnetIds": ids(r.subnets), "SecurityGroupIds": ids(r.securityGroups)]),
                 "LoggingConfig": .object([("LogGroup", value(r.logGroup))]),
             ]
+            if !r.subnets.isEmpty {
+                props["VpcConfig"] = .sorted(["SubnetIds": ids(r.subnets), "SecurityGroupIds": ids(r.securityGroups)])
+            }
             if r.tracing { props["TracingConfig"] = .object([("Mode", .string("Active"))]) }
             return ("AWS::Lambda::Function", props, true)
         case let r as LambdaPermission:
@@ -224,6 +252,45 @@ public enum CloudFormationSynth {
             return ("AWS::ApiGateway::UsagePlanKey", ["KeyId": value(r.key), "KeyType": .string("API_KEY"), "UsagePlanId": value(r.plan)], false)
         case let r as ApiGatewayAccount:
             return ("AWS::ApiGateway::Account", ["CloudWatchRoleArn": value(r.cloudWatchRole)], false)
+        case let r as SnsTopic:
+            return ("AWS::SNS::Topic", ["DisplayName": .string(r.displayName), "KmsMasterKeyId": value(r.kmsKey)], true)
+        case let r as SnsSubscription:
+            return ("AWS::SNS::Subscription", ["Protocol": .string("email"), "Endpoint": .string(r.email), "TopicArn": value(r.topic)], false)
+        case let r as MetricAlarm:
+            var props: [String: OrderedJSON] = [
+                "AlarmDescription": .string(r.description), "Namespace": .string(r.namespace), "MetricName": .string(r.metricName),
+                "Dimensions": .array(r.dimensions.map { .object([("Name", .string($0.name)), ("Value", value($0.value))]) }),
+                "Period": .int(r.periodSeconds), "EvaluationPeriods": .int(r.evaluationPeriods), "DatapointsToAlarm": .int(r.evaluationPeriods),
+                "Threshold": number(r.threshold), "ComparisonOperator": .string(r.comparison.rawValue),
+                "TreatMissingData": .string(r.missingData.rawValue), "AlarmActions": ids(r.actions),
+            ]
+            switch r.statistic {
+            case .statistic(let name): props["Statistic"] = .string(name)
+            case .percentile(let name): props["ExtendedStatistic"] = .string(name)
+            }
+            return ("AWS::CloudWatch::Alarm", props, true)
+        case let r as OneTimeSchedule:
+            return ("AWS::Scheduler::Schedule", [
+                "Description": .string(r.description), "ScheduleExpression": value(.join(["at(", r.at, ")"])),
+                "ScheduleExpressionTimezone": .string("UTC"), "FlexibleTimeWindow": .object([("Mode", .string("OFF"))]),
+                "State": .string("ENABLED"), "KmsKeyArn": value(r.kmsKey),
+                "Target": .sorted(["Arn": .string(r.targetArn), "RoleArn": value(r.role), "Input": jsonText(r.input),
+                                   "RetryPolicy": .object([("MaximumEventAgeInSeconds", .int(86_400)), ("MaximumRetryAttempts", .int(185))])]),
+            ], false)
+        case let r as ScalableTarget:
+            return ("AWS::ApplicationAutoScaling::ScalableTarget", [
+                "ResourceId": value(r.resourceID), "ScalableDimension": .string(ScalableTarget.scalableDimension),
+                "ServiceNamespace": .string(ScalableTarget.serviceNamespace), "MinCapacity": .int(r.minCapacity), "MaxCapacity": .int(r.maxCapacity),
+            ], false)
+        case let r as TargetTrackingPolicy:
+            return ("AWS::ApplicationAutoScaling::ScalingPolicy", [
+                "PolicyName": .string(r.policyName), "PolicyType": .string("TargetTrackingScaling"), "ScalingTargetId": value(r.target),
+                "TargetTrackingScalingPolicyConfiguration": .sorted([
+                    "TargetValue": number(r.targetValue), "ScaleInCooldown": .int(r.scaleInCooldownSeconds),
+                    "ScaleOutCooldown": .int(r.scaleOutCooldownSeconds),
+                    "PredefinedMetricSpecification": .object([("PredefinedMetricType", .string(r.predefinedMetric))]),
+                ]),
+            ], false)
         default:
             throw CloudFormationSynthError.unsupportedResource(kind: type(of: resource).kind, id: resource.id.rawValue)
         }
@@ -244,6 +311,9 @@ public enum CloudFormationSynth {
         case .availabilityZone(let index):
             return .object([("Fn::Select", .array([.int(index), .object([("Fn::GetAZs", .string(""))])]))])
         case .document(let inner): return self.value(inner)
+        case .parameter(let name): return .object([("Ref", .string(name.rawValue))])
+        case .ifCondition(let condition, let whenTrue, let whenFalse):
+            return .object([("Fn::If", .array([.string(condition.rawValue), self.value(whenTrue), self.value(whenFalse)]))])
         case .join(let parts):
             var text = ""
             var literal = true
@@ -254,6 +324,7 @@ public enum CloudFormationSynth {
                 case .ref(let id): text += "${\(id.rawValue)}"; literal = false
                 case .attribute(let id, let attribute): text += "${\(id.rawValue).\(attribute.rawValue)}"; literal = false
                 case .pseudo(let parameter): text += "${\(parameter.rawValue)}"; literal = false
+                case .parameter(let name): text += "${\(name.rawValue)}"; literal = false
                 default:
                     return .object([("Fn::Join", .array([.string(""), .array(parts.map(self.value))]))])
                 }
@@ -263,5 +334,27 @@ public enum CloudFormationSynth {
             }
             return .object([("Fn::Sub", .string(text))])
         }
+    }
+
+    /// A number as JSON: whole numbers without a fraction.
+    static func number(_ value: Double) -> OrderedJSON {
+        value == value.rounded() && abs(value) < 1e15 ? .int(Int(value)) : .string(String(value))
+    }
+
+    /// A JSON document as a string property, references resolved with `Fn::Sub` (an object of
+    /// literal and pseudo-parameter fields, which is all schedule inputs need).
+    static func jsonText(_ document: Value) -> OrderedJSON {
+        if case .document(let inner) = document { return jsonText(inner) }
+        guard case .object(let fields) = document else { return value(document) }
+        var parts: [Value] = ["{"]
+        for (index, key) in fields.keys.sorted().enumerated() {
+            parts.append(.string((index == 0 ? "" : ",") + JSONText.quoted(key) + ":"))
+            switch fields[key]! {
+            case .string(let text): parts.append(.string(JSONText.quoted(text)))
+            case let other: parts += ["\"", other, "\""]
+            }
+        }
+        parts.append("}")
+        return value(.join(parts))
     }
 }

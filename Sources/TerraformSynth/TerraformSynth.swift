@@ -233,6 +233,8 @@ struct Translator {
         case .availabilityZone(let index):
             return .index(.traversal("data.aws_availability_zones.available.names"), .number(Double(index)))
         case .document(let inner): return .call("jsonencode", [self.value(inner, inPolicy: true)])
+        case .parameter(let name): return .variable(TerraformNames.snakeCase(name.rawValue))
+        case .ifCondition(_, let whenTrue, _): return self.value(whenTrue, inPolicy: inPolicy)  // TODO(terraform helper): conditions
         case .join(let parts):
             var pieces: [HCLTemplatePart] = []
             for part in parts {
@@ -274,6 +276,10 @@ struct Translator {
         case .partition: .traversal("data.aws_partition.current.partition")
         case .urlSuffix: .traversal("data.aws_partition.current.dns_suffix")
         case .stackName: .variable("stack_name")
+        case .stackID: .template([.literal("arn:"), .interpolation(.traversal("data.aws_partition.current.partition")), .literal(":cloudformation:"),
+                                  .interpolation(.traversal("data.aws_region.current.name")), .literal(":"),
+                                  .interpolation(.traversal("data.aws_caller_identity.current.account_id")), .literal(":stack/"),
+                                  .interpolation(.variable("stack_name")), .literal("/*")])
         }
     }
 

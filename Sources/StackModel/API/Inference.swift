@@ -26,6 +26,8 @@ public struct SageMakerModel: Resource {
 /// A SageMaker endpoint configuration with one production variant
 /// (`AWS::SageMaker::EndpointConfig`, `aws_sagemaker_endpoint_configuration`).
 public struct EndpointConfig: Resource {
+    /// The variant name slmstack gives its one production variant.
+    public static let defaultVariantName = "AllTraffic"
     public static let kind = "EndpointConfig"
     public let id: LogicalID
     public var model: Value
@@ -39,7 +41,7 @@ public struct EndpointConfig: Resource {
 
     public init(_ id: LogicalID, model: SageMakerModel, instanceType: String, instanceCount: Int,
                 startupHealthCheckTimeoutSeconds: Int, modelDataDownloadTimeoutSeconds: Int,
-                variantName: String = "AllTraffic") {
+                variantName: String = EndpointConfig.defaultVariantName) {
         self.id = id
         self.model = model.attribute(.modelName)
         self.variantName = variantName

@@ -55,9 +55,33 @@ extension Resource {
     /// its stored properties.
     public var referencedIDs: [LogicalID] {
         var found: [LogicalID] = []
+        forEachValue { found += $0.references }
+        return found + dependsOn
+    }
+
+    /// Every reference in the resource's values with the `ifCondition` guarding it, if any.
+    public var guardedReferences: [(id: LogicalID, guard: LogicalID?)] {
+        var found: [(id: LogicalID, guard: LogicalID?)] = []
+        forEachValue { found += $0.guardedReferences() }
+        return found + dependsOn.map { ($0, nil) }
+    }
+
+    /// Stack parameters and conditions this resource's values read.
+    public var parametersAndConditions: (parameters: [LogicalID], conditions: [LogicalID]) {
+        var parameters: [LogicalID] = []
+        var conditions: [LogicalID] = []
+        forEachValue {
+            parameters += $0.parameters
+            conditions += $0.conditions
+        }
+        return (parameters, conditions)
+    }
+
+    /// Calls `visit` with every top-level `Value` among the resource's stored properties.
+    func forEachValue(_ visit: (Value) -> Void) {
         func walk(_ subject: Any) {
             if let value = subject as? Value {
-                found += value.references
+                visit(value)
                 return
             }
             // Leaves hold no references; skipping them avoids most of the cost of reflection.
@@ -68,7 +92,6 @@ extension Resource {
             }
         }
         walk(self)
-        return found + dependsOn
     }
 }
 
@@ -80,10 +103,13 @@ public struct Output: Sendable {
     public var description: String
     /// The value, usually built from references.
     public var value: Value
+    /// The stack condition under which the output exists, or nil for always.
+    public var condition: LogicalID?
 
-    public init(_ name: String, _ description: String, _ value: Value) {
+    public init(_ name: String, _ description: String, _ value: Value, condition: LogicalID? = nil) {
         self.name = name
         self.description = description
         self.value = value
+        self.condition = condition
     }
 }

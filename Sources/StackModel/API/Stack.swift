@@ -20,6 +20,12 @@ public struct Stack: Sendable {
     public var resources: [any Resource]
     /// Outputs in the order the body wrote them.
     public var outputs: [Output]
+    /// Deploy-time parameters in the order the body wrote them.
+    public var parameters: [Parameter]
+    /// Conditions, each once, in the order first used.
+    public var conditions: [StackCondition]
+    /// The condition each conditional resource exists under; resources not listed always exist.
+    public var conditionByResource: [LogicalID: LogicalID]
 
     public init(_ name: String, description: String, tags: [String: String] = [:],
                 @StackBuilder body: () -> StackContent) {
@@ -29,6 +35,35 @@ public struct Stack: Sendable {
         self.tags = tags
         self.resources = content.resources
         self.outputs = content.outputs
+        self.parameters = content.parameters
+        var conditions: [StackCondition] = []
+        for condition in content.conditions where !conditions.contains(condition) { conditions.append(condition) }
+        self.conditions = conditions
+        self.conditionByResource = content.conditionByResource
+    }
+
+    /// Makes `id` the last resource CloudFormation deletes: every resource that refers to nothing
+    /// else gets an explicit dependency on it, so everything else is deleted first. The expiry role
+    /// needs this: the stack's deletion runs on its credentials.
+    public mutating func deleteLast(_ id: LogicalID) {
+        for index in resources.indices where resources[index].id != id && resources[index].referencedIDs.isEmpty {
+            resources[index].dependsOn.append(id)
+        }
+    }
+
+    /// The condition a resource exists under, or nil when it always exists.
+    public func condition(of id: LogicalID) -> StackCondition? {
+        conditionByResource[id].flatMap { name in conditions.first { $0.name == name } }
+    }
+
+    /// The resources that exist for these flag-parameter values (missing flags take their defaults),
+    /// for example everything but the billable parts when `Paused` is true.
+    public func resources(flags: [LogicalID: Bool]) -> [any Resource] {
+        let defaults = Dictionary(uniqueKeysWithValues: parameters.compactMap { parameter -> (LogicalID, Bool)? in
+            if case .flag(let value) = parameter.kind { (parameter.name, value) } else { nil }
+        })
+        let values = defaults.merging(flags) { _, given in given }
+        return resources.filter { condition(of: $0.id)?.holds(flags: values) ?? true }
     }
 
     /// The resource with this logical ID, if any.
@@ -60,10 +95,31 @@ public struct Stack: Sendable {
                 seen[resource.id] = kind
             }
         }
+        let parameterNames = Set(parameters.map(\.name))
+        let conditionNames = Set(conditions.map(\.name))
+        for condition in conditions where !parameters.contains(where: { $0.name == condition.flag && { if case .flag = $0.kind { true } else { false } }($0) }) {
+            problems.append(ValidationProblem("Condition", condition.name.rawValue, "Fn::Equals",
+                "reads '\(condition.flag)', which is not a flag parameter of the stack: add the parameter"))
+        }
         for resource in resources {
+            let kind = type(of: resource).kind
             for target in resource.referencedIDs where seen[target] == nil {
-                problems.append(ValidationProblem(type(of: resource).kind, resource.id.rawValue, "Ref",
+                problems.append(ValidationProblem(kind, resource.id.rawValue, "Ref",
                     "refers to '\(target)', which is not in the stack: add it or remove the reference"))
+            }
+            let own = conditionByResource[resource.id]
+            for target in unguarded(resource.guardedReferences, under: own) where seen[target] != nil {
+                problems.append(ValidationProblem(kind, resource.id.rawValue, "Ref",
+                    "refers to '\(target)', which exists only when \(conditionByResource[target]!) holds: put this resource under the same condition or wrap the reference in ifCondition"))
+            }
+            let (readParameters, testedConditions) = resource.parametersAndConditions
+            for name in Set(readParameters).subtracting(parameterNames).sorted() {
+                problems.append(ValidationProblem(kind, resource.id.rawValue, "Ref",
+                    "reads parameter '\(name)', which is not in the stack: add it or remove the reference"))
+            }
+            for name in Set(testedConditions).subtracting(conditionNames).sorted() {
+                problems.append(ValidationProblem(kind, resource.id.rawValue, "Fn::If",
+                    "tests condition '\(name)', which is not in the stack: add it or remove the test"))
             }
         }
         for output in outputs {
@@ -71,9 +127,24 @@ public struct Stack: Sendable {
                 problems.append(ValidationProblem("Output", output.name, "Value",
                     "refers to '\(target)', which is not in the stack: add it or remove the reference"))
             }
+            for target in unguarded(output.value.guardedReferences(), under: output.condition) where seen[target] != nil {
+                problems.append(ValidationProblem("Output", output.name, "Value",
+                    "refers to '\(target)', which exists only when \(conditionByResource[target]!) holds: give the output the same condition or wrap the reference in ifCondition"))
+            }
         }
         problems += validateNetwork()
         return problems
+    }
+
+    /// References to conditional resources that neither the referrer's own condition nor an
+    /// enclosing `ifCondition` on the same condition guarantees, sorted and each once.
+    private func unguarded(_ references: [(id: LogicalID, guard: LogicalID?)], under own: LogicalID?) -> [LogicalID] {
+        var found: Set<LogicalID> = []
+        for reference in references {
+            guard let needed = conditionByResource[reference.id] else { continue }
+            if needed != own && needed != reference.guard { found.insert(reference.id) }
+        }
+        return found.sorted()
     }
 
     private func validateNetwork() -> [ValidationProblem] {

@@ -2,15 +2,25 @@
 public struct StackContent: Sendable {
     public var resources: [any Resource] = []
     public var outputs: [Output] = []
+    /// Deploy-time parameters, in the order written.
+    public var parameters: [Parameter] = []
+    /// Conditions used by `Conditional` groups.
+    public var conditions: [StackCondition] = []
+    /// The condition each conditional resource exists under.
+    public var conditionByResource: [LogicalID: LogicalID] = [:]
 
-    public init(resources: [any Resource] = [], outputs: [Output] = []) {
+    public init(resources: [any Resource] = [], outputs: [Output] = [], parameters: [Parameter] = []) {
         self.resources = resources
         self.outputs = outputs
+        self.parameters = parameters
     }
 
     mutating func append(_ other: StackContent) {
         resources += other.resources
         outputs += other.outputs
+        parameters += other.parameters
+        conditions += other.conditions
+        conditionByResource.merge(other.conditionByResource) { first, _ in first }
     }
 }
 
@@ -34,6 +44,11 @@ public enum StackBuilder {
     /// Turns an output into content.
     public static func buildExpression(_ output: Output) -> StackContent {
         StackContent(outputs: [output])
+    }
+
+    /// Turns a deploy-time parameter into content.
+    public static func buildExpression(_ parameter: Parameter) -> StackContent {
+        StackContent(parameters: [parameter])
     }
 
     /// Turns a construct into its content.

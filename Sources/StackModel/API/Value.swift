@@ -40,6 +40,8 @@ public enum PseudoParameter: String, Hashable, Sendable {
     case accountID = "AWS::AccountId"
     case partition = "AWS::Partition"
     case stackName = "AWS::StackName"
+    /// The stack's unique ID (its ARN), which a later stack of the same name does not share.
+    case stackID = "AWS::StackId"
     case urlSuffix = "AWS::URLSuffix"
 }
 
@@ -67,15 +69,59 @@ public indirect enum Value: Hashable, Sendable {
     /// A JSON document written as a string, for example an IAM policy in Terraform
     /// (CloudFormation writes it as an object).
     case document(Value)
+    /// The value a stack parameter has in this deployment (CloudFormation `Ref`, a Terraform variable).
+    case parameter(LogicalID)
+    /// `whenTrue` if the named stack condition holds in this deployment, otherwise `whenFalse`
+    /// (CloudFormation `Fn::If`). References inside `whenTrue` may name resources that exist only
+    /// under that condition.
+    case ifCondition(LogicalID, Value, Value)
 
     /// Every logical ID this value refers to, in order of appearance.
     public var references: [LogicalID] {
         switch self {
-        case .string, .int, .bool, .pseudo, .availabilityZone: []
+        case .string, .int, .bool, .pseudo, .availabilityZone, .parameter: []
         case .ref(let id), .attribute(let id, _): [id]
         case .list(let items), .join(let items): items.flatMap(\.references)
         case .object(let fields): fields.keys.sorted().flatMap { fields[$0]!.references }
         case .document(let inner): inner.references
+        case .ifCondition(_, let whenTrue, let whenFalse): whenTrue.references + whenFalse.references
+        }
+    }
+
+    /// Every logical ID this value refers to, each with the `ifCondition` condition guarding it
+    /// (nil outside any `whenTrue` branch).
+    func guardedReferences(guardedBy outer: LogicalID? = nil) -> [(id: LogicalID, guard: LogicalID?)] {
+        switch self {
+        case .string, .int, .bool, .pseudo, .availabilityZone, .parameter: []
+        case .ref(let id), .attribute(let id, _): [(id, outer)]
+        case .list(let items), .join(let items): items.flatMap { $0.guardedReferences(guardedBy: outer) }
+        case .object(let fields): fields.keys.sorted().flatMap { fields[$0]!.guardedReferences(guardedBy: outer) }
+        case .document(let inner): inner.guardedReferences(guardedBy: outer)
+        case .ifCondition(let condition, let whenTrue, let whenFalse):
+            whenTrue.guardedReferences(guardedBy: condition) + whenFalse.guardedReferences(guardedBy: outer)
+        }
+    }
+
+    /// Every stack parameter this value reads.
+    public var parameters: [LogicalID] {
+        switch self {
+        case .string, .int, .bool, .pseudo, .availabilityZone, .ref, .attribute: []
+        case .parameter(let name): [name]
+        case .list(let items), .join(let items): items.flatMap(\.parameters)
+        case .object(let fields): fields.keys.sorted().flatMap { fields[$0]!.parameters }
+        case .document(let inner): inner.parameters
+        case .ifCondition(_, let whenTrue, let whenFalse): whenTrue.parameters + whenFalse.parameters
+        }
+    }
+
+    /// Every stack condition this value tests.
+    public var conditions: [LogicalID] {
+        switch self {
+        case .string, .int, .bool, .pseudo, .availabilityZone, .ref, .attribute, .parameter: []
+        case .list(let items), .join(let items): items.flatMap(\.conditions)
+        case .object(let fields): fields.keys.sorted().flatMap { fields[$0]!.conditions }
+        case .document(let inner): inner.conditions
+        case .ifCondition(let condition, let whenTrue, let whenFalse): [condition] + whenTrue.conditions + whenFalse.conditions
         }
     }
 }

@@ -103,6 +103,22 @@ extension ServiceConfig {
                     + "\(suggestion)lower max-total-tokens or max-batch-prefill-tokens")
             }
         }
+        if let low = minInstances, maxInstances == nil {
+            problem("min-instances", "min-instances \(low) without max-instances: set max-instances to turn autoscaling on, or drop min-instances")
+        }
+        if let high = maxInstances {
+            let low = minInstances ?? instanceCount
+            if low > high {
+                problem(minInstances == nil ? "instance-count" : "min-instances",
+                        "autoscaling needs 1 <= min <= max, got min \(low) and max-instances \(high): raise max-instances or lower \(minInstances == nil ? "instance-count" : "min-instances")")
+            }
+        }
+        if idlePause && idleHours == 0 {
+            problem("idle-pause", "idle-pause needs the idle alarm, but idle-hours is 0: set idle-hours (1-24) or turn idle-pause off")
+        }
+        if alarmEmail != nil && !hasAlarmTopic {
+            problem("alarm-email", "alarm-email is set but there is no alarm topic (alarms off and idle-hours 0): turn alarms on or drop alarm-email")
+        }
         return problems
     }
 }

@@ -28,4 +28,10 @@ public enum LambdaSource {
 
     /// The handler as it is inlined, computed once.
     public static let inlinedHandler: String = inlined()
+
+    /// The idle-pause function's file (`templates/lambda/idle_pause.py`) exactly as committed.
+    public static let idlePauseFile: String = String(decoding: PackageResources.idle_pause_py, as: UTF8.self)
+
+    /// The idle-pause function as it is inlined.
+    public static let inlinedIdlePause: String = inlined(idlePauseFile)
 }

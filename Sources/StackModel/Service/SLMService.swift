@@ -23,7 +23,22 @@ public struct SLMService: Construct {
     /// The API Gateway access log line: JSON with the request context, never the body or the key value.
     public static let accessLogFormat = #"{"requestId":"$context.requestId","ip":"$context.identity.sourceIp","apiKeyId":"$context.identity.apiKeyId","requestTime":"$context.requestTime","httpMethod":"$context.httpMethod","resourcePath":"$context.resourcePath","status":"$context.status","protocol":"$context.protocol","responseLength":"$context.responseLength","integrationLatency":"$context.integration.latency"}"#
 
+    /// `Paused`: true removes the billable parts; `slmstack pause` and `resume` flip it.
+    public static let pausedParameter = Parameter("Paused",
+        "true removes the billable parts (the SageMaker endpoint and the NAT gateway) and the API answers 503 paused; slmstack pause and resume set it",
+        .flag(default: false))
+
+    /// `ExpiresAt`: when the stack deletes itself (with `ttl`); `slmstack extend` moves it.
+    public static let expiresAtParameter = Parameter("ExpiresAt",
+        "UTC time at which the stack deletes itself, as yyyy-mm-ddThh:mm:ss; slmstack deploy --ttl and slmstack extend set it",
+        .text(pattern: "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}$", example: "2026-11-22T18:00:00"))
+
+    /// Holds while the stack is not paused: the endpoint, the NAT gateway and what needs them exist.
+    public static let running = StackCondition("Running", whenFlag: pausedParameter.name, is: false)
+
     public var body: StackContent {
+        SLMService.pausedParameter
+        if config.ttlMinutes != nil { SLMService.expiresAtParameter }
         let network = Network(config: config)
         network
         let inference = Inference(config: config, network: network)
@@ -32,6 +47,7 @@ public struct SLMService: Construct {
         shim
         let api = PublicApi(config: config, network: network, shim: shim)
         api
+        Operations(config: config, network: network, inference: inference, shim: shim, api: api)
         Outputs(config: config, api: api, inference: inference)
     }
 }
@@ -82,7 +98,11 @@ extension SLMService {
                                 awsPrincipals: [], conditions: [
                                     "ArnLike": ["kms:EncryptionContext:aws:logs:arn": .join(["arn:", .pseudo(.partition), ":logs:", .pseudo(.region), ":", .pseudo(.accountID), ":log-group:*"])],
                                 ]),
-            ]))
+            ] + (config.hasAlarmTopic ? [
+                PolicyStatement(sid: "AlarmsPublishToTopic", effect: "Allow", actions: ["kms:Decrypt", "kms:GenerateDataKey*"],
+                                resources: ["*"], servicePrincipals: ["cloudwatch.amazonaws.com"], awsPrincipals: [],
+                                conditions: ["StringEquals": ["aws:SourceAccount": .pseudo(.accountID)]]),
+            ] : [])))
         }
 
         var body: StackContent {
@@ -99,14 +119,19 @@ extension SLMService {
                 for subnet in publicSubnets {
                     RouteTableAssociation(LogicalID("\(subnet.id)RouteTableAssociation"), table: publicTable, subnet: subnet)
                 }
+                // Nothing but the endpoint's downloads needs the NAT gateway, so a paused stack drops it.
                 let address = ElasticIP("NatAddress").dependsOn(attachment)
-                address
                 let nat = NatGateway("NatGateway", subnet: publicSubnets[0], address: address)
-                nat
+                Conditional(SLMService.running) {
+                    address
+                    nat
+                }
                 for subnet in privateSubnets { subnet }
                 let privateTable = RouteTable("PrivateRouteTable", vpc: vpc)
                 privateTable
-                Route("PrivateDefaultRoute", table: privateTable, target: .natGateway(nat.ref))
+                Conditional(SLMService.running) {
+                    Route("PrivateDefaultRoute", table: privateTable, target: .natGateway(nat.ref))
+                }
                 for subnet in privateSubnets {
                     RouteTableAssociation(LogicalID("\(subnet.id)RouteTableAssociation"), table: privateTable, subnet: subnet)
                 }
@@ -200,7 +225,7 @@ extension SLMService {
         }
 
         static func endpointConfig(_ config: ServiceConfig, model: SageMakerModel) -> EndpointConfig {
-            EndpointConfig("EndpointConfig", model: model, instanceType: config.instanceType, instanceCount: config.instanceCount,
+            EndpointConfig("EndpointConfig", model: model, instanceType: config.instanceType, instanceCount: config.initialInstanceCount,
                            startupHealthCheckTimeoutSeconds: config.startupHealthCheckTimeoutSeconds,
                            modelDataDownloadTimeoutSeconds: config.modelDownloadTimeoutSeconds)
                 .suppress("CKV_AWS_98", because: "GPU instance types have NVMe instance storage, for which SageMaker rejects a KmsKeyId; it is encrypted with a hardware key")
@@ -212,7 +237,7 @@ extension SLMService {
             let model = Self.model(config, network: network, role: role)
             model
             Self.endpointConfig(config, model: model)
-            endpoint
+            Conditional(SLMService.running) { endpoint }
         }
     }
 }
@@ -232,7 +257,9 @@ extension SLMService {
             logGroup = LogGroup("ShimLogGroup", retentionDays: config.logRetentionDays, kmsKey: network.logsKey)
             role = Role("ShimRole", description: "Lambda shim: invoke this stack's endpoint, write its log group, run in the VPC",
                         assumedBy: "lambda.amazonaws.com", policies: [
-                "invoke-endpoint": PolicyDocument([.allow(["sagemaker:InvokeEndpoint"], on: [inference.endpoint.ref], sid: "InvokeThisEndpoint")]),
+                "invoke-endpoint": PolicyDocument([.allow(["sagemaker:InvokeEndpoint"],
+                                                          on: [.ifCondition(SLMService.running.name, inference.endpoint.ref, Inference.arn("sagemaker", "endpoint/paused"))],
+                                                          sid: "InvokeThisEndpoint")]),
                 "logs": PolicyDocument([.allow(["logs:CreateLogStream", "logs:PutLogEvents"], on: [logGroup.attribute(.arn)], sid: "WriteOwnLogGroup")]),
                 "vpc-and-tracing": PolicyDocument([
                     .allow(["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets", "xray:PutTelemetryRecords", "xray:PutTraceSegments"],
@@ -250,7 +277,8 @@ extension SLMService {
                 memoryMB: config.lambdaMemoryMB, timeoutSeconds: config.lambdaTimeoutSeconds,
                 reservedConcurrency: config.lambdaReservedConcurrency,
                 environment: [
-                    "ENDPOINT_NAME": inference.endpoint.attribute(.endpointName),
+                    "ENDPOINT_NAME": .ifCondition(SLMService.running.name, inference.endpoint.attribute(.endpointName), "paused"),
+                    "PAUSED": SLMService.pausedParameter.value,
                     "MODEL_ID": .string(config.modelID),
                     "CHAT_TEMPLATE": .string(template.json),
                     "MAX_INPUT_TOKENS": .string(String(config.maxInputTokens)),
@@ -378,7 +406,8 @@ extension SLMService {
             Output("ChatCompletionsUrl", "OpenAI-style chat completions (base URL for OpenAI clients: this without /chat/completions)",
                    .join(base + ["v1/chat/completions"]))
             Output("ApiKeyId", "ID of the API key (its value is shown only with --show-api-key)", api.key.ref)
-            Output("EndpointName", "Name of the SageMaker endpoint", inference.endpoint.attribute(.endpointName))
+            Output("EndpointName", "Name of the SageMaker endpoint (paused: none)",
+                   .ifCondition(SLMService.running.name, inference.endpoint.attribute(.endpointName), "paused"))
             Output("GetApiKeyCommand", "Prints the API key's value", .join(getKey))
             Output("CurlExample", "Calls the API with the key",
                    .join(["curl -sS -X POST -H \"x-api-key: $("] + getKey
@@ -393,9 +422,12 @@ extension Stack {
     public static func slmService(_ config: ServiceConfig) -> Stack {
         var tags = config.tags
         tags[SLMService.ownerTagKey] = config.stackName
-        return Stack(config.stackName, description: "slmstack: \(config.modelID) on \(config.instanceCount) x \(config.instanceType) behind a key-protected REST API",
-                     tags: tags) {
+        let count = config.autoscaling.map { "\($0.lowerBound)-\($0.upperBound)" } ?? String(config.instanceCount)
+        var stack = Stack(config.stackName, description: "slmstack: \(config.modelID) on \(count) x \(config.instanceType) behind a key-protected REST API",
+                          tags: tags) {
             SLMService(config)
         }
+        if config.ttlMinutes != nil { stack.deleteLast(SLMService.Operations.expiryRoleID) }
+        return stack
     }
 }

@@ -35,8 +35,38 @@ public struct ServiceConfig: Sendable, Hashable {
     public var budgetUSD: Double?
     /// Architecture of a model that is not in `ModelCatalog`, given explicitly.
     public var customModel: CustomModelSize = CustomModelSize()
+    /// Minutes after deploy at which the stack deletes itself (`ttl`), or nil for no expiry.
+    public var ttlMinutes: Int?
+    /// Hours without an invocation before the idle alarm fires; 0 turns the idle alarm off.
+    public var idleHours = 6
+    /// Whether the idle alarm also pauses the stack (removes the endpoint and the NAT gateway).
+    public var idlePause = false
+    /// Where alarm notifications are e-mailed, if anywhere (the address confirms the subscription).
+    public var alarmEmail: String?
+    /// Whether the stack has its operational alarms (endpoint 5XX and latency, Lambda errors and
+    /// throttles, API 5XX).
+    public var alarms = true
+    /// Autoscaling's lower bound; defaults to `instanceCount` when `maxInstances` is set.
+    public var minInstances: Int?
+    /// Autoscaling's upper bound; setting it turns autoscaling on.
+    public var maxInstances: Int?
+    /// Target tracking's goal: invocations per instance per minute.
+    public var scalingTarget = 30
 
     public init() {}
+
+    /// Autoscaling's bounds, or nil when the instance count is fixed.
+    public var autoscaling: ClosedRange<Int>? {
+        guard let maxInstances else { return nil }
+        let low = minInstances ?? instanceCount
+        return low <= maxInstances ? low...maxInstances : nil
+    }
+
+    /// Instances the endpoint starts with: the autoscaling minimum, or the fixed count.
+    public var initialInstanceCount: Int { autoscaling?.lowerBound ?? instanceCount }
+
+    /// Whether the stack has an SNS topic for alarms.
+    public var hasAlarmTopic: Bool { alarms || idleHours > 0 }
 
     /// The model's spec: from the catalog, or built from `customModel` for an unknown model.
     public var modelSpec: ModelSpec? {
@@ -108,7 +138,9 @@ extension ServiceConfig {
     }
 
     /// Every setting, in the order help lists them.
-    public static let settings: [Setting] = [
+    public static let settings: [Setting] = coreSettings + operationsSettings
+
+    private static let coreSettings: [Setting] = [
         Setting(key: "stack-name", placeholder: "NAME", help: "CloudFormation stack name (letters, digits, hyphens; starts with a letter)",
                 terraformType: "string", read: { $0.stackName }) { config, text throws(SettingError) in
             let valid = !text.isEmpty && text.count <= 128 && text.first!.isLetter && text.first!.isASCII
@@ -249,6 +281,57 @@ extension ServiceConfig {
         Setting(key: "model-context", placeholder: "TOKENS", help: "For an unknown model: context window in tokens", terraformType: "number",
                 read: { $0.customModel.contextTokens.map(String.init) ?? "" }) { config, text throws(SettingError) in
             config.customModel.contextTokens = try int("model-context", text, 1...10_000_000)
+        },
+    ]
+
+    /// Settings of the operations features: expiry, idle guard, alarms and autoscaling.
+    static let operationsSettings: [Setting] = [
+        Setting(key: "ttl", placeholder: "DURATION", help: "Delete the whole stack this long after deploy (e.g. 4h, 90m, 2d); extend with `slmstack extend`",
+                terraformType: "string", read: { $0.ttlMinutes.map { DurationText.format(minutes: $0) } ?? "" }) { config, text throws(SettingError) in
+            if ["", "off", "none"].contains(text.lowercased()) {
+                config.ttlMinutes = nil
+                return
+            }
+            guard let minutes = DurationText.minutes(text), (5...(366 * 1440)).contains(minutes) else {
+                throw SettingError(key: "ttl", message: "expected a duration from 5m to 366d such as 4h, 90m or 1d12h, got '\(text)'")
+            }
+            config.ttlMinutes = minutes
+        },
+        Setting(key: "idle-hours", placeholder: "HOURS", help: "Alarm after this many hours without an invocation (1-24; 0 turns the idle alarm off)",
+                terraformType: "number", read: { String($0.idleHours) }) { config, text throws(SettingError) in
+            config.idleHours = try int("idle-hours", text, 0...24)
+        },
+        Setting(key: "idle-pause", placeholder: "on|off", help: "When the idle alarm fires, also pause the stack (removes the endpoint and the NAT gateway)",
+                terraformType: "bool", read: { String($0.idlePause) }) { config, text throws(SettingError) in
+            config.idlePause = try bool("idle-pause", text)
+        },
+        Setting(key: "alarm-email", placeholder: "ADDRESS", help: "E-mail the alarm topic's notifications here (confirm the subscription mail)",
+                terraformType: "string", read: { $0.alarmEmail ?? "" }) { config, text throws(SettingError) in
+            if text.isEmpty {
+                config.alarmEmail = nil
+                return
+            }
+            let parts = text.split(separator: "@", omittingEmptySubsequences: false)
+            guard parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), !text.contains(" "), text.count <= 254 else {
+                throw SettingError(key: "alarm-email", message: "'\(text)' is not an e-mail address: expected name@example.com")
+            }
+            config.alarmEmail = text
+        },
+        Setting(key: "alarms", placeholder: "on|off", help: "Alarms on endpoint 5XX and latency, Lambda errors and throttles, API 5XX, into the alarm topic",
+                terraformType: "bool", read: { String($0.alarms) }) { config, text throws(SettingError) in
+            config.alarms = try bool("alarms", text)
+        },
+        Setting(key: "min-instances", placeholder: "N", help: "Autoscaling minimum (default: instance-count); needs max-instances",
+                terraformType: "number", read: { $0.minInstances.map(String.init) ?? "" }) { config, text throws(SettingError) in
+            config.minInstances = try int("min-instances", text, 1...100)
+        },
+        Setting(key: "max-instances", placeholder: "N", help: "Autoscaling maximum: turns on target tracking on invocations per instance",
+                terraformType: "number", read: { $0.maxInstances.map(String.init) ?? "" }) { config, text throws(SettingError) in
+            config.maxInstances = try int("max-instances", text, 1...100)
+        },
+        Setting(key: "scaling-target", placeholder: "N", help: "Autoscaling target: invocations per instance per minute",
+                terraformType: "number", read: { String($0.scalingTarget) }) { config, text throws(SettingError) in
+            config.scalingTarget = try int("scaling-target", text, 1...100_000)
         },
     ]
 

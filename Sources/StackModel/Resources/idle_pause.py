@@ -1,0 +1,1 @@
+../../../templates/lambda/idle_pause.py

@@ -1,0 +1,176 @@
+// MARK: - Operations: alarm topic, idle guard, alarms, autoscaling, expiry
+
+extension SLMService {
+    /// The cost-safety and operations parts: the alarm topic (with an optional e-mail subscription),
+    /// the idle alarm (optionally pausing the stack), the operational alarms, autoscaling, and the
+    /// expiry schedule that deletes the stack when its TTL is up.
+    struct Operations: Construct {
+        static let expiryRoleID: LogicalID = "ExpiryRole"
+        /// Scheduler's universal target for CloudFormation's DeleteStack.
+        static let deleteStackTarget = "arn:aws:scheduler:::aws-sdk:cloudformation:deleteStack"
+
+        let config: ServiceConfig
+        let network: Network
+        let inference: Inference
+        let shim: Shim
+        let api: PublicApi
+
+        var endpointDimensions: [MetricAlarm.Dimension] {
+            [MetricAlarm.Dimension("EndpointName", inference.endpoint.attribute(.endpointName)),
+             MetricAlarm.Dimension("VariantName", .string(EndpointConfig.defaultVariantName))]
+        }
+
+        var body: StackContent {
+            if config.hasAlarmTopic {
+                let topic = SnsTopic("AlarmTopic", displayName: "slmstack \(config.stackName) alarms", kmsKey: network.logsKey)
+                topic
+                if let email = config.alarmEmail { SnsSubscription("AlarmEmail", topic: topic, email: email) }
+                if config.idleHours > 0 { idleGuard(topic: topic) }
+                if config.alarms { alarms(topic: topic) }
+            }
+            if let range = config.autoscaling {
+                let target = ScalableTarget("ScalableTarget", endpoint: inference.endpoint, variantName: EndpointConfig.defaultVariantName,
+                                            minCapacity: range.lowerBound, maxCapacity: range.upperBound)
+                Conditional(SLMService.running) {
+                    target
+                    TargetTrackingPolicy("ScalingPolicy", policyName: "invocations-per-instance", target: target,
+                                         targetValue: Double(config.scalingTarget))
+                }
+            }
+            if config.ttlMinutes != nil { expiry() }
+        }
+
+        /// The idle alarm, and with `idle-pause` the function it invokes to pause the stack.
+        @StackBuilder func idleGuard(topic: SnsTopic) -> StackContent {
+            let pauser = config.idlePause ? idlePauser() : nil
+            if let pauser { pauser.content }
+            let alarm = MetricAlarm("IdleAlarm", description: "No invocations for \(config.idleHours) h: the GPU endpoint bills while idle; run slmstack pause or destroy",
+                                    namespace: "AWS/SageMaker", metricName: "Invocations", dimensions: endpointDimensions,
+                                    statistic: .statistic("Sum"), periodSeconds: 3600, evaluationPeriods: config.idleHours, threshold: 0,
+                                    comparison: .lessThanOrEqual, missingData: .breaching,
+                                    actions: [topic.ref] + (pauser.map { [$0.function.attribute(.arn)] } ?? []))
+            Conditional(SLMService.running) {
+                alarm
+                if let pauser {
+                    LambdaPermission("IdlePausePermission", function: pauser.function, principal: "lambda.alarms.cloudwatch.amazonaws.com",
+                                     sourceArn: alarm.attribute(.arn))
+                }
+            }
+        }
+
+        /// The function the idle alarm invokes, its role and log group.
+        func idlePauser() -> (function: LambdaFunction, content: StackContent) {
+            let logGroup = LogGroup("IdlePauseLogGroup", retentionDays: config.logRetentionDays, kmsKey: network.logsKey)
+            let viaCloudFormation: [String: [String: Value]] = ["ForAnyValue:StringEquals": ["aws:CalledVia": ["cloudformation.amazonaws.com"]]]
+            let role = Role("IdlePauseRole", description: "Idle pause: update this stack with Paused=true, and what that update removes",
+                            assumedBy: "lambda.amazonaws.com", policies: [
+                "pause-stack": PolicyDocument([
+                    .allow(["cloudformation:DescribeStacks", "cloudformation:UpdateStack"], on: [.pseudo(.stackID)], sid: "UpdateThisStack"),
+                    .allow(Teardown.pauseActions, on: ["*"], sid: "RemoveBillablePartsThroughCloudFormation", conditions: viaCloudFormation),
+                    .allow(["iam:PassRole"], on: [shim.role.attribute(.arn)], sid: "KeepShimRole", conditions: viaCloudFormation),
+                ]),
+                "logs": PolicyDocument([.allow(["logs:CreateLogStream", "logs:PutLogEvents"], on: [logGroup.attribute(.arn)], sid: "WriteOwnLogGroup")]),
+                "tracing": PolicyDocument([.allow(["xray:PutTelemetryRecords", "xray:PutTraceSegments"], on: ["*"], sid: "Trace")]),
+            ])
+            .suppress("CKV_AWS_111", because: "the write actions are allowed only when CloudFormation makes them for this stack's update (aws:CalledVia)")
+            .suppress("CKV_AWS_355", because: "CloudFormation names the resources at run time; aws:CalledVia limits these actions to this stack's update")
+            let function = LambdaFunction("IdlePauseFunction", description: "slmstack idle pause: sets Paused=true on this stack when the idle alarm fires",
+                                          runtime: "python3.13", handler: "index.handler", code: LambdaSource.inlinedIdlePause, role: role,
+                                          memoryMB: 128, timeoutSeconds: 60, reservedConcurrency: 1,
+                                          environment: ["STACK_ID": .pseudo(.stackID)], subnets: [], securityGroups: [], logGroup: logGroup)
+                .suppress("CKV_AWS_117", because: "it calls the CloudFormation API; inside the VPC it would need the NAT gateway that pausing removes")
+                .suppress("CKV_AWS_116", because: "the alarm invokes it once per idle period and its SNS notification reaches people; a failed pause is logged")
+                .suppress("CKV_AWS_173", because: "the environment holds only the stack ID")
+                .suppress("CKV_AWS_272", because: "the code is the reviewed idle_pause.py from this repository, deployed inline or as the synthesized zip")
+            return (function, StackContent(resources: [logGroup, role, function]))
+        }
+
+        /// Endpoint 5XX and latency, Lambda errors and throttles, API 5XX: one alarm each, to the topic.
+        @StackBuilder func alarms(topic: SnsTopic) -> StackContent {
+            let latencyMicroseconds = Double(SLMService.sageMakerTimeout(lambdaTimeout: config.lambdaTimeoutSeconds)) * 0.8 * 1_000_000
+            Conditional(SLMService.running) {
+                MetricAlarm("EndpointErrorsAlarm", description: "The model container answered 5XX errors",
+                            namespace: "AWS/SageMaker", metricName: "Invocation5XXErrors", dimensions: endpointDimensions,
+                            statistic: .statistic("Sum"), periodSeconds: 300, evaluationPeriods: 1, threshold: 1,
+                            comparison: .greaterThanOrEqual, missingData: .notBreaching, actions: [topic.ref])
+                MetricAlarm("ModelLatencyAlarm", description: "p90 model latency is above 80% of the shim's timeout for 15 minutes: answers are about to time out",
+                            namespace: "AWS/SageMaker", metricName: "ModelLatency", dimensions: endpointDimensions,
+                            statistic: .percentile("p90"), periodSeconds: 300, evaluationPeriods: 3, threshold: latencyMicroseconds,
+                            comparison: .greaterThan, missingData: .notBreaching, actions: [topic.ref])
+            }
+            let function = [MetricAlarm.Dimension("FunctionName", shim.function.ref)]
+            MetricAlarm("ShimErrorsAlarm", description: "The Lambda shim failed (errors, not 4XX answers)",
+                        namespace: "AWS/Lambda", metricName: "Errors", dimensions: function,
+                        statistic: .statistic("Sum"), periodSeconds: 300, evaluationPeriods: 1, threshold: 1,
+                        comparison: .greaterThanOrEqual, missingData: .notBreaching, actions: [topic.ref])
+            MetricAlarm("ShimThrottlesAlarm", description: "Requests hit the shim's reserved concurrency",
+                        namespace: "AWS/Lambda", metricName: "Throttles", dimensions: function,
+                        statistic: .statistic("Sum"), periodSeconds: 300, evaluationPeriods: 1, threshold: 1,
+                        comparison: .greaterThanOrEqual, missingData: .notBreaching, actions: [topic.ref])
+            MetricAlarm("Api5xxAlarm", description: "The API answered 5XX errors",
+                        namespace: "AWS/ApiGateway", metricName: "5XXError",
+                        dimensions: [MetricAlarm.Dimension("ApiName", api.api.name), MetricAlarm.Dimension("Stage", .string(config.stageName))],
+                        statistic: .statistic("Sum"), periodSeconds: 300, evaluationPeriods: 1, threshold: 1,
+                        comparison: .greaterThanOrEqual, missingData: .notBreaching, actions: [topic.ref])
+        }
+
+        /// The expiry role and the one-time schedule that deletes the stack at `ExpiresAt`.
+        ///
+        /// The role can call DeleteStack on this stack only; the delete actions CloudFormation then
+        /// makes on its credentials are allowed only through CloudFormation (`aws:CalledVia`), so the
+        /// role deletes exactly this stack's resources. It is deleted last (see `Stack.deleteLast`).
+        @StackBuilder func expiry() -> StackContent {
+            let owned: [String: [String: Value]] = ["StringEquals": ["aws:ResourceTag/\(SLMService.ownerTagKey)": .string(config.stackName)]]
+            let role = Role(Self.expiryRoleID, description: "Expiry: delete this stack when its TTL is up, and nothing else",
+                            assumedBy: "scheduler.amazonaws.com", trustConditions: ["StringEquals": ["aws:SourceAccount": .pseudo(.accountID)]],
+                            policies: [
+                "delete-stack": PolicyDocument([
+                    .allow(["cloudformation:DeleteStack", "cloudformation:DescribeStacks"], on: [.pseudo(.stackID)], sid: "DeleteThisStack"),
+                    .allow(Teardown.deleteActions, on: ["*"], sid: "DeleteItsResourcesThroughCloudFormation",
+                           conditions: ["ForAnyValue:StringEquals": ["aws:CalledVia": ["cloudformation.amazonaws.com"]]]),
+                    .allow(["sagemaker:DeleteEndpoint"], on: [Inference.arn("sagemaker", "endpoint/*")], sid: "DeleteOwnEndpoint", conditions: owned),
+                    .allow(["kms:Decrypt"], on: [Inference.arn("kms", "key/*")], sid: "ReadScheduleInput", conditions: owned),
+                ]),
+            ])
+            .suppress("CKV_AWS_111", because: "the delete actions are allowed only when CloudFormation makes them while deleting this stack (aws:CalledVia)")
+            .suppress("CKV_AWS_355", because: "CloudFormation names the resources at run time; aws:CalledVia limits these actions to this stack's deletion")
+            role
+            OneTimeSchedule("ExpirySchedule", description: "slmstack TTL: deletes this stack at ExpiresAt (UTC); slmstack extend moves it",
+                            at: SLMService.expiresAtParameter.value, targetArn: Self.deleteStackTarget, role: role,
+                            input: .document(["StackName": .pseudo(.stackID)]), kmsKey: network.logsKey)
+        }
+    }
+}
+
+/// The IAM actions CloudFormation makes to delete (or, for a pause, remove) each kind of resource
+/// this stack has, for the expiry and idle-pause roles.
+enum Teardown {
+    static let deleteActions: [String] = [
+        "apigateway:DELETE", "apigateway:GET", "apigateway:PATCH",
+        "application-autoscaling:DeleteScalingPolicy", "application-autoscaling:DeregisterScalableTarget",
+        "application-autoscaling:DescribeScalableTargets", "application-autoscaling:DescribeScalingPolicies",
+        "cloudwatch:DeleteAlarms", "cloudwatch:DescribeAlarms",
+        "ec2:DeleteFlowLogs", "ec2:DeleteInternetGateway", "ec2:DeleteNatGateway", "ec2:DeleteRoute", "ec2:DeleteRouteTable",
+        "ec2:DeleteSecurityGroup", "ec2:DeleteSubnet", "ec2:DeleteVpc", "ec2:DeleteVpcEndpoints", "ec2:Describe*",
+        "ec2:DetachInternetGateway", "ec2:DisassociateAddress", "ec2:DisassociateRouteTable", "ec2:ReleaseAddress",
+        "ec2:RevokeSecurityGroupEgress", "ec2:RevokeSecurityGroupIngress",
+        "iam:DeleteRole", "iam:DeleteRolePolicy", "iam:GetRole", "iam:ListAttachedRolePolicies", "iam:ListRolePolicies",
+        "kms:DescribeKey", "kms:ScheduleKeyDeletion",
+        "lambda:DeleteFunction", "lambda:GetFunction", "lambda:RemovePermission",
+        "logs:DeleteLogGroup", "logs:DescribeLogGroups",
+        "sagemaker:DeleteEndpoint", "sagemaker:DeleteEndpointConfig", "sagemaker:DeleteModel",
+        "sagemaker:DescribeEndpoint", "sagemaker:DescribeEndpointConfig", "sagemaker:DescribeModel",
+        "scheduler:DeleteSchedule", "scheduler:GetSchedule",
+        "sns:DeleteTopic", "sns:GetSubscriptionAttributes", "sns:GetTopicAttributes", "sns:Unsubscribe",
+    ]
+
+    static let pauseActions: [String] = [
+        "application-autoscaling:DeleteScalingPolicy", "application-autoscaling:DeregisterScalableTarget",
+        "application-autoscaling:DescribeScalableTargets", "application-autoscaling:DescribeScalingPolicies",
+        "cloudwatch:DeleteAlarms", "cloudwatch:DescribeAlarms",
+        "ec2:DeleteNatGateway", "ec2:DeleteRoute", "ec2:DescribeAddresses", "ec2:DescribeNatGateways", "ec2:DescribeRouteTables",
+        "ec2:DisassociateAddress", "ec2:ReleaseAddress",
+        "lambda:GetFunction", "lambda:GetFunctionConfiguration", "lambda:RemovePermission", "lambda:UpdateFunctionConfiguration",
+        "sagemaker:DeleteEndpoint", "sagemaker:DescribeEndpoint",
+    ]
+}
