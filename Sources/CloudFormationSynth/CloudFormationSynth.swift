@@ -13,6 +13,9 @@ public struct CloudFormationTemplate: Sendable {
 
     /// Bytes of the text as UTF-8.
     public var byteCount: Int { text.utf8.count }
+
+    /// The template without whitespace, as deploy sends it.
+    public var compactText: String { document.compact() }
 }
 
 /// Why a stack cannot be written as a CloudFormation template.
@@ -338,7 +341,7 @@ public enum CloudFormationSynth {
 
     /// A number as JSON: whole numbers without a fraction.
     static func number(_ value: Double) -> OrderedJSON {
-        value == value.rounded() && abs(value) < 1e15 ? .int(Int(value)) : .string(String(value))
+        value == value.rounded() && abs(value) < 1e15 ? .int(Int(value)) : .double(value)
     }
 
     /// A JSON document as a string property, references resolved with `Fn::Sub` (an object of

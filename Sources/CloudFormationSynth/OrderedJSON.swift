@@ -57,6 +57,38 @@ public indirect enum OrderedJSON: Hashable, Sendable {
         return out
     }
 
+    /// The same document without any whitespace between tokens: what deploy sends as the
+    /// `TemplateBody` (a third smaller, so the default stack stays under CreateStack's 51,200 bytes).
+    public func compact() -> String {
+        var out = ""
+        out.reserveCapacity(48 * 1024)
+        writeCompact(to: &out)
+        return out
+    }
+
+    private func writeCompact(to out: inout String) {
+        switch self {
+        case .array(let items):
+            out.append("[")
+            for (index, item) in items.enumerated() {
+                if index > 0 { out.append(",") }
+                item.writeCompact(to: &out)
+            }
+            out.append("]")
+        case .object(let fields):
+            out.append("{")
+            for (index, (key, value)) in fields.enumerated() {
+                if index > 0 { out.append(",") }
+                OrderedJSON.quote(key, into: &out)
+                out.append(":")
+                value.writeCompact(to: &out)
+            }
+            out.append("}")
+        default:
+            write(to: &out, indent: 0)
+        }
+    }
+
     private func write(to out: inout String, indent: Int) {
         switch self {
         case .string(let text): OrderedJSON.quote(text, into: &out)
