@@ -57,7 +57,56 @@ func referencedNames(_ json: OrderedJSON) -> [String] {
 @Test func sectionsComeInTheUsualOrder() throws {
     let document = try CloudFormationSynth.translate(stackWithSmallHandler())
     guard case .object(let sections) = document else { Issue.record("not an object"); return }
-    #expect(sections.map(\.0) == ["AWSTemplateFormatVersion", "Description", "Resources", "Outputs"])
+    #expect(sections.map(\.0) == ["AWSTemplateFormatVersion", "Description", "Parameters", "Conditions", "Resources", "Outputs"])
+}
+
+/// The operations features all on: expiry, idle pause, e-mail, autoscaling.
+let everyOperationsFeature: ServiceConfig = {
+    var config = ServiceConfig()
+    config.ttlMinutes = 240
+    config.idlePause = true
+    config.alarmEmail = "ops@example.com"
+    config.maxInstances = 3
+    return config
+}()
+
+@Test func parametersAndConditionsAreDeclaredAndUsed() throws {
+    let document = try CloudFormationSynth.translate(stackWithSmallHandler(everyOperationsFeature))
+    #expect(document["Parameters"]?["Paused"]?["AllowedValues"] == .array([.string("false"), .string("true")]))
+    #expect(document["Parameters"]?["Paused"]?["Default"] == .string("false"))
+    #expect(document["Parameters"]?["ExpiresAt"]?["AllowedPattern"] != nil)
+    #expect(document["Parameters"]?["ExpiresAt"]?["Default"] == nil, "a deadline has no sensible default")
+    #expect(document["Conditions"]?["Running"] == .object([("Fn::Equals", .array([.object([("Ref", .string("Paused"))]), .string("false")]))]))
+    guard case .object(let resources) = document["Resources"]! else { Issue.record("no resources"); return }
+    let conditional = Set(resources.filter { $0.1["Condition"] == .string("Running") }.map(\.0))
+    #expect(conditional == ["NatAddress", "NatGateway", "PrivateDefaultRoute", "Endpoint", "IdleAlarm", "IdlePausePermission",
+                            "EndpointErrorsAlarm", "ModelLatencyAlarm", "ScalableTarget", "ScalingPolicy"])
+    #expect(document["Resources"]?["ShimFunction"]?["Properties"]?["Environment"]?["Variables"]?["PAUSED"] == .object([("Ref", .string("Paused"))]))
+    #expect(document["Resources"]?["ExpirySchedule"]?["Properties"]?["ScheduleExpression"] == .object([("Fn::Sub", .string("at(${ExpiresAt})"))]))
+    #expect(document["Resources"]?["ExpirySchedule"]?["Properties"]?["Target"]?["Input"]
+        == .object([("Fn::Sub", .string(#"{"StackName":"${AWS::StackId}"}"#))]))
+    // without a TTL there is no deadline to set
+    let plain = try CloudFormationSynth.translate(stackWithSmallHandler())
+    #expect(plain["Parameters"]?["ExpiresAt"] == nil)
+    #expect(plain["Resources"]?["ExpirySchedule"] == nil)
+}
+
+@Test func theExpiryRoleIsDeletedLast() throws {
+    let stack = Stack.slmService(everyOperationsFeature)
+    // Every resource must depend on ExpiryRole directly or through what it refers to.
+    let byID = Dictionary(uniqueKeysWithValues: stack.resources.map { ($0.id, $0) })
+    var memo: [LogicalID: Bool] = [:]
+    func reaches(_ id: LogicalID) -> Bool {
+        if id == "ExpiryRole" { return true }
+        if let known = memo[id] { return known }
+        memo[id] = false
+        let result = byID[id]!.referencedIDs.contains { reaches($0) }
+        memo[id] = result
+        return result
+    }
+    let early = stack.resources.map(\.id).filter { $0 != "ExpiryRole" && !reaches($0) }
+    #expect(early.isEmpty, "deleted after the expiry role: \(early)")
+    #expect(stack.resource("ExpiryRole")!.referencedIDs.isEmpty, "the role must not depend on what it deletes")
 }
 
 @Test(arguments: [
@@ -65,12 +114,14 @@ func referencedNames(_ json: OrderedJSON) -> [String] {
     { var c = ServiceConfig(); c.natGateway = false; return c }(),
     { var c = ServiceConfig(); c.apiGatewayAccount = false; return c }(),
     { var c = ServiceConfig(); c.azCount = 3; c.region = "eu-west-2"; c.instanceType = "ml.g6.xlarge"; return c }(),
+    everyOperationsFeature,
 ])
 func everyReferenceResolvesInsideTheTemplate(_ config: ServiceConfig) throws {
     let document = try CloudFormationSynth.translate(stackWithSmallHandler(config))
     guard case .object(let resources) = document["Resources"]! else { Issue.record("no resources"); return }
-    let names = Set(resources.map(\.0))
-    let pseudo: Set = ["AWS::Region", "AWS::AccountId", "AWS::Partition", "AWS::StackName", "AWS::URLSuffix"]
+    var names = Set(resources.map(\.0))
+    if case .object(let parameters) = document["Parameters"] ?? .object([]) { names.formUnion(parameters.map(\.0)) }
+    let pseudo: Set = ["AWS::Region", "AWS::AccountId", "AWS::Partition", "AWS::StackName", "AWS::StackId", "AWS::URLSuffix"]
     for name in referencedNames(document) {
         #expect(names.contains(name) || pseudo.contains(name), "dangling reference to \(name)")
     }
@@ -119,7 +170,14 @@ func everyReferenceResolvesInsideTheTemplate(_ config: ServiceConfig) throws {
     #expect(LambdaSource.handlerFile == onDisk, "the binary embeds templates/lambda/handler.py as it is now")
     let template = try CloudFormationSynth.synthesize(stack)
     #expect(template.document["Resources"]?["ShimFunction"]?["Properties"]?["Code"]?["ZipFile"] == .string(function.code))
-    #expect(template.byteCount <= CloudFormationSynth.templateBodyLimit, "\(template.byteCount) bytes")
+    // deploy sends the compact form; the fullest configuration must still go inline
+    let fullest = try CloudFormationSynth.synthesize(Stack.slmService(everyOperationsFeature))
+    for candidate in [template, fullest] {
+        #expect(candidate.compactText.utf8.count <= CloudFormationSynth.templateBodyLimit, "\(candidate.compactText.utf8.count) bytes")
+        let pretty = try JSONSerialization.jsonObject(with: Data(candidate.text.utf8)) as? NSDictionary
+        let compact = try JSONSerialization.jsonObject(with: Data(candidate.compactText.utf8)) as? NSDictionary
+        #expect(pretty != nil && pretty == compact, "the compact text is the same document")
+    }
 }
 
 @Test func tooLongInlineCodeIsRefusedWithAClearMessage() {

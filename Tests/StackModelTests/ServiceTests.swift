@@ -20,7 +20,14 @@ import Testing
     let role = try #require(stack.resources(of: Role.self).first { $0.id == "ShimRole" })
     let invoke = try #require(role.policies["invoke-endpoint"]?.statements.first)
     #expect(invoke.actions == ["sagemaker:InvokeEndpoint"])
-    #expect(invoke.resources == [.ref("Endpoint")], "the endpoint's Ref is its lower-case ARN; never a hand-built one")
+    guard case .ifCondition(let condition, let running, let paused)? = invoke.resources.first, invoke.resources.count == 1 else {
+        Issue.record("expected one resource chosen by the Running condition, got \(invoke.resources)"); return
+    }
+    #expect(condition == SLMService.running.name)
+    #expect(running == .ref("Endpoint"), "the endpoint's Ref is its lower-case ARN; never a hand-built one")
+    // paused, the shim may invoke nothing: '.' cannot occur in an endpoint name
+    guard case .join(let parts) = paused, case .string(let last)? = parts.last else { Issue.record("\(paused)"); return }
+    #expect(last.hasSuffix("endpoint/paused.none"))
 }
 
 @Test func modelEnvironmentCarriesTheTokenLimits() throws {

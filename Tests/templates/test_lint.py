@@ -1,7 +1,7 @@
 """cfn-lint and checkov on synthesized templates: 0 errors, 0 warnings, 0 failed checks.
 
 The committed default template and several variants (another region and instance family, 3 AZs,
-no NAT, no API Gateway account setting, a larger model) are synthesized by the real binary, then linted by the real tools.
+no NAT, no API Gateway account setting, a larger model, every operations feature on, alarms off) are synthesized by the real binary, then linted by the real tools.
 """
 import json
 import pathlib
@@ -18,6 +18,9 @@ VARIANTS = {
     "no-api-gateway-account": ["--api-gateway-account", "off"],
     "hermes-8b-g6e": ["--model-id", "NousResearch/Hermes-3-Llama-3.1-8B", "--instance-type", "ml.g6e.xlarge",
                       "--max-input-tokens", "4096", "--max-total-tokens", "8192", "--max-batch-prefill-tokens", "8192"],
+    "every-operations-feature": ["--ttl", "4h", "--idle-pause", "on", "--alarm-email", "ops@example.com",
+                                 "--min-instances", "1", "--max-instances", "3"],
+    "no-alarms-no-idle": ["--alarms", "off", "--idle-hours", "0"],
 }
 
 
@@ -64,7 +67,7 @@ def test_every_checkov_skip_has_a_reason(templates):
 def test_skips_are_needed(templates, tmp_path):
     """Removing the skips makes exactly the skipped checks fail: none is there for nothing on CloudFormation
     unless checkov does not evaluate it for CloudFormation at all (those apply to the Terraform output)."""
-    document = json.loads(pathlib.Path(templates["default"]).read_text())
+    document = json.loads(pathlib.Path(templates["every-operations-feature"]).read_text())
     skipped = {}
     for name, resource in document["Resources"].items():
         for skip in resource.pop("Metadata", {}).get("checkov", {}).get("skip", []):

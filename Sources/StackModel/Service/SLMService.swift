@@ -258,7 +258,7 @@ extension SLMService {
             role = Role("ShimRole", description: "Lambda shim: invoke this stack's endpoint, write its log group, run in the VPC",
                         assumedBy: "lambda.amazonaws.com", policies: [
                 "invoke-endpoint": PolicyDocument([.allow(["sagemaker:InvokeEndpoint"],
-                                                          on: [.ifCondition(SLMService.running.name, inference.endpoint.ref, Inference.arn("sagemaker", "endpoint/paused"))],
+                                                          on: [.ifCondition(SLMService.running.name, inference.endpoint.ref, Inference.arn("sagemaker", "endpoint/paused.none"))],
                                                           sid: "InvokeThisEndpoint")]),
                 "logs": PolicyDocument([.allow(["logs:CreateLogStream", "logs:PutLogEvents"], on: [logGroup.attribute(.arn)], sid: "WriteOwnLogGroup")]),
                 "vpc-and-tracing": PolicyDocument([
