@@ -201,3 +201,11 @@ func everyReferenceResolvesInsideTheTemplate(_ config: ServiceConfig) throws {
     #expect(OrderedJSON.double(50).rendered() == "50\n")
     #expect(OrderedJSON.double(12.5).rendered() == "12.5\n")
 }
+
+@Test func idlePauseCodeIsTheEmbeddedFileInlined() throws {
+    let onDisk = try String(contentsOf: packageRoot.appendingPathComponent("templates/lambda/idle_pause.py"), encoding: .utf8)
+    #expect(LambdaSource.idlePauseFile == onDisk, "the binary embeds templates/lambda/idle_pause.py as it is now")
+    let document = try CloudFormationSynth.translate(Stack.slmService(everyOperationsFeature))
+    #expect(document["Resources"]?["IdlePauseFunction"]?["Properties"]?["Code"]?["ZipFile"] == .string(LambdaSource.inlined(onDisk)))
+    #expect(document["Resources"]?["IdlePauseFunction"]?["Properties"]?["VpcConfig"] == nil, "it must reach CloudFormation without the NAT gateway")
+}
