@@ -123,6 +123,62 @@ public enum ArchitectureGraph {
 
 /// The derivation, with lookups over the stack.
 private struct Builder {
+    /// Identifier of the node standing for the CloudFormation stack itself.
+    static let stackID = "Stack"
+
+    /// Cost safety and operations: the idle alarm, the other alarms as one node, the alarm topic,
+    /// autoscaling and the expiry schedule, with arrows from the references between them.
+    func operations() -> (nodes: [DiagramGraph.Node], edges: [DiagramGraph.Edge], outside: [DiagramGraph.Node]) {
+        var nodes: [DiagramGraph.Node] = []
+        var edges: [DiagramGraph.Edge] = []
+        var outside: [DiagramGraph.Node] = []
+        let topics = of(SnsTopic.self)
+        let alarms = of(MetricAlarm.self)
+        let functions = of(LambdaFunction.self)
+        let idle = alarms.filter { $0.metricName == "Invocations" }
+        let others = alarms.filter { $0.metricName != "Invocations" }
+        for alarm in idle {
+            nodes.append(DiagramGraph.Node(id: alarm.id.rawValue, lines: ["Idle alarm", "0 invocations for \(alarm.evaluationPeriods * alarm.periodSeconds / 3600) h"]))
+        }
+        if !others.isEmpty {
+            nodes.append(DiagramGraph.Node(id: "Alarms", lines: ["\(others.count) alarms", others.map(\.metricName).joined(separator: ", ")]))
+        }
+        for topic in topics {
+            nodes.append(DiagramGraph.Node(id: topic.id.rawValue, lines: ["SNS topic", "alarm notifications"]))
+            for subscription in of(SnsSubscription.self) where refers(subscription.topic, to: topic.id) {
+                outside.append(DiagramGraph.Node(id: "Email", lines: ["E-mail", subscription.email], shape: .external))
+                edges.append(.init(topic.id.rawValue, "Email", label: "e-mail"))
+            }
+        }
+        for alarm in alarms {
+            let node = idle.contains { $0.id == alarm.id } ? alarm.id.rawValue : "Alarms"
+            for source in of(Endpoint.self) where alarm.dimensions.contains(where: { refers($0.value, to: source.id) }) {
+                edges.append(.init(source.id.rawValue, node, label: "metrics", style: .dashed))
+            }
+            for topic in topics where refers(alarm.actions, to: topic.id) {
+                edges.append(.init(node, topic.id.rawValue, label: "notify"))
+            }
+            for function in functions where refers(alarm.actions, to: function.id) {
+                edges.append(.init(node, function.id.rawValue, label: "invoke"))
+                edges.append(.init(function.id.rawValue, Self.stackID, label: "Paused=true"))
+            }
+        }
+        for target in of(ScalableTarget.self) {
+            nodes.append(DiagramGraph.Node(id: target.id.rawValue, lines: ["Autoscaling", "\(target.minCapacity)-\(target.maxCapacity) instances"]))
+            for endpoint in of(Endpoint.self) where refers(target.resourceID, to: endpoint.id) {
+                edges.append(.init(target.id.rawValue, endpoint.id.rawValue, label: "instance count", style: .dashed))
+            }
+        }
+        for schedule in of(OneTimeSchedule.self) {
+            nodes.append(DiagramGraph.Node(id: schedule.id.rawValue, lines: ["Expiry schedule", "at ExpiresAt"]))
+            edges.append(.init(schedule.id.rawValue, Self.stackID, label: schedule.targetArn.split(separator: ":").last.map(String.init)))
+        }
+        if edges.contains(where: { $0.to == Self.stackID }) {
+            outside.append(DiagramGraph.Node(id: Self.stackID, lines: ["CloudFormation stack"], shape: .external))
+        }
+        return (nodes, edges, outside)
+    }
+
     let stack: Stack
 
     func refers(_ value: Value, to id: LogicalID) -> Bool { value.references.contains(id) }
@@ -292,6 +348,11 @@ private struct Builder {
         }
         if !mlNodes.isEmpty { groups.append(DiagramGraph.Group(id: "ml_sagemaker", label: "SageMaker", nodes: mlNodes)) }
 
+        let (operations, operationEdges, operationOutside) = self.operations()
+        if !operations.isEmpty { groups.append(DiagramGraph.Group(id: "operations", label: "Operations", nodes: operations)) }
+        edges += operationEdges
+        outside += operationOutside
+
         // Out to the internet: NAT → internet gateway → internet.
         var toInternet = false
         for nat in nats {
@@ -309,6 +370,8 @@ private struct Builder {
             outside.append(DiagramGraph.Node(id: ArchitectureGraph.internetID, lines: ["Internet", "Hugging Face Hub"], shape: .external))
         }
 
+        var drawn: Set<String> = []
+        outside = outside.filter { drawn.insert($0.id).inserted }
         var seen: Set<DiagramGraph.Edge> = []
         let title = stack.description.hasPrefix("\(stack.name):") || stack.description.isEmpty
             ? (stack.description.isEmpty ? stack.name : stack.description) : "\(stack.name): \(stack.description)"

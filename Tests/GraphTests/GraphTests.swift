@@ -45,12 +45,34 @@ func goldenGraphMatchesTheCommittedFile(file: String, mermaid: Bool) throws {
 
 @Test func groupsHoldTheMainResourcesOnly() {
     let built = graph()
-    #expect(built.groups.map(\.id) == ["network_Vpc", "api_gateway", "compute_lambda", "ml_sagemaker"])
+    #expect(built.groups.map(\.id) == ["network_Vpc", "api_gateway", "compute_lambda", "ml_sagemaker", "operations"])
     let ids = built.allNodes.map(\.id)
     for hidden in ["PublicRouteTable", "PrivateRouteTable", "ShimSecurityGroup", "ShimRole", "LogsKey", "PrivateSubnet1", "ApiDeployment"] {
         #expect(!ids.contains { $0.hasPrefix(hidden) }, "\(hidden) should be collapsed")
     }
     #expect(built.groups[0].groups.map(\.label) == ["Public subnets (2 AZs)", "Private subnets (2 AZs)"])
+}
+
+@Test func operationsAreDrawnFromTheirReferences() {
+    let plain = graph()
+    #expect(plain.groups.last?.nodes.map(\.id) == ["IdleAlarm", "Alarms", "AlarmTopic"])
+    #expect(plain.edges.contains(.init("Endpoint", "IdleAlarm", label: "metrics", style: .dashed)))
+    #expect(plain.edges.contains(.init("Alarms", "AlarmTopic", label: "notify")))
+    #expect(!plain.allNodes.contains { $0.id == "Stack" || $0.id == "Email" }, "no expiry, no idle pause, no e-mail by default")
+    let everything = graph {
+        $0.ttlMinutes = 60
+        $0.idlePause = true
+        $0.alarmEmail = "ops@example.com"
+        $0.maxInstances = 3
+    }
+    let ids = everything.allNodes.map(\.id)
+    for id in ["ExpirySchedule", "ScalableTarget", "IdlePauseFunction", "Stack", "Email"] { #expect(ids.contains(id), "\(id)") }
+    #expect(everything.edges.contains(.init("ExpirySchedule", "Stack", label: "deleteStack")))
+    #expect(everything.edges.contains(.init("IdleAlarm", "IdlePauseFunction", label: "invoke")))
+    #expect(everything.edges.contains(.init("ScalableTarget", "Endpoint", label: "instance count", style: .dashed)))
+    #expect(ids.filter { $0 == "Stack" }.count == 1, "one stack node for two arrows")
+    let quiet = graph { $0.alarms = false; $0.idleHours = 0 }
+    #expect(!quiet.groups.contains { $0.id == "operations" })
 }
 
 @Test func turningTheNatOffRemovesTheNatAndTheInternetEdge() {
