@@ -12,15 +12,44 @@ public struct StackDescription: Sendable, Equatable {
     /// Outputs in the order the template declares them, as CloudFormation returns them.
     public var outputs: [(key: String, value: String)]
     public var tags: [String: String]
+    /// Parameter values the stack was last deployed with (`Paused`, `ExpiresAt`, …).
+    public var parameters: [String: String] = [:]
 
     public static func == (a: StackDescription, b: StackDescription) -> Bool {
         a.id == b.id && a.status == b.status && a.outputs.map(\.key) == b.outputs.map(\.key) && a.outputs.map(\.value) == b.outputs.map(\.value)
+            && a.parameters == b.parameters
     }
 
     /// The value of one output.
     public func output(_ key: String) -> String? { outputs.first { $0.key == key }?.value }
 
     public var isInProgress: Bool { status.hasSuffix("_IN_PROGRESS") }
+}
+
+/// One stack parameter of a change set: a new value, or the value the stack has now.
+public struct StackParameter: Sendable, Equatable, CustomStringConvertible {
+    public enum Value: Sendable, Equatable {
+        /// Set to this value.
+        case value(String)
+        /// Keep the stack's current value (`UsePreviousValue`).
+        case previous
+    }
+
+    public var key: String
+    public var value: Value
+
+    public init(_ key: String, _ value: Value) {
+        self.key = key
+        self.value = value
+    }
+
+    /// `Paused=true`, or `Paused=(previous)`.
+    public var description: String {
+        switch value {
+        case .value(let text): "\(key)=\(text)"
+        case .previous: "\(key)=(previous)"
+        }
+    }
 }
 
 /// One planned change of a change set.
@@ -101,30 +130,60 @@ public struct CloudFormationAPI: Sendable {
         let outputs = (member.child("Outputs")?.members ?? []).map { ($0.value("OutputKey") ?? "", $0.value("OutputValue") ?? "") }
         var tags: [String: String] = [:]
         for tag in member.child("Tags")?.members ?? [] { tags[tag.value("Key") ?? ""] = tag.value("Value") ?? "" }
+        var parameters: [String: String] = [:]
+        for parameter in member.child("Parameters")?.members ?? [] {
+            guard let key = parameter.value("ParameterKey") else { continue }
+            parameters[key] = parameter.value("ParameterValue") ?? ""
+        }
         return StackDescription(name: member.value("StackName") ?? name, id: member.value("StackId") ?? name, status: status,
                                 statusReason: member.value("StackStatusReason"), creationTime: Self.date(member.value("CreationTime")),
-                                lastUpdatedTime: Self.date(member.value("LastUpdatedTime")), outputs: outputs.map { (key: $0.0, value: $0.1) }, tags: tags)
+                                lastUpdatedTime: Self.date(member.value("LastUpdatedTime")), outputs: outputs.map { (key: $0.0, value: $0.1) }, tags: tags,
+                                parameters: parameters)
     }
 
-    /// Where the template comes from: inline, or an S3 URL for templates over 51,200 bytes.
-    public enum TemplateSource: Sendable {
+    /// Where the template comes from: inline, an S3 URL for templates over 51,200 bytes, or the
+    /// template the stack already has (a parameter-only update).
+    public enum TemplateSource: Sendable, Equatable {
         case body(String)
         case url(String)
+        case previous
     }
 
     /// Creates a change set and returns its ARN.
-    public func createChangeSet(stack: String, name: String, type: String, template: TemplateSource, tags: [String: String],
-                                clientToken: String, description: String) async throws -> String {
+    ///
+    /// - Parameters:
+    ///   - parameters: stack parameters in the order given: a new value, or the stack's current one
+    ///     (`UsePreviousValue`). Parameters left out take the template's default.
+    /// - Throws: `DeployError.noChanges` when CloudFormation refuses the request itself because it
+    ///   changes nothing (it usually makes a FAILED change set instead; see `isEmpty`).
+    public func createChangeSet(stack: String, name: String, type: String, template: TemplateSource, parameters stackParameters: [StackParameter] = [],
+                                tags: [String: String], clientToken: String, description: String) async throws -> String {
         var parameters: [(String, String)] = [("StackName", stack), ("ChangeSetName", name), ("ChangeSetType", type),
                                               ("ClientToken", clientToken), ("Description", description),
                                               ("Capabilities.member.1", "CAPABILITY_IAM")]
         switch template {
         case .body(let body): parameters.append(("TemplateBody", body))
         case .url(let url): parameters.append(("TemplateURL", url))
+        case .previous: parameters.append(("UsePreviousTemplate", "true"))
+        }
+        for (index, parameter) in stackParameters.enumerated() {
+            let prefix = "Parameters.member.\(index + 1)."
+            parameters.append((prefix + "ParameterKey", parameter.key))
+            switch parameter.value {
+            case .value(let value): parameters.append((prefix + "ParameterValue", value))
+            case .previous: parameters.append((prefix + "UsePreviousValue", "true"))
+            }
         }
         parameters += QueryParameters.memberPairs("Tags", tags.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
-        let root = try await client.query(.cloudFormation, action: "CreateChangeSet", parameters: parameters)
-        return root.first(named: "Id")?.text ?? name
+        do {
+            let root = try await client.query(.cloudFormation, action: "CreateChangeSet", parameters: parameters)
+            return root.first(named: "Id")?.text ?? name
+        } catch let error as AWSClientError {
+            if let service = error.serviceError, service.code == "ValidationError", service.message.contains("No updates are to be performed") {
+                throw DeployError.noChanges(stack: stack)
+            }
+            throw error
+        }
     }
 
     /// The change set with all its changes (following NextToken).

@@ -20,6 +20,11 @@ public enum DeployError: Error, CustomStringConvertible, Equatable {
     case endpointLeft(stack: String, endpoints: [String])
     /// The API answered with an error.
     case apiError(status: Int, body: String)
+    /// CloudFormation refused a change set because it changes nothing.
+    case noChanges(stack: String)
+    /// The command does not apply to the stack as it is (no TTL to extend, no Paused parameter):
+    /// bad input, nothing was changed.
+    case notApplicable(stack: String, reason: String)
 
     public var description: String {
         switch self {
@@ -43,6 +48,10 @@ public enum DeployError: Error, CustomStringConvertible, Equatable {
             "SageMaker endpoint(s) tagged for \(stack) still exist and bill every hour: \(endpoints.joined(separator: ", ")); delete them in the console or with 'aws sagemaker delete-endpoint'"
         case .apiError(let status, let body):
             "the API answered HTTP \(status): \(body)"
+        case .noChanges(let stack):
+            "stack \(stack): no updates are to be performed"
+        case .notApplicable(let stack, let reason):
+            "stack \(stack) \(reason)"
         }
     }
 }

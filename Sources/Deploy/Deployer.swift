@@ -5,7 +5,7 @@ import SigV4
 /// What to deploy and how.
 public struct DeployRequest: Sendable {
     public var stackName: String
-    /// The CloudFormation template text.
+    /// The CloudFormation template text (sent without whitespace).
     public var template: String
     /// Resources in the template, for the progress bar.
     public var resourceCount: Int
@@ -15,14 +15,27 @@ public struct DeployRequest: Sendable {
     public var assumeYes: Bool
     /// Keep what was created when the operation fails (CloudFormation `DisableRollback`).
     public var noRollback: Bool
+    /// The `ttl` setting in minutes: `ExpiresAt` is now + this on a create, when the stack gets a
+    /// TTL, and when `ttlGiven`.
+    public var ttlMinutes: Int?
+    /// Whether `--ttl` was given on this command line: then the deadline moves to now + ttl.
+    public var ttlGiven: Bool
+    /// The template with the TTL kept, for a stack that has one when this template has none and
+    /// the ttl setting was not turned off explicitly; nil removes the TTL.
+    public var keepingExpiry: (@Sendable () throws -> (template: String, resourceCount: Int))?
 
-    public init(stackName: String, template: String, resourceCount: Int, tags: [String: String], assumeYes: Bool, noRollback: Bool) {
+    public init(stackName: String, template: String, resourceCount: Int, tags: [String: String], assumeYes: Bool, noRollback: Bool,
+                ttlMinutes: Int? = nil, ttlGiven: Bool = false,
+                keepingExpiry: (@Sendable () throws -> (template: String, resourceCount: Int))? = nil) {
         self.stackName = stackName
         self.template = template
         self.resourceCount = resourceCount
         self.tags = tags
         self.assumeYes = assumeYes
         self.noRollback = noRollback
+        self.ttlMinutes = ttlMinutes
+        self.ttlGiven = ttlGiven
+        self.keepingExpiry = keepingExpiry
     }
 }
 
@@ -92,17 +105,21 @@ public struct Deployer: Sendable {
                                         : "continue or roll back the update in the CloudFormation console, then deploy again")
         }
         let type = existing == nil || existing?.status == "REVIEW_IN_PROGRESS" ? "CREATE" : "UPDATE"
+        let (request, parameters) = try planParameters(request, previous: type == "UPDATE" ? existing?.parameters : nil)
 
         let source = try await templateSource(request)
         let changeSetName = "slmstack-\(Self.stamp(clock.now()))"
-        let changeSetID = try await api.createChangeSet(stack: stack, name: changeSetName, type: type, template: source, tags: request.tags,
-                                                        clientToken: "slmstack-\(makeToken())", description: "slmstack deploy")
+        let changeSetID: String
+        do {
+            changeSetID = try await api.createChangeSet(stack: stack, name: changeSetName, type: type, template: source, parameters: parameters,
+                                                        tags: request.tags, clientToken: "slmstack-\(makeToken())", description: "slmstack deploy")
+        } catch DeployError.noChanges {
+            return try await noChanges(stack)
+        }
         let changeSet = try await waitForChangeSet(changeSetID, stack: stack)
         if changeSet.isEmpty {
             try? await api.deleteChangeSet(changeSetID, stack: stack)
-            console.say("no changes: stack \(stack) already matches the template")
-            guard let current = try await api.describeStack(stack) else { throw DeployError.noStack(stack, region: api.client.region) }
-            return .noChanges(current)
+            return try await noChanges(stack)
         }
         guard changeSet.status == "CREATE_COMPLETE" else {
             try? await api.deleteChangeSet(changeSetID, stack: stack)
@@ -126,6 +143,42 @@ public struct Deployer: Sendable {
         try report(outcome, stack: stack)
         guard let final = outcome.final else { throw DeployError.noStack(stack, region: api.client.region) }
         return .deployed(final)
+    }
+
+    func noChanges(_ stack: String) async throws -> DeployResult {
+        console.say("no changes: stack \(stack) already matches the template")
+        guard let current = try await api.describeStack(stack) else { throw DeployError.noStack(stack, region: api.client.region) }
+        return .noChanges(current)
+    }
+
+    /// The server's clock: the local one corrected by the skew the client measured.
+    var serverNow: Date { clock.now().addingTimeInterval(api.client.clockOffset) }
+
+    /// The deploy's parameters (see `StackParameters.forDeploy`), and the request with the TTL kept
+    /// when the stack has one and the template has none.
+    ///
+    /// - Parameters:
+    ///   - previous: the stack's parameter values on an update, nil on a create.
+    func planParameters(_ request: DeployRequest, previous: [String: String]?) throws -> (DeployRequest, [StackParameter]) {
+        var request = request
+        let stack = request.stackName
+        var declared = StackParameters.declared(in: request.template)
+        if let deadline = previous?[StackParameters.expiresAt], !declared.contains(StackParameters.expiresAt) {
+            let when = ExpiryTime.date(deadline).map { ExpiryTime.relative($0, now: serverNow) } ?? deadline
+            if let keep = request.keepingExpiry {
+                (request.template, request.resourceCount) = try keep()
+                declared = StackParameters.declared(in: request.template)
+                console.say("stack \(stack) expires \(when): keeping its TTL (deploy with --ttl DURATION to move it, or --ttl off to remove it)")
+            } else {
+                console.warn("this deploy removes the TTL of stack \(stack) (it was to delete itself \(when)): it stays until 'slmstack destroy'")
+            }
+        }
+        let parameters = try StackParameters.forDeploy(declared: declared, previous: previous, ttlMinutes: request.ttlMinutes,
+                                                       ttlGiven: request.ttlGiven, now: serverNow, stack: stack)
+        if previous?[StackParameters.paused] == "true", declared.contains(StackParameters.paused) {
+            console.say("stack \(stack) is paused and stays paused (Paused keeps its value): run 'slmstack resume --stack-name \(stack)' to bring the endpoint back")
+        }
+        return (request, parameters)
     }
 
     /// Deletes the empty stack (REVIEW_IN_PROGRESS) a CREATE change set leaves when it is not executed.
@@ -163,19 +216,26 @@ public struct Deployer: Sendable {
         }
     }
 
-    /// Inline up to 51,200 bytes; above that, upload to the private, encrypted assets bucket.
+    /// The template without whitespace, inline up to 51,200 bytes; above that, uploaded to the
+    /// private, encrypted assets bucket.
     func templateSource(_ request: DeployRequest) async throws -> CloudFormationAPI.TemplateSource {
-        let bytes = Data(request.template.utf8)
-        guard bytes.count > Self.templateBodyLimit else { return .body(request.template) }
+        let text = TemplateText.compact(request.template)
+        let bytes = Data(text.utf8)
+        guard bytes.count > Self.templateBodyLimit else { return .body(text) }
         let assets = AssetsBucket(client: api.client)
         let url = try await assets.upload(bytes, stack: request.stackName)
-        console.say("template is \(bytes.count) bytes (over CreateStack's 51,200): uploaded to \(url)")
+        console.say("template is \(bytes.count) bytes without whitespace (over CreateStack's 51,200): uploaded to \(url)")
         return .url(url)
     }
 
     /// The change list as people read it: `+` add, `~` modify (with replacement), `-` remove.
     public static func describe(_ changes: [PlannedChange], stack: String, type: String) -> String {
-        var lines = ["Changes to \(stack) (\(type == "CREATE" ? "new stack" : "update")):"]
+        describe(changes, heading: "Changes to \(stack) (\(type == "CREATE" ? "new stack" : "update")):")
+    }
+
+    /// The change list under `heading`.
+    public static func describe(_ changes: [PlannedChange], heading: String) -> String {
+        var lines = [heading]
         for change in changes {
             let mark = change.action == "Add" ? "+" : change.action == "Remove" ? "-" : "~"
             var line = "  \(mark) \(change.action.padding(toLength: 7, withPad: " ", startingAt: 0)) \(change.logicalID.padding(toLength: 36, withPad: " ", startingAt: 0)) \(change.resourceType)"

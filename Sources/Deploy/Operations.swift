@@ -84,7 +84,8 @@ extension Deployer {
         let source = try await templateSource(DeployRequest(stackName: current.name, template: updated, resourceCount: 0, tags: current.tags,
                                                             assumeYes: true, noRollback: false))
         let id = try await api.createChangeSet(stack: current.name, name: "slmstack-keep-logs-\(Self.stamp(clock.now()))", type: "UPDATE",
-                                               template: source, tags: current.tags, clientToken: "slmstack-keep-\(makeToken())",
+                                               template: source, parameters: StackParameters.update([:], keeping: current.parameters),
+                                               tags: current.tags, clientToken: "slmstack-keep-\(makeToken())",
                                                description: "slmstack destroy --keep-logs")
         let changeSet = try await waitForChangeSet(id, stack: current.name)
         guard changeSet.status == "CREATE_COMPLETE", !changeSet.isEmpty else {
@@ -210,14 +211,21 @@ public struct StatusReport: Sendable {
     public var endpoint: SageMakerAPI.EndpointInfo?
     public var instanceType: String?
     public var instanceCount: Int?
+    /// The time of the report by the server's clock, for the time left until `ExpiresAt`.
+    public var now: Date = Date()
+
+    /// True when paused, false when running, nil for a stack without the `Paused` parameter.
+    public var isPaused: Bool? { stack.parameters[StackParameters.paused].map { $0 == "true" } }
+    /// When the stack deletes itself, if it has a TTL.
+    public var expiresAt: Date? { stack.parameters[StackParameters.expiresAt].flatMap(ExpiryTime.date) }
 }
 
 extension Deployer {
-    /// The stack, its outputs, and its endpoint's state.
+    /// The stack, its outputs, and its endpoint's state (not looked up while paused: there is none).
     public func status(stack: String) async throws -> StatusReport {
         guard let description = try await api.describeStack(stack) else { throw DeployError.noStack(stack, region: api.client.region) }
-        var report = StatusReport(stack: description)
-        if let name = description.output("EndpointName") {
+        var report = StatusReport(stack: description, now: serverNow)
+        if report.isPaused != true, let name = description.output("EndpointName") {
             let sagemaker = SageMakerAPI(client: api.client)
             if let endpoint = try? await sagemaker.endpoint(name) {
                 report.endpoint = endpoint

@@ -89,16 +89,25 @@ public struct TemplateDiff: Sendable, Equatable {
 }
 
 extension Deployer {
-    /// The deployed template against `template`, and CloudFormation's own plan for the change
-    /// (a change set that is described, then deleted: nothing is applied).
-    public func preview(stack: String, template: String, tags: [String: String]) async throws -> (TemplateDiff, [PlannedChange]) {
+    /// The deployed template against the request's, and CloudFormation's own plan for the change
+    /// (a change set with the parameters deploy would send, described, then deleted: nothing is
+    /// applied).
+    public func preview(_ request: DeployRequest) async throws -> (TemplateDiff, [PlannedChange]) {
+        let stack = request.stackName
         guard let current = try await api.describeStack(stack) else { throw DeployError.noStack(stack, region: api.client.region) }
+        let (request, parameters) = try planParameters(request, previous: current.parameters)
         let deployed = try await api.template(current.id)
-        let diff = try TemplateDiff.compare(deployed: deployed, current: template)
-        if diff.isEmpty { return (diff, []) }
-        let source = try await templateSource(DeployRequest(stackName: stack, template: template, resourceCount: 0, tags: tags, assumeYes: true, noRollback: false))
-        let id = try await api.createChangeSet(stack: stack, name: "slmstack-preview-\(Self.stamp(clock.now()))", type: "UPDATE", template: source,
-                                               tags: tags, clientToken: "slmstack-preview-\(makeToken())", description: "slmstack diff preview")
+        let diff = try TemplateDiff.compare(deployed: deployed, current: request.template)
+        if diff.isEmpty, !request.ttlGiven { return (diff, []) }
+        let source = try await templateSource(request)
+        let id: String
+        do {
+            id = try await api.createChangeSet(stack: stack, name: "slmstack-preview-\(Self.stamp(clock.now()))", type: "UPDATE", template: source,
+                                               parameters: parameters, tags: request.tags, clientToken: "slmstack-preview-\(makeToken())",
+                                               description: "slmstack diff preview")
+        } catch DeployError.noChanges {
+            return (diff, [])
+        }
         let changeSet = try await waitForChangeSet(id, stack: stack)
         try? await api.deleteChangeSet(id, stack: stack)
         if changeSet.isEmpty { return (diff, []) }

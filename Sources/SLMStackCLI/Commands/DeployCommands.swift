@@ -13,6 +13,10 @@ struct AWSContext {
     let settings: AWSSettings
     let config: ServiceConfig
     let debug: Bool
+    /// Whether `--ttl` was given on the command line (deploy then moves the deadline).
+    let ttlGiven: Bool
+    /// Whether the ttl setting was given at all, by flag or config file (`--ttl off` included).
+    let ttlSet: Bool
 
     /// Reads the flags and config file. The region is the stack setting when given (flag or file),
     /// else the AWS CLI's region chain (AWS_REGION, AWS_DEFAULT_REGION, the profile).
@@ -30,6 +34,8 @@ struct AWSContext {
         self.settings = settings
         self.config = config
         debug = arguments.flag("debug")
+        ttlGiven = arguments["ttl"] != nil
+        ttlSet = try ttlGiven || ServiceOptions.fileSets("ttl", arguments)
     }
 
     /// Resolves credentials and builds the client (may call STS or SSO).
@@ -38,17 +44,23 @@ struct AWSContext {
         return try await AWSClient.resolve(settings, environment: io.environment, logger: logger)
     }
 
-    /// Runs AWS work, mapping deploy errors to exit codes.
-    static func run<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) throws -> T {
+    /// Runs AWS work, mapping deploy errors to exit codes: a confirmation with no terminal, and a
+    /// command that does not apply to the stack, are bad input (2); so is a missing stack when
+    /// `missingStackIsUsage` (pause, resume, extend); the rest are failures (1).
+    static func run<T: Sendable>(missingStackIsUsage: Bool = false, _ work: @escaping @Sendable () async throws -> T) throws -> T {
         do {
             return try AWSCommandOptions.blocking(work)
         } catch let error as DeployError {
             switch error {
-            case .needsConfirmation: throw CLIError.usage(error.description)
+            case .needsConfirmation, .notApplicable: throw CLIError.usage(error.description)
+            case .noStack where missingStackIsUsage: throw CLIError.usage(error.description)
             default: throw CLIError.failure(error.description)
             }
         }
     }
+
+    /// The server's clock: the local one corrected by the skew the client measured.
+    static func serverNow(_ client: AWSClient) -> Date { Date().addingTimeInterval(client.clockOffset) }
 }
 
 /// `slmstack deploy`.
@@ -90,9 +102,9 @@ struct DeployCommand: SubCommand {
         let config = context.config
         let stack = try Synthesis.stack(for: config)
         guard let templateFile else {
-            let template = try Synthesis.cloudFormation(stack)
+            let template = try Synthesis.compactCloudFormation(stack)
             io.line("\(stack.name) in \(config.region): \(stack.resources.count) resources, \(config.modelID) on \(config.instanceCount) x \(config.instanceType)")
-            return (template.text ?? "", stack.resources.count, stack.tags, Estimator.estimate(Inventory.of(stack, config: config)))
+            return (template, stack.resources.count, stack.tags, Estimator.estimate(Inventory.of(stack, config: config)))
         }
         guard let data = FileManager.default.contents(atPath: templateFile), let text = String(data: data, encoding: .utf8) else {
             throw CLIError.usage("--template: cannot read '\(templateFile)': check the path")
@@ -132,27 +144,58 @@ struct DeployCommand: SubCommand {
             throw CLIError.usage("deploy needs confirmation and there is no terminal to ask on: pass --yes to apply without asking")
         }
         let request = DeployRequest(stackName: config.stackName, template: text, resourceCount: resourceCount,
-                                    tags: tags, assumeYes: yes, noRollback: noRollback)
+                                    tags: tags, assumeYes: yes, noRollback: noRollback, ttlMinutes: config.ttlMinutes,
+                                    ttlGiven: context.ttlGiven, keepingExpiry: templateFile == nil ? Self.keepingExpiry(config, ttlSet: context.ttlSet) : nil)
         let context = self.context
         let showKey = self.showKey
         let console = CLIConsole(io: io)
-        let (result, key) = try AWSContext.run {
+        let (result, key, now) = try AWSContext.run {
             let client = try await context.client(io: io)
             let deployer = Deployer(api: CloudFormationAPI(client: client), console: console)
             let result = try await deployer.deploy(request)
             var key: String?
             if showKey, case .deployed(let s) = result, let id = s.output("ApiKeyId") { key = try await Invoker(client: client).apiKeyValue(id: id) }
             if showKey, case .noChanges(let s) = result, let id = s.output("ApiKeyId") { key = try await Invoker(client: client).apiKeyValue(id: id) }
-            return (result, key)
+            return (result, key, AWSContext.serverNow(client))
         }
         let description: StackDescription
         switch result {
         case .deployed(let s): description = s; io.line("deployed \(s.name): \(s.status)")
         case .noChanges(let s): description = s
         }
+        StackState.print(description, now: now, io: io)
         Outputs.print(description, io: io)
         if let key { io.line("api key value   \(key)") }
         return .success
+    }
+
+    /// The template with a TTL, for a stack that has one when the settings give none: a deploy
+    /// keeps a deployed TTL unless the ttl setting is given (`--ttl off` removes it). The ttl value
+    /// does not matter: `ExpiresAt` keeps the stack's value.
+    static func keepingExpiry(_ config: ServiceConfig, ttlSet: Bool) -> (@Sendable () throws -> (template: String, resourceCount: Int))? {
+        guard !ttlSet, config.ttlMinutes == nil else { return nil }
+        return {
+            var kept = config
+            kept.ttlMinutes = 60
+            let stack = try Synthesis.stack(for: kept)
+            return (try Synthesis.compactCloudFormation(stack), stack.resources.count)
+        }
+    }
+}
+
+/// The deploy-time state of a stack: paused or running, and when it expires.
+enum StackState {
+    /// `expires at 2026-11-22T18:00:00Z (in 3h 59m)` after a deploy; `paused` when it is.
+    static func print(_ stack: StackDescription, now: Date, io: CommandIO) {
+        if stack.parameters[StackParameters.paused] == "true" {
+            io.line("paused: the endpoint and the NAT gateway are removed and the API answers 503 paused; 'slmstack resume --stack-name \(stack.name)' brings them back")
+        }
+        if let text = stack.parameters[StackParameters.expiresAt] {
+            let deadline = ExpiryTime.date(text)
+            io.line("expires at \(text)Z" + (deadline.map { date in
+                date >= now ? " (in \(ExpiryTime.span(date.timeIntervalSince(now))))" : " (\(ExpiryTime.span(now.timeIntervalSince(date))) ago)"
+            } ?? "") + ": the stack deletes itself then; 'slmstack extend 2h' moves it")
+        }
     }
 }
 
@@ -240,7 +283,19 @@ struct StatusCommand: SubCommand {
         io.line("status      \(stack.status)\(stack.statusReason.map { ": \($0)" } ?? "")")
         if let created = stack.creationTime { io.line("created     \(ISO8601DateFormatter().string(from: created))") }
         if let updated = stack.lastUpdatedTime { io.line("updated     \(ISO8601DateFormatter().string(from: updated))") }
-        if let endpoint = report.endpoint {
+        switch report.isPaused {
+        case true?: io.line("state       Paused: no endpoint or NAT gateway, the API answers 503 paused ('slmstack resume --stack-name \(stack.name)' brings them back)")
+        case false?: io.line("state       Running ('slmstack pause --stack-name \(stack.name)' removes the endpoint and the NAT gateway until resumed)")
+        case nil: break
+        }
+        if let deadline = report.expiresAt {
+            io.line("expires     \(ExpiryTime.relative(deadline, now: report.now))" + (deadline < report.now ? ": the expiry schedule is deleting the stack" : ""))
+        } else if report.isPaused != nil {
+            io.line("expires     never (no TTL; deploy with --ttl 4h to set one)")
+        }
+        if report.isPaused == true {
+            // No endpoint while paused: nothing bills by the hour for it.
+        } else if let endpoint = report.endpoint {
             io.line("endpoint    \(endpoint.name): \(endpoint.status)\(endpoint.failureReason.map { " (\($0))" } ?? "")")
             if let type = report.instanceType, let count = report.instanceCount {
                 var warnings: [String] = []
@@ -312,7 +367,9 @@ struct InvokeCommand: SubCommand {
         }
         let text = String(decoding: answer, as: UTF8.self)
         guard (200..<300).contains(status) else {
-            throw CLIError.failure("the API answered HTTP \(status): \(text.trimmingCharacters(in: .whitespacesAndNewlines))")
+            let code = ((try? JSONSerialization.jsonObject(with: answer)) as? [String: Any]).flatMap { ($0["error"] as? [String: Any])?["code"] as? String }
+            let hint = status == 503 && code == "paused" ? "\nstack \(name) is paused: 'slmstack resume --stack-name \(name)' brings the endpoint back" : ""
+            throw CLIError.failure("the API answered HTTP \(status): \(text.trimmingCharacters(in: .whitespacesAndNewlines))\(hint)")
         }
         let object = (try? JSONSerialization.jsonObject(with: answer)) as? [String: Any]
         let generated = (object?["generated_text"] as? String)

@@ -76,15 +76,17 @@ struct DiffCommand: SubCommand {
     /// The deployed stack against the current model.
     func deployed(io: CommandIO) throws -> ExitCode {
         let stack = try Synthesis.stack(for: config)
-        let template = String(decoding: try Synthesis.cloudFormation(stack).bytes, as: UTF8.self)
-        let context = self.context!, tags = stack.tags, name = stack.name
+        let context = self.context!, name = stack.name
+        let request = DeployRequest(stackName: name, template: try Synthesis.compactCloudFormation(stack), resourceCount: stack.resources.count,
+                                    tags: stack.tags, assumeYes: true, noRollback: false, ttlMinutes: config.ttlMinutes, ttlGiven: context.ttlGiven,
+                                    keepingExpiry: DeployCommand.keepingExpiry(config, ttlSet: context.ttlSet))
         let console = CLIConsole(io: io)
         let (diff, plan) = try AWSContext.run {
             let client = try await context.client(io: io)
-            return try await Deployer(api: CloudFormationAPI(client: client), console: console).preview(stack: name, template: template, tags: tags)
+            return try await Deployer(api: CloudFormationAPI(client: client), console: console).preview(request)
         }
         io.write(diff.rendered)
         if !plan.isEmpty { io.line(Deployer.describe(plan, stack: name, type: "UPDATE")) }
-        return diff.isEmpty ? .success : .failure
+        return diff.isEmpty && plan.isEmpty ? .success : .failure
     }
 }

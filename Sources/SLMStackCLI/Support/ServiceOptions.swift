@@ -38,6 +38,12 @@ enum ServiceOptions {
         return true
     }
 
+    /// Whether the config file given with `--config` has `key` (null or not).
+    static func fileSets(_ key: String, _ arguments: ParsedArguments) throws -> Bool {
+        guard let path = arguments["config"], let data = FileManager.default.contents(atPath: path) else { return false }
+        return (try? JSONDecoder().decode([String: ConfigValue].self, from: data))?[key] != nil
+    }
+
     /// Applies a JSON config file: an object whose keys are setting keys.
     static func apply(file path: String, to config: inout ServiceConfig) throws {
         guard let data = FileManager.default.contents(atPath: path) else {
@@ -175,6 +181,16 @@ enum Synthesis {
         guard path.hasPrefix(graphFolder + "/") else { return "slmstack synth --out \(folder)" }
         let file = String(path.dropFirst(graphFolder.count + 1))
         return "slmstack graph --format \(file.hasSuffix(".dot") ? "dot" : "mermaid") --out \(folder)/\(path)"
+    }
+
+    /// The CloudFormation template without whitespace, as deploy sends it (same document as the
+    /// file `cloudFormation` writes).
+    static func compactCloudFormation(_ stack: Stack) throws -> String {
+        do {
+            return try CloudFormationSynth.synthesize(stack).compactText
+        } catch {
+            throw CLIError.invalid(["\(error)"])
+        }
     }
 
     static func cloudFormation(_ stack: Stack) throws -> SynthesizedFile {

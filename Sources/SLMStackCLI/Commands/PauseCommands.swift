@@ -1,0 +1,168 @@
+import AWSClient
+import Cost
+import Deploy
+import Foundation
+import StackModel
+
+/// `slmstack pause` and `slmstack resume`: flip the stack's `Paused` parameter.
+struct PauseCommand: SubCommand {
+    static let name = "pause"
+    static let abstract = "Remove the billable parts (endpoint, NAT gateway) and keep the rest; resume brings them back."
+    static let discussion = """
+        A change set on the deployed template with Paused=true and every other parameter kept: it deletes the
+        SageMaker endpoint, the NAT gateway with its address and route, and the endpoint's alarms; the API, its key,
+        the network and the logs stay, and the API answers 503 {"error":{"code":"paused"}} until 'slmstack resume'.
+        Shows what goes, asks (--yes in CI), executes, follows the events, and prints the monthly cost running and
+        paused. A stack that is already paused is left alone (exit 0); one that does not exist is exit 2.
+        """
+    static let options: [OptionSpec] = [.flag("yes", "Pause without asking (for CI).")] + AWSContext.specs
+
+    let context: AWSContext
+    let yes: Bool
+
+    init(arguments: ParsedArguments, io: CommandIO) throws {
+        context = try AWSContext(arguments: arguments, io: io)
+        yes = arguments.flag("yes")
+    }
+
+    func run(io: CommandIO) throws -> ExitCode {
+        try PauseCommand.set(paused: true, context: context, yes: yes, io: io)
+    }
+
+    /// Pauses or resumes, then prints the outcome and the cost of both states.
+    static func set(paused: Bool, context: AWSContext, yes: Bool, io: CommandIO) throws -> ExitCode {
+        let name = context.config.stackName
+        let console = CLIConsole(io: io)
+        let (result, template) = try AWSContext.run(missingStackIsUsage: true) {
+            let client = try await context.client(io: io)
+            let deployer = Deployer(api: CloudFormationAPI(client: client), console: console)
+            if !yes, !io.isInteractive {
+                // Ask nothing of AWS that changes anything when the answer could not be given.
+                if let stack = try await deployer.api.describeStack(name), stack.parameters[StackParameters.paused] != String(paused) {
+                    throw DeployError.needsConfirmation("\(paused ? "pausing" : "resuming") \(name)")
+                }
+            }
+            let result = try await deployer.setPaused(paused, stack: name, assumeYes: yes)
+            guard case .updated(let stack, _) = result else { return (result, String?.none) }
+            return (result, try? await deployer.api.template(stack.id))
+        }
+        guard case .updated(let stack, _) = result else { return .success }
+        io.line("\(paused ? "paused" : "resumed") \(stack.name): \(stack.status)")
+        if let template, let costs = StateCosts.of(template: template, region: context.config.region, config: context.config) {
+            let (from, to) = paused ? (costs.running, costs.paused) : (costs.paused, costs.running)
+            let saving = costs.running.totalMonthly - costs.paused.totalMonthly
+            io.line("monthly cost: \(Estimate.money(from.totalMonthly)) \(paused ? "running" : "paused") → \(Estimate.money(to.totalMonthly)) \(paused ? "paused" : "running")"
+                + " (pausing saves \(Estimate.money(saving))/month, \(Estimate.money(saving / Estimate.hoursPerMonth))/hour; priced from the deployed template)")
+        }
+        if paused {
+            io.line("resume with: slmstack resume --stack-name \(stack.name)")
+        } else {
+            io.line("the endpoint is back: 'slmstack status --stack-name \(stack.name)' shows it, 'slmstack invoke' calls it")
+        }
+        return .success
+    }
+}
+
+/// `slmstack resume`.
+struct ResumeCommand: SubCommand {
+    static let name = "resume"
+    static let abstract = "Bring a paused stack's endpoint and NAT gateway back."
+    static let discussion = """
+        A change set on the deployed template with Paused=false and every other parameter kept: it creates the
+        SageMaker endpoint (which bills by the hour again once created and takes minutes to come up), the NAT gateway
+        with its address and route, and the endpoint's alarms. Shows what comes back, asks (--yes in CI), executes,
+        follows the events, and prints the monthly cost paused and running. A running stack is left alone (exit 0);
+        one that does not exist is exit 2.
+        """
+    static let options: [OptionSpec] = [.flag("yes", "Resume without asking (for CI).")] + AWSContext.specs
+
+    let context: AWSContext
+    let yes: Bool
+
+    init(arguments: ParsedArguments, io: CommandIO) throws {
+        context = try AWSContext(arguments: arguments, io: io)
+        yes = arguments.flag("yes")
+    }
+
+    func run(io: CommandIO) throws -> ExitCode {
+        try PauseCommand.set(paused: false, context: context, yes: yes, io: io)
+    }
+}
+
+/// `slmstack extend 2h`: move the stack's expiry.
+struct ExtendCommand: SubCommand {
+    static let name = "extend"
+    static let abstract = "Move the stack's expiry (its TTL) later by a duration such as 2h."
+    static let discussion = """
+        Sets ExpiresAt to the current deadline plus DURATION (from now when the deadline has passed) with a change set
+        on the deployed template that changes nothing else; prints the old and the new deadline. The stack must have
+        a TTL ('slmstack deploy --ttl 4h'); otherwise, or for a stack that does not exist, exit 2. It only moves the
+        expiry schedule, so it does not ask for confirmation.
+        """
+    static let positionals = (max: 1, usage: "DURATION")
+    static let options: [OptionSpec] = AWSContext.specs
+
+    let context: AWSContext
+    let minutes: Int
+
+    init(arguments: ParsedArguments, io: CommandIO) throws {
+        guard let text = arguments.positionals.first else {
+            throw CLIError.usage("extend needs a duration: slmstack extend 2h (or 90m, 1d, 1h30m)")
+        }
+        guard let minutes = DurationText.minutes(text), (1...(366 * 1440)).contains(minutes) else {
+            throw CLIError.usage("DURATION: expected a duration from 1m to 366d such as 2h, 90m or 1d12h, got '\(text)'")
+        }
+        self.minutes = minutes
+        context = try AWSContext(arguments: arguments, io: io)
+    }
+
+    func run(io: CommandIO) throws -> ExitCode {
+        let context = self.context, minutes = self.minutes
+        let name = context.config.stackName
+        let console = CLIConsole(io: io)
+        let (result, now) = try AWSContext.run(missingStackIsUsage: true) {
+            let client = try await context.client(io: io)
+            let result = try await Deployer(api: CloudFormationAPI(client: client), console: console).extend(stack: name, byMinutes: minutes)
+            return (result, AWSContext.serverNow(client))
+        }
+        let before = result.before.map { ExpiryTime.text($0) + "Z" } ?? "unknown"
+        io.line("extended \(name) by \(DurationText.format(minutes: minutes)): expires \(before) → \(ExpiryTime.text(result.after))Z (in \(ExpiryTime.span(result.after.timeIntervalSince(now))))")
+        return .success
+    }
+}
+
+/// The monthly cost of a deployed template running and paused.
+enum StateCosts {
+    /// Both estimates, or nil when the template cannot be read.
+    static func of(template: String, region: String, config: ServiceConfig) -> (running: Estimate, paused: Estimate)? {
+        let weightsGB = (config.modelSpec?.weightBytes ?? 0) / 1e9
+        guard let running = try? Inventory.of(template: resolved(template, paused: false), region: region, weightsGB: weightsGB),
+              let paused = try? Inventory.of(template: resolved(template, paused: true), region: region, weightsGB: weightsGB) else { return nil }
+        return (Estimator.estimate(running), Estimator.estimate(paused))
+    }
+
+    /// The template with only the resources that exist for `Paused` = `paused`: conditions of the form
+    /// `{"Fn::Equals": [{"Ref": P}, V]}` are evaluated, a resource under a false one is dropped, and an
+    /// endpoint configuration no endpoint uses (it bills nothing) is dropped too.
+    static func resolved(_ template: String, paused: Bool) -> Data {
+        guard var document = try? JSONSerialization.jsonObject(with: Data(template.utf8)) as? [String: Any],
+              var resources = document["Resources"] as? [String: [String: Any]] else { return Data(template.utf8) }
+        var values: [String: String] = [:]
+        for (name, declaration) in document["Parameters"] as? [String: [String: Any]] ?? [:] {
+            values[name] = declaration["Default"] as? String
+        }
+        values[StackParameters.paused] = String(paused)
+        var holds: [String: Bool] = [:]
+        for (name, condition) in document["Conditions"] as? [String: [String: Any]] ?? [:] {
+            guard let equals = condition["Fn::Equals"] as? [Any], equals.count == 2,
+                  let reference = (equals[0] as? [String: Any])?["Ref"] as? String, let value = equals[1] as? String else { continue }
+            holds[name] = values[reference] == value
+        }
+        resources = resources.filter { _, resource in (resource["Condition"] as? String).flatMap { holds[$0] } ?? true }
+        if !resources.values.contains(where: { $0["Type"] as? String == "AWS::SageMaker::Endpoint" }) {
+            resources = resources.filter { $0.value["Type"] as? String != "AWS::SageMaker::EndpointConfig" }
+        }
+        document["Resources"] = resources
+        return (try? JSONSerialization.data(withJSONObject: document)) ?? Data(template.utf8)
+    }
+}

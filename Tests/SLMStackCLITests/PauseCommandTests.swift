@@ -1,0 +1,71 @@
+import Deploy
+import Foundation
+import StackModel
+import Testing
+@testable import SLMStackCLI
+
+/// An endpoint nothing listens on: a command that fails with exit 2 against it made no AWS call.
+private let nowhere = ["--endpoint-url", "http://127.0.0.1:9", "--region", "us-east-1"]
+private let credentials = ["AWS_ACCESS_KEY_ID": "AKID", "AWS_SECRET_ACCESS_KEY": "secret"]
+
+private func run(_ arguments: [String]) -> Run {
+    let out = Buffer(), err = Buffer()
+    let io = CommandIO(environment: credentials, isInteractive: false, out: out.append, err: err.append)
+    return Run(code: SLMStack.run(arguments, io: io), out: out.value, err: err.value)
+}
+
+@Test(arguments: ["4m", "0", "soon", "4 hours", "1h1h"])
+func aBadTTLIsOneLineNamingTheFieldAndExit2BeforeAnyCall(ttl: String) {
+    for command in [["deploy", "--yes"], ["diff"], ["status"]] {
+        let result = run(command + ["--ttl", ttl] + nowhere)
+        #expect(result.code == .usage, "\(command) --ttl \(ttl): \(result.err)")
+        #expect(result.err.hasPrefix("error: --ttl: expected a duration from 5m") && result.err.split(separator: "\n").count == 1, "\(result.err)")
+    }
+}
+
+@Test(arguments: [([], "extend needs a duration"), (["soon"], "DURATION: expected a duration"), (["0m"], "DURATION: expected a duration"),
+                  (["2h", "3h"], "unexpected argument '3h'")] as [([String], String)])
+func extendRefusesBadDurationsBeforeAnyCall(words: [String], message: String) {
+    let result = run(["extend"] + words + nowhere)
+    #expect(result.code == .usage)
+    #expect(result.err.contains(message), "\(result.err)")
+}
+
+@Test func pauseResumeAndExtendAreListedWithTheirOptions() {
+    let help = run(["--help"]).out
+    for name in ["pause", "resume", "extend"] { #expect(help.contains("  \(name) "), "\(name) in the command list") }
+    let pause = run(["pause", "--help"])
+    #expect(pause.code == .success && pause.out.contains("--yes") && pause.out.contains("--stack-name NAME") && pause.out.contains("503"))
+    #expect(run(["resume", "--help"]).out.contains("Paused=false"))
+    #expect(run(["extend", "--help"]).out.contains("Usage: slmstack extend [options] DURATION"))
+}
+
+/// The default stack and a larger variant (TTL, alarm e-mail, autoscaling).
+private let variants: [[String]] = [[], ["--ttl", "4h", "--alarm-email", "ops@example.com", "--max-instances", "3", "--idle-pause", "on"]]
+
+@Test(arguments: variants)
+func deploySendsTheTemplateCompactAndItFitsInline(flags: [String]) throws {
+    let config = try ServiceOptions.config(from: ArgumentParser.parse(flags, options: ServiceOptions.specs))
+    let stack = try Synthesis.stack(for: config)
+    let pretty = try #require(try Synthesis.cloudFormation(stack).text)
+    let compact = try Synthesis.compactCloudFormation(stack)
+    #expect(TemplateText.compact(pretty) == compact, "the deployer's compaction and the renderer's agree: the same document")
+    #expect(compact.utf8.count <= 51_200, "\(compact.utf8.count) bytes: sent inline, no assets bucket")
+    #expect(pretty.utf8.count > compact.utf8.count * 5 / 4)
+}
+
+@Test func pausedStateDropsTheConditionalResourcesAndTheUnusedEndpointConfig() throws {
+    let config = try ServiceOptions.config(from: ArgumentParser.parse(["--ttl", "4h"], options: ServiceOptions.specs))
+    let template = try Synthesis.compactCloudFormation(try Synthesis.stack(for: config))
+    func ids(_ paused: Bool) throws -> Set<String> {
+        let document = try JSONSerialization.jsonObject(with: StateCosts.resolved(template, paused: paused)) as? [String: Any]
+        return Set((document?["Resources"] as? [String: Any] ?? [:]).keys)
+    }
+    let running = try ids(false), paused = try ids(true)
+    #expect(running.isSuperset(of: ["Endpoint", "EndpointConfig", "NatGateway", "NatAddress", "PrivateDefaultRoute", "IdleAlarm", "ExpirySchedule"]))
+    #expect(running.subtracting(paused) == ["Endpoint", "EndpointConfig", "NatGateway", "NatAddress", "PrivateDefaultRoute",
+                                            "IdleAlarm", "EndpointErrorsAlarm", "ModelLatencyAlarm"])
+    let costs = try #require(StateCosts.of(template: template, region: "us-east-1", config: config))
+    #expect(costs.running.totalMonthly - costs.paused.totalMonthly > 1_000, "the endpoint instance is most of the bill")
+    #expect(costs.paused.totalMonthly > 0, "the interface endpoint, KMS key and logs still bill")
+}
