@@ -91,7 +91,8 @@ def assert_nothing_to_change(proc: subprocess.CompletedProcess, stack: str) -> N
 
 
 def template_bodies(proxy: FaultProxy) -> list[str]:
-    return [dict(urllib.parse.parse_qsl(body.decode()))["TemplateBody"] for body in proxy.captured["CreateChangeSet"]]
+    return [fields["TemplateBody"] for fields in (dict(urllib.parse.parse_qsl(body.decode())) for body in proxy.captured["CreateChangeSet"])
+            if "TemplateBody" in fields]
 
 
 def owned(local_aws, stack: str) -> dict[str, list[str]]:
@@ -120,7 +121,8 @@ def stack_exists(local_aws, stack: str) -> bool:
 
 # --------------------------------------------------------------------------------------------
 def test_lifecycle_survives_faults_of_every_kind(local_aws, tmp_path):
-    """deploy, status, deploy again (no changes), destroy: 20% of requests faulted, all complete."""
+    """deploy, status, diff, deploy again (no changes), pause, resume, destroy: 20% of requests faulted,
+    all complete."""
     stack = unique("flt")
     snapshot = tmp_path / "snapshot.json"
     # keep_alive=False: each request on a fresh connection, so a reset reaches the client as a
@@ -144,9 +146,15 @@ def test_lifecycle_survives_faults_of_every_kind(local_aws, tmp_path):
         assert first == second, "the second deploy sent a different template"
         assert_nothing_to_change(again, stack)
 
+        # Parameter-only updates (UsePreviousTemplate) under the same faults.
+        paused = through(local_aws, proxy, "pause", "--yes", "--stack-name", stack)
+        assert paused.returncode == 0 and f"paused {stack}: UPDATE_COMPLETE" in paused.stdout, explain(paused)
+        resumed = through(local_aws, proxy, "resume", "--yes", "--stack-name", stack)
+        assert resumed.returncode == 0 and f"resumed {stack}: UPDATE_COMPLETE" in resumed.stdout, explain(resumed)
+
         destroy = through(local_aws, proxy, "destroy", "--yes", "--stack-name", stack)
         assert destroy.returncode == 0, explain(destroy)
-        for proc in (deploy, status, drift, again, destroy):
+        for proc in (deploy, status, drift, again, paused, resumed, destroy):
             assert_no_crash(proc)
         stats = proxy.stats()
 
@@ -165,8 +173,8 @@ def test_lifecycle_survives_faults_of_every_kind(local_aws, tmp_path):
     assert stats["requests"] - stats["forwarded"] == refused, stats
     # and repeating never doubled a change: each mutating call reached the server as often as once per command
     forwarded = stats["forwarded_operations"]
-    assert forwarded.get("CreateChangeSet") == 2, stats
-    assert forwarded.get("ExecuteChangeSet") == (1 if "no changes" in again.stdout else 2), stats
+    assert forwarded.get("CreateChangeSet") == 4, stats
+    assert forwarded.get("ExecuteChangeSet") == (1 if "no changes" in again.stdout else 2) + 2, stats
     assert forwarded.get("DeleteStack") == 1, stats
 
 

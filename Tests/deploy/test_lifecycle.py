@@ -4,6 +4,7 @@ parameter (one modify), status, destroy, verify nothing is left; a broken templa
 root cause first; no terminal and no --yes applies nothing."""
 import json
 import pathlib
+import re
 import subprocess
 import sys
 
@@ -22,7 +23,9 @@ def test_deploy_update_destroy_round_trip(local_aws, tmp_path):
     stack = "lifecycle"
     deployed = local_aws.run("deploy", "--yes", "--stack-name", stack)
     assert deployed.returncode == 0, deployed.stderr
-    assert "49 to add, 0 to modify, 0 to remove" in deployed.stdout
+    resources = int(re.search(r"in us-east-1: (\d+) resources", deployed.stdout).group(1))
+    assert f"{resources} to add, 0 to modify, 0 to remove" in deployed.stdout
+    assert "expires" not in deployed.stdout, "no TTL unless asked for"
     assert f"deployed {stack}: CREATE_COMPLETE" in deployed.stdout
     outputs = dict(line.split(None, 1) for line in deployed.stdout.split("outputs:\n", 1)[1].splitlines() if line.startswith("  "))
     assert outputs["InvokeUrl"].endswith("/prod/invoke") and outputs["ApiKeyId"]
