@@ -11,6 +11,7 @@ REGION     ?=
 STACK      ?= slmstack
 OUT        ?= out
 PROMPT     ?= What is the capital of France?
+DURATION   ?= 2h
 # The release binary links the Swift runtime and Foundation statically: start-up is most of a synth.
 STATIC     ?= --static-swift-stdlib
 AWSFLAGS    = $(if $(PROFILE),--profile $(PROFILE)) $(if $(REGION),--region $(REGION)) --stack-name $(STACK)
@@ -18,12 +19,12 @@ TOOLS_VENV := .build/tools-venv
 LOCALAWS_ENV ?= .localaws.env
 LOCALAWS    = $(PYTHON) tools/localaws/localaws.py
 
-.PHONY: help build deps test test-swift test-python check synth validate cost deploy destroy diff status invoke scan graph \
+.PHONY: help build deps test test-swift test-python check synth validate cost deploy destroy diff status invoke pause resume extend scan graph \
         sso-login demo local-up local-down local-status bench clean
 
 help: ## Show the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "} {printf "  make %-13s %s\n", $$1, $$2}'
-	@echo "  Variables: PROFILE=… REGION=… STACK=$(STACK) (e.g. make deploy PROFILE=ml-sage REGION=eu-west-2)"
+	@echo "  Variables: PROFILE=… REGION=… STACK=$(STACK) DURATION=$(DURATION) (e.g. make deploy PROFILE=ml-sage REGION=eu-west-2)"
 
 build: ## Build the slmstack binary (release, static Swift runtime)
 	$(SWIFT) build -c $(CONFIG) $(STATIC)
@@ -65,8 +66,17 @@ destroy: build ## Delete the stack and check nothing is left billing (asks first
 diff: build ## Compare the deployed stack with the current model (change-set preview)
 	$(BIN) diff $(AWSFLAGS)
 
-status: build ## Stack, endpoint state and cost so far
+status: build ## Stack, paused or running, time left, endpoint state and cost so far
 	$(BIN) status $(AWSFLAGS)
+
+pause: build ## Remove the endpoint and NAT gateway (the billable parts) until resume (asks first)
+	$(BIN) pause $(AWSFLAGS)
+
+resume: build ## Bring a paused stack's endpoint and NAT gateway back (asks first)
+	$(BIN) resume $(AWSFLAGS)
+
+extend: build ## Move the stack's expiry (deploy --ttl) later by DURATION=2h
+	$(BIN) extend $(DURATION) $(AWSFLAGS)
 
 scan: build ## Every SageMaker endpoint in the region: cost, use, owner; exit 3 on idle or unowned GPU ones
 	$(BIN) scan $(if $(PROFILE),--profile $(PROFILE)) $(if $(REGION),--region $(REGION))
