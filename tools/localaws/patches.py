@@ -3,7 +3,8 @@
 Each fix is one function registered in `FIXES`, named after what it fixes, and
 switchable off with `LOCALAWS_DISABLE=name,name` (or `LOCALAWS_DISABLE=all`).
 Every fix monkeypatches moto in memory; nothing under site-packages changes.
-Each has a test in `Tests/localaws/test_fixes.py` (the invoke fixes 13-14: `test_invoke.py`) that
+Each has a test in `Tests/localaws/test_fixes.py` (the invoke fixes 13-14: `test_invoke.py`; the
+operations and pausing fixes 16-25: `test_ops_fixes.py`) that
 shows the failure with the fix disabled and the success with it enabled.
 """
 from __future__ import annotations
@@ -1173,10 +1174,13 @@ def cfn_update_creation_order() -> None:
     original_diff = ResourceMap.build_resource_diff
     original_update = ResourceMap.update
 
+    def sort_added(lids: list[str], resources: dict[str, Any]) -> list[str]:
+        creation = list(reversed(deletion_order(resources)))
+        return sorted(lids, key=lambda lid: creation.index(lid) if lid in creation else len(creation))
+
     def build_resource_diff(self: Any, other_template: dict[str, Any], parameters: dict[str, Any] | None = None) -> Any:
         diff = original_diff(self, other_template, parameters)
-        creation = list(reversed(deletion_order(other_template.get("Resources") or {})))
-        diff["Add"] = sorted(diff["Add"], key=lambda lid: creation.index(lid) if lid in creation else len(creation))
+        diff["Add"] = sort_added(diff["Add"], other_template.get("Resources") or {})
         return diff
 
     def update(self: Any, template: dict[str, Any], parameters: dict[str, Any] | None = None) -> None:
@@ -1192,6 +1196,7 @@ def cfn_update_creation_order() -> None:
                 backend.create_tags([res.physical_resource_id], {**tags, "aws:cloudformation:logical-id": lid})
 
     ResourceMap.build_resource_diff = build_resource_diff
+    ResourceMap.localaws_sort_added = staticmethod(sort_added)  # for diffs that add more (cfn_update_conditions)
     ResourceMap.update = update
 
 
@@ -1229,3 +1234,32 @@ from invoke_patches import apigateway_proxy_to_lambda, lambda_invoke_subprocess 
 
 fix(lambda_invoke_subprocess)
 fix(apigateway_proxy_to_lambda)
+
+
+# --------------------------------------------------------------------------------------------
+# 16-25. Operations resources (schedule, alarms, autoscaling, SNS), pausing by a change set, deleted stacks
+# --------------------------------------------------------------------------------------------
+# They live in ops_patches.py; registered here like every other fix.
+from ops_patches import (  # noqa: E402
+    cfn_application_autoscaling,
+    cfn_cloudwatch_alarm,
+    cfn_deleted_stack_frozen,
+    cfn_lambda_permission_delete,
+    cfn_scheduler_schedule,
+    cfn_sns_subscription,
+    cfn_stack_resources_conditions,
+    cfn_update_conditions,
+    cfn_update_removes_resources,
+    cfn_update_sub_parameters,
+)
+
+fix(cfn_scheduler_schedule)
+fix(cfn_cloudwatch_alarm)
+fix(cfn_application_autoscaling)
+fix(cfn_sns_subscription)
+fix(cfn_lambda_permission_delete)
+fix(cfn_update_conditions)
+fix(cfn_update_sub_parameters)
+fix(cfn_update_removes_resources)
+fix(cfn_stack_resources_conditions)
+fix(cfn_deleted_stack_frozen)

@@ -5,11 +5,15 @@
     verify.py STACK --expect-gone [--snapshot FILE] [--json]       # after delete
 
 Present mode: every resource of the template must be listed by DescribeStackResources and be
-visible through its own service (EC2, IAM, Lambda, API Gateway, SageMaker, Logs, KMS), with the key
-properties the template sets (CIDRs, AZs, instance type, runtime, environment, API key required,
-throttle/quota, stage name ...). `--snapshot` writes what was found, for the gone check.
+visible through its own service (EC2, IAM, Lambda, API Gateway, SageMaker, Logs, KMS, Scheduler,
+CloudWatch, SNS, Application Auto Scaling), with the key properties the template sets (CIDRs, AZs,
+instance type, runtime, environment, API key required, throttle/quota, stage name, schedule
+expression and target, alarm metric/dimensions/actions, capacities ...). A resource whose Condition
+is false under the stack's parameters (Paused=true) must be absent: not listed, and nothing left in
+its service. `--snapshot` writes what was found, for the gone check.
 Gone mode: the stack is gone, every resource recorded in the snapshot is gone, and nothing tagged
-`aws:cloudformation:stack-name=STACK` or `slmstack:stack=STACK`, or named `STACK-...`, remains.
+`aws:cloudformation:stack-name=STACK` or `slmstack:stack=STACK`, or named `STACK-...` (also alarms,
+schedules, topics, scalable targets of `endpoint/STACK-...`), remains.
 
 Credentials and endpoint come from the environment (source the localaws env file) or --env-file.
 Exit 0 when every check passes, 1 otherwise. From Python: `verify_stack(...)`, `verify_gone(...)`.
@@ -104,6 +108,42 @@ class Resolver:
                                      "AWS::Partition": "aws", "AWS::URLSuffix": "amazonaws.com"}
         self._azs: list[str] | None = None
         self._getatt: dict[tuple[str, str], Any] = {}
+        self._conds: dict[str, Any] = {}
+
+    def condition(self, name: str) -> Any:
+        """A template condition under the stack's parameter values: True, False or UNRESOLVED."""
+        conds = self.template.get("Conditions") or {}
+        if name not in conds:
+            return UNRESOLVED
+        if name not in self._conds:
+            self._conds[name] = UNRESOLVED  # a cycle stays unresolved
+            self._conds[name] = self._condition(conds[name])
+        return self._conds[name]
+
+    def _condition(self, node: Any) -> Any:
+        if isinstance(node, bool):
+            return node
+        if not (isinstance(node, dict) and len(node) == 1):
+            return UNRESOLVED
+        (k, v), = node.items()
+        if k == "Condition":
+            return self.condition(v)
+        if k == "Fn::Equals":
+            a, b = self(v[0]), self(v[1])
+            if a is UNRESOLVED or b is UNRESOLVED:
+                return UNRESOLVED
+            text = lambda x: str(x).lower() if isinstance(x, bool) else str(x)  # noqa: E731
+            return text(a) == text(b)
+        parts = [self._condition(x) for x in (v if isinstance(v, list) else [v])]
+        if any(x is UNRESOLVED for x in parts):
+            return UNRESOLVED
+        if k == "Fn::Not":
+            return not parts[0]
+        if k == "Fn::And":
+            return all(parts)
+        if k == "Fn::Or":
+            return any(parts)
+        return UNRESOLVED
 
     def azs(self) -> list[str]:
         if self._azs is None:
@@ -151,6 +191,13 @@ class Resolver:
             ("AWS::SageMaker::Endpoint", "EndpointName"): lambda: pid.split("/")[-1],
             ("AWS::SageMaker::EndpointConfig", "EndpointConfigName"): lambda: pid.split("/")[-1],
             ("AWS::SageMaker::Model", "ModelName"): lambda: pid.split("/")[-1],
+            ("AWS::Scheduler::Schedule", "Arn"): lambda: c("scheduler").get_schedule(Name=pid)["Arn"],
+            ("AWS::CloudWatch::Alarm", "Arn"): lambda: c("cloudwatch").describe_alarms(AlarmNames=[pid])["MetricAlarms"][0]["AlarmArn"],
+            ("AWS::SNS::Topic", "TopicName"): lambda: pid.split(":")[-1],
+            ("AWS::SNS::Topic", "TopicArn"): lambda: pid,
+            ("AWS::SNS::Subscription", "Arn"): lambda: pid,
+            ("AWS::ApplicationAutoScaling::ScalableTarget", "Id"): lambda: pid,
+            ("AWS::ApplicationAutoScaling::ScalingPolicy", "Arn"): lambda: pid,
         }
         fn = table.get((rtype, attr))
         return fn() if fn else UNRESOLVED
@@ -170,6 +217,9 @@ class Resolver:
                 return self.getatt(lid, attr)
             if k == "Fn::GetAZs":
                 return self.azs()
+            if k == "Fn::If":
+                cond = self.condition(v[0])
+                return UNRESOLVED if cond is UNRESOLVED else self(v[1] if cond else v[2])
             if k == "Fn::Select":
                 idx, seq = self(v[0]), self(v[1])
                 return UNRESOLVED if UNRESOLVED in (idx, seq) else seq[int(idx)]
@@ -456,7 +506,8 @@ def chk_permission(x: Ctx) -> None:
         p = st.get("Principal")
         p = p.get("Service") if isinstance(p, dict) else p
         src = (((st.get("Condition") or {}).get("ArnLike") or {}).get("AWS:SourceArn"))
-        return p == principal and (source in (None, UNRESOLVED) or src == source)
+        return p == principal and (source in (None, UNRESOLVED) or src == source) and \
+            (x.pid is None or st.get("Sid") == x.pid)
     found = [st for st in pol.get("Statement", []) if matches(st)]
     x.facts["Statements"] = len(pol.get("Statement", []))
     if not found:
@@ -609,6 +660,144 @@ def chk_sm_endpoint(x: Ctx) -> None:
     x.expect("EndpointConfigName", e["EndpointConfigName"], x.p("EndpointConfigName"))
 
 
+def _num(kind: type) -> Callable[[Any], Any]:
+    def norm(v: Any) -> Any:
+        try:
+            return kind(v)
+        except (TypeError, ValueError):
+            return v
+    return norm
+
+
+def chk_schedule(x: Ctx) -> None:
+    group = x.p("GroupName", None)
+    s = x.c("scheduler").get_schedule(Name=x.pid, **({"GroupName": group} if group not in (None, UNRESOLVED) else {}))
+    x.expect("ScheduleExpression", s.get("ScheduleExpression"), x.p("ScheduleExpression"))
+    x.expect("ScheduleExpressionTimezone", s.get("ScheduleExpressionTimezone"), x.p("ScheduleExpressionTimezone", "UTC"))
+    x.expect("State", s.get("State"), x.p("State", "ENABLED"))
+    for prop in ("Description", "KmsKeyArn"):
+        if prop in x.props:
+            x.expect(prop, s.get(prop), x.p(prop))
+    ftw = x.p("FlexibleTimeWindow", None)
+    if ftw not in (None, UNRESOLVED):
+        x.expect("FlexibleTimeWindow.Mode", (s.get("FlexibleTimeWindow") or {}).get("Mode"), ftw.get("Mode"))
+    target, want = s.get("Target") or {}, x.p("Target", None)
+    if want not in (None, UNRESOLVED):
+        for key in ("Arn", "RoleArn", "Input"):
+            if key in want:
+                x.expect(f"Target.{key}", target.get(key), want[key])
+        for key, val in (want.get("RetryPolicy") or {}).items():
+            x.expect(f"Target.RetryPolicy.{key}", (target.get("RetryPolicy") or {}).get(key), val, _num(int))
+
+
+def chk_alarm(x: Ctx) -> None:
+    cw = x.c("cloudwatch")
+    found = cw.describe_alarms(AlarmNames=[x.pid])["MetricAlarms"]
+    if not found:
+        x.fail(f"alarm {x.pid} not found")
+        return
+    a = found[0]
+    for prop in ("Namespace", "MetricName", "Statistic", "ExtendedStatistic", "ComparisonOperator", "TreatMissingData",
+                 "AlarmDescription", "Unit", "EvaluateLowSampleCountPercentile"):
+        if prop in x.props:
+            x.expect(prop, a.get(prop), x.p(prop))
+    for prop in ("Period", "EvaluationPeriods", "DatapointsToAlarm"):
+        if prop in x.props:
+            x.expect(prop, a.get(prop), x.p(prop), _num(int))
+    if "Threshold" in x.props:
+        x.expect("Threshold", a.get("Threshold"), x.p("Threshold"), _num(float))
+    dims = x.p("Dimensions", [])
+    x.expect("Dimensions", sorted((d["Name"], d["Value"]) for d in a.get("Dimensions", [])),
+             sorted((d["Name"], d["Value"]) for d in dims) if dims is not UNRESOLVED else UNRESOLVED)
+    for prop in ("AlarmActions", "OKActions", "InsufficientDataActions"):
+        x.expect(prop, a.get(prop, []), x.p(prop, []), _sorted)
+    x.expect("ActionsEnabled", a.get("ActionsEnabled"), _bool(x.p("ActionsEnabled", True)))
+    tags = x.p("Tags", [])
+    if tags not in ([], UNRESOLVED):
+        have = {t["Key"]: t["Value"] for t in cw.list_tags_for_resource(ResourceARN=a["AlarmArn"]).get("Tags", [])}
+        x.expect("Tags", {t["Key"]: have.get(t["Key"]) for t in tags}, {t["Key"]: t["Value"] for t in tags})
+
+
+def chk_topic(x: Ctx) -> None:
+    sns = x.c("sns")
+    attrs = sns.get_topic_attributes(TopicArn=x.pid)["Attributes"]
+    for prop in ("DisplayName", "KmsMasterKeyId"):
+        if prop in x.props:
+            x.expect(prop, attrs.get(prop), x.p(prop))
+    tags = x.p("Tags", [])
+    if tags not in ([], UNRESOLVED):
+        have = {t["Key"]: t["Value"] for t in sns.list_tags_for_resource(ResourceArn=x.pid).get("Tags", [])}
+        x.expect("Tags", {t["Key"]: have.get(t["Key"]) for t in tags}, {t["Key"]: t["Value"] for t in tags})
+
+
+def chk_subscription(x: Ctx) -> None:
+    sns = x.c("sns")
+    attrs = sns.get_subscription_attributes(SubscriptionArn=x.pid)["Attributes"]
+    for prop in ("Protocol", "Endpoint", "TopicArn"):
+        x.expect(prop, attrs.get(prop), x.p(prop))
+    if "RawMessageDelivery" in x.props:
+        x.expect("RawMessageDelivery", _bool(attrs.get("RawMessageDelivery")), _bool(x.p("RawMessageDelivery")))
+    if "FilterPolicy" in x.props:
+        want = x.p("FilterPolicy")
+        x.expect("FilterPolicy", json.loads(attrs.get("FilterPolicy") or "null"),
+                 json.loads(want) if isinstance(want, str) else want)
+    topic = x.p("TopicArn")
+    if topic is not UNRESOLVED:
+        subs = [s["SubscriptionArn"] for s in sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]]
+        if x.pid not in subs:
+            x.fail(f"{x.pid} not listed by ListSubscriptionsByTopic({topic})")
+
+
+def _target_of(pid: str) -> tuple[str, str, str]:
+    """(namespace, resource id, dimension) from a ScalableTarget physical ID `resourceId|dimension|namespace`."""
+    rid, dim, ns = pid.split("|")
+    return ns, rid, dim
+
+
+def chk_scalable_target(x: Ctx) -> None:
+    ns, rid, dim = _target_of(x.pid)
+    for prop, have in (("ServiceNamespace", ns), ("ResourceId", rid), ("ScalableDimension", dim)):
+        x.expect(prop, have, x.p(prop))
+    found = x.c("application-autoscaling").describe_scalable_targets(
+        ServiceNamespace=ns, ResourceIds=[rid], ScalableDimension=dim)["ScalableTargets"]
+    if not found:
+        x.fail(f"scalable target {x.pid} not registered")
+        return
+    t = found[0]
+    for prop in ("MinCapacity", "MaxCapacity"):
+        x.expect(prop, t.get(prop), x.p(prop), _num(int))
+    if "RoleARN" in x.props:
+        x.expect("RoleARN", t.get("RoleARN"), x.p("RoleARN"))
+
+
+def _policy(c: Clients, arn: str) -> dict[str, Any] | None:
+    ns = arn.split(":resource/", 1)[1].split("/", 1)[0] if ":resource/" in arn else "sagemaker"
+    pols = c("application-autoscaling").describe_scaling_policies(ServiceNamespace=ns)["ScalingPolicies"]
+    return next((p for p in pols if p["PolicyARN"] == arn), None)
+
+
+def chk_scaling_policy(x: Ctx) -> None:
+    p = _policy(x.c, x.pid)
+    if p is None:
+        x.fail(f"scaling policy {x.pid} not found")
+        return
+    x.expect("PolicyName", p.get("PolicyName"), x.p("PolicyName"))
+    x.expect("PolicyType", p.get("PolicyType"), x.p("PolicyType"))
+    target = x.p("ScalingTargetId", None)
+    if target not in (None, UNRESOLVED):
+        x.expect("ScalingTarget", (p["ServiceNamespace"], p["ResourceId"], p["ScalableDimension"]), _target_of(target))
+    want = x.p("TargetTrackingScalingPolicyConfiguration", None)
+    if want not in (None, UNRESOLVED):
+        have = p.get("TargetTrackingScalingPolicyConfiguration") or {}
+        x.expect("TargetValue", have.get("TargetValue"), want.get("TargetValue"), _num(float))
+        for key in ("ScaleInCooldown", "ScaleOutCooldown"):
+            if key in want:
+                x.expect(key, have.get(key), want[key], _num(int))
+        if "PredefinedMetricSpecification" in want:
+            x.expect("PredefinedMetricType", (have.get("PredefinedMetricSpecification") or {}).get("PredefinedMetricType"),
+                     want["PredefinedMetricSpecification"].get("PredefinedMetricType"))
+
+
 CHECKERS: dict[str, Callable[[Ctx], None]] = {
     "AWS::EC2::VPC": chk_vpc, "AWS::EC2::Subnet": chk_subnet, "AWS::EC2::InternetGateway": chk_igw,
     "AWS::EC2::VPCGatewayAttachment": chk_igw_attachment, "AWS::EC2::EIP": chk_eip, "AWS::EC2::NatGateway": chk_nat,
@@ -625,6 +814,10 @@ CHECKERS: dict[str, Callable[[Ctx], None]] = {
     "AWS::ApiGateway::Account": chk_apigw_account,
     "AWS::SageMaker::Model": chk_sm_model, "AWS::SageMaker::EndpointConfig": chk_sm_endpoint_config,
     "AWS::SageMaker::Endpoint": chk_sm_endpoint,
+    "AWS::Scheduler::Schedule": chk_schedule, "AWS::CloudWatch::Alarm": chk_alarm,
+    "AWS::SNS::Topic": chk_topic, "AWS::SNS::Subscription": chk_subscription,
+    "AWS::ApplicationAutoScaling::ScalableTarget": chk_scalable_target,
+    "AWS::ApplicationAutoScaling::ScalingPolicy": chk_scaling_policy,
 }
 
 
@@ -675,9 +868,17 @@ def verify_stack(stack: str, session: boto3.Session | None = None) -> Report:
     for lid, res in template.get("Resources", {}).items():
         rtype = res["Type"]
         pid = physical.get(lid)
+        live = resolver.condition(res["Condition"]) if res.get("Condition") else True
+        if live is False:  # its Condition is false under the stack's parameters: it must not exist
+            problems = [f"Condition {res['Condition']} is false but DescribeStackResources lists it ({pid})"] \
+                if lid in physical else []
+            problems += [f"Condition {res['Condition']} is false but {left} exists"
+                         for left in _conditional_leftovers(c, resolver, stack, lid, rtype, res.get("Properties") or {})]
+            report.checks.append(Check(lid, rtype, None, not problems, problems, {"Condition": res["Condition"], "absent": True}))
+            continue
         if lid not in physical:
-            if res.get("Condition"):
-                continue  # conditional resource that was not created
+            if live is UNRESOLVED:
+                continue  # conditional resource whose condition the verifier cannot evaluate
             report.checks.append(Check(lid, rtype, None, False, ["not listed by DescribeStackResources (not created)"]))
             continue
         ctx = Ctx(c, resolver, lid, rtype, pid, res.get("Properties") or {})
@@ -698,6 +899,59 @@ def verify_stack(stack: str, session: boto3.Session | None = None) -> Report:
         report.checks.append(Check(lid, rtype, pid, not ctx.problems, ctx.problems, _jsonable(ctx.facts)))
     report.snapshot = snap
     return report
+
+
+def _conditional_leftovers(c: Clients, r: Resolver, stack: str, lid: str, rtype: str, props: dict[str, Any]) -> list[str]:
+    """What a resource whose Condition is false left in its service: looked up by the name CloudFormation
+    gives it (`STACK-LogicalId-...`), the stack's EC2 tags, or the properties that place it."""
+    prefix = f"{stack}-{lid}-"
+    left: list[str] = []
+
+    def named(prop: str) -> str | None:
+        val = r(props[prop]) if prop in props else None
+        return val if isinstance(val, str) else None
+    if rtype == "AWS::SageMaker::Endpoint":
+        name = named("EndpointName")
+        left += [f"SageMaker endpoint {e['EndpointName']}" for e in c("sagemaker").list_endpoints()["Endpoints"]
+                 if e["EndpointName"].startswith(prefix) or e["EndpointName"] == name]
+    elif rtype == "AWS::CloudWatch::Alarm":
+        name = named("AlarmName")
+        left += [f"alarm {a['AlarmName']}" for a in c("cloudwatch").describe_alarms(
+            **({"AlarmNames": [name]} if name else {"AlarmNamePrefix": prefix}))["MetricAlarms"]]
+    elif rtype == "AWS::Scheduler::Schedule":
+        left += [f"schedule {x['Name']}" for x in c("scheduler").list_schedules(NamePrefix=named("Name") or prefix)["Schedules"]]
+    elif rtype in ("AWS::ApplicationAutoScaling::ScalableTarget", "AWS::ApplicationAutoScaling::ScalingPolicy"):
+        ns = named("ServiceNamespace") or (named("ScalingTargetId") or "||sagemaker").split("|")[-1]
+        aas = c("application-autoscaling")
+        if rtype.endswith("ScalableTarget"):
+            items = [t["ResourceId"] for t in aas.describe_scalable_targets(ServiceNamespace=ns)["ScalableTargets"]]
+        else:
+            items = [p["PolicyARN"] for p in aas.describe_scaling_policies(ServiceNamespace=ns)["ScalingPolicies"]
+                     if p["PolicyName"] == (named("PolicyName") or p["PolicyName"])]
+        left += [f"{rtype.split('::')[-1]} {i}" for i in items if f"endpoint/{stack}-" in i]
+    elif rtype == "AWS::EC2::Route":
+        rt, dest = named("RouteTableId"), named("DestinationCidrBlock")
+        if rt and dest:
+            routes = c("ec2").describe_route_tables(RouteTableIds=[rt])["RouteTables"][0]["Routes"]
+            left += [f"route {rt} {dest}" for x in routes if x.get("DestinationCidrBlock") == dest]
+    elif rtype == "AWS::Lambda::Permission":
+        fn = named("FunctionName")
+        try:
+            pol = json.loads(c("lambda").get_policy(FunctionName=fn)["Policy"]) if fn else {}
+        except ClientError:
+            pol = {}
+        left += [f"permission {st.get('Sid')} on {fn}" for st in pol.get("Statement", [])
+                 if str(st.get("Sid", "")).startswith(prefix)]
+    elif rtype.startswith("AWS::EC2::"):
+        ec2 = c("ec2")
+        tags = ec2.describe_tags(Filters=[{"Name": "key", "Values": ["aws:cloudformation:logical-id"]},
+                                          {"Name": "value", "Values": [lid]}])["Tags"]
+        for t in tags:
+            owner = ec2.describe_tags(Filters=[{"Name": "resource-id", "Values": [t["ResourceId"]]},
+                                               {"Name": "key", "Values": ["aws:cloudformation:stack-name"]}])["Tags"]
+            if any(o["Value"] == stack for o in owner) and _ec2_exists(ec2, t["ResourceId"]):
+                left.append(f"EC2 {t['ResourceType']} {t['ResourceId']}")
+    return left
 
 
 def _jsonable(v: Any) -> Any:
@@ -750,7 +1004,8 @@ def _exists(c: Clients, rtype: str, pid: str | None, props: dict[str, Any], fact
         "AWS::EC2::FlowLog": lambda: ec2.describe_flow_logs(FlowLogIds=[pid])["FlowLogs"],
         "AWS::IAM::Role": lambda: c("iam").get_role(RoleName=pid),
         "AWS::Lambda::Function": lambda: c("lambda").get_function(FunctionName=pid),
-        "AWS::Lambda::Permission": lambda: json.loads(c("lambda").get_policy(FunctionName=props["FunctionName"])["Policy"])["Statement"],
+        "AWS::Lambda::Permission": lambda: [st for st in json.loads(c("lambda").get_policy(
+            FunctionName=props["FunctionName"])["Policy"])["Statement"] if pid is None or st.get("Sid") == pid],
         "AWS::Logs::LogGroup": lambda: _log_group(c, pid),
         "AWS::KMS::Key": lambda: c("kms").describe_key(KeyId=pid)["KeyMetadata"]["KeyState"] not in ("PendingDeletion",),
         "AWS::ApiGateway::RestApi": lambda: ag.get_rest_api(restApiId=pid),
@@ -766,6 +1021,15 @@ def _exists(c: Clients, rtype: str, pid: str | None, props: dict[str, Any], fact
         "AWS::SageMaker::Model": lambda: c("sagemaker").describe_model(ModelName=pid.split("/")[-1]),
         "AWS::SageMaker::EndpointConfig": lambda: c("sagemaker").describe_endpoint_config(EndpointConfigName=pid.split("/")[-1]),
         "AWS::SageMaker::Endpoint": lambda: c("sagemaker").describe_endpoint(EndpointName=pid.split("/")[-1]),
+        "AWS::Scheduler::Schedule": lambda: c("scheduler").get_schedule(
+            Name=pid, **({"GroupName": props["GroupName"]} if props.get("GroupName") else {})),
+        "AWS::CloudWatch::Alarm": lambda: c("cloudwatch").describe_alarms(AlarmNames=[pid])["MetricAlarms"],
+        "AWS::SNS::Topic": lambda: c("sns").get_topic_attributes(TopicArn=pid),
+        "AWS::SNS::Subscription": lambda: c("sns").get_subscription_attributes(SubscriptionArn=pid),
+        "AWS::ApplicationAutoScaling::ScalableTarget": lambda: c("application-autoscaling").describe_scalable_targets(
+            ServiceNamespace=_target_of(pid)[0], ResourceIds=[_target_of(pid)[1]],
+            ScalableDimension=_target_of(pid)[2])["ScalableTargets"],
+        "AWS::ApplicationAutoScaling::ScalingPolicy": lambda: _policy(c, pid),
     }
     if rtype == "AWS::ApiGateway::Account":
         return False  # an account setting, not a resource: AWS leaves it in place
@@ -845,6 +1109,23 @@ def _tag_sweep(c: Clients, stack: str) -> list[str]:
     for a in c("apigateway").get_rest_apis()["items"]:
         if a["name"].startswith(f"{stack}-") or any(a.get("tags", {}).get(k) == stack for k in STACK_TAG_KEYS):
             left.append(f"REST API {a['id']} ({a['name']})")
+    for alarm in c("cloudwatch").describe_alarms(AlarmNamePrefix=f"{stack}-")["MetricAlarms"]:
+        left.append(f"CloudWatch alarm {alarm['AlarmName']}")
+    for sched in c("scheduler").list_schedules(NamePrefix=f"{stack}-")["Schedules"]:
+        left.append(f"schedule {sched['Name']}")
+    for topic in c("sns").list_topics()["Topics"]:
+        if topic["TopicArn"].split(":")[-1].startswith(f"{stack}-"):
+            left.append(f"SNS topic {topic['TopicArn']}")
+    for sub in c("sns").list_subscriptions()["Subscriptions"]:
+        if sub["TopicArn"].split(":")[-1].startswith(f"{stack}-"):
+            left.append(f"SNS subscription {sub['SubscriptionArn']}")
+    aas = c("application-autoscaling")
+    for t in aas.describe_scalable_targets(ServiceNamespace="sagemaker")["ScalableTargets"]:
+        if t["ResourceId"].startswith(f"endpoint/{stack}-"):
+            left.append(f"scalable target {t['ResourceId']}")
+    for p in aas.describe_scaling_policies(ServiceNamespace="sagemaker")["ScalingPolicies"]:
+        if p["ResourceId"].startswith(f"endpoint/{stack}-"):
+            left.append(f"scaling policy {p['PolicyARN']}")
     return left
 
 

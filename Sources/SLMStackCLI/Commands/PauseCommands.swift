@@ -38,7 +38,7 @@ struct PauseCommand: SubCommand {
             let deployer = Deployer(api: CloudFormationAPI(client: client), console: console)
             if !yes, !io.isInteractive {
                 // Ask nothing of AWS that changes anything when the answer could not be given.
-                if let stack = try await deployer.api.describeStack(name), stack.parameters[StackParameters.paused] != String(paused) {
+                if let stack = try await deployer.api.describeStack(name), let current = stack.parameters[StackParameters.paused], current != String(paused) {
                     throw DeployError.needsConfirmation("\(paused ? "pausing" : "resuming") \(name)")
                 }
             }
