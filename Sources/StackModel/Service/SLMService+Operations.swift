@@ -87,7 +87,9 @@ extension SLMService {
 
         /// Endpoint 5XX and latency, Lambda errors and throttles, API 5XX: one alarm each, to the topic.
         @StackBuilder func alarms(topic: SnsTopic) -> StackContent {
-            let latencyMicroseconds = Double(SLMService.sageMakerTimeout(lambdaTimeout: config.lambdaTimeoutSeconds)) * 0.8 * 1_000_000
+            // 80% of the timeout in microseconds, in integers so it stays a whole number (0.8 in
+            // floating point made 7 s 5600000.000000001).
+            let latencyMicroseconds = Double(SLMService.sageMakerTimeout(lambdaTimeout: config.lambdaTimeoutSeconds) * 800_000)
             Conditional(SLMService.running) {
                 MetricAlarm("EndpointErrorsAlarm", description: "The model container answered 5XX errors",
                             namespace: "AWS/SageMaker", metricName: "Invocation5XXErrors", dimensions: endpointDimensions,
