@@ -14,6 +14,11 @@ public struct CostDelta: Sendable {
     public var beforeTotal: Double
     public var afterTotal: Double
     public var delta: Double { afterTotal - beforeTotal }
+    /// The totals at the autoscaling maximum (the totals when a side does not autoscale).
+    public var beforeTotalMax: Double
+    public var afterTotalMax: Double
+    /// Whether either side autoscales, so that its maximum differs from its total.
+    public var hasRange: Bool
 
     /// Matches lines by resource and component name (the part before any parenthesised detail, so
     /// `Instance usage (ml.g5.xlarge …)` and `Instance usage (ml.g5.2xlarge …)` are one change);
@@ -39,6 +44,9 @@ public struct CostDelta: Sendable {
         self.changes = changes
         beforeTotal = before.totalMonthly
         afterTotal = after.totalMonthly
+        beforeTotalMax = before.totalMonthlyMax
+        afterTotalMax = after.totalMonthlyMax
+        hasRange = before.hasRange || after.hasRange
     }
 
     public static func signed(_ value: Double) -> String { (value < 0 ? "-" : "+") + Estimate.money(abs(value)) }
@@ -47,13 +55,17 @@ public struct CostDelta: Sendable {
     public func rendered(_ format: ReportFormat, fromName: String) -> String {
         switch format {
         case .json:
-            struct Document: Encodable { var from: String; var before: Double; var after: Double; var delta: Double; var changes: [Change] }
+            struct Maximum: Encodable { var before: Double; var after: Double; var delta: Double }
+            struct Document: Encodable { var from: String; var before: Double; var after: Double; var delta: Double; var atMax: Maximum?; var changes: [Change] }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            let document = Document(from: fromName, before: beforeTotal, after: afterTotal, delta: delta, changes: changes)
+            let document = Document(from: fromName, before: beforeTotal, after: afterTotal, delta: delta,
+                                    atMax: hasRange ? Maximum(before: beforeTotalMax, after: afterTotalMax, delta: afterTotalMax - beforeTotalMax) : nil,
+                                    changes: changes)
             return String(decoding: (try? encoder.encode(document)) ?? Data(), as: UTF8.self) + "\n"
         case .markdown:
             var out = "### slmstack cost change\n\n**\(Self.signed(delta))/month** (\(Estimate.money(beforeTotal)) → \(Estimate.money(afterTotal)))\n\n"
+            if hasRange { out += "At the autoscaling maximum: **\(Self.signed(afterTotalMax - beforeTotalMax))/month** (\(Estimate.money(beforeTotalMax)) → \(Estimate.money(afterTotalMax)))\n\n" }
             if !changes.isEmpty {
                 out += "| Resource | Component | Before | After | Change |\n|---|---|---:|---:|---:|\n"
                 for change in changes {
@@ -68,6 +80,7 @@ public struct CostDelta: Sendable {
             }
             if changes.isEmpty { out += "  no change\n" }
             out += "\nTotal: \(Self.signed(delta))/month (\(Estimate.money(beforeTotal)) → \(Estimate.money(afterTotal)))\n"
+            if hasRange { out += "Max:   \(Self.signed(afterTotalMax - beforeTotalMax))/month (\(Estimate.money(beforeTotalMax)) → \(Estimate.money(afterTotalMax))) at the autoscaling maximum\n" }
             return out
         }
     }

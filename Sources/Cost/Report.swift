@@ -1,4 +1,5 @@
 import Foundation
+import StackModel
 
 /// How an estimate is printed.
 public enum ReportFormat: String, Sendable, CaseIterable {
@@ -76,13 +77,42 @@ extension Estimate {
         }
     }
 
+    /// `1 instance` or `3 instances`.
+    private static func instances(_ count: Int) -> String { count == 1 ? "1 instance" : "\(count) instances" }
+
+    /// A line's monthly quantity, as a range when it scales with autoscaling.
+    private static func quantityText(_ line: CostLine) -> String {
+        line.quantityMax.map { "\(quantity(line.quantity)) to \(quantity($0))" } ?? quantity(line.quantity)
+    }
+
+    /// A line's monthly cost, as a range when it scales with autoscaling.
+    private static func monthlyText(_ line: CostLine) -> String {
+        line.monthlyMax.map { "\(money(line.monthly)) to \(money($0))" } ?? money(line.monthly)
+    }
+
+    /// What the budget is checked against, in words, when that is not simply the total.
+    private var budgetBasis: String? {
+        instances.map { "checked against the autoscaling maximum, \(Self.instances($0.upperBound))" }
+    }
+
     private func budgetLine(_ budget: Double?) -> String? {
         guard let budget else { return nil }
         if !unpriced.isEmpty { return "budget \(Self.money(budget)): cannot tell, \(unpriced.count) line(s) unpriced" }
-        return totalMonthly > budget
-            ? "budget \(Self.money(budget)): OVER by \(Self.money(totalMonthly - budget))"
-            : "budget \(Self.money(budget)): within, \(Self.money(budget - totalMonthly)) to spare"
+        let basis = budgetBasis.map { " (\($0))" } ?? ""
+        return worstCaseMonthly > budget
+            ? "budget \(Self.money(budget)): OVER by \(Self.money(worstCaseMonthly - budget))\(basis)"
+            : "budget \(Self.money(budget)): within, \(Self.money(budget - worstCaseMonthly)) to spare\(basis)"
     }
+
+    /// The lines pausing removes or lowers, with what each saves, largest first.
+    var pauseChanges: [CostDelta.Change] {
+        guard let whenPaused else { return [] }
+        return CostDelta(from: self, to: whenPaused.asEstimate(region: region)).changes
+            .filter { $0.delta < 0 }.sorted { $0.delta < $1.delta }
+    }
+
+    /// `4h` for a TTL in minutes, with the hours spelled out when they are not whole.
+    private var ttlText: String? { ttlMinutes.map { DurationText.format(minutes: $0) } }
 
     func table(budget: Double?) -> String {
         let header = ["Resource", "Component", "Monthly qty", "Unit", "Unit price", "Monthly cost"]
@@ -92,7 +122,7 @@ extension Estimate {
             if section.isEmpty { continue }
             rows.append([kind == .baseline ? "Baseline (billed every hour the stack exists)" : "Usage (scales with traffic)", "", "", "", "", ""])
             for line in section {
-                rows.append(["  " + line.resource, line.component, Self.quantity(line.quantity), line.unit, Self.unitPrice(line.unitPrice), Self.money(line.monthly)])
+                rows.append(["  " + line.resource, line.component, Self.quantityText(line), line.unit, Self.unitPrice(line.unitPrice), Self.monthlyText(line)])
             }
         }
         let widths = (0..<header.count).map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
@@ -102,12 +132,32 @@ extension Estimate {
                     : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
             }.joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
         }
-        var out = "Cost estimate for \(region) (USD)\n\n"
+        var out = "Cost estimate for \(region) (USD)\(isPaused ? ", paused (Paused=true)" : "")\n\n"
         out += format(header) + "\n" + widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ") + "\n"
         out += rows.map(format).joined(separator: "\n") + "\n\n"
-        out += "Baseline  \(Self.money(baselineMonthly))/month\n"
-        out += "Usage     \(Self.money(usageMonthly))/month\n"
-        out += "Total     \(Self.money(totalMonthly))/month, \(Self.money(totalHourly))/hour\n"
+        if let instances {
+            out += "Baseline  \(Self.money(baselineMonthly)) to \(Self.money(baselineMonthlyMax))/month\n"
+            out += "Usage     \(Self.money(usageMonthly)) to \(Self.money(usageMonthlyMax))/month\n"
+            out += "Total     \(Self.money(totalMonthly))/month, \(Self.money(totalHourly))/hour at \(Self.instances(instances.lowerBound)) (autoscaling minimum)\n"
+            out += "Max       \(Self.money(totalMonthlyMax))/month, \(Self.money(totalHourlyMax))/hour at \(Self.instances(instances.upperBound)) (autoscaling maximum)\n"
+        } else {
+            out += "Baseline  \(Self.money(baselineMonthly))/month\n"
+            out += "Usage     \(Self.money(usageMonthly))/month\n"
+            out += "Total     \(Self.money(totalMonthly))/month, \(Self.money(totalHourly))/hour\n"
+        }
+        if let whenPaused, let saving = pauseSavingMonthly {
+            out += "Paused    \(Self.money(whenPaused.totalMonthly))/month, \(Self.money(whenPaused.totalHourly))/hour with Paused=true (slmstack pause): saves \(Self.money(saving))/month\n"
+            let changes = pauseChanges
+            let width = changes.map { CostDelta.signed($0.delta).count }.max() ?? 0
+            for change in changes {
+                let amount = CostDelta.signed(change.delta)
+                out += "          " + String(repeating: " ", count: width - amount.count) + amount + "  \(change.resource): \(change.component)\n"
+            }
+        }
+        if let ttlText, let cost = ttlMaxCost {
+            let hourly = Self.money(standingHourlyMax) + "/hour" + (instances.map { " at \(Self.instances($0.upperBound))" } ?? "")
+            out += "TTL \(ttlText)\(String(repeating: " ", count: max(1, 6 - ttlText.count)))at most \(Self.money(cost)) before the stack deletes itself: baseline \(hourly) x \(Self.hours(ttlMinutes!)) (usage on top)\n"
+        }
         if let line = budgetLine(budget) { out += line + "\n" }
         if !freeResources.isEmpty { out += "\nFree (\(lines.filter { $0.kind == .free }.count) resources, no charge): " + freeResources.joined(separator: ", ") + "\n" }
         out += "\nAssumptions:\n" + assumptions.map { "  - \($0)" }.joined(separator: "\n") + "\n"
@@ -115,13 +165,34 @@ extension Estimate {
         return out
     }
 
+    /// `4 hours`, `1.5 hours`, `1 hour`.
+    static func hours(_ minutes: Int) -> String {
+        let value = Double(minutes) / 60
+        return (value == 1 ? "1 hour" : "\(significant(value, digits: 6)) hours")
+    }
+
     func markdown(budget: Double?) -> String {
-        var out = "### slmstack cost estimate (\(region))\n\n"
-        out += "**\(Self.money(totalMonthly))/month** (\(Self.money(totalHourly))/hour): baseline \(Self.money(baselineMonthly)), usage \(Self.money(usageMonthly))\n\n"
-        if let line = budgetLine(budget) { out += "**\(line)**\n\n" }
+        var out = "### slmstack cost estimate (\(region)\(isPaused ? ", paused" : ""))\n\n"
+        out += "**\(Self.money(totalMonthly))/month** (\(Self.money(totalHourly))/hour): baseline \(Self.money(baselineMonthly)), usage \(Self.money(usageMonthly))"
+        if let instances { out += " at \(Self.instances(instances.lowerBound)) (autoscaling minimum)" }
+        out += "\n\n"
+        var facts: [String] = []
+        if let instances {
+            facts.append("**Autoscaling maximum: \(Self.money(totalMonthlyMax))/month** (\(Self.money(totalHourlyMax))/hour) at \(Self.instances(instances.upperBound))")
+        }
+        if let whenPaused, let saving = pauseSavingMonthly {
+            facts.append("**Paused: \(Self.money(whenPaused.totalMonthly))/month** (\(Self.money(whenPaused.totalHourly))/hour) with `slmstack pause`, saving \(Self.money(saving))/month: "
+                + pauseChanges.map { "\($0.resource) \($0.component.components(separatedBy: " (").first ?? $0.component) \(CostDelta.signed($0.delta))" }.joined(separator: ", "))
+        }
+        if let ttlText, let cost = ttlMaxCost {
+            let at = instances.map { " at \(Self.instances($0.upperBound))" } ?? ""
+            facts.append("**TTL \(ttlText): at most \(Self.money(cost))** before the stack deletes itself (baseline \(Self.money(standingHourlyMax))/hour\(at) x \(Self.hours(ttlMinutes!)); usage on top)")
+        }
+        if let line = budgetLine(budget) { facts.append("**\(line)**") }
+        if !facts.isEmpty { out += facts.map { "- \($0)" }.joined(separator: "\n") + "\n\n" }
         out += "| Resource | Component | Kind | Monthly qty | Unit | Unit price | Monthly cost |\n|---|---|---|---:|---|---:|---:|\n"
         for line in priced {
-            out += "| \(line.resource) | \(line.component) | \(line.kind.rawValue) | \(Self.quantity(line.quantity)) | \(line.unit) | \(Self.unitPrice(line.unitPrice)) | \(Self.money(line.monthly)) |\n"
+            out += "| \(line.resource) | \(line.component) | \(line.kind.rawValue) | \(Self.quantityText(line)) | \(line.unit) | \(Self.unitPrice(line.unitPrice)) | \(Self.monthlyText(line)) |\n"
         }
         if !freeResources.isEmpty { out += "\nFree: " + freeResources.joined(separator: ", ") + "\n" }
         out += "\nAssumptions: " + assumptions.joined(separator: "; ") + "\n"
@@ -133,18 +204,35 @@ extension Estimate {
         struct Document: Encodable {
             var region: String
             var currency = "USD"
+            var paused: Bool
             var monthly: Totals
             var hourly: Double
             var budget: Double?
+            var budgetChecks: String?
             var overBudget: Bool?
+            var autoscaling: Range?
+            var whenPaused: Paused?
+            var ttl: TTL?
             var lines: [CostLine]
             var assumptions: [String]
             var warnings: [String]
         }
         struct Totals: Encodable { var baseline: Double; var usage: Double; var total: Double }
-        let document = Document(region: region, monthly: Totals(baseline: baselineMonthly, usage: usageMonthly, total: totalMonthly),
-                                hourly: totalHourly, budget: budget, overBudget: budget.map { totalMonthly > $0 || !unpriced.isEmpty },
-                                lines: lines, assumptions: assumptions, warnings: warnings)
+        struct Range: Encodable { var minInstances: Int; var maxInstances: Int; var monthlyMax: Totals; var hourlyMax: Double }
+        struct Paused: Encodable { var monthly: Totals; var hourly: Double; var savingMonthly: Double; var lines: [CostLine] }
+        struct TTL: Encodable { var minutes: Int; var hours: Double; var standingHourly: Double; var maxCost: Double }
+        let document = Document(
+            region: region, paused: isPaused,
+            monthly: Totals(baseline: baselineMonthly, usage: usageMonthly, total: totalMonthly),
+            hourly: totalHourly, budget: budget, budgetChecks: budget.map { _ in instances == nil ? "total" : "autoscaling maximum" },
+            overBudget: budget.map { worstCaseMonthly > $0 || !unpriced.isEmpty },
+            autoscaling: instances.map { Range(minInstances: $0.lowerBound, maxInstances: $0.upperBound,
+                                               monthlyMax: Totals(baseline: baselineMonthlyMax, usage: usageMonthlyMax, total: totalMonthlyMax),
+                                               hourlyMax: totalHourlyMax) },
+            whenPaused: whenPaused.map { Paused(monthly: Totals(baseline: $0.baselineMonthly, usage: $0.usageMonthly, total: $0.totalMonthly),
+                                               hourly: $0.totalHourly, savingMonthly: totalMonthly - $0.totalMonthly, lines: $0.lines) },
+            ttl: ttlMinutes.map { TTL(minutes: $0, hours: Double($0) / 60, standingHourly: standingHourlyMax, maxCost: ttlMaxCost ?? 0) },
+            lines: lines, assumptions: assumptions, warnings: warnings)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return String(decoding: (try? encoder.encode(document)) ?? Data(), as: UTF8.self) + "\n"

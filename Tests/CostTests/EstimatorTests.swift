@@ -26,7 +26,9 @@ func close(_ a: Double?, _ b: Double, within: Double = 1e-9) -> Bool {
     #expect(close(monthly(e, "NatAddress", "Public IPv4"), 0.005 * 730))
     #expect(close(monthly(e, "SageMakerRuntimeEndpoint", "Interface endpoint AZ-hours"), 0.01 * 730 * 2))
     #expect(close(monthly(e, "LogsKey", "Customer managed key"), 1.0))
-    #expect(close(e.baselineMonthly, (1.4084 + 0.045 + 0.005 + 0.02) * 730 + 1, within: 1e-6))
+    // Six standard alarms: idle, endpoint 5XX, model latency (p90), shim errors, shim throttles, API 5XX.
+    #expect(e.lines.filter { $0.resourceType == "AWS::CloudWatch::Alarm" }.compactMap(\.monthly) == Array(repeating: 0.10, count: 6))
+    #expect(close(e.baselineMonthly, (1.4084 + 0.045 + 0.005 + 0.02) * 730 + 1 + 6 * 0.10, within: 1e-6))
     #expect(e.warnings.isEmpty && e.unpriced.isEmpty)
 }
 
@@ -51,7 +53,7 @@ func close(_ a: Double?, _ b: Double, within: Double = 1e-9) -> Bool {
     #expect(close(monthly(e, "EndpointConfig", "Instance usage (ml.g5.2xlarge"), 1.515 * 730 * 2))
     #expect(monthly(e, "NatGateway", "NAT gateway hours") == nil)
     #expect(monthly(e, "NatAddress", "Public IPv4") == nil)
-    #expect(close(e.baselineMonthly, (1.515 * 2 + 0.02) * 730 + 1, within: 1e-6))
+    #expect(close(e.baselineMonthly, (1.515 * 2 + 0.02) * 730 + 1 + 6 * 0.10, within: 1e-6))
 }
 
 @Test func variantThreeZonesAndMoreMemory() {
@@ -109,7 +111,8 @@ func close(_ a: Double?, _ b: Double, within: Double = 1e-9) -> Bool {
 @Test func jsonOutputShape() throws {
     let text = estimate().rendered(.json, budget: 1_200)
     let object = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
-    #expect(Set(object.keys) == ["region", "currency", "monthly", "hourly", "budget", "overBudget", "lines", "assumptions", "warnings"])
+    #expect(Set(object.keys) == ["region", "currency", "paused", "monthly", "hourly", "budget", "budgetChecks", "overBudget", "lines", "assumptions", "warnings"])
+    #expect(object["paused"] as? Bool == false && object["budgetChecks"] as? String == "total")
     let monthly = try #require(object["monthly"] as? [String: Double])
     #expect(Set(monthly.keys) == ["baseline", "usage", "total"])
     #expect(abs(monthly["total"]! - monthly["baseline"]! - monthly["usage"]!) < 1e-9)
@@ -126,6 +129,7 @@ func close(_ a: Double?, _ b: Double, within: Double = 1e-9) -> Bool {
     // Build the template JSON by hand from the parts the inventory reads, independent of the renderer.
     let template: [String: Any] = ["Resources": [
         "EndpointConfig": ["Type": "AWS::SageMaker::EndpointConfig", "Properties": ["ProductionVariants": [["InstanceType": "ml.g5.xlarge", "InitialInstanceCount": 1]]]],
+        "Endpoint": ["Type": "AWS::SageMaker::Endpoint", "Properties": ["EndpointConfigName": ["Fn::GetAtt": ["EndpointConfig", "EndpointConfigName"]]]],
         "NatGateway": ["Type": "AWS::EC2::NatGateway"],
         "NatAddress": ["Type": "AWS::EC2::EIP"],
         "SageMakerRuntimeEndpoint": ["Type": "AWS::EC2::VPCEndpoint", "Properties": ["SubnetIds": ["a", "b"]]],

@@ -9,9 +9,11 @@ struct CostCommand: SubCommand {
     static let abstract = "Estimate the monthly bill of the stack, offline, before deploying it."
     static let discussion = """
         Prices every resource the model would deploy: fixed hourly costs (baseline) apart from traffic-driven
-        ones (usage), with the assumptions used. --budget USD exits 3 when the monthly total is over it (or
-        cannot be proven under it). --diff prices the committed template in DIR (default: templates) against
-        the current model and prints the monthly delta. In CI:
+        ones (usage), with the assumptions used. Also prices the stack paused (what 'slmstack pause' leaves and
+        saves), the range from --min-instances to --max-instances with autoscaling, and with --ttl the most the
+        stack's standing charges can cost before it deletes itself. --budget USD exits 3 when the monthly total
+        (at the autoscaling maximum) is over it, or cannot be proven under it. --diff prices the committed
+        template in DIR (default: templates) against the current model and prints the monthly delta. In CI:
           slmstack cost --budget 1200 --format markdown >> $GITHUB_STEP_SUMMARY
         """
     static let options: [OptionSpec] = [
@@ -67,9 +69,10 @@ struct CostCommand: SubCommand {
 
     func run(io: CommandIO) throws -> ExitCode {
         let stack = try Synthesis.stack(for: config)
-        let inventory = Inventory.of(stack, config: config)
+        let inventory = Inventory.of(stack, config: config, paused: false)
         let table = try prices(for: inventory, io: io)
-        let current = Estimator.estimate(inventory, usage: usage, prices: table)
+        let current = Estimator.estimate(running: inventory, paused: Inventory.of(stack, config: config, paused: true),
+                                         usage: usage, prices: table)
         if let diffAgainst {
             return try diff(current: current, stack: stack, folder: diffAgainst, prices: table, io: io)
         }
@@ -99,15 +102,20 @@ struct CostCommand: SubCommand {
 /// The budget gate shared by `cost` and `deploy`.
 enum BudgetGate {
     /// Exit 3 (via `CLIError.gate`) when the estimate is over `budget` or cannot be proven under it.
+    ///
+    /// With autoscaling the worst case counts: the total at the maximum instance count.
     static func check(_ estimate: Estimate, budget: Double?, io: CommandIO) throws -> ExitCode {
         guard let budget else { return .success }
         if !estimate.unpriced.isEmpty {
             throw CLIError.gate("cannot prove the stack is within the budget of \(Estimate.money(budget))/month: no price for "
                 + estimate.unpriced.map { "\($0.resource) \($0.component)" }.joined(separator: ", ") + "; run with --live-prices")
         }
-        guard estimate.totalMonthly > budget else { return .success }
-        let top = estimate.lines.filter { ($0.monthly ?? 0) > 0 }.sorted { ($0.monthly ?? 0) > ($1.monthly ?? 0) }.prefix(3)
-        throw CLIError.gate("over budget: \(Estimate.money(estimate.totalMonthly))/month is \(Estimate.money(estimate.totalMonthly - budget)) over \(Estimate.money(budget)); top costs: "
-            + top.map { "\($0.resource) \($0.component) \(Estimate.money($0.monthly))" }.joined(separator: "; "))
+        let worst = estimate.worstCaseMonthly
+        guard worst > budget else { return .success }
+        let atMax = estimate.instances.map { " at the autoscaling maximum (\($0.upperBound) instances)" } ?? ""
+        let cost = { (line: CostLine) in line.monthlyMax ?? line.monthly ?? 0 }
+        let top = estimate.lines.filter { cost($0) > 0 }.sorted { cost($0) > cost($1) }.prefix(3)
+        throw CLIError.gate("over budget: \(Estimate.money(worst))/month\(atMax) is \(Estimate.money(worst - budget)) over \(Estimate.money(budget)); top costs: "
+            + top.map { "\($0.resource) \($0.component) \(Estimate.money(cost($0)))" }.joined(separator: "; "))
     }
 }
