@@ -157,6 +157,33 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _listens_on(pid: int, port: int) -> bool:
+    """True when process `pid` holds the socket listening on 127.0.0.1:`port` (Linux /proc).
+
+    Two launchers can pick the same free port at once; the loser's health check would then be
+    answered by the winner's server. Elsewhere (no /proc) this cannot tell and says True.
+    """
+    try:
+        inodes = set()
+        with open("/proc/net/tcp") as table:
+            for line in table.readlines()[1:]:
+                fields = line.split()
+                local, state, inode = fields[1], fields[3], fields[9]
+                if state == "0A" and int(local.split(":")[1], 16) == port:
+                    inodes.add(inode)
+        fds = os.listdir(f"/proc/{pid}/fd")
+    except OSError:
+        return True
+    for fd in fds:
+        try:
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue
+        if target.startswith("socket:[") and target[8:-1] in inodes:
+            return True
+    return False
+
+
 def _http(url: str, data: bytes | None = None, headers: dict[str, str] | None = None, timeout: float = 5) -> bytes:
     req = urllib.request.Request(url, data=data, method="POST" if data is not None else "GET", headers=headers or {})
     with urllib.request.urlopen(req, timeout=timeout) as resp:
@@ -260,6 +287,11 @@ def start(env_file: str | os.PathLike = DEFAULT_ENV_FILE, *, timeout: float | No
                     break
                 except (urllib.error.URLError, OSError):
                     time.sleep(0.1)
+            if healthy and not _listens_on(proc.pid, port):
+                log(f"port {port} was taken by another server at the same moment (attempt {attempt}); trying another")
+                terminate(proc.pid, proc=proc)
+                proc = None
+                continue
             if healthy:
                 break
             if proc.poll() is None:
