@@ -1,3 +1,4 @@
+import Cost
 import Deploy
 import Foundation
 import StackModel
@@ -54,18 +55,21 @@ func deploySendsTheTemplateCompactAndItFitsInline(flags: [String]) throws {
     #expect(pretty.utf8.count > compact.utf8.count * 5 / 4)
 }
 
-@Test func pausedStateDropsTheConditionalResourcesAndTheUnusedEndpointConfig() throws {
+@Test func bothStatesArePricedFromTheDeployedTemplateAndItsParameters() throws {
     let config = try ServiceOptions.config(from: ArgumentParser.parse(["--ttl", "4h"], options: ServiceOptions.specs))
     let template = try Synthesis.compactCloudFormation(try Synthesis.stack(for: config))
-    func ids(_ paused: Bool) throws -> Set<String> {
-        let document = try JSONSerialization.jsonObject(with: StateCosts.resolved(template, paused: paused)) as? [String: Any]
-        return Set((document?["Resources"] as? [String: Any] ?? [:]).keys)
-    }
-    let running = try ids(false), paused = try ids(true)
-    #expect(running.isSuperset(of: ["Endpoint", "EndpointConfig", "NatGateway", "NatAddress", "PrivateDefaultRoute", "IdleAlarm", "ExpirySchedule"]))
-    #expect(running.subtracting(paused) == ["Endpoint", "EndpointConfig", "NatGateway", "NatAddress", "PrivateDefaultRoute",
-                                            "IdleAlarm", "EndpointErrorsAlarm", "ModelLatencyAlarm"])
-    let costs = try #require(StateCosts.of(template: template, region: "us-east-1", config: config))
-    #expect(costs.running.totalMonthly - costs.paused.totalMonthly > 1_000, "the endpoint instance is most of the bill")
-    #expect(costs.paused.totalMonthly > 0, "the interface endpoint, KMS key and logs still bill")
+    // The stack is paused now: both states are priced all the same.
+    let costs = try #require(StateCosts.of(template: template, parameters: ["Paused": "true", "ExpiresAt": "2026-11-22T18:00:00"],
+                                           region: "us-east-1", config: config))
+    #expect(costs.running - costs.paused > 1_000, "the endpoint instance is most of the bill")
+    #expect(costs.paused > 0, "the interface endpoint, KMS key, alarms and logs still bill")
+    #expect(StateCosts.of(template: "not json", parameters: [:], region: "us-east-1", config: config) == nil)
+}
+
+@Test func deploysCostSummaryNamesThePausedStateAndTheTTLCeiling() throws {
+    let config = try ServiceOptions.config(from: ArgumentParser.parse(["--ttl", "4h", "--max-instances", "3"], options: ServiceOptions.specs))
+    let lines = DeployCommand.summary(Estimator.estimate(try Synthesis.stack(for: config), config: config))
+    #expect(lines.count == 2)
+    #expect(lines[0].contains("up to $") && lines[0].contains("at 3 instances (autoscaling maximum)") && lines[0].contains("; paused $"))
+    #expect(lines[1].hasPrefix("ttl 4h: at most $") && lines[1].contains("before the stack deletes itself"))
 }

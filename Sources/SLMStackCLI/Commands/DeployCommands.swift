@@ -104,7 +104,7 @@ struct DeployCommand: SubCommand {
         guard let templateFile else {
             let template = try Synthesis.compactCloudFormation(stack)
             io.line("\(stack.name) in \(config.region): \(stack.resources.count) resources, \(config.modelID) on \(config.instanceCount) x \(config.instanceType)")
-            return (template, stack.resources.count, stack.tags, Estimator.estimate(Inventory.of(stack, config: config)))
+            return (template, stack.resources.count, stack.tags, Estimator.estimate(stack, config: config))
         }
         guard let data = FileManager.default.contents(atPath: templateFile), let text = String(data: data, encoding: .utf8) else {
             throw CLIError.usage("--template: cannot read '\(templateFile)': check the path")
@@ -113,16 +113,32 @@ struct DeployCommand: SubCommand {
         if let other = named.first(where: { $0 != config.region }) {
             throw CLIError.usage("--template \(templateFile): it was synthesized for \(other) (its image and log principal name that region) but would deploy to \(config.region): pass --region \(other), or synthesize it for \(config.region) with 'slmstack synth --region \(config.region)'")
         }
-        let inventory: Inventory
+        let estimate: Estimate
         do {
-            inventory = try Inventory.of(template: data, region: config.region, weightsGB: (config.modelSpec?.weightBytes ?? 0) / 1e9)
+            estimate = try Estimator.estimate(template: data, region: config.region, weightsGB: (config.modelSpec?.weightBytes ?? 0) / 1e9,
+                                              ttlMinutes: config.ttlMinutes)
         } catch {
             throw CLIError.usage("--template \(templateFile): \(error)")
         }
-        let count = inventory.endpoints.count + inventory.natGateways.count + inventory.elasticIPs.count + inventory.interfaceEndpoints.count
-            + inventory.restApis.count + inventory.functions.count + inventory.logGroups.count + inventory.kmsKeys.count + inventory.alarms.count + inventory.free.count
+        let resources = ((try? JSONSerialization.jsonObject(with: data)) as? [String: Any])?["Resources"] as? [String: Any]
+        let count = resources?.count ?? 0
         io.line("\(stack.name) in \(config.region): \(count) resources from \(templateFile)")
-        return (text, count, stack.tags, Estimator.estimate(inventory))
+        return (text, count, stack.tags, estimate)
+    }
+
+    /// The estimate in two lines: running (with the autoscaling maximum) and paused; the most a TTL
+    /// lets it cost.
+    static func summary(_ estimate: Estimate) -> [String] {
+        var line = "estimated cost: \(Estimate.money(estimate.totalMonthly))/month (\(Estimate.money(estimate.totalHourly))/hour; baseline \(Estimate.money(estimate.baselineMonthly)), usage \(Estimate.money(estimate.usageMonthly)))"
+        if let instances = estimate.instances, estimate.hasRange {
+            line += ", up to \(Estimate.money(estimate.totalMonthlyMax))/month at \(instances.upperBound) instances (autoscaling maximum)"
+        }
+        if let paused = estimate.whenPaused { line += "; paused \(Estimate.money(paused.totalMonthly))/month" }
+        var lines = [line + "; 'slmstack cost' for the breakdown"]
+        if let minutes = estimate.ttlMinutes, let most = estimate.ttlMaxCost {
+            lines.append("ttl \(DurationText.format(minutes: minutes)): at most \(Estimate.money(most)) of standing charges before the stack deletes itself (usage on top)")
+        }
+        return lines
     }
 
     /// Regions a template names literally in AWS host names (`….dkr.ecr.eu-west-2.amazonaws.com`,
@@ -137,7 +153,7 @@ struct DeployCommand: SubCommand {
     func run(io: CommandIO) throws -> ExitCode {
         let config = context.config
         let (text, resourceCount, tags, estimate) = try plan(io: io)
-        io.line("estimated cost: \(Estimate.money(estimate.totalMonthly))/month (\(Estimate.money(estimate.totalHourly))/hour; baseline \(Estimate.money(estimate.baselineMonthly)), usage \(Estimate.money(estimate.usageMonthly))); 'slmstack cost' for the breakdown")
+        for line in Self.summary(estimate) { io.line(line) }
         for warning in estimate.warnings { io.note("warning: \(warning)") }
         _ = try BudgetGate.check(estimate, budget: config.budgetUSD, io: io)
         if !yes, !io.isInteractive {

@@ -48,10 +48,10 @@ struct PauseCommand: SubCommand {
         }
         guard case .updated(let stack, _) = result else { return .success }
         io.line("\(paused ? "paused" : "resumed") \(stack.name): \(stack.status)")
-        if let template, let costs = StateCosts.of(template: template, region: context.config.region, config: context.config) {
+        if let template, let costs = StateCosts.of(template: template, parameters: stack.parameters, region: context.config.region, config: context.config) {
             let (from, to) = paused ? (costs.running, costs.paused) : (costs.paused, costs.running)
-            let saving = costs.running.totalMonthly - costs.paused.totalMonthly
-            io.line("monthly cost: \(Estimate.money(from.totalMonthly)) \(paused ? "running" : "paused") → \(Estimate.money(to.totalMonthly)) \(paused ? "paused" : "running")"
+            let saving = costs.running - costs.paused
+            io.line("monthly cost: \(Estimate.money(from)) \(paused ? "running" : "paused") → \(Estimate.money(to)) \(paused ? "paused" : "running")"
                 + " (pausing saves \(Estimate.money(saving))/month, \(Estimate.money(saving / Estimate.hoursPerMonth))/hour; priced from the deployed template)")
         }
         if paused {
@@ -133,36 +133,14 @@ struct ExtendCommand: SubCommand {
 
 /// The monthly cost of a deployed template running and paused.
 enum StateCosts {
-    /// Both estimates, or nil when the template cannot be read.
-    static func of(template: String, region: String, config: ServiceConfig) -> (running: Estimate, paused: Estimate)? {
-        let weightsGB = (config.modelSpec?.weightBytes ?? 0) / 1e9
-        guard let running = try? Inventory.of(template: resolved(template, paused: false), region: region, weightsGB: weightsGB),
-              let paused = try? Inventory.of(template: resolved(template, paused: true), region: region, weightsGB: weightsGB) else { return nil }
-        return (Estimator.estimate(running), Estimator.estimate(paused))
-    }
-
-    /// The template with only the resources that exist for `Paused` = `paused`: conditions of the form
-    /// `{"Fn::Equals": [{"Ref": P}, V]}` are evaluated, a resource under a false one is dropped, and an
-    /// endpoint configuration no endpoint uses (it bills nothing) is dropped too.
-    static func resolved(_ template: String, paused: Bool) -> Data {
-        guard var document = try? JSONSerialization.jsonObject(with: Data(template.utf8)) as? [String: Any],
-              var resources = document["Resources"] as? [String: [String: Any]] else { return Data(template.utf8) }
-        var values: [String: String] = [:]
-        for (name, declaration) in document["Parameters"] as? [String: [String: Any]] ?? [:] {
-            values[name] = declaration["Default"] as? String
-        }
-        values[StackParameters.paused] = String(paused)
-        var holds: [String: Bool] = [:]
-        for (name, condition) in document["Conditions"] as? [String: [String: Any]] ?? [:] {
-            guard let equals = condition["Fn::Equals"] as? [Any], equals.count == 2,
-                  let reference = (equals[0] as? [String: Any])?["Ref"] as? String, let value = equals[1] as? String else { continue }
-            holds[name] = values[reference] == value
-        }
-        resources = resources.filter { _, resource in (resource["Condition"] as? String).flatMap { holds[$0] } ?? true }
-        if !resources.values.contains(where: { $0["Type"] as? String == "AWS::SageMaker::Endpoint" }) {
-            resources = resources.filter { $0.value["Type"] as? String != "AWS::SageMaker::EndpointConfig" }
-        }
-        document["Resources"] = resources
-        return (try? JSONSerialization.data(withJSONObject: document)) ?? Data(template.utf8)
+    /// Both totals, priced from the deployed template with the stack's parameter values (Paused
+    /// false, then true), or nil when the template cannot be read.
+    static func of(template: String, parameters: [String: String], region: String, config: ServiceConfig) -> (running: Double, paused: Double)? {
+        var running = parameters
+        running[StackParameters.paused] = "false"
+        guard let estimate = try? Estimator.estimate(template: Data(template.utf8), region: region,
+                                                     weightsGB: (config.modelSpec?.weightBytes ?? 0) / 1e9, parameters: running),
+              let paused = estimate.whenPaused else { return nil }
+        return (estimate.totalMonthly, paused.totalMonthly)
     }
 }
