@@ -12,9 +12,24 @@ struct Bindings {
     let stackChatTemplate: String?
 
     /// Settings that are not Terraform variables: they change which resources exist (az-count,
-    /// nat-gateway, api-gateway-account) or only describe a model outside the catalog.
+    /// nat-gateway, api-gateway-account, ttl, idle-pause, alarms) or only describe a model outside the
+    /// catalog. `ttl` is the expiry schedule's existence; its time is the `expires_at` variable.
     static let notVariables: Set<String> = ["az-count", "nat-gateway", "api-gateway-account", "model-params-billions", "model-layers",
-                                            "model-kv-heads", "model-head-dim", "model-context"]
+                                            "model-kv-heads", "model-head-dim", "model-context", "ttl", "idle-pause", "alarms"]
+
+    /// Whether a setting's variable has a property to set in this configuration: idle-hours only
+    /// with the idle alarm (0 removes it), alarm-email only with the subscription, the autoscaling
+    /// settings only with autoscaling (min-instances only when given: without it the minimum is
+    /// `instance_count`).
+    func applies(_ key: String) -> Bool {
+        switch key {
+        case "idle-hours": config.hasAlarmTopic && config.idleHours > 0
+        case "alarm-email": config.hasAlarmTopic && config.alarmEmail != nil
+        case "max-instances", "scaling-target": config.autoscaling != nil
+        case "min-instances": config.autoscaling != nil && config.minInstances != nil
+        default: !Self.notVariables.contains(key)
+        }
+    }
 
     /// Whole-number or decimal ranges of the numeric settings, as `ServiceConfig.settings` parses them
     /// (a test checks each bound against `Setting.apply`).
@@ -30,6 +45,9 @@ struct Bindings {
         "lambda-concurrency": (1...1_000, true),
         "startup-timeout": (60...3_600, true),
         "download-timeout": (60...3_600, true),
+        "min-instances": (1...100, true),
+        "max-instances": (1...100, true),
+        "scaling-target": (1...100_000, true),
     ]
 
     /// CloudWatch Logs retention values (`log-retention-days`).
@@ -52,6 +70,51 @@ struct Bindings {
 
     func tunable(_ key: String, _ number: Double) -> HCLExpression {
         Double(read(key)) == number ? .variable(TerraformNames.variable(key)) : .number(number)
+    }
+
+    /// The endpoint's initial instance count: `var.min_instances` when autoscaling starts from a
+    /// given minimum, else `var.instance_count`.
+    func instanceCount(_ number: Int) -> HCLExpression {
+        config.autoscaling != nil && config.minInstances != nil ? tunable("min-instances", number) : tunable("instance-count", number)
+    }
+
+    /// Autoscaling's minimum: `var.min_instances`, or `var.instance_count` when min-instances is not
+    /// given (its default).
+    func minInstances(_ number: Int) -> HCLExpression {
+        config.minInstances != nil ? tunable("min-instances", number) : tunable("instance-count", number)
+    }
+
+    /// Whether an alarm is the idle alarm: no invocations of the endpoint.
+    func isIdleAlarm(_ alarm: MetricAlarm) -> Bool {
+        alarm.namespace == "AWS/SageMaker" && alarm.metricName == "Invocations"
+    }
+
+    /// The idle alarm's description with its hours as `${var.idle_hours}`, when they are the setting's.
+    func idleDescription(_ alarm: MetricAlarm) -> HCLExpression {
+        guard alarm.evaluationPeriods == config.idleHours, let range = alarm.description.range(of: " \(config.idleHours) h") else {
+            return .string(alarm.description)
+        }
+        return Translator.template([.literal(String(alarm.description[..<range.lowerBound]) + " "),
+                                    .interpolation(.variable(TerraformNames.variable("idle-hours"))),
+                                    .literal(" h" + alarm.description[range.upperBound...])])
+    }
+
+    /// A latency alarm's threshold, 80% of the SageMaker timeout in microseconds, following
+    /// `var.lambda_timeout` as SAGEMAKER_TIMEOUT does.
+    func alarmThreshold(_ alarm: MetricAlarm) -> HCLExpression {
+        let timeout = SLMService.sageMakerTimeout(lambdaTimeout: config.lambdaTimeoutSeconds)
+        guard alarm.namespace == "AWS/SageMaker", alarm.metricName == "ModelLatency", alarm.threshold == Double(timeout * 800_000) else {
+            return .number(alarm.threshold)
+        }
+        return .binary("*", .call("max", [.number(1), .raw("var.\(TerraformNames.variable("lambda-timeout")) - 3")]), .number(800_000))
+    }
+
+    /// A display text with the stack's name, as a word of its own, as `${var.stack_name}`.
+    func withStackName(_ text: String) -> HCLExpression {
+        let word = " \(config.stackName) "
+        guard let range = text.range(of: word) else { return .string(text) }
+        return Translator.template([.literal(String(text[..<range.lowerBound]) + " "), .interpolation(.variable("stack_name")),
+                                    .literal(" " + text[range.upperBound...])])
     }
 
     /// A subnet's block as `cidrsubnet(var.vpc_cidr, 4, i)` when it is the i-th /+4 block of the VPC.
@@ -98,8 +161,10 @@ struct Bindings {
     }
 
     /// Literals in policies and ARNs that the configuration decided: the region in a service
-    /// principal (`logs.us-east-1.amazonaws.com`) and the TGI registry account in the ECR ARN.
+    /// principal (`logs.us-east-1.amazonaws.com`), the TGI registry account in the ECR ARN, and the
+    /// stack's name as a whole value (the owner tag in a condition).
     func bind(_ text: String) -> HCLExpression {
+        if text == config.stackName { return .variable("stack_name") }
         var needles: [(String, [HCLTemplatePart])] = [
             (".\(config.region).amazonaws.com", [.literal("."), .interpolation(.variable("region")), .literal(".amazonaws.com")]),
         ]
@@ -137,7 +202,7 @@ struct Bindings {
 
     /// One `variable` block per setting that sets a property, in the settings' order.
     func variables() -> [HCLBlock] {
-        ServiceConfig.settings.filter { !Self.notVariables.contains($0.key) }.map { setting in
+        ServiceConfig.settings.filter { applies($0.key) }.map { setting in
             let name = TerraformNames.variable(setting.key)
             var body: [HCLBodyItem] = [
                 .attribute("description", .string(setting.help)),
@@ -199,6 +264,12 @@ struct Bindings {
         case "log-retention-days":
             return [(.call("contains", [.list(Self.retentionDays.map { .number(Double($0)) }), .traversal(v)]),
                      "CloudWatch takes one of \(Self.retentionDays.map(String.init).joined(separator: ", ")).")]
+        case "idle-hours":
+            return [(.raw("\(v) >= 1 && \(v) <= 24 && floor(\(v)) == \(v)"),
+                     "Expected a whole number from 1 to 24 (0 removes the idle alarm: synthesize again with slmstack synth --idle-hours 0).")]
+        case "alarm-email":
+            return [(.raw(#"can(regex("^[^@ ]+@[^@ ]*[.][^@ ]*$", \#(v))) && length(\#(v)) <= 254"#),
+                     "Expected an e-mail address such as name@example.com.")]
         case "tags":
             return [(.raw(#"alltrue([for key, value in \#(v) : length(key) > 0 && length(key) <= 128 && length(value) <= 256 && !startswith(key, "aws:")])"#),
                      "Tag keys need 1-128 characters and must not start with aws:; values take up to 256 characters.")]

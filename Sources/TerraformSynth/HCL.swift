@@ -20,6 +20,15 @@ public indirect enum HCLExpression: Hashable, Sendable {
     case getAttribute(HCLExpression, String)
     /// `name(arguments…)`.
     case call(String, [HCLExpression])
+    /// `condition ? whenTrue : whenFalse`.
+    case conditional(HCLExpression, HCLExpression, HCLExpression)
+    /// `!operand`.
+    case not(HCLExpression)
+    /// `left operator right`, for arithmetic on variables (`max(1, var.lambda_timeout - 3) * 800000`).
+    case binary(String, HCLExpression, HCLExpression)
+    /// `base[*].attribute`: an attribute of every instance of a resource with `count`, a list of zero
+    /// or one here (`one(aws_sagemaker_endpoint.endpoint[*].name)`).
+    case splat(HCLExpression, String)
     /// An interpolated string: `"arn:${data.aws_partition.current.partition}:…"`.
     case template([HCLTemplatePart])
     /// Expression text written by hand: validation and precondition conditions, and arithmetic on a
@@ -47,8 +56,11 @@ public indirect enum HCLExpression: Hashable, Sendable {
                 && items.reduce(0) { $0 + HCLRenderer.render($1, indent: 0).count + 2 } <= HCLRenderer.inlineListLimit
         case .object(let items): items.isEmpty
         case .index(let base, let key): base.isSingleLine && key.isSingleLine
-        case .getAttribute(let base, _): base.isSingleLine
+        case .getAttribute(let base, _), .splat(let base, _), .not(let base): base.isSingleLine
         case .call(_, let arguments): arguments.allSatisfy(\.isSingleLine)
+        case .conditional(let condition, let whenTrue, let whenFalse):
+            condition.isSingleLine && whenTrue.isSingleLine && whenFalse.isSingleLine
+        case .binary(_, let left, let right): left.isSingleLine && right.isSingleLine
         }
     }
 
@@ -214,6 +226,11 @@ enum HCLRenderer {
         case .raw(let text): return text
         case .index(let base, let key): return render(base, indent: indent) + "[" + render(key, indent: indent) + "]"
         case .getAttribute(let base, let name): return render(base, indent: indent) + "." + name
+        case .splat(let base, let name): return render(base, indent: indent) + "[*]." + name
+        case .not(let operand): return "!" + render(operand, indent: indent)
+        case .binary(let op, let left, let right): return render(left, indent: indent) + " \(op) " + render(right, indent: indent)
+        case .conditional(let condition, let whenTrue, let whenFalse):
+            return render(condition, indent: indent) + " ? " + render(whenTrue, indent: indent) + " : " + render(whenFalse, indent: indent)
         case .template(let parts):
             var text = "\""
             for part in parts {

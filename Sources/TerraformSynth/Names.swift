@@ -102,19 +102,29 @@ public enum TerraformNames {
         case is UsagePlan: "aws_api_gateway_usage_plan"
         case is UsagePlanKey: "aws_api_gateway_usage_plan_key"
         case is ApiGatewayAccount: "aws_api_gateway_account"
+        case is SnsTopic: "aws_sns_topic"
+        case is SnsSubscription: "aws_sns_topic_subscription"
+        case is MetricAlarm: "aws_cloudwatch_metric_alarm"
+        case is OneTimeSchedule: "aws_scheduler_schedule"
+        case is ScalableTarget: "aws_appautoscaling_target"
+        case is TargetTrackingPolicy: "aws_appautoscaling_policy"
         default: nil
         }
     }
 
     /// The Terraform attribute that plays CloudFormation's `Ref` for a kind: the ID for most, the
     /// name for roles, log groups and Lambda functions, the ARN for SageMaker resources (whose `Ref`
-    /// is the ARN), the public IP for an Elastic IP, the stage name for a stage.
+    /// is the ARN), the public IP for an Elastic IP, the stage name for a stage, the ARN for topics,
+    /// subscriptions and scaling policies, the name for alarms and schedules, the resource ID for a
+    /// scalable target.
     public static func refAttribute(_ resource: any Resource) -> String {
         switch resource {
         case is ElasticIP: "public_ip"
-        case is Role, is LogGroup: "name"
+        case is Role, is LogGroup, is OneTimeSchedule: "name"
         case is KmsKey: "key_id"
-        case is SageMakerModel, is EndpointConfig, is Endpoint: "arn"
+        case is SageMakerModel, is EndpointConfig, is Endpoint, is SnsTopic, is SnsSubscription, is TargetTrackingPolicy: "arn"
+        case is MetricAlarm: "alarm_name"
+        case is ScalableTarget: "resource_id"
         case is LambdaFunction: "function_name"
         case is ApiStage: "stage_name"
         default: "id"

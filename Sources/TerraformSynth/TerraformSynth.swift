@@ -31,6 +31,8 @@ public enum TerraformSynthError: Error, CustomStringConvertible, Equatable {
     case unsupportedResource(kind: String, id: String)
     /// Two logical IDs give the same Terraform address.
     case duplicateAddress(address: String, ids: [String])
+    /// A resource whose meaning depends on something Terraform does not have.
+    case noEquivalent(kind: String, id: String, reason: String)
 
     public var description: String {
         switch self {
@@ -38,6 +40,8 @@ public enum TerraformSynthError: Error, CustomStringConvertible, Equatable {
             "\(kind) '\(id)': no Terraform translation for this resource type"
         case .duplicateAddress(let address, let ids):
             "\(ids.joined(separator: "' and '")): both become \(address) in Terraform: rename one logical ID"
+        case .noEquivalent(let kind, let id, let reason):
+            "\(kind) '\(id)': \(reason)"
         }
     }
 }
@@ -111,7 +115,7 @@ struct AddressBook {
 
 /// The `.tf` file a resource is written to.
 enum Area: String, CaseIterable {
-    case network, sagemaker, lambda, api
+    case network, sagemaker, lambda, api, operations
 
     var fileName: String { "\(rawValue).tf" }
 }
@@ -127,6 +131,9 @@ struct Translator {
     let config: ServiceConfig
     let book: AddressBook
     let bindings: Bindings
+    /// The stack condition of the resource or output being translated: references to resources
+    /// under the same condition take instance `[0]`, since both exist or neither does.
+    var scope: LogicalID?
 
     init(stack: Stack, config: ServiceConfig, book: AddressBook) {
         self.stack = stack
@@ -147,7 +154,9 @@ struct Translator {
         var archives: [(name: String, archive: ZipArchive)] = []
         let areas = assignAreas()
         for resource in stack.resources {
-            let translated = try translate(resource)
+            var scoped = self
+            scoped.scope = stack.conditionByResource[resource.id]
+            let translated = try scoped.translate(resource)
             let area = areas[resource.id] ?? .network
             areaBlocks[area, default: []] += translated.map { HCLBlock("resource", [$0.address.type, $0.address.name], $0.body) }
             if let function = resource as? LambdaFunction {
@@ -190,15 +199,23 @@ struct Translator {
             switch resource {
             case is SageMakerModel, is EndpointConfig, is Endpoint: areas[resource.id] = .sagemaker
             case is LambdaFunction: areas[resource.id] = .lambda
-            case is LambdaPermission, is RestApi, is ApiResource, is ApiMethod, is ApiDeployment, is ApiStage, is ApiKey,
+            case is RestApi, is ApiResource, is ApiMethod, is ApiDeployment, is ApiStage, is ApiKey,
                  is UsagePlan, is UsagePlanKey, is ApiGatewayAccount: areas[resource.id] = .api
-            case is Role, is LogGroup: break
+            case is SnsTopic, is SnsSubscription, is MetricAlarm, is OneTimeSchedule, is ScalableTarget, is TargetTrackingPolicy:
+                areas[resource.id] = .operations
+            case is Role, is LogGroup, is LambdaPermission: break
             default: areas[resource.id] = .network
             }
         }
+        // A permission goes with what may invoke the function: the API, the idle alarm.
+        for case let permission as LambdaPermission in stack.resources {
+            areas[permission.id] = permission.sourceArn.references.lazy.compactMap { areas[$0] }.first ?? .api
+        }
         for resource in stack.resources where resource is Role || resource is LogGroup {
+            // Users by value, not by `dependsOn` (with a TTL every resource without references
+            // depends on the expiry role, so it is deleted last).
             let user = stack.resources.first { other in
-                !(other is Role || other is LogGroup) && other.referencedIDs.contains(resource.id)
+                !(other is Role || other is LogGroup) && other.referencedIDs.dropLast(other.dependsOn.count).contains(resource.id)
             }
             areas[resource.id] = user.flatMap { areas[$0.id] } ?? .network
         }
@@ -211,6 +228,12 @@ struct Translator {
     /// CloudFormation's `:*` suffix back (Terraform's `arn` attribute lacks it, and IAM needs it to
     /// cover the group's streams), and literals that name the region or the TGI registry account
     /// become expressions.
+    ///
+    /// Conditions: a parameter is its variable (a flag as `tostring(var.paused)`, the string
+    /// CloudFormation's parameter holds); `ifCondition` is `local.running ? … : …`; a reference to a
+    /// resource with `count` is `aws_x.y[0].attr` from a resource under the same condition, else
+    /// `one(aws_x.y[*].attr)`, which is null rather than an error while the resource does not exist
+    /// (inside `ifCondition` on its condition, or an output's `local.running ? … : null`).
     func value(_ value: Value, inPolicy: Bool = false) -> HCLExpression {
         switch value {
         case .string(let text): return inPolicy ? bindings.bind(text) : .string(text)
@@ -220,11 +243,11 @@ struct Translator {
         case .object(let fields):
             return .object(fields.keys.sorted().map { HCLObjectItem($0, self.value(fields[$0]!, inPolicy: inPolicy)) })
         case .ref(let id):
-            guard let address = book.primary[id], let resource = book.resources[id] else { return .string(id.rawValue) }
-            return .reference(address.description, TerraformNames.refAttribute(resource))
+            guard let resource = book.resources[id] else { return .string(id.rawValue) }
+            return reference(id, TerraformNames.refAttribute(resource))
         case .attribute(let id, let attribute):
-            guard let address = book.primary[id], let resource = book.resources[id] else { return .string(id.rawValue) }
-            let expression = HCLExpression.reference(address.description, TerraformNames.attribute(attribute))
+            guard let resource = book.resources[id] else { return .string(id.rawValue) }
+            let expression = reference(id, TerraformNames.attribute(attribute))
             if inPolicy, resource is LogGroup, attribute == .arn {
                 return .template([.interpolation(expression), .literal(":*")])
             }
@@ -233,8 +256,10 @@ struct Translator {
         case .availabilityZone(let index):
             return .index(.traversal("data.aws_availability_zones.available.names"), .number(Double(index)))
         case .document(let inner): return .call("jsonencode", [self.value(inner, inPolicy: true)])
-        case .parameter(let name): return .variable(TerraformNames.snakeCase(name.rawValue))
-        case .ifCondition(_, let whenTrue, _): return self.value(whenTrue, inPolicy: inPolicy)  // TODO(terraform helper): conditions
+        case .parameter(let name): return parameter(name)
+        case .ifCondition(let condition, let whenTrue, let whenFalse):
+            return .conditional(Self.condition(condition), self.value(whenTrue, inPolicy: inPolicy),
+                                self.value(whenFalse, inPolicy: inPolicy))
         case .join(let parts):
             var pieces: [HCLTemplatePart] = []
             for part in parts {
@@ -250,6 +275,33 @@ struct Translator {
             return Self.template(pieces)
         }
     }
+
+    /// An attribute of the Terraform resource a model resource became, indexed when it has `count`:
+    /// `[0]` under the same condition as the referrer, else `one(…[*].attr)`.
+    func reference(_ id: LogicalID, _ attribute: String) -> HCLExpression {
+        guard let address = book.primary[id] else { return .string(id.rawValue) }
+        return reference(address, attribute, condition: stack.conditionByResource[id])
+    }
+
+    /// An attribute of a Terraform resource that exists under `condition` (nil: always).
+    func reference(_ address: TerraformAddress, _ attribute: String, condition: LogicalID?) -> HCLExpression {
+        guard let condition else { return .reference(address.description, attribute) }
+        if condition == scope { return .getAttribute(.index(.traversal(address.description), .number(0)), attribute) }
+        return .call("one", [.splat(.traversal(address.description), attribute)])
+    }
+
+    /// A stack parameter: `var.expires_at`, or a flag as the string CloudFormation holds (`tostring(var.paused)`).
+    func parameter(_ name: LogicalID) -> HCLExpression {
+        let variable = HCLExpression.variable(TerraformNames.snakeCase(name.rawValue))
+        if case .flag? = stack.parameters.first(where: { $0.name == name })?.kind { return .call("tostring", [variable]) }
+        return variable
+    }
+
+    /// A stack condition: its local (`local.running`).
+    static func condition(_ name: LogicalID) -> HCLExpression { .local(TerraformNames.snakeCase(name.rawValue)) }
+
+    /// `count` for a resource under a condition: `local.running ? 1 : 0`.
+    static func count(_ condition: LogicalID) -> HCLExpression { .conditional(Self.condition(condition), .number(1), .number(0)) }
 
     /// A template with adjacent literals merged; a plain string when nothing is interpolated.
     static func template(_ pieces: [HCLTemplatePart]) -> HCLExpression {
@@ -307,13 +359,20 @@ struct Translator {
 
     // MARK: Resources
 
-    /// One model resource → its Terraform resources, the first carrying the checkov skips.
+    /// One model resource → its Terraform resources, the first carrying the checkov skips. Under a
+    /// stack condition each of them gets `count = local.running ? 1 : 0` first.
     func translate(_ resource: any Resource) throws -> [TerraformResource] {
         let address = book.primary[resource.id]!
         var results: [TerraformResource] = []
+        let count: [HCLBodyItem] = scope.map { [.attribute("count", Self.count($0)), .blankLine] } ?? []
         func add(_ type: String, name: String? = nil, _ body: [HCLBodyItem]) {
+            var body = body
+            let skipCount = body.prefix { if case .comment = $0 { true } else { false } }.count
+            body.insert(contentsOf: count, at: skipCount)
             results.append(TerraformResource(address: TerraformAddress(type, name ?? address.name), body: body))
         }
+        /// An attribute of this resource's first Terraform resource, from the others it becomes.
+        func own(_ attribute: String) -> HCLExpression { reference(address, attribute, condition: scope) }
         let skips = Self.skips(resource)
         let depends = dependsOn(resource)
         let t = bindings
@@ -405,7 +464,7 @@ struct Translator {
             for name in r.policies.keys.sorted() {
                 add("aws_iam_role_policy", name: Self.policyName(address.name, name), [
                     .attribute("name", .string(name)),
-                    .attribute("role", .reference(address.description, "name")),
+                    .attribute("role", own("name")),
                     .attribute("policy", value(.document(r.policies[name]!.value))),
                 ])
             }
@@ -438,7 +497,7 @@ struct Translator {
                     .attribute("variant_name", .string(r.variantName)),
                     .attribute("model_name", value(r.model)),
                     .attribute("instance_type", t.tunable("instance-type", r.instanceType, .string(r.instanceType))),
-                    .attribute("initial_instance_count", t.tunable("instance-count", r.instanceCount)),
+                    .attribute("initial_instance_count", t.instanceCount(r.instanceCount)),
                     .attribute("initial_variant_weight", .number(1)),
                     .attribute("container_startup_health_check_timeout_in_seconds", t.tunable("startup-timeout", r.startupHealthCheckTimeoutSeconds)),
                     .attribute("model_data_download_timeout_in_seconds", t.tunable("download-timeout", r.modelDataDownloadTimeoutSeconds)),
@@ -448,7 +507,18 @@ struct Translator {
             add(address.type, skips + [.attribute("endpoint_config_name", value(r.config))] + depends)
         case let r as LambdaFunction:
             let package = Self.packageName(r)
-            add(address.type, skips + [
+            // Without subnets the function runs outside the VPC (the idle pause function: it calls
+            // AWS APIs, which from the VPC would need the NAT gateway a pause removes).
+            let vpc: [HCLBodyItem] = r.subnets.isEmpty ? [] : [.block(HCLBlock("vpc_config", [], [
+                .attribute("subnet_ids", ids(r.subnets)),
+                .attribute("security_group_ids", ids(r.securityGroups)),
+            ]))]
+            let note: [HCLBodyItem] = r.environment.values.contains(.pseudo(.stackID)) ? Self.stackIDNote : []
+            // The lambda-* settings size the shim: a function is theirs when all three match (the
+            // idle pause function's 60 s timeout is above lambda-timeout's range).
+            let sized = [("lambda-memory", r.memoryMB), ("lambda-timeout", r.timeoutSeconds), ("lambda-concurrency", r.reservedConcurrency)]
+                .allSatisfy { t.tunable($0.0, $0.1) != .number(Double($0.1)) }
+            add(address.type, skips + note + [
                 .attribute("function_name", .call("substr", [Self.template([.interpolation(.variable("stack_name")), .literal("-" + TerraformNames.kebabCase(r.id.rawValue))]), .number(0), .number(64)])),
                 .attribute("description", .string(r.description)),
                 .attribute("filename", .template([.interpolation(.traversal("path.module")), .literal("/\(package)")])),
@@ -456,18 +526,15 @@ struct Translator {
                 .attribute("handler", .string(r.handler)),
                 .attribute("runtime", .string(r.runtime)),
                 .attribute("role", value(r.role)),
-                .attribute("memory_size", t.tunable("lambda-memory", r.memoryMB)),
-                .attribute("timeout", t.tunable("lambda-timeout", r.timeoutSeconds)),
-                .attribute("reserved_concurrent_executions", t.tunable("lambda-concurrency", r.reservedConcurrency)),
+                .attribute("memory_size", sized ? t.tunable("lambda-memory", r.memoryMB) : .number(Double(r.memoryMB))),
+                .attribute("timeout", sized ? t.tunable("lambda-timeout", r.timeoutSeconds) : .number(Double(r.timeoutSeconds))),
+                .attribute("reserved_concurrent_executions", sized ? t.tunable("lambda-concurrency", r.reservedConcurrency) : .number(Double(r.reservedConcurrency))),
                 .block(HCLBlock("environment", [], [
                     .attribute("variables", .object(r.environment.keys.sorted().map { key in
                         if case .string(let text) = r.environment[key]! { HCLObjectItem(key, t.environment(key, text)) } else { HCLObjectItem(key, value(r.environment[key]!)) }
                     })),
                 ])),
-                .block(HCLBlock("vpc_config", [], [
-                    .attribute("subnet_ids", ids(r.subnets)),
-                    .attribute("security_group_ids", ids(r.securityGroups)),
-                ])),
+            ] + vpc + [
                 .block(HCLBlock("logging_config", [], [
                     .attribute("log_format", .string("Text")),
                     .attribute("log_group", value(r.logGroup)),
@@ -504,7 +571,7 @@ struct Translator {
             add("aws_api_gateway_integration", [
                 .attribute("rest_api_id", value(r.api)),
                 .attribute("resource_id", value(r.resource)),
-                .attribute("http_method", .reference(address.description, "http_method")),
+                .attribute("http_method", own("http_method")),
                 .attribute("type", .string("AWS_PROXY")),
                 .attribute("integration_http_method", .string("POST")),
                 .attribute("uri", value(r.integrationURI)),
@@ -531,7 +598,7 @@ struct Translator {
             ] + depends)
             add("aws_api_gateway_method_settings", skips + [
                 .attribute("rest_api_id", value(r.api)),
-                .attribute("stage_name", .reference(address.description, "stage_name")),
+                .attribute("stage_name", own("stage_name")),
                 .attribute("method_path", .string("*/*")),
                 .block(HCLBlock("settings", [], [
                     .attribute("logging_level", .string(r.loggingLevel)),
@@ -570,11 +637,136 @@ struct Translator {
             ] + depends)
         case let r as ApiGatewayAccount:
             add(address.type, skips + [.attribute("cloudwatch_role_arn", value(r.cloudWatchRole))] + depends)
+        case let r as SnsTopic:
+            add(address.type, skips + [
+                .attribute("name", Self.template([.interpolation(.variable("stack_name")), .literal("-" + TerraformNames.kebabCase(r.id.rawValue))])),
+                .attribute("display_name", t.withStackName(r.displayName)),
+                .attribute("kms_master_key_id", value(r.kmsKey)),
+            ] + depends)
+        case let r as SnsSubscription:
+            add(address.type, skips + [
+                .attribute("topic_arn", value(r.topic)),
+                .attribute("protocol", .string("email")),
+                .attribute("endpoint", t.tunable("alarm-email", r.email, .string(r.email))),
+            ] + depends)
+        case let r as MetricAlarm:
+            let idle = t.isIdleAlarm(r)
+            var body = skips + [
+                .attribute("alarm_name", Self.template([.interpolation(.variable("stack_name")), .literal("-" + TerraformNames.kebabCase(r.id.rawValue))])),
+                .attribute("alarm_description", idle ? t.idleDescription(r) : .string(r.description)),
+                .attribute("namespace", .string(r.namespace)),
+                .attribute("metric_name", .string(r.metricName)),
+                .attribute("dimensions", .object(r.dimensions.map { HCLObjectItem($0.name, value($0.value)) })),
+            ]
+            switch r.statistic {
+            case .statistic(let name): body.append(.attribute("statistic", .string(name)))
+            case .percentile(let name): body.append(.attribute("extended_statistic", .string(name)))
+            }
+            let periods = idle ? t.tunable("idle-hours", r.evaluationPeriods) : .number(Double(r.evaluationPeriods))
+            body += [
+                .attribute("period", .number(Double(r.periodSeconds))),
+                .attribute("evaluation_periods", periods),
+                .attribute("datapoints_to_alarm", periods),
+                .attribute("threshold", t.alarmThreshold(r)),
+                .attribute("comparison_operator", .string(r.comparison.rawValue)),
+                .attribute("treat_missing_data", .string(r.missingData.rawValue)),
+                .attribute("alarm_actions", ids(r.actions)),
+            ]
+            add(address.type, body + depends)
+        case let r as OneTimeSchedule:
+            let (targetArn, input, note) = try scheduleTarget(r)
+            add(address.type, skips + note + [
+                .attribute("name", .call("substr", [Self.template([.interpolation(.variable("stack_name")), .literal("-" + TerraformNames.kebabCase(r.id.rawValue))]), .number(0), .number(64)])),
+                .attribute("description", .string(r.description)),
+                .attribute("schedule_expression", value(.join(["at(", r.at, ")"]))),
+                .attribute("schedule_expression_timezone", .string("UTC")),
+                .attribute("state", .string("ENABLED")),
+                .attribute("kms_key_arn", value(r.kmsKey)),
+                .block(HCLBlock("flexible_time_window", [], [.attribute("mode", .string("OFF"))])),
+                .block(HCLBlock("target", [], [
+                    .attribute("arn", .string(targetArn)),
+                    .attribute("role_arn", value(r.role)),
+                    .attribute("input", value(input)),
+                    .block(HCLBlock("retry_policy", [], [
+                        .attribute("maximum_event_age_in_seconds", .number(86_400)),
+                        .attribute("maximum_retry_attempts", .number(185)),
+                    ])),
+                ])),
+            ] + depends)
+        case let r as ScalableTarget:
+            let low = t.minInstances(r.minCapacity), high = t.tunable("max-instances", r.maxCapacity)
+            var body = skips + [
+                .attribute("service_namespace", .string(ScalableTarget.serviceNamespace)),
+                .attribute("scalable_dimension", .string(ScalableTarget.scalableDimension)),
+                .attribute("resource_id", value(r.resourceID)),
+                .attribute("min_capacity", low),
+                .attribute("max_capacity", high),
+            ] + depends
+            if case .traversal(let lowVariable) = low, case .traversal(let highVariable) = high {
+                body.append(.block(Bindings.lifecycle([("\(lowVariable) <= \(highVariable)", .string(
+                    "Autoscaling needs \(lowVariable.dropFirst(4)) <= \(highVariable.dropFirst(4)): raise max_instances or lower \(lowVariable.dropFirst(4))."))])))
+            }
+            add(address.type, body)
+        case let r as TargetTrackingPolicy:
+            // Terraform names the target again by its three parts; referring to them orders the two.
+            guard case .ref(let targetID) = r.target, book.resources[targetID] is ScalableTarget else {
+                throw TerraformSynthError.noEquivalent(kind: TargetTrackingPolicy.kind, id: r.id.rawValue,
+                                                       reason: "its target must be a ScalableTarget of the stack, which Terraform names by its parts")
+            }
+            add(address.type, skips + [
+                .attribute("name", .string(r.policyName)),
+                .attribute("policy_type", .string("TargetTrackingScaling")),
+                .attribute("resource_id", reference(targetID, "resource_id")),
+                .attribute("scalable_dimension", reference(targetID, "scalable_dimension")),
+                .attribute("service_namespace", reference(targetID, "service_namespace")),
+                .block(HCLBlock("target_tracking_scaling_policy_configuration", [], [
+                    .attribute("target_value", t.tunable("scaling-target", r.targetValue)),
+                    .attribute("scale_in_cooldown", .number(Double(r.scaleInCooldownSeconds))),
+                    .attribute("scale_out_cooldown", .number(Double(r.scaleOutCooldownSeconds))),
+                    .block(HCLBlock("predefined_metric_specification", [], [
+                        .attribute("predefined_metric_type", .string(r.predefinedMetric)),
+                    ])),
+                ])),
+            ] + depends)
         default:
             throw TerraformSynthError.unsupportedResource(kind: type(of: resource).kind, id: resource.id.rawValue)
         }
         return results
     }
+
+    /// Scheduler's universal target for CloudFormation's DeleteStack.
+    static let deleteStackTarget = "arn:aws:scheduler:::aws-sdk:cloudformation:deleteStack"
+    /// Scheduler's universal target for SageMaker's DeleteEndpoint.
+    static let deleteEndpointTarget = "arn:aws:scheduler:::aws-sdk:sagemaker:deleteEndpoint"
+
+    /// A schedule's target ARN and input, and comment lines for its block.
+    ///
+    /// A Terraform deployment has no CloudFormation stack to delete, so a schedule that deletes the
+    /// stack becomes one that deletes the stack's SageMaker endpoint: what bills by the hour stops at
+    /// the expiry time, and `terraform destroy` removes the rest. The model's expiry role allows
+    /// DeleteEndpoint on endpoints carrying the stack's owner tag for this.
+    func scheduleTarget(_ schedule: OneTimeSchedule) throws -> (arn: String, input: Value, comments: [HCLBodyItem]) {
+        guard schedule.targetArn == Self.deleteStackTarget else { return (schedule.targetArn, schedule.input, []) }
+        let endpoints = stack.resources(of: Endpoint.self)
+        guard endpoints.count == 1, let endpoint = endpoints.first else {
+            throw TerraformSynthError.noEquivalent(kind: OneTimeSchedule.kind, id: schedule.id.rawValue,
+                reason: "deletes the CloudFormation stack, which Terraform has none of; it stands for deleting the stack's one SageMaker endpoint, but the stack has \(endpoints.count)")
+        }
+        var name = endpoint.attribute(.endpointName)
+        if let condition = stack.conditionByResource[endpoint.id] { name = .ifCondition(condition, name, "paused") }
+        return (Self.deleteEndpointTarget, .document(["EndpointName": name]), [
+            .comment(" Terraform: there is no CloudFormation stack to delete, so at expires_at this deletes the SageMaker"),
+            .comment(" endpoint (what bills by the hour) through Scheduler's universal target, which the expiry role allows"),
+            .comment(" for endpoints with this stack's owner tag. `terraform destroy` removes everything else."),
+        ])
+    }
+
+    /// The note on a function that reads the CloudFormation stack's ID (the idle pause function).
+    static let stackIDNote: [HCLBodyItem] = [
+        .comment(" Terraform: this function pauses a CloudFormation stack (a parameter-only update with Paused=true);"),
+        .comment(" a Terraform deployment has none, so its call fails and is logged, and the idle alarm only notifies"),
+        .comment(" the topic. Pause with `terraform apply -var paused=true`."),
+    ]
 
     // MARK: Files
 
@@ -612,8 +804,9 @@ struct Translator {
                 used.insert(path.split(separator: ".").prefix(3).joined(separator: "."))
             case .list(let items): items.forEach(collect)
             case .object(let items): items.forEach { collect($0.value) }
-            case .index(let base, let key): collect(base); collect(key)
-            case .getAttribute(let base, _): collect(base)
+            case .index(let base, let key), .binary(_, let base, let key): collect(base); collect(key)
+            case .getAttribute(let base, _), .splat(let base, _), .not(let base): collect(base)
+            case .conditional(let condition, let whenTrue, let whenFalse): [condition, whenTrue, whenFalse].forEach(collect)
             case .call(_, let arguments): arguments.forEach(collect)
             case .template(let parts): for case .interpolation(let inner) in parts { collect(inner) }
             default: break
@@ -652,21 +845,68 @@ struct Translator {
     func variablesFile(_ header: [String]) -> HCLFile {
         HCLFile(name: "variables.tf", header: header + [
             "",
-            "One variable per slmstack setting that sets a property; defaults are the synthesized values.",
-            "Not variables: az-count, nat-gateway and api-gateway-account change which resources exist, so",
-            "they stay choices made at synth time (run `slmstack synth --az-count 3 --nat-gateway off --format",
-            "terraform`; --api-gateway-account off leaves out API Gateway's CloudWatch role, one setting per",
-            "account and region, for when another stack already set it), and the model-size settings for a",
+            "First the deploy-time parameters of the CloudFormation template (paused, and expires_at with a",
+            "ttl), then one variable per slmstack setting that sets a property; defaults are the synthesized",
+            "values. Not variables: az-count, nat-gateway and api-gateway-account change which resources",
+            "exist, so they stay choices made at synth time (run `slmstack synth --az-count 3 --nat-gateway",
+            "off --format terraform`; --api-gateway-account off leaves out API Gateway's CloudWatch role, one",
+            "setting per account and region, for when another stack already set it), as do ttl (whether",
+            "there is an expiry schedule), idle-pause, alarms, idle-hours 0, alarm-email (whether there is a",
+            "subscription) and max-instances (whether there is autoscaling); the model-size settings for a",
             "model outside the catalog only feed local.models in sagemaker.tf.",
-        ], blocks: bindings.variables())
+        ], blocks: stack.parameters.map(parameterVariable) + bindings.variables() + conditionLocals())
     }
 
-    /// The same outputs as the CloudFormation template, in snake_case (`ApiUrl` → `api_url`).
+    /// A stack parameter as a variable: a flag as a `bool`, a text as a `string` with its pattern as a
+    /// validation and no default.
+    func parameterVariable(_ parameter: Parameter) -> HCLBlock {
+        let name = TerraformNames.snakeCase(parameter.name.rawValue)
+        var body: [HCLBodyItem] = Self.parameterNotes[parameter.name] ?? []
+        body.append(.attribute("description", .string(parameter.description)))
+        switch parameter.kind {
+        case .flag(let value):
+            body += [.attribute("type", .traversal("bool")), .attribute("default", .bool(value))]
+        case .text(let pattern, let example):
+            body += [.attribute("type", .traversal("string")), .block(HCLBlock("validation", [], [
+                .attribute("condition", .call("can", [.call("regex", [.string(pattern), .variable(name)])])),
+                .attribute("error_message", .string("Expected a value matching \(pattern), for example \(example).")),
+            ]))]
+        }
+        return HCLBlock("variable", [name], body)
+    }
+
+    /// How the parameters slmstack knows are used with Terraform, where slmstack's own commands
+    /// (which drive CloudFormation) do not set them.
+    static let parameterNotes: [LogicalID: [HCLBodyItem]] = [
+        "Paused": [.comment(" Terraform: terraform apply -var paused=true removes what the CloudFormation condition Running removes.")],
+        "ExpiresAt": [
+            .comment(" Terraform: required with a ttl, for example -var expires_at=$(date -u -d +4hours +%Y-%m-%dT%H:%M:%S)."),
+            .comment(" At that time the SageMaker endpoint is deleted (its billing stops); terraform destroy removes the rest."),
+        ],
+    ]
+
+    /// The stack conditions as locals: `running = !var.paused`.
+    func conditionLocals() -> [HCLBlock] {
+        guard !stack.conditions.isEmpty else { return [] }
+        return [HCLBlock("locals", [], stack.conditions.map { condition in
+            let flag = HCLExpression.variable(TerraformNames.snakeCase(condition.flag.rawValue))
+            return .attribute(TerraformNames.snakeCase(condition.name.rawValue), condition.holdsWhen ? flag : .not(flag))
+        })]
+    }
+
+    /// The same outputs as the CloudFormation template, in snake_case (`ApiUrl` → `api_url`); an
+    /// output under a condition is null while the condition does not hold.
     func outputsFile(_ header: [String]) -> HCLFile {
         HCLFile(name: "outputs.tf", header: header, blocks: stack.outputs.map { output in
-            HCLBlock("output", [TerraformNames.snakeCase(output.name)], [
+            var scoped = self
+            scoped.scope = nil
+            var expression = scoped.value(output.value)
+            if let condition = output.condition {
+                expression = .conditional(Self.condition(condition), expression, .traversal("null"))
+            }
+            return HCLBlock("output", [TerraformNames.snakeCase(output.name)], [
                 .attribute("description", .string(output.description)),
-                .attribute("value", value(output.value)),
+                .attribute("value", expression),
             ])
         })
     }

@@ -1,10 +1,11 @@
 import CloudFormationSynth
 import Foundation
 import StackModel
-import TerraformSynth
+@testable import TerraformSynth
 
 /// A value in a form both renderers can be compared in: literals, references to a model resource's
-/// identity (`resource(id, "arn")`), pseudo parameters, availability-zone picks and concatenations.
+/// identity (`resource(id, "arn")`), pseudo parameters, stack parameters, condition tests,
+/// availability-zone picks and concatenations.
 indirect enum Fact: Hashable, CustomStringConvertible {
     case text(String)
     case number(Double)
@@ -16,6 +17,10 @@ indirect enum Fact: Hashable, CustomStringConvertible {
     case resource(String, String)
     case pseudo(String)
     case zone(Int)
+    /// A stack parameter's value in this deployment (`Ref Paused`, `var.paused`).
+    case parameter(String)
+    /// The first value while the named stack condition holds, else the second (`Fn::If`, `local.running ? … : …`).
+    case ifCondition(String, Fact, Fact)
     case join([Fact])
     /// Something the comparison does not evaluate (a hand-written expression).
     case opaque(String)
@@ -30,6 +35,8 @@ indirect enum Fact: Hashable, CustomStringConvertible {
         case .resource(let id, let attribute): "<\(id).\(attribute)>"
         case .pseudo(let name): "<\(name)>"
         case .zone(let index): "<zone \(index)>"
+        case .parameter(let name): "<parameter \(name)>"
+        case .ifCondition(let condition, let whenTrue, let whenFalse): "if(\(condition), \(whenTrue), \(whenFalse))"
         case .join(let parts): "join(" + parts.map(\.description).joined(separator: " + ") + ")"
         case .opaque(let text): "opaque(\(text))"
         }
@@ -63,7 +70,8 @@ indirect enum Fact: Hashable, CustomStringConvertible {
 let cloudFormationRef: [String: String] = [
     "AWS::EC2::EIP": "publicIp", "AWS::IAM::Role": "name", "AWS::Logs::LogGroup": "name", "AWS::KMS::Key": "keyId",
     "AWS::SageMaker::Model": "arn", "AWS::SageMaker::EndpointConfig": "arn", "AWS::SageMaker::Endpoint": "arn",
-    "AWS::Lambda::Function": "name", "AWS::ApiGateway::Stage": "name",
+    "AWS::Lambda::Function": "name", "AWS::ApiGateway::Stage": "name", "AWS::SNS::Topic": "arn", "AWS::SNS::Subscription": "arn",
+    "AWS::CloudWatch::Alarm": "name", "AWS::Scheduler::Schedule": "name", "AWS::ApplicationAutoScaling::ScalingPolicy": "arn",
 ]
 
 /// The renderer-neutral attribute of `Fn::GetAtt`.
@@ -77,6 +85,7 @@ struct CloudFormationFacts {
     /// The stack name `AWS::StackName` resolves to: Terraform's `var.stack_name` defaults to it.
     let stackName: String
     var types: [String: String] = [:]
+    var parameters: Set<String> = []
 
     init(_ template: OrderedJSON, stackName: String) {
         self.template = template
@@ -84,10 +93,20 @@ struct CloudFormationFacts {
         if case .object(let resources)? = template["Resources"] {
             for (id, resource) in resources { if case .string(let type)? = resource["Type"] { types[id] = type } }
         }
+        if case .object(let parameters)? = template["Parameters"] { self.parameters = Set(parameters.map(\.0)) }
+    }
+
+    /// `AWS::StackId` as Terraform writes it: the ARN of any stack of this name (Terraform has no
+    /// stack, so no unique ID).
+    var stackIDPattern: Fact {
+        Fact.joined([.text("arn:"), .pseudo("AWS::Partition"), .text(":cloudformation:"), .pseudo("AWS::Region"), .text(":"),
+                     .pseudo("AWS::AccountId"), .text(":stack/\(stackName)/*")])
     }
 
     func reference(_ name: String) -> Fact {
         if name == "AWS::StackName" { return .text(stackName) }
+        if name == "AWS::StackId" { return stackIDPattern }
+        if parameters.contains(name) { return .parameter(name) }
         if name.hasPrefix("AWS::") { return .pseudo(name) }
         return .resource(name, cloudFormationRef[types[name] ?? ""] ?? "id")
     }
@@ -119,6 +138,8 @@ struct CloudFormationFacts {
                     if case .array(let items) = parts[1] { return Fact.joined(items.map(fact)) }
                 case ("Fn::Select", .array(let parts)):
                     if case .int(let index) = parts[0] { return .zone(index) }
+                case ("Fn::If", .array(let parts)):
+                    if parts.count == 3, case .string(let condition) = parts[0] { return .ifCondition(condition, fact(parts[1]), fact(parts[2])) }
                 default: break
                 }
             }
@@ -173,11 +194,18 @@ struct TerraformFacts {
     let ids: [TerraformAddress: String]
     var variables: [String: HCLExpression] = [:]
     var locals: [String: HCLExpression] = [:]
+    /// Variables that are stack parameters, by variable name: they stay parameters, not defaults.
+    let parameters: [String: String]
+    /// Locals that are stack conditions, by local name.
+    let conditions: [String: String]
 
     /// The renderer-neutral attribute of a Terraform attribute.
     static let attributes: [String: String] = [
         "id": "id", "arn": "arn", "name": "name", "function_name": "name", "stage_name": "name", "public_ip": "publicIp",
         "key_id": "keyId", "allocation_id": "allocationId", "root_resource_id": "rootResourceId", "cidr_block": "cidr",
+        "alarm_name": "name",
+        // A scalable target's resource ID is what its CloudFormation Ref names the target by.
+        "resource_id": "id",
     ]
 
     init(_ module: TerraformModule, stack: Stack) {
@@ -189,6 +217,8 @@ struct TerraformFacts {
             }
         }
         self.ids = ids
+        parameters = Dictionary(uniqueKeysWithValues: stack.parameters.map { (TerraformNames.snakeCase($0.name.rawValue), $0.name.rawValue) })
+        conditions = Dictionary(uniqueKeysWithValues: stack.conditions.map { (TerraformNames.snakeCase($0.name.rawValue), $0.name.rawValue) })
         for block in module.blocks {
             if block.type == "variable", let name = block.labels.first, let value = block.attribute("default") { variables[name] = value }
             if block.type == "locals" {
@@ -224,12 +254,28 @@ struct TerraformFacts {
         case .index(let base, let key):
             if case .object(let fields) = fact(base), case .text(let name) = fact(key), let value = fields[name] { return value }
             return .opaque("index")
+        case .getAttribute(.index(.traversal(let address), .number(0)), let name):
+            // `aws_x.y[0].attr`: the one instance of a resource with `count`.
+            return traversal("\(address).\(name)")
         case .getAttribute(let base, let name):
             if case .object(let fields) = fact(base), let value = fields[name] { return value }
             return .opaque("attribute \(name)")
+        case .splat(let base, let name):
+            return .opaque("splat \(HCLRenderer.render(base, indent: 0)).\(name)")
+        case .conditional(.traversal(let path), let whenTrue, let whenFalse) where path.hasPrefix("local.") && conditions[String(path.dropFirst(6))] != nil:
+            return .ifCondition(conditions[String(path.dropFirst(6))]!, fact(whenTrue), fact(whenFalse))
+        case .conditional, .not:
+            return .opaque(HCLRenderer.render(expression, indent: 0))
+        case .binary(let op, let left, let right):
+            if op == "*", case .number(let a) = fact(left), case .number(let b) = fact(right) { return .number(a * b) }
+            return .opaque(HCLRenderer.render(expression, indent: 0))
         case .call(let name, let arguments):
             let values = arguments.map(fact)
             switch (name, values.first) {
+            case ("one", _):
+                // `one(aws_x.y[*].attr)`: the instance's attribute, or null without one.
+                if case .splat(.traversal(let address), let attribute)? = arguments.first { return traversal("\(address).\(attribute)") }
+                return .opaque(name)
             case ("jsonencode", let value?): return value
             case ("tostring", .number(let number)?): return .text(Fact.number(number).description)
             case ("tostring", .bool(let flag)?): return .text(String(flag))
@@ -254,7 +300,9 @@ struct TerraformFacts {
     func traversal(_ path: String) -> Fact {
         let parts = path.split(separator: ".").map(String.init)
         switch parts[0] {
-        case "var": return variables[parts[1]].map(fact) ?? .opaque(path)
+        case "var":
+            if let parameter = parameters[parts[1]] { return .parameter(parameter) }
+            return variables[parts[1]].map(fact) ?? .opaque(path)
         case "local":
             guard let value = locals[parts[1]] else { return .opaque(path) }
             var result = fact(value)
@@ -392,12 +440,55 @@ let propertyPairs: [String: (terraformType: String, pairs: [PropertyPair])] = [
     "AWS::ApiGateway::UsagePlanKey": ("aws_api_gateway_usage_plan_key", [.init("KeyId", "key_id"), .init("KeyType", "key_type"),
                                                                          .init("UsagePlanId", "usage_plan_id")]),
     "AWS::ApiGateway::Account": ("aws_api_gateway_account", [.init("CloudWatchRoleArn", "cloudwatch_role_arn")]),
+    "AWS::SNS::Topic": ("aws_sns_topic", [.init("DisplayName", "display_name"), .init("KmsMasterKeyId", "kms_master_key_id")]),
+    "AWS::SNS::Subscription": ("aws_sns_topic_subscription", [.init("TopicArn", "topic_arn"), .init("Protocol", "protocol"),
+                                                              .init("Endpoint", "endpoint")]),
+    // Dimensions are compared apart: a list of name-value objects in CloudFormation, a map in Terraform.
+    "AWS::CloudWatch::Alarm": ("aws_cloudwatch_metric_alarm", [
+        .init("AlarmDescription", "alarm_description"), .init("Namespace", "namespace"), .init("MetricName", "metric_name"),
+        .init("Statistic", "statistic"), .init("ExtendedStatistic", "extended_statistic"), .init("Period", "period"),
+        .init("EvaluationPeriods", "evaluation_periods"), .init("DatapointsToAlarm", "datapoints_to_alarm"), .init("Threshold", "threshold"),
+        .init("ComparisonOperator", "comparison_operator"), .init("TreatMissingData", "treat_missing_data"), .init("AlarmActions", "alarm_actions"),
+    ]),
+    "AWS::Scheduler::Schedule": ("aws_scheduler_schedule", [
+        .init("Description", "description"), .init("ScheduleExpression", "schedule_expression"),
+        .init("ScheduleExpressionTimezone", "schedule_expression_timezone"), .init("State", "state"), .init("KmsKeyArn", "kms_key_arn"),
+        .init("FlexibleTimeWindow.Mode", "flexible_time_window.mode"), .init("Target.Arn", "target.arn"), .init("Target.RoleArn", "target.role_arn"),
+        .init("Target.Input", "target.input"),
+        .init("Target.RetryPolicy.MaximumEventAgeInSeconds", "target.retry_policy.maximum_event_age_in_seconds"),
+        .init("Target.RetryPolicy.MaximumRetryAttempts", "target.retry_policy.maximum_retry_attempts"),
+    ]),
+    "AWS::ApplicationAutoScaling::ScalableTarget": ("aws_appautoscaling_target", [
+        .init("ResourceId", "resource_id"), .init("ScalableDimension", "scalable_dimension"), .init("ServiceNamespace", "service_namespace"),
+        .init("MinCapacity", "min_capacity"), .init("MaxCapacity", "max_capacity"),
+    ]),
+    "AWS::ApplicationAutoScaling::ScalingPolicy": ("aws_appautoscaling_policy", [
+        .init("PolicyName", "name"), .init("PolicyType", "policy_type"), .init("ScalingTargetId", "resource_id"),
+    ] + [("TargetValue", "target_value"), ("ScaleInCooldown", "scale_in_cooldown"), ("ScaleOutCooldown", "scale_out_cooldown"),
+         ("PredefinedMetricSpecification.PredefinedMetricType", "predefined_metric_specification.predefined_metric_type")].map {
+        PropertyPair("TargetTrackingScalingPolicyConfiguration.\($0.0)", "target_tracking_scaling_policy_configuration.\($0.1)")
+    }),
 ]
 
-/// Properties where the two renderers name the same thing in different but equivalent ways.
-func equivalent(_ property: String, _ cloudFormation: Fact, _ terraform: Fact) -> Bool {
+/// Scheduler's universal targets: CloudFormation's expiry deletes the stack; Terraform, which has
+/// no stack, deletes the stack's SageMaker endpoint (what bills by the hour) instead.
+let deleteStackTarget = "arn:aws:scheduler:::aws-sdk:cloudformation:deleteStack"
+let deleteEndpointTarget = "arn:aws:scheduler:::aws-sdk:sagemaker:deleteEndpoint"
+
+/// Properties where the two renderers name the same thing in different but equivalent ways, or
+/// where Terraform does by design what it can instead (the expiry schedule's target).
+func equivalent(_ property: String, _ cloudFormation: Fact, _ terraform: Fact, _ cfn: CloudFormationFacts) -> Bool {
     if cloudFormation == terraform { return true }
     switch property {
+    case "Target.Arn":
+        return cloudFormation == .text(deleteStackTarget) && terraform == .text(deleteEndpointTarget)
+    case "Target.Input":
+        // {"StackName": <this stack>} → {"EndpointName": <the endpoint, or "paused" while it does not exist>}
+        let endpoints = cfn.types.filter { $0.value == "AWS::SageMaker::Endpoint" }.map(\.key)
+        guard cloudFormation == cfn.substitution(#"{"StackName":"${AWS::StackId}"}"#), endpoints.count == 1 else { return false }
+        var name = Fact.resource(endpoints[0], "name")
+        if case .string(let condition)? = cfn.template["Resources"]?[endpoints[0]]?["Condition"] { name = .ifCondition(condition, name, .text("paused")) }
+        return terraform == .object(["EndpointName": name])
     case "LogDestination", "AccessLogSetting.DestinationArn":
         // Both services take a log group ARN with or without CloudFormation's trailing ":*".
         if case .join(let parts) = cloudFormation, parts.count == 2, parts[1] == .text(":*") { return parts[0] == terraform }
@@ -418,7 +509,7 @@ func equivalenceDifferences(template: OrderedJSON, module: TerraformModule, stac
     func compare(_ name: String, _ property: String, _ a: Fact?, _ b: Fact?) {
         let same = switch (a, b) {
         case (nil, nil): true
-        case (let a?, let b?): equivalent(property, a, b)
+        case (let a?, let b?): equivalent(property, a, b, cfn)
         default: false
         }
         if !same {
@@ -440,6 +531,8 @@ func equivalenceDifferences(template: OrderedJSON, module: TerraformModule, stac
             continue
         }
         covered.insert(address)
+        // A resource under a condition: `Condition` in CloudFormation, `count = local.<condition> ? 1 : 0` in Terraform.
+        compare(id, "Condition", cfn.template["Resources"]?[id]?["Condition"].map(cfn.fact), tf.block(address)?.attribute("count").map(tf.countCondition))
         for pair in pairs {
             let target = TerraformAddress(pair.terraformType ?? terraformType, name)
             covered.insert(target)
@@ -480,6 +573,14 @@ func equivalenceDifferences(template: OrderedJSON, module: TerraformModule, stac
             for policy in Set(cfnPolicies.keys).union(tfPolicies.keys).sorted() {
                 compare(id, "Policies.\(policy)", cfnPolicies[policy], tfPolicies[policy])
             }
+        case "AWS::CloudWatch::Alarm":
+            let cfnDimensions = cfn.property(id, "Dimensions").map { dimensions -> Fact in
+                guard case .list(let items) = dimensions else { return dimensions }
+                var map: [String: Fact] = [:]
+                for case .object(let fields) in items { if case .text(let name)? = fields["Name"] { map[name] = fields["Value"] } }
+                return .object(map)
+            }
+            compare(id, "Dimensions", cfnDimensions, tf.property(address, "dimensions"))
         case "AWS::Lambda::Function":
             // The zip's only file holds exactly the inlined code.
             let zipName = tf.block(address)?.attribute("filename").map(tf.fact)
@@ -501,19 +602,110 @@ func equivalenceDifferences(template: OrderedJSON, module: TerraformModule, stac
         let address = TerraformAddress(block.labels[0], block.labels[1])
         if !covered.contains(address) { differences.append("\(address): in the Terraform output but from no CloudFormation resource") }
     }
-    // Outputs, by snake_case name.
+    // Outputs, by snake_case name; an output under a condition is `local.<condition> ? value : null`.
     var outputNames = Set<String>()
     if case .object(let outputs)? = template["Outputs"] {
         for (name, output) in outputs {
             let snake = TerraformNames.snakeCase(name)
             outputNames.insert(snake)
             let block = module.blocks.first { $0.type == "output" && $0.labels == [snake] }
-            compare("Output \(name)", "Value", output["Value"].map(cfn.fact), block?.attribute("value").map(tf.fact))
+            var value = block?.attribute("value")
+            var condition: Fact?
+            if case .conditional(let test, let inner, .traversal("null"))? = value {
+                condition = tf.countCondition(test)
+                value = inner
+            }
+            compare("Output \(name)", "Value", output["Value"].map(cfn.fact), value.map(tf.fact))
             compare("Output \(name)", "Description", output["Description"].map(cfn.fact), block?.attribute("description").map(tf.fact))
+            compare("Output \(name)", "Condition", output["Condition"].map(cfn.fact), condition)
         }
     }
     for block in module.blocks where block.type == "output" && !outputNames.contains(block.labels[0]) {
         differences.append("output \(block.labels[0]): not a CloudFormation output")
     }
+    // Parameters: a flag parameter is a bool variable with the same default; a text parameter a
+    // string variable without a default whose validation is the same pattern.
+    var parameterNames = Set<String>()
+    if case .object(let parameters)? = template["Parameters"] {
+        for (name, parameter) in parameters {
+            let snake = TerraformNames.snakeCase(name)
+            parameterNames.insert(snake)
+            let block = module.blocks.first { $0.type == "variable" && $0.labels == [snake] }
+            compare("Parameter \(name)", "Definition", cfn.parameterDefinition(parameter), block.map(tf.parameterDefinition))
+        }
+    }
+    for (variable, name) in tf.parameters.sorted(by: { $0.key < $1.key }) where !parameterNames.contains(variable) {
+        if module.blocks.contains(where: { $0.type == "variable" && $0.labels == [variable] }) {
+            differences.append("variable \(variable): parameter \(name) is not in the template")
+        }
+    }
+    // Conditions: `Fn::Equals [Ref flag, "false"]` is the local `!var.flag`.
+    var conditionNames = Set<String>()
+    if case .object(let conditions)? = template["Conditions"] {
+        for (name, condition) in conditions {
+            let snake = TerraformNames.snakeCase(name)
+            conditionNames.insert(snake)
+            compare("Condition \(name)", "Definition", cfn.conditionDefinition(condition), tf.locals[snake].map(tf.conditionDefinition))
+        }
+    }
+    for name in tf.conditions.keys.sorted() where !conditionNames.contains(name) && tf.locals[name] != nil {
+        differences.append("local \(name): not a CloudFormation condition")
+    }
     return differences.sorted()
+}
+
+extension CloudFormationFacts {
+    /// A parameter as `{flag, default}` or `{pattern}`.
+    func parameterDefinition(_ parameter: OrderedJSON) -> Fact {
+        if case .array(let allowed)? = parameter["AllowedValues"], allowed == [.string("false"), .string("true")] {
+            return .object(["kind": .text("flag"), "default": .bool(parameter["Default"] == .string("true"))])
+        }
+        if case .string(let pattern)? = parameter["AllowedPattern"], parameter["Default"] == nil {
+            return .object(["kind": .text("text"), "pattern": .text(pattern)])
+        }
+        return .opaque("parameter \(parameter)")
+    }
+
+    /// A condition as `{flag, holdsWhen}`.
+    func conditionDefinition(_ condition: OrderedJSON) -> Fact {
+        guard case .array(let parts)? = condition["Fn::Equals"], parts.count == 2, case .string(let value) = parts[1],
+              case .parameter(let flag) = fact(parts[0]) else { return .opaque("condition") }
+        return .object(["flag": .parameter(flag), "holdsWhen": .text(value)])
+    }
+}
+
+extension TerraformFacts {
+    /// The condition of `count = local.<condition> ? 1 : 0`, or of an output's test.
+    func countCondition(_ expression: HCLExpression) -> Fact {
+        switch expression {
+        case .conditional(let test, .number(1), .number(0)): return countCondition(test)
+        case .traversal(let path) where path.hasPrefix("local."):
+            return conditions[String(path.dropFirst(6))].map(Fact.text) ?? .opaque(path)
+        default: return .opaque("count")
+        }
+    }
+
+    /// A variable as `{flag, default}` or `{pattern}`.
+    func parameterDefinition(_ block: HCLBlock) -> Fact {
+        switch (block.attribute("type"), block.attribute("default")) {
+        case (.traversal("bool")?, .bool(let value)?):
+            return .object(["kind": .text("flag"), "default": .bool(value)])
+        case (.traversal("string")?, nil):
+            let condition = block.blocks("validation").first?.attribute("condition")
+            guard case .call("can", let can)? = condition, case .call("regex", let regex)? = can.first,
+                  case .string(let pattern) = regex[0], regex[1] == .traversal("var.\(block.labels[0])") else { return .opaque("validation") }
+            return .object(["kind": .text("text"), "pattern": .text(pattern)])
+        default: return .opaque("variable")
+        }
+    }
+
+    /// A condition local as `{flag, holdsWhen}`: `!var.flag` holds when the flag is false.
+    func conditionDefinition(_ expression: HCLExpression) -> Fact {
+        switch expression {
+        case .not(.traversal(let path)): if case .parameter(let flag) = traversal(path) { return .object(["flag": .parameter(flag), "holdsWhen": .text("false")]) }
+        case .traversal(let path): if case .parameter(let flag) = traversal(path) { return .object(["flag": .parameter(flag), "holdsWhen": .text("true")]) }
+        default: break
+        }
+        return .opaque("local")
+    }
 }

@@ -33,7 +33,7 @@ func defaultModule(_ config: ServiceConfig = ServiceConfig()) throws -> Terrafor
     #expect(first.map(\.path) == second.map(\.path))
     #expect(first.map(\.bytes) == second.map(\.bytes))
     #expect(first.map(\.path) == ["versions.tf", "providers.tf", "variables.tf", "network.tf", "sagemaker.tf", "lambda.tf", "api.tf",
-                                  "outputs.tf", "shim.zip"])
+                                  "operations.tf", "outputs.tf", "shim.zip"])
     for file in first where file.path.hasSuffix(".tf") {
         let text = String(decoding: file.bytes, as: UTF8.self)
         #expect(text.hasSuffix("}\n") && !text.hasSuffix("\n\n"), "\(file.path) must end in one newline")
@@ -129,8 +129,9 @@ func traversals(_ expression: HCLExpression) -> [String] {
     case .traversal(let path): [path]
     case .list(let items): items.flatMap(traversals)
     case .object(let items): items.flatMap { traversals($0.value) }
-    case .index(let a, let b): traversals(a) + traversals(b)
-    case .getAttribute(let base, _): traversals(base)
+    case .index(let a, let b), .binary(_, let a, let b): traversals(a) + traversals(b)
+    case .getAttribute(let base, _), .splat(let base, _), .not(let base): traversals(base)
+    case .conditional(let test, let a, let b): traversals(test) + traversals(a) + traversals(b)
     case .call(_, let arguments): arguments.flatMap(traversals)
     case .template(let parts): parts.flatMap { part -> [String] in if case .interpolation(let inner) = part { traversals(inner) } else { [] } }
     default: []
@@ -147,9 +148,20 @@ func allTraversals(_ items: [HCLBodyItem]) -> [String] {
     }
 }
 
-@Test func everyModelReferenceIsATerraformReferenceToADeclaredResource() throws {
-    let stack = Stack.slmService(ServiceConfig())
-    let module = try defaultModule()
+/// The configuration with every operations feature: expiry, idle pause, e-mail, autoscaling.
+func operationsConfig() throws -> ServiceConfig {
+    var config = ServiceConfig()
+    for (key, text) in [("ttl", "4h"), ("idle-pause", "on"), ("alarm-email", "ops@example.com"), ("max-instances", "3")] {
+        try ServiceConfig.setting(key)!.apply(&config, text)
+    }
+    return config
+}
+
+@Test(arguments: ["default", "operations"])
+func everyModelReferenceIsATerraformReferenceToADeclaredResource(variant: String) throws {
+    let config = variant == "default" ? ServiceConfig() : try operationsConfig()
+    let stack = Stack.slmService(config)
+    let module = try defaultModule(config)
     let declared = Set(module.blocks.filter { $0.type == "resource" || $0.type == "data" }.map { block in
         (block.type == "data" ? "data." : "") + block.labels.joined(separator: ".")
     })
@@ -176,8 +188,9 @@ func allTraversals(_ items: [HCLBodyItem]) -> [String] {
     guard case .call("jsonencode", let arguments)? = role.attribute("policy"), case .object(let document) = arguments[0],
           case .list(let statements) = document.first(where: { $0.key == "Statement" })!.value,
           case .object(let statement) = statements[0] else { Issue.record("policy shape"); return }
-    // The endpoint's CloudFormation Ref is its ARN.
-    #expect(statement.first { $0.key == "Resource" }?.value == .traversal("aws_sagemaker_endpoint.endpoint.arn"))
+    // The endpoint's CloudFormation Ref is its ARN (while it exists: it has a count).
+    guard case .conditional(_, let running, _)? = statement.first(where: { $0.key == "Resource" })?.value else { Issue.record("not conditional"); return }
+    #expect(running == .call("one", [.splat(.traversal("aws_sagemaker_endpoint.endpoint"), "arn")]))
     let logs = try #require(module.resource(TerraformAddress("aws_iam_role_policy", "shim_role_logs")))
     // A log group's ARN in a policy gets CloudFormation's ":*" back, so the streams are covered.
     #expect(HCLRenderer.render(logs.attribute("policy")!, indent: 0).contains(#"Resource = "${aws_cloudwatch_log_group.shim_log_group.arn}:*""#))
@@ -195,7 +208,7 @@ func allTraversals(_ items: [HCLBodyItem]) -> [String] {
     for resource in stack.resources where !resource.suppressions.isEmpty {
         let address = TerraformAddress(TerraformNames.primaryType(resource)!, TerraformNames.resourceName(resource))
         let block = try #require(module.resource(address))
-        #expect(block.comments == resource.suppressions.map { "checkov:skip=\($0.check):\($0.reason)" })
+        #expect(block.comments.filter { $0.hasPrefix("checkov:") } == resource.suppressions.map { "checkov:skip=\($0.check):\($0.reason)" })
         count += resource.suppressions.count
     }
     #expect(count >= 10)
@@ -203,12 +216,16 @@ func allTraversals(_ items: [HCLBodyItem]) -> [String] {
 
 // MARK: - Variables
 
-@Test func everySettingThatSetsAPropertyIsAVariable() throws {
-    let module = try defaultModule()
-    let variables = module.file("variables.tf")!.blocks
-    let expected = ServiceConfig.settings.map(\.key).filter { !Bindings.notVariables.contains($0) }.map(TerraformNames.variable)
-    #expect(variables.map { $0.labels[0] } == expected)
-    for (block, setting) in zip(variables, ServiceConfig.settings.filter { !Bindings.notVariables.contains($0.key) }) {
+@Test(arguments: ["default", "operations"])
+func everySettingThatSetsAPropertyIsAVariable(variant: String) throws {
+    let config = variant == "default" ? ServiceConfig() : try operationsConfig()
+    let module = try defaultModule(config)
+    let parameters = Stack.slmService(config).parameters.map { TerraformNames.snakeCase($0.name.rawValue) }
+    let variables = module.file("variables.tf")!.blocks.filter { $0.type == "variable" && !parameters.contains($0.labels[0]) }
+    let bindings = Bindings(config: config, stackChatTemplate: nil)
+    let settings = ServiceConfig.settings.filter { bindings.applies($0.key) }
+    #expect(variables.map { $0.labels[0] } == settings.map(\.key).map(TerraformNames.variable))
+    for (block, setting) in zip(variables, settings) {
         #expect(block.attribute("description") == .string(setting.help))
         #expect(block.attribute("type") == .traversal(setting.terraformType))
         #expect(block.attribute("default") != nil)
@@ -291,6 +308,201 @@ func variableRangesMatchTheSettings(key: String) throws {
     #expect(stage.attribute("depends_on") == nil)
 }
 
+// MARK: - Parameters and conditions
+
+/// The rendered text of an expression.
+func text(_ expression: HCLExpression?) -> String { expression.map { HCLRenderer.render($0, indent: 0) } ?? "absent" }
+
+@Test func parametersAreVariablesAndConditionsAreLocals() throws {
+    let plain = try defaultModule().file("variables.tf")!.blocks
+    let paused = try #require(plain.first { $0.labels == ["paused"] })
+    #expect(paused.attribute("type") == .traversal("bool") && paused.attribute("default") == .bool(false))
+    #expect(!plain.contains { $0.labels == ["expires_at"] }, "no expires_at without a ttl")
+    #expect(plain.last?.type == "locals" && text(plain.last?.attribute("running")) == "!var.paused")
+
+    let blocks = try defaultModule(operationsConfig()).file("variables.tf")!.blocks
+    let expires = try #require(blocks.first { $0.labels == ["expires_at"] })
+    #expect(expires.attribute("type") == .traversal("string") && expires.attribute("default") == nil)
+    #expect(text(expires.blocks("validation").first?.attribute("condition"))
+            == #"can(regex("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}$", var.expires_at))"#)
+    #expect(blocks.prefix(2).map { $0.labels[0] } == ["paused", "expires_at"], "the parameters come first")
+}
+
+@Test(arguments: ["default", "operations"])
+func resourcesUnderAConditionHaveCountAndTheOthersNot(variant: String) throws {
+    let config = variant == "default" ? ServiceConfig() : try operationsConfig()
+    let stack = Stack.slmService(config)
+    let module = try defaultModule(config)
+    let paused = Set(stack.resources(flags: ["Paused": true]).map(\.id))
+    var conditional: [String] = []
+    for resource in stack.resources {
+        let block = try #require(module.resource(TerraformAddress(TerraformNames.primaryType(resource)!, TerraformNames.resourceName(resource))))
+        if paused.contains(resource.id) {
+            #expect(block.attribute("count") == nil, "\(resource.id)")
+        } else {
+            #expect(text(block.attribute("count")) == "local.running ? 1 : 0", "\(resource.id)")
+            conditional.append(resource.id.rawValue)
+        }
+    }
+    let expected = ["NatAddress", "NatGateway", "PrivateDefaultRoute", "Endpoint", "EndpointErrorsAlarm", "ModelLatencyAlarm", "IdleAlarm"]
+        + (variant == "default" ? [] : ["IdlePausePermission", "ScalableTarget", "ScalingPolicy"])
+    #expect(Set(conditional) == Set(expected))
+}
+
+@Test func referencesToConditionalResourcesAreIndexedOrGuarded() throws {
+    let module = try defaultModule(operationsConfig())
+    // Under the same condition: the one instance.
+    let route = try #require(module.resource(TerraformAddress("aws_route", "private_default_route")))
+    #expect(text(route.attribute("nat_gateway_id")) == "aws_nat_gateway.nat_gateway[0].id")
+    let policy = try #require(module.resource(TerraformAddress("aws_appautoscaling_policy", "scaling_policy")))
+    #expect(text(policy.attribute("resource_id")) == "aws_appautoscaling_target.scalable_target[0].resource_id")
+    // From what always exists, inside Fn::If: null rather than an error while paused.
+    let shim = try #require(module.resource(TerraformAddress("aws_lambda_function", "shim_function")))
+    guard case .object(let environment)? = shim.blocks("environment").first?.attribute("variables") else { Issue.record("no environment"); return }
+    #expect(text(environment.first { $0.key == "ENDPOINT_NAME" }?.value) == #"local.running ? one(aws_sagemaker_endpoint.endpoint[*].name) : "paused""#)
+    #expect(text(environment.first { $0.key == "PAUSED" }?.value) == "tostring(var.paused)")
+    let invoke = text(module.resource(TerraformAddress("aws_iam_role_policy", "shim_role_invoke_endpoint"))?.attribute("policy"))
+    #expect(invoke.contains("Resource = local.running ? one(aws_sagemaker_endpoint.endpoint[*].arn) : \"arn:"))
+    let output = module.blocks.first { $0.type == "output" && $0.labels == ["endpoint_name"] }
+    #expect(text(output?.attribute("value")) == #"local.running ? one(aws_sagemaker_endpoint.endpoint[*].name) : "paused""#)
+}
+
+@Test func anOutputUnderAConditionIsNullWhileItDoesNotHold() throws {
+    let config = ServiceConfig()
+    var stack = Stack.slmService(config)
+    stack.outputs.append(Output("EndpointArn", "The endpoint's ARN", .ref("Endpoint"), condition: "Running"))
+    let module = try TerraformSynth.translate(stack, config: config)
+    let output = module.blocks.first { $0.type == "output" && $0.labels == ["endpoint_arn"] }
+    #expect(text(output?.attribute("value")) == "local.running ? one(aws_sagemaker_endpoint.endpoint[*].arn) : null")
+    let differences = equivalenceDifferences(template: try CloudFormationSynth.translate(stack), module: module, stack: stack)
+    #expect(differences == [])
+}
+
+@Test func theStackIDIsAnARNPatternForAStackOfThatName() throws {
+    let module = try defaultModule(operationsConfig())
+    let role = text(module.resource(TerraformAddress("aws_iam_role_policy", "idle_pause_role_pause_stack"))?.attribute("policy"))
+    #expect(role.contains(#"Resource = "arn:${data.aws_partition.current.partition}:cloudformation:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:stack/${var.stack_name}/*""#))
+    // The owner tag in the expiry role's conditions follows var.stack_name, as the provider's default tags do.
+    let expiry = text(module.resource(TerraformAddress("aws_iam_role_policy", "expiry_role_delete_stack"))?.attribute("policy"))
+    #expect(expiry.contains(#""aws:ResourceTag/slmstack:stack" = var.stack_name"#))
+}
+
+// MARK: - Operations
+
+@Test func alarmsTranslateStatisticDimensionsAndActions() throws {
+    let module = try defaultModule(operationsConfig())
+    let latency = try #require(module.resource(TerraformAddress("aws_cloudwatch_metric_alarm", "model_latency_alarm")))
+    #expect(latency.attribute("extended_statistic") == .string("p90") && latency.attribute("statistic") == nil)
+    #expect(text(latency.attribute("threshold")) == "max(1, var.lambda_timeout - 3) * 800000")
+    #expect(text(latency.attribute("dimensions")) == """
+        {
+          EndpointName = aws_sagemaker_endpoint.endpoint[0].name
+          VariantName  = "AllTraffic"
+        }
+        """)
+    let idle = try #require(module.resource(TerraformAddress("aws_cloudwatch_metric_alarm", "idle_alarm")))
+    #expect(idle.attribute("statistic") == .string("Sum") && idle.attribute("extended_statistic") == nil)
+    #expect(idle.attribute("evaluation_periods") == .traversal("var.idle_hours") && idle.attribute("datapoints_to_alarm") == .traversal("var.idle_hours"))
+    #expect(idle.attribute("treat_missing_data") == .string("breaching"))
+    #expect(text(idle.attribute("alarm_actions")) == "[aws_sns_topic.alarm_topic.arn, aws_lambda_function.idle_pause_function.arn]")
+    #expect(text(idle.attribute("alarm_description")).hasPrefix(#""No invocations for ${var.idle_hours} h:"#))
+    let topic = try #require(module.resource(TerraformAddress("aws_sns_topic", "alarm_topic")))
+    #expect(topic.attribute("kms_master_key_id") == .traversal("aws_kms_key.logs_key.key_id"))
+    let email = try #require(module.resource(TerraformAddress("aws_sns_topic_subscription", "alarm_email")))
+    #expect(email.attribute("protocol") == .string("email") && email.attribute("endpoint") == .traversal("var.alarm_email"))
+}
+
+@Test func theExpiryScheduleDeletesTheEndpointInTerraform() throws {
+    let module = try defaultModule(operationsConfig())
+    let schedule = try #require(module.resource(TerraformAddress("aws_scheduler_schedule", "expiry_schedule")))
+    #expect(text(schedule.attribute("schedule_expression")) == #""at(${var.expires_at})""#)
+    #expect(schedule.attribute("schedule_expression_timezone") == .string("UTC"))
+    #expect(schedule.blocks("flexible_time_window").first?.attribute("mode") == .string("OFF"))
+    #expect(schedule.attribute("kms_key_arn") == .traversal("aws_kms_key.logs_key.arn"))
+    let target = try #require(schedule.blocks("target").first)
+    #expect(target.attribute("arn") == .string("arn:aws:scheduler:::aws-sdk:sagemaker:deleteEndpoint"))
+    #expect(target.attribute("role_arn") == .traversal("aws_iam_role.expiry_role.arn"))
+    #expect(text(target.attribute("input")) == """
+        jsonencode({
+          EndpointName = local.running ? one(aws_sagemaker_endpoint.endpoint[*].name) : "paused"
+        })
+        """)
+    #expect(target.blocks("retry_policy").first?.attribute("maximum_retry_attempts") == .number(185))
+    #expect(schedule.comments.contains { $0.contains("there is no CloudFormation stack to delete") })
+    // Without exactly one endpoint there is nothing to stand for deleting the stack.
+    let config = try operationsConfig()
+    var stack = Stack.slmService(config)
+    stack.resources.removeAll { $0 is Endpoint }
+    #expect(throws: TerraformSynthError.self) { try TerraformSynth.translate(stack, config: config) }
+}
+
+@Test func autoscalingTranslatesToATargetAndATargetTrackingPolicy() throws {
+    let module = try defaultModule(operationsConfig())
+    let target = try #require(module.resource(TerraformAddress("aws_appautoscaling_target", "scalable_target")))
+    #expect(text(target.attribute("resource_id")) == #""endpoint/${aws_sagemaker_endpoint.endpoint[0].name}/variant/AllTraffic""#)
+    #expect(target.attribute("scalable_dimension") == .string("sagemaker:variant:DesiredInstanceCount"))
+    #expect(target.attribute("service_namespace") == .string("sagemaker"))
+    // Without min-instances the minimum is instance-count, as the setting says.
+    #expect(target.attribute("min_capacity") == .traversal("var.instance_count") && target.attribute("max_capacity") == .traversal("var.max_instances"))
+    let policy = try #require(module.resource(TerraformAddress("aws_appautoscaling_policy", "scaling_policy")))
+    #expect(policy.attribute("policy_type") == .string("TargetTrackingScaling"))
+    let tracking = try #require(policy.blocks("target_tracking_scaling_policy_configuration").first)
+    #expect(tracking.attribute("target_value") == .traversal("var.scaling_target"))
+    #expect(tracking.blocks("predefined_metric_specification").first?.attribute("predefined_metric_type") == .string("SageMakerVariantInvocationsPerInstance"))
+
+    var config = try operationsConfig()
+    try ServiceConfig.setting("min-instances")!.apply(&config, "2")
+    let scaled = try defaultModule(config)
+    let variant = scaled.resource(TerraformAddress("aws_sagemaker_endpoint_configuration", "endpoint_config"))?.blocks("production_variants").first
+    #expect(variant?.attribute("initial_instance_count") == .traversal("var.min_instances"))
+    let bounded = try #require(scaled.resource(TerraformAddress("aws_appautoscaling_target", "scalable_target")))
+    #expect(bounded.attribute("min_capacity") == .traversal("var.min_instances"))
+    #expect(text(bounded.blocks("lifecycle").first?.blocks("precondition").first?.attribute("condition")) == "var.min_instances <= var.max_instances")
+}
+
+@Test func aFunctionWithoutSubnetsHasNoVpcConfigAndKeepsItsOwnSizes() throws {
+    var config = try operationsConfig()
+    config.lambdaMemoryMB = 128
+    let module = try defaultModule(config)
+    let pause = try #require(module.resource(TerraformAddress("aws_lambda_function", "idle_pause_function")))
+    #expect(pause.blocks("vpc_config").isEmpty)
+    // lambda-memory sizes the shim; the idle pause function's 128 MB is its own even when they are equal.
+    #expect(pause.attribute("memory_size") == .number(128) && pause.attribute("reserved_concurrent_executions") == .number(1))
+    #expect(pause.comments.contains { $0.contains("terraform apply -var paused=true") })
+    let shim = try #require(module.resource(TerraformAddress("aws_lambda_function", "shim_function")))
+    #expect(shim.blocks("vpc_config").count == 1 && shim.attribute("memory_size") == .traversal("var.lambda_memory"))
+    #expect(module.archives.map(\.name) == ["idle-pause.zip", "shim.zip"])
+}
+
+@Test func operationsSettingsAreVariablesOnlyWhereTheySetAProperty() throws {
+    func variables(_ settings: [(String, String)]) throws -> Set<String> {
+        var config = ServiceConfig()
+        for (key, text) in settings { try ServiceConfig.setting(key)!.apply(&config, text) }
+        return Set(try defaultModule(config).file("variables.tf")!.blocks.filter { $0.type == "variable" }.map { $0.labels[0] })
+    }
+    let operations = ["idle_hours", "alarm_email", "min_instances", "max_instances", "scaling_target", "expires_at"]
+    #expect(try variables([]).intersection(operations) == ["idle_hours"])
+    #expect(try variables([("idle-hours", "0"), ("alarms", "off")]).intersection(operations) == [])
+    #expect(try variables([("alarm-email", "a@b.co"), ("ttl", "2h")]).intersection(operations) == ["idle_hours", "alarm_email", "expires_at"])
+    #expect(try variables([("max-instances", "4"), ("min-instances", "2")]).intersection(operations)
+            == ["idle_hours", "min_instances", "max_instances", "scaling_target"])
+    for name in ["ttl", "idle_pause", "alarms"] { #expect(try !variables([("ttl", "1h")]).contains(name)) }
+    let module = try defaultModule(operationsConfig())
+    let email = module.file("variables.tf")!.blocks.first { $0.labels == ["alarm_email"] }
+    #expect(text(email?.blocks("validation").first?.attribute("condition")) == #"can(regex("^[^@ ]+@[^@ ]*[.][^@ ]*$", var.alarm_email)) && length(var.alarm_email) <= 254"#)
+}
+
+/// The e-mail validation accepts what `alarm-email` accepts, on a few edge cases (the regex is
+/// evaluated with NSRegularExpression, as Terraform's RE2 would for this pattern).
+@Test(arguments: ["a@b.co", "ops@example.com", "a@b@c.d", "@b.co", "a@bco", "a b@c.d", "a@.", "x@y.z."])
+func emailValidationMatchesTheSetting(address: String) throws {
+    var config = ServiceConfig()
+    let accepted = (try? ServiceConfig.setting("alarm-email")!.apply(&config, address)) != nil
+    let regex = try NSRegularExpression(pattern: "^[^@ ]+@[^@ ]*[.][^@ ]*$")
+    let matched = regex.firstMatch(in: address, range: NSRange(address.startIndex..., in: address)) != nil && address.count <= 254
+    #expect(accepted == matched, "\(address)")
+}
+
 // MARK: - Zip
 
 @Test(arguments: [("", UInt32(0)), ("a", UInt32(0xE8B7_BE43)), ("123456789", UInt32(0xCBF4_3926)),
@@ -331,6 +543,10 @@ func equivalence(cloudFormation cfnStack: Stack, terraform tfStack: Stack, confi
     ("short Lambda timeout", ["lambda-timeout=10"]),
     ("hermes on g6e", ["model-id=NousResearch/Hermes-3-Llama-3.1-8B", "instance-type=ml.g6e.xlarge", "max-input-tokens=4096",
                        "max-total-tokens=8192", "max-batch-prefill-tokens=8192", "log-retention-days=30", "tags=team=ml,env=dev"]),
+    ("ttl, idle pause, e-mail, autoscaling", ["ttl=4h", "idle-pause=on", "alarm-email=a@b.co", "max-instances=3"]),
+    ("alarms off, no idle alarm", ["alarms=off", "idle-hours=0"]),
+    ("autoscaling from 2, short Lambda timeout, 12 idle hours", ["min-instances=2", "max-instances=5", "scaling-target=80",
+                                                                 "lambda-timeout=10", "idle-hours=12", "stack-name=ops-test"]),
 ])
 func bothRenderersSayTheSame(name: String, settings: [String]) throws {
     var config = ServiceConfig()
@@ -370,6 +586,40 @@ func altered<R: Resource>(_ stack: Stack, _ type: R.Type, _ change: (inout R) ->
     let env = altered(stack, LambdaFunction.self) { $0.environment["LOG_PROMPTS"] = "true" }
     let envDifferences = try equivalence(cloudFormation: env, terraform: stack)
     #expect(envDifferences.count == 1 && envDifferences[0].hasPrefix("ShimFunction Environment.Variables:"), "\(envDifferences)")
+}
+
+@Test func aChangeToAnOperationsResourceOnOneSideIsReportedExactly() throws {
+    let config = try operationsConfig()
+    let stack = Stack.slmService(config)
+    let alarm = altered(stack, MetricAlarm.self) { if $0.id == "ShimErrorsAlarm" { $0.threshold = 5 } }
+    #expect(try equivalence(cloudFormation: stack, terraform: alarm, config: config) == ["ShimErrorsAlarm Threshold: cloudformation 1, terraform 5"])
+    let policy = altered(stack, TargetTrackingPolicy.self) { $0.targetValue = 50 }
+    #expect(try equivalence(cloudFormation: policy, terraform: stack, config: config)
+            == ["ScalingPolicy TargetTrackingScalingPolicyConfiguration.TargetValue: cloudformation 50, terraform 30"])
+    let at = altered(stack, OneTimeSchedule.self) { $0.at = "2030-01-01T00:00:00" }
+    #expect(try equivalence(cloudFormation: stack, terraform: at, config: config)
+            == [#"ExpirySchedule ScheduleExpression: cloudformation join("at(" + <parameter ExpiresAt> + ")"), terraform "at(2030-01-01T00:00:00)""#])
+    // A model schedule that already deletes the endpoint keeps its input in Terraform, which no
+    // longer matches what CloudFormation's stack deletion stands for.
+    let schedule = altered(stack, OneTimeSchedule.self) { $0.targetArn = "arn:aws:scheduler:::aws-sdk:sagemaker:deleteEndpoint" }
+    let differences = try equivalence(cloudFormation: stack, terraform: schedule, config: config)
+    #expect(differences == [#"ExpirySchedule Target.Input: cloudformation join("{"StackName":"arn:" + <AWS::Partition> + ":cloudformation:" + <AWS::Region> + ":" + <AWS::AccountId> + ":stack/slmstack/*"}"), terraform {StackName: join("arn:" + <AWS::Partition> + ":cloudformation:" + <AWS::Region> + ":" + <AWS::AccountId> + ":stack/slmstack/*")}"#])
+}
+
+@Test func aConditionOrParameterChangedOnOneSideIsReportedExactly() throws {
+    let config = ServiceConfig()
+    let stack = Stack.slmService(config)
+    var unconditional = stack
+    unconditional.conditionByResource["NatGateway"] = nil
+    #expect(try equivalence(cloudFormation: stack, terraform: unconditional) == [#"NatGateway Condition: cloudformation "Running", terraform absent"#])
+    var pausedByDefault = stack
+    pausedByDefault.parameters[0].kind = .flag(default: true)
+    #expect(try equivalence(cloudFormation: pausedByDefault, terraform: stack)
+            == [#"Parameter Paused Definition: cloudformation {default: true, kind: "flag"}, terraform {default: false, kind: "flag"}"#])
+    var inverted = stack
+    inverted.conditions[0].holdsWhen = true
+    #expect(try equivalence(cloudFormation: stack, terraform: inverted)
+            == [#"Condition Running Definition: cloudformation {flag: <parameter Paused>, holdsWhen: "false"}, terraform {flag: <parameter Paused>, holdsWhen: "true"}"#])
 }
 
 @Test func aChangedTerraformRenderingIsReportedExactly() throws {

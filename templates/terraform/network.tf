@@ -51,12 +51,16 @@ resource "aws_route_table_association" "public_subnet_2_route_table_association"
 }
 
 resource "aws_eip" "nat_address" {
+  count = local.running ? 1 : 0
+
   domain     = "vpc"
   depends_on = [aws_internet_gateway_attachment.internet_gateway_attachment]
 }
 
 resource "aws_nat_gateway" "nat_gateway" {
-  allocation_id = aws_eip.nat_address.allocation_id
+  count = local.running ? 1 : 0
+
+  allocation_id = aws_eip.nat_address[0].allocation_id
   subnet_id     = aws_subnet.public_subnet_1.id
 }
 
@@ -79,9 +83,11 @@ resource "aws_route_table" "private_route_table" {
 }
 
 resource "aws_route" "private_default_route" {
+  count = local.running ? 1 : 0
+
   route_table_id         = aws_route_table.private_route_table.id
   destination_cidr_block = "0.0.0.0/0"
-  nat_gateway_id         = aws_nat_gateway.nat_gateway.id
+  nat_gateway_id         = aws_nat_gateway.nat_gateway[0].id
 }
 
 resource "aws_route_table_association" "private_subnet_1_route_table_association" {
@@ -175,6 +181,20 @@ resource "aws_kms_key" "logs_key" {
         }
         Resource = "*"
         Sid      = "LogsUseKey"
+      },
+      {
+        Action = ["kms:Decrypt", "kms:GenerateDataKey*"]
+        Condition = {
+          StringEquals = {
+            "aws:SourceAccount" = data.aws_caller_identity.current.account_id
+          }
+        }
+        Effect = "Allow"
+        Principal = {
+          Service = "cloudwatch.amazonaws.com"
+        }
+        Resource = "*"
+        Sid      = "AlarmsPublishToTopic"
       },
     ]
     Version = "2012-10-17"

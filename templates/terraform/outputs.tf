@@ -22,8 +22,8 @@ output "api_key_id" {
 }
 
 output "endpoint_name" {
-  description = "Name of the SageMaker endpoint"
-  value       = aws_sagemaker_endpoint.endpoint.name
+  description = "Name of the SageMaker endpoint (paused: none)"
+  value       = local.running ? one(aws_sagemaker_endpoint.endpoint[*].name) : "paused"
 }
 
 output "get_api_key_command" {

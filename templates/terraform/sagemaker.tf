@@ -362,5 +362,7 @@ resource "aws_sagemaker_endpoint_configuration" "endpoint_config" {
 }
 
 resource "aws_sagemaker_endpoint" "endpoint" {
+  count = local.running ? 1 : 0
+
   endpoint_config_name = aws_sagemaker_endpoint_configuration.endpoint_config.name
 }
