@@ -4,10 +4,12 @@ The committed default module (templates/terraform) is re-synthesized by the real
 to a temporary folder. terraform fmt, an offline init from the machine's provider mirror, validate,
 then apply and destroy against a local moto server with SigV4 auth on (../shared/localaws), with the
 provider pointed at moto by an override file written next to the copy; the committed output stays
-clean for real AWS. checkov scans the HCL. When terraform or the mirror is missing the terraform
-tests print SKIPPED with the reason and are skipped.
+clean for real AWS. The operations variant (ttl, idle pause, alarm e-mail, autoscaling) is applied
+paused, then resumed, then destroyed. checkov scans the HCL of both. When terraform or the mirror is
+missing the terraform tests print SKIPPED with the reason and are skipped.
 """
 import base64
+import contextlib
 import hashlib
 import json
 import os
@@ -26,7 +28,15 @@ LOCALAWS = ROOT.parent / "shared" / "localaws"
 # moto 5.2.1's SageMaker CreateEndpointConfig only knows older instance families (no ml.g5): the
 # apply sets this variable, which also shows a variable reaching the resource.
 MOTO_INSTANCE_TYPE = "ml.g4dn.xlarge"
-SERVICES = ["apigateway", "ec2", "iam", "kms", "lambda", "logs", "sagemaker", "sts"]
+SERVICES = ["apigateway", "applicationautoscaling", "cloudwatch", "ec2", "iam", "kms", "lambda", "logs", "sagemaker", "scheduler",
+            "sns", "sts"]
+# The operations variant: every resource the operations settings add.
+OPS_SETTINGS = ["--ttl", "4h", "--idle-pause", "on", "--alarm-email", "ops@example.com", "--max-instances", "3"]
+EXPIRES_AT = "2030-01-02T03:04:05"
+# What the default stack's alarms are called (alarm_name = "<stack>-<logical ID in kebab case>").
+ALARMS = {"slmstack-idle-alarm", "slmstack-endpoint-errors-alarm", "slmstack-model-latency-alarm", "slmstack-shim-errors-alarm",
+          "slmstack-shim-throttles-alarm", "slmstack-api-5-xx-alarm"}
+ENDPOINT_ALARMS = {"slmstack-idle-alarm", "slmstack-endpoint-errors-alarm", "slmstack-model-latency-alarm"}
 
 
 def skip_loudly(request, reason):
@@ -46,6 +56,14 @@ def synth(slmstack_bin, tmp_path_factory):
     """`synth --format all` of the default stack: both renderers, one run."""
     out = tmp_path_factory.mktemp("synth")
     subprocess.run([slmstack_bin, "synth", "--format", "all", "--out", str(out)], check=True, capture_output=True, text=True)
+    return out
+
+
+@pytest.fixture(scope="module")
+def synth_ops(slmstack_bin, tmp_path_factory):
+    """`synth --format all` of the operations variant."""
+    out = tmp_path_factory.mktemp("synth-ops")
+    subprocess.run([slmstack_bin, "synth", "--format", "all", "--out", str(out), *OPS_SETTINGS], check=True, capture_output=True, text=True)
     return out
 
 
@@ -74,14 +92,24 @@ def terraform(args, cwd, env, timeout=300):
     return result
 
 
-@pytest.fixture(scope="module")
-def module_dir(synth, tf_env, tmp_path_factory):
-    """A copy of the synthesized module, initialized offline."""
-    work = tmp_path_factory.mktemp("tf") / "module"
+def initialized_copy(synth, tf_env, folder):
+    work = folder / "module"
     shutil.copytree(synth / "terraform", work)
     result = terraform(["init", "-input=false"], work, tf_env, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     return work
+
+
+@pytest.fixture(scope="module")
+def module_dir(synth, tf_env, tmp_path_factory):
+    """A copy of the synthesized module, initialized offline."""
+    return initialized_copy(synth, tf_env, tmp_path_factory.mktemp("tf"))
+
+
+@pytest.fixture(scope="module")
+def ops_module_dir(synth_ops, tf_env, tmp_path_factory):
+    """A copy of the operations variant, initialized offline."""
+    return initialized_copy(synth_ops, tf_env, tmp_path_factory.mktemp("tf-ops"))
 
 
 def test_committed_module_is_the_synth_output(synth):
@@ -95,7 +123,8 @@ def test_committed_module_is_the_synth_output(synth):
 def test_synth_all_writes_both_formats(synth):
     assert (synth / "cloudformation" / "slmstack.template.json").is_file()
     assert {p.name for p in (synth / "terraform").iterdir()} == {
-        "versions.tf", "providers.tf", "variables.tf", "network.tf", "sagemaker.tf", "lambda.tf", "api.tf", "outputs.tf", "shim.zip"}
+        "versions.tf", "providers.tf", "variables.tf", "network.tf", "sagemaker.tf", "lambda.tf", "api.tf", "operations.tf", "outputs.tf",
+        "shim.zip"}
 
 
 def test_zip_reads_back_and_holds_the_inlined_handler(synth, slmstack_bin, tmp_path):
@@ -115,13 +144,15 @@ def test_zip_reads_back_and_holds_the_inlined_handler(synth, slmstack_bin, tmp_p
     assert (tmp_path / "terraform" / "shim.zip").read_bytes() == path.read_bytes()
 
 
-def test_fmt_check_reports_nothing(synth, tf_env):
-    result = terraform(["fmt", "-check", "-diff", "-recursive"], synth / "terraform", tf_env)
+@pytest.mark.parametrize("variant", ["synth", "synth_ops"])
+def test_fmt_check_reports_nothing(variant, tf_env, request):
+    result = terraform(["fmt", "-check", "-diff", "-recursive"], request.getfixturevalue(variant) / "terraform", tf_env)
     assert result.returncode == 0 and result.stdout == "", result.stdout + result.stderr
 
 
-def test_validate(module_dir, tf_env):
-    result = terraform(["validate"], module_dir, tf_env)
+@pytest.mark.parametrize("variant", ["module_dir", "ops_module_dir"])
+def test_validate(variant, tf_env, request):
+    result = terraform(["validate"], request.getfixturevalue(variant), tf_env)
     assert result.returncode == 0 and "The configuration is valid" in result.stdout, result.stdout + result.stderr
 
 
@@ -150,7 +181,9 @@ def read_env_file(path):
     return env
 
 
-def test_apply_and_destroy_against_moto(module_dir, tf_env, tmp_path):
+@contextlib.contextmanager
+def local_aws(module, tf_env, tmp_path):
+    """A moto server for one test: terraform's environment and a boto3 client factory."""
     boto3 = pytest.importorskip("boto3")
     env_file = tmp_path / "moto.env"
     started = subprocess.run([str(LOCALAWS / "start"), str(env_file)], capture_output=True, text=True, timeout=90)
@@ -158,20 +191,37 @@ def test_apply_and_destroy_against_moto(module_dir, tf_env, tmp_path):
     try:
         moto = read_env_file(env_file)
         env = dict(tf_env, **{k: v for k, v in moto.items() if k.startswith("AWS_")})
-        write_override(module_dir, moto["AWS_ENDPOINT_URL"])
+        write_override(module, moto["AWS_ENDPOINT_URL"])
+        session = boto3.Session(aws_access_key_id=moto["AWS_ACCESS_KEY_ID"], aws_secret_access_key=moto["AWS_SECRET_ACCESS_KEY"],
+                                region_name="us-east-1")
+        yield env, lambda name: session.client(name, endpoint_url=moto["AWS_ENDPOINT_URL"])
+    finally:
+        subprocess.run([str(LOCALAWS / "stop"), str(env_file)], capture_output=True, text=True, timeout=60)
+
+
+def declared_resources(module):
+    return {f"{t}.{n}" for path in module.glob("*.tf") for t, n in re.findall(r'^resource "(\w+)" "(\w+)"', path.read_text(), re.MULTILINE)}
+
+
+def alarm_names(client):
+    return {a["AlarmName"] for a in client("cloudwatch").describe_alarms()["MetricAlarms"]}
+
+
+def live_nat_gateways(client):
+    return [g for g in client("ec2").describe_nat_gateways()["NatGateways"] if g["State"] not in ("deleted", "deleting")]
+
+
+def test_apply_and_destroy_against_moto(module_dir, tf_env, tmp_path):
+    with local_aws(module_dir, tf_env, tmp_path) as (env, client):
         var = ["-var", f"instance_type={MOTO_INSTANCE_TYPE}"]
 
         applied = terraform(["apply", "-auto-approve", "-input=false", *var], module_dir, env)
         assert applied.returncode == 0, applied.stdout[-4000:] + applied.stderr
         added = int(re.search(r"Resources: (\d+) added", applied.stdout).group(1))
-        declared = {f"{t}.{n}" for path in module_dir.glob("*.tf")
-                    for t, n in re.findall(r'^resource "(\w+)" "(\w+)"', path.read_text(), re.MULTILINE)}
-        # Every resource of the output was created: none is left out for moto.
-        assert set(state_list(module_dir, env)) == declared and added == len(declared) >= 55
-
-        session = boto3.Session(aws_access_key_id=moto["AWS_ACCESS_KEY_ID"], aws_secret_access_key=moto["AWS_SECRET_ACCESS_KEY"],
-                                region_name="us-east-1")
-        client = lambda name: session.client(name, endpoint_url=moto["AWS_ENDPOINT_URL"])
+        declared = declared_resources(module_dir)
+        # Every resource of the output was created (those with a count once: paused is false): none
+        # is left out for moto.
+        assert set(state_list(module_dir, env)) == declared and added == len(declared) >= 62
         outputs = {k: v["value"] for k, v in json.loads(terraform(["output", "-json"], module_dir, env).stdout).items()}
 
         sagemaker = client("sagemaker")
@@ -219,6 +269,29 @@ def test_apply_and_destroy_against_moto(module_dir, tf_env, tmp_path):
         groups = client("logs").describe_log_groups()["logGroups"]
         assert len(groups) >= 3 and all(g.get("retentionInDays") == 365 and g.get("kmsKeyId") for g in groups)
 
+        # The alarm topic, encrypted with the stack's key, and the alarms that notify it.
+        sns = client("sns")
+        [topic_arn] = [t["TopicArn"] for t in sns.list_topics()["Topics"]]
+        assert topic_arn.endswith(":slmstack-alarm-topic")
+        assert sns.get_topic_attributes(TopicArn=topic_arn)["Attributes"]["KmsMasterKeyId"]
+        alarms = {a["AlarmName"]: a for a in client("cloudwatch").describe_alarms()["MetricAlarms"]}
+        assert set(alarms) == ALARMS
+        assert all(a["AlarmActions"] == [topic_arn] for a in alarms.values())
+        idle = alarms["slmstack-idle-alarm"]
+        assert {d["Name"]: d["Value"] for d in idle["Dimensions"]} == {"EndpointName": outputs["endpoint_name"], "VariantName": "AllTraffic"}
+        assert (idle["Period"], idle["EvaluationPeriods"], idle["DatapointsToAlarm"], idle["TreatMissingData"]) == (3600, 6, 6, "breaching")
+        latency = alarms["slmstack-model-latency-alarm"]
+        assert latency["ExtendedStatistic"] == "p90" and latency["Threshold"] == 20_000_000.0
+
+        # Pausing plans to remove the endpoint, the NAT gateway and what needs them, and nothing else.
+        paused = terraform(["plan", "-input=false", *var, "-var", "paused=true"], module_dir, env)
+        assert paused.returncode == 0, paused.stdout[-4000:] + paused.stderr
+        destroyed = set(re.findall(r"# (\S+) will be destroyed", paused.stdout))
+        assert destroyed == {"aws_sagemaker_endpoint.endpoint[0]", "aws_nat_gateway.nat_gateway[0]", "aws_eip.nat_address[0]",
+                             "aws_route.private_default_route[0]", "aws_cloudwatch_metric_alarm.idle_alarm[0]",
+                             "aws_cloudwatch_metric_alarm.endpoint_errors_alarm[0]", "aws_cloudwatch_metric_alarm.model_latency_alarm[0]"}
+        assert "# aws_lambda_function.shim_function will be updated in-place" in paused.stdout
+
         # The variables' validation and the cross-variable preconditions stop a bad plan.
         bad_stage = terraform(["plan", "-input=false", *var, "-var", "stage_name=no spaces"], module_dir, env)
         assert bad_stage.returncode != 0 and "Use 1-128 letters, digits, hyphens and underscores." in flat(bad_stage.stderr), bad_stage.stderr
@@ -233,8 +306,88 @@ def test_apply_and_destroy_against_moto(module_dir, tf_env, tmp_path):
         assert apigateway.get_rest_apis()["items"] == []
         assert lambda_.list_functions()["Functions"] == []
         assert ec2.describe_vpcs(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["Vpcs"] == []
-    finally:
-        subprocess.run([str(LOCALAWS / "stop"), str(env_file)], capture_output=True, text=True, timeout=60)
+        assert alarm_names(client) == set() and sns.list_topics()["Topics"] == []
+
+
+def test_operations_variant_paused_then_resumed_then_destroyed(ops_module_dir, tf_env, tmp_path):
+    """ttl, idle pause, alarm e-mail and autoscaling: applied with paused=true (nothing billable),
+    then paused=false, then destroyed."""
+    module = ops_module_dir
+    with local_aws(module, tf_env, tmp_path) as (env, client):
+        var = ["-var", f"instance_type={MOTO_INSTANCE_TYPE}", "-var", f"expires_at={EXPIRES_AT}"]
+
+        # expires_at has no default and is checked against the parameter's pattern.
+        missing = terraform(["plan", "-input=false", "-var", f"instance_type={MOTO_INSTANCE_TYPE}"], module, env)
+        assert missing.returncode != 0 and 'No value for required variable' in flat(missing.stderr), missing.stderr
+        malformed = terraform(["plan", "-input=false", "-var", f"instance_type={MOTO_INSTANCE_TYPE}", "-var", "expires_at=tomorrow"], module, env)
+        assert malformed.returncode != 0 and "for example 2026-11-22T18:00:00" in flat(malformed.stderr), malformed.stderr
+
+        applied = terraform(["apply", "-auto-approve", "-input=false", *var, "-var", "paused=true"], module, env)
+        assert applied.returncode == 0, applied.stdout[-4000:] + applied.stderr
+        conditional = {"aws_eip.nat_address", "aws_nat_gateway.nat_gateway", "aws_route.private_default_route",
+                       "aws_sagemaker_endpoint.endpoint", "aws_cloudwatch_metric_alarm.idle_alarm",
+                       "aws_cloudwatch_metric_alarm.endpoint_errors_alarm", "aws_cloudwatch_metric_alarm.model_latency_alarm",
+                       "aws_lambda_permission.idle_pause_permission", "aws_appautoscaling_target.scalable_target",
+                       "aws_appautoscaling_policy.scaling_policy"}
+        declared = declared_resources(module)
+        assert conditional < declared
+        assert set(state_list(module, env)) == declared - conditional
+        assert client("sagemaker").list_endpoints()["Endpoints"] == []
+        assert live_nat_gateways(client) == [] and client("ec2").describe_addresses()["Addresses"] == []
+        assert alarm_names(client) == ALARMS - ENDPOINT_ALARMS
+        assert client("application-autoscaling").describe_scalable_targets(ServiceNamespace="sagemaker")["ScalableTargets"] == []
+        lambda_ = client("lambda")
+        shim = lambda_.get_function_configuration(FunctionName="slmstack-shim-function")["Environment"]["Variables"]
+        assert (shim["PAUSED"], shim["ENDPOINT_NAME"]) == ("true", "paused")
+        pauser = lambda_.get_function_configuration(FunctionName="slmstack-idle-pause-function")
+        assert not pauser.get("VpcConfig", {}).get("SubnetIds") and pauser["Timeout"] == 60
+        assert pauser["Environment"]["Variables"]["STACK_ID"] == "arn:aws:cloudformation:us-east-1:123456789012:stack/slmstack/*"
+        scheduler = client("scheduler")
+        schedule = scheduler.get_schedule(Name="slmstack-expiry-schedule")
+        assert schedule["ScheduleExpression"] == f"at({EXPIRES_AT})" and schedule["ScheduleExpressionTimezone"] == "UTC"
+        assert schedule["FlexibleTimeWindow"] == {"Mode": "OFF"} and schedule["KmsKeyArn"].startswith("arn:aws:kms:")
+        target = schedule["Target"]
+        # Terraform has no stack to delete: the expiry deletes the endpoint (none while paused).
+        assert target["Arn"] == "arn:aws:scheduler:::aws-sdk:sagemaker:deleteEndpoint"
+        assert json.loads(target["Input"]) == {"EndpointName": "paused"}
+        assert ":role/" in target["RoleArn"] and target["RetryPolicy"]["MaximumRetryAttempts"] == 185
+        sns = client("sns")
+        [topic_arn] = [t["TopicArn"] for t in sns.list_topics()["Topics"]]
+        subscriptions = sns.list_subscriptions_by_topic(TopicArn=topic_arn)["Subscriptions"]
+        assert [(s["Protocol"], s["Endpoint"]) for s in subscriptions] == [("email", "ops@example.com")]
+
+        # Resume: the endpoint, the NAT gateway, their alarms and the autoscaling come back.
+        resumed = terraform(["apply", "-auto-approve", "-input=false", *var], module, env, timeout=600)
+        assert resumed.returncode == 0, resumed.stdout[-4000:] + resumed.stderr
+        assert set(state_list(module, env)) == declared
+        outputs = {k: v["value"] for k, v in json.loads(terraform(["output", "-json"], module, env).stdout).items()}
+        endpoint = outputs["endpoint_name"]
+        assert endpoint != "paused" and client("sagemaker").describe_endpoint(EndpointName=endpoint)
+        assert len(live_nat_gateways(client)) == 1
+        assert alarm_names(client) == ALARMS
+        idle = client("cloudwatch").describe_alarms(AlarmNames=["slmstack-idle-alarm"])["MetricAlarms"][0]
+        pauser_arn = lambda_.get_function_configuration(FunctionName="slmstack-idle-pause-function")["FunctionArn"]
+        assert idle["AlarmActions"] == [topic_arn, pauser_arn]
+        policy = json.loads(lambda_.get_policy(FunctionName="slmstack-idle-pause-function")["Policy"])
+        assert [s["Principal"]["Service"] for s in policy["Statement"]] == ["lambda.alarms.cloudwatch.amazonaws.com"]
+        autoscaling = client("application-autoscaling")
+        [scalable] = autoscaling.describe_scalable_targets(ServiceNamespace="sagemaker")["ScalableTargets"]
+        assert (scalable["ResourceId"], scalable["MinCapacity"], scalable["MaxCapacity"]) == (f"endpoint/{endpoint}/variant/AllTraffic", 1, 3)
+        [scaling] = autoscaling.describe_scaling_policies(ServiceNamespace="sagemaker")["ScalingPolicies"]
+        tracking = scaling["TargetTrackingScalingPolicyConfiguration"]
+        assert (scaling["PolicyName"], tracking["TargetValue"]) == ("invocations-per-instance", 30.0)
+        assert tracking["PredefinedMetricSpecification"]["PredefinedMetricType"] == "SageMakerVariantInvocationsPerInstance"
+        assert json.loads(scheduler.get_schedule(Name="slmstack-expiry-schedule")["Target"]["Input"]) == {"EndpointName": endpoint}
+        shim = lambda_.get_function_configuration(FunctionName="slmstack-shim-function")["Environment"]["Variables"]
+        assert (shim["PAUSED"], shim["ENDPOINT_NAME"]) == ("false", endpoint)
+
+        destroyed = terraform(["destroy", "-auto-approve", "-input=false", *var], module, env, timeout=600)
+        assert destroyed.returncode == 0, destroyed.stdout[-4000:] + destroyed.stderr
+        assert state_list(module, env) == []
+        assert scheduler.list_schedules()["Schedules"] == []
+        assert autoscaling.describe_scalable_targets(ServiceNamespace="sagemaker")["ScalableTargets"] == []
+        assert alarm_names(client) == set() and sns.list_topics()["Topics"] == []
+        assert client("sagemaker").list_endpoints()["Endpoints"] == [] and lambda_.list_functions()["Functions"] == []
 
 
 def flat(diagnostics):
@@ -243,8 +396,9 @@ def flat(diagnostics):
 
 
 def state_list(folder, env):
+    """Resource addresses in the state, without the `[0]` of resources with a count."""
     result = terraform(["state", "list"], folder, env)
-    return [line for line in result.stdout.splitlines() if line.strip() and not line.startswith("data.")]
+    return [re.sub(r"\[0\]$", "", line) for line in result.stdout.splitlines() if line.strip() and not line.startswith("data.")]
 
 
 # checkov on the HCL
@@ -260,16 +414,20 @@ def inline_skips(folder):
     return skips
 
 
-def test_checkov_finds_no_failed_check(synth):
+@pytest.mark.parametrize("variant", ["synth", "synth_ops"])
+def test_checkov_finds_no_failed_check(variant, request):
+    synth = request.getfixturevalue(variant)
     results, summary = run_checkov(synth / "terraform", "terraform")
     failed = [(c["check_id"], c["resource"]) for c in results["failed_checks"]]
     assert failed == [], f"checkov failed checks: {failed}"
     assert summary["passed"] > 100 and summary["parsing_errors"] == 0, summary
 
 
-def test_skips_are_the_cloudformation_ones(synth):
+@pytest.mark.parametrize("variant", ["synth", "synth_ops"])
+def test_skips_are_the_cloudformation_ones(variant, request):
     """The model holds each skip once; both renderers write the same (check, reason) pairs. The only
     Terraform-only skip is on the zone list, which CloudFormation's Fn::GetAZs has no resource for."""
+    synth = request.getfixturevalue(variant)
     template = json.loads((synth / "cloudformation" / "slmstack.template.json").read_text())
     cloudformation = {(s["id"], s["comment"]) for r in template["Resources"].values()
                       for s in r.get("Metadata", {}).get("checkov", {}).get("skip", [])}
@@ -280,8 +438,10 @@ def test_skips_are_the_cloudformation_ones(synth):
         assert len(reason) > 30, (check, reason)
 
 
-def test_skips_are_needed(synth, tmp_path):
+@pytest.mark.parametrize("variant", ["synth", "synth_ops"])
+def test_skips_are_needed(variant, request, tmp_path):
     """Without the skip lines checkov fails some checks, and only skipped ones."""
+    synth = request.getfixturevalue(variant)
     bare = tmp_path / "bare"
     shutil.copytree(synth / "terraform", bare)
     for path in bare.glob("*.tf"):
