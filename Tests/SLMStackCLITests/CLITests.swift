@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import StackModel
 @testable import SLMStackCLI
 
 @Test func helpAndVersionExitZero() {
@@ -160,4 +161,14 @@ func badInputIsOneLineWithExitTwo(_ arguments: [String], _ expected: String) {
     #expect(UnifiedDiff.diff(old, old, oldName: "a", newName: "b").isEmpty)
     let appended = UnifiedDiff.diff("a\nb", "a\nb\nc", oldName: "x", newName: "y")
     #expect(appended.contains("@@ -1,2 +1,3 @@\n a\n b\n+c\n"))
+}
+
+@Test func validateReportsTheSizeDeploySendsAndTheAutoscalingRange() throws {
+    let run = slmstack("validate", "--ttl", "4h", "--idle-pause", "on", "--alarm-email", "ops@example.com", "--max-instances", "3")
+    #expect(run.code == .success, "\(run.err)")
+    let stack = StackModel.Stack.slmService(try ServiceOptions.config(from: try ArgumentParser.parse(
+        ["--ttl", "4h", "--idle-pause", "on", "--alarm-email", "ops@example.com", "--max-instances", "3"], options: ServiceOptions.specs)))
+    let compact = try Synthesis.compactCloudFormation(stack).utf8.count
+    #expect(run.out.contains("template \(compact) bytes as sent (inline)"), "\(run.out)")
+    #expect(run.out.contains("on 1-3 x ml.g5.xlarge"), "\(run.out)")
 }

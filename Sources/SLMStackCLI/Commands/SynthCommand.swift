@@ -56,11 +56,12 @@ struct ValidateCommand: SubCommand {
 
     func run(io: CommandIO) throws -> ExitCode {
         let stack = try Synthesis.stack(for: config)
-        let template = try Synthesis.cloudFormation(stack)
-        let size = template.bytes.count <= 51_200 ? "template \(template.bytes.count) bytes (sent inline)"
-            : "template \(template.bytes.count) bytes, over CreateStack's 51,200: deploy uploads it to the assets bucket"
+        // deploy sends the template compact; that is the size CreateStack's limit applies to
+        let sent = try Synthesis.compactCloudFormation(stack).utf8.count
+        let size = sent <= 51_200 ? "template \(sent) bytes as sent (inline)"
+            : "template \(sent) bytes as sent, over CreateStack's 51,200: deploy uploads it to the assets bucket"
         io.line("ok: \(stack.name) in \(config.region): \(stack.resources.count) resources, \(stack.outputs.count) outputs, "
-            + "\(size), \(config.modelID) on \(config.instanceCount) x \(config.instanceType)")
+            + "\(size), \(config.modelID) on \(config.autoscaling.map { "\($0.lowerBound)-\($0.upperBound)" } ?? String(config.instanceCount)) x \(config.instanceType)")
         return .success
     }
 }
