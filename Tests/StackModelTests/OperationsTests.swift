@@ -96,9 +96,14 @@ import Testing
     let role = try #require(stack.resources(of: Role.self).first { $0.id == "IdlePauseRole" })
     let update = try #require(role.policies["pause-stack"]?.statements.first { $0.sid == "UpdateThisStack" })
     #expect(update.resources == [.pseudo(.stackID)])
-    let others = role.policies["pause-stack"]!.statements.filter { $0.sid != "UpdateThisStack" }
+    let others = role.policies["pause-stack"]!.statements.filter { $0.sid != "UpdateThisStack" && $0.sid != "DeleteOwnEndpoint" }
     #expect(others.allSatisfy { $0.conditions["ForAnyValue:StringEquals"]?["aws:CalledVia"] == ["cloudformation.amazonaws.com"] },
             "everything else only through CloudFormation")
+    // without a stack (Terraform) it deletes the endpoint itself: only one carrying this stack's owner tag
+    let direct = try #require(role.policies["pause-stack"]!.statements.first { $0.sid == "DeleteOwnEndpoint" })
+    #expect(direct.actions == ["sagemaker:DeleteEndpoint"])
+    #expect(direct.conditions["StringEquals"]?["aws:ResourceTag/slmstack:stack"] == "slmstack")
+    #expect(function.environment["ENDPOINT_NAME"] == .ifCondition("Running", .attribute("Endpoint", .endpointName), "paused"))
 }
 
 @Test func autoscalingStartsAtTheMinimumAndTracksInvocations() throws {

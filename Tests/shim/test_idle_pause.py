@@ -105,3 +105,26 @@ def test_a_missing_stack_is_an_error_lambda_records(cloudformation, monkeypatch)
     monkeypatch.setenv("STACK_ID", "arn:aws:cloudformation:us-east-1:123456789012:stack/gone/0")
     with pytest.raises(Exception, match="does not exist"):
         module.handler(ALARM, None)
+
+
+def test_without_a_stack_it_deletes_the_endpoint_itself(monkeypatch, capsys):
+    """Deployed by Terraform, STACK_ID is a pattern (no stack exists): the function deletes the endpoint."""
+    for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                       "AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1"}.items():
+        monkeypatch.setenv(key, value)
+    with mock_aws():
+        sagemaker = boto3.client("sagemaker")
+        sagemaker.create_model(ModelName="m", ExecutionRoleArn="arn:aws:iam::123456789012:role/r",
+                               PrimaryContainer={"Image": "763104351884.dkr.ecr.us-east-1.amazonaws.com/tgi:latest"})
+        sagemaker.create_endpoint_config(EndpointConfigName="c", ProductionVariants=[{
+            "VariantName": "AllTraffic", "ModelName": "m", "InstanceType": "ml.m5.large", "InitialInstanceCount": 1}])
+        for name in ("mine", "other"):
+            sagemaker.create_endpoint(EndpointName=name, EndpointConfigName="c")
+        monkeypatch.setenv("STACK_ID", "arn:aws:cloudformation:us-east-1:123456789012:stack/mine/*")
+        monkeypatch.setenv("ENDPOINT_NAME", "mine")
+        module = load_shim(SOURCE.read_text(), "idle_pause")
+        result = module.handler(ALARM, None)
+        assert result["outcome"] == "deleted-endpoint", result
+        assert [e["EndpointName"] for e in sagemaker.list_endpoints()["Endpoints"]] == ["other"]
+        monkeypatch.setenv("ENDPOINT_NAME", "paused")
+        assert module.handler(ALARM, None)["outcome"] == "skipped"

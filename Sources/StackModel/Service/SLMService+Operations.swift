@@ -68,6 +68,9 @@ extension SLMService {
                     .allow(["cloudformation:DescribeStacks", "cloudformation:UpdateStack"], on: [.pseudo(.stackID)], sid: "UpdateThisStack"),
                     .allow(Teardown.pauseActions, on: ["*"], sid: "RemoveBillablePartsThroughCloudFormation", conditions: viaCloudFormation),
                     .allow(["iam:PassRole"], on: [shim.role.attribute(.arn)], sid: "KeepShimRole", conditions: viaCloudFormation),
+                    // deployed without a stack (Terraform), the function deletes the endpoint itself
+                    .allow(["sagemaker:DeleteEndpoint"], on: [Inference.arn("sagemaker", "endpoint/*")], sid: "DeleteOwnEndpoint",
+                           conditions: ["StringEquals": ["aws:ResourceTag/\(SLMService.ownerTagKey)": .string(config.stackName)]]),
                 ]),
                 "logs": PolicyDocument([.allow(["logs:CreateLogStream", "logs:PutLogEvents"], on: [logGroup.attribute(.arn)], sid: "WriteOwnLogGroup")]),
                 "tracing": PolicyDocument([.allow(["xray:PutTelemetryRecords", "xray:PutTraceSegments"], on: ["*"], sid: "Trace")]),
@@ -77,10 +80,12 @@ extension SLMService {
             let function = LambdaFunction("IdlePauseFunction", description: "slmstack idle pause: sets Paused=true on this stack when the idle alarm fires",
                                           runtime: "python3.13", handler: "index.handler", code: LambdaSource.inlinedIdlePause, role: role,
                                           memoryMB: 128, timeoutSeconds: 60, reservedConcurrency: 1,
-                                          environment: ["STACK_ID": .pseudo(.stackID)], subnets: [], securityGroups: [], logGroup: logGroup)
+                                          environment: ["STACK_ID": .pseudo(.stackID),
+                                                        "ENDPOINT_NAME": .ifCondition(SLMService.running.name, inference.endpoint.attribute(.endpointName), "paused")],
+                                          subnets: [], securityGroups: [], logGroup: logGroup)
                 .suppress("CKV_AWS_117", because: "it calls the CloudFormation API; inside the VPC it would need the NAT gateway that pausing removes")
                 .suppress("CKV_AWS_116", because: "the alarm invokes it once per idle period and its SNS notification reaches people; a failed pause is logged")
-                .suppress("CKV_AWS_173", because: "the environment holds only the stack ID")
+                .suppress("CKV_AWS_173", because: "the environment holds only the stack ID and the endpoint name")
                 .suppress("CKV_AWS_272", because: "the code is the reviewed idle_pause.py from this repository, deployed inline or as the synthesized zip")
             return (function, StackContent(resources: [logGroup, role, function]))
         }
