@@ -1,4 +1,4 @@
-"""Fixes 16-24 (tools/localaws/ops_patches.py): the stack's operations resources and pausing by a change set.
+"""Fixes 16-26 (tools/localaws/ops_patches.py): the stack's operations resources and pausing by a change set.
 
 Same pattern as test_fixes.py: "without" runs on a server with only that fix disabled, "with" on the
 session server that has every fix. The templates are small hand-written ones in the shape the
@@ -607,3 +607,93 @@ def test_cfn_deleted_stack_frozen(localaws: LocalAws, without) -> None:
     st, alarms = delete_then_describe(localaws, name)
     assert st["StackStatus"] == "DELETE_COMPLETE" and alarms == [] and not st.get("Outputs")
     assert verify.verify_gone(name, None, localaws.verify_session()).ok
+
+
+# 26 -----------------------------------------------------------------------------------------
+ALARM_EMAIL = {"Type": "String", "Default": "ops@example.com", "Description": "who gets the alarms"}
+
+
+def _ttl_template(ttl: bool) -> dict[str, Any]:
+    """Paused and a topic; with a TTL also ExpiresAt and the expiry schedule, without it a defaulted AlarmEmail."""
+    resources: dict[str, Any] = {"AlarmTopic": {"Type": "AWS::SNS::Topic", "Properties": {
+        "DisplayName": {"Fn::Sub": "paused ${Paused}"}}}}
+    params: dict[str, Any] = {"Paused": PARAMETERS["Paused"]}
+    if ttl:
+        params["ExpiresAt"] = PARAMETERS["ExpiresAt"]
+        resources.update(_schedule_template()["Resources"])
+    else:
+        params["AlarmEmail"] = ALARM_EMAIL
+    return {"Parameters": params, "Resources": resources}
+
+
+def _params(la: LocalAws, name: str) -> dict[str, str]:
+    st = la.client("cloudformation").describe_stacks(StackName=name)["Stacks"][0]
+    return {p["ParameterKey"]: p["ParameterValue"] for p in st.get("Parameters") or []}
+
+
+def _turn_ttl_off(la: LocalAws, name: str) -> None:
+    _deploy(la, name, _ttl_template(True))
+    la.client("cloudformation").update_stack(StackName=name, TemplateBody=json.dumps(_ttl_template(False)),
+                                             Parameters=[{"ParameterKey": "Paused", "UsePreviousValue": True}])
+
+
+def _pause_keeping_listed(la: LocalAws, name: str) -> dict[str, Any]:
+    """A change set with UsePreviousTemplate: Paused=true, UsePreviousValue for every other parameter listed."""
+    cfn = la.client("cloudformation")
+    params = [{"ParameterKey": k, "ParameterValue": "true"} if k == "Paused" else {"ParameterKey": k, "UsePreviousValue": True}
+              for k in _params(la, name)]
+    cfn.create_change_set(StackName=name, ChangeSetName="pause", ChangeSetType="UPDATE", UsePreviousTemplate=True,
+                          Parameters=params)
+    try:
+        cfn.execute_change_set(StackName=name, ChangeSetName="pause")
+    except (ClientError, ResponseParserError):
+        pass
+    return cfn.describe_stacks(StackName=name)["Stacks"][0]
+
+
+def test_cfn_parameters_follow_template(localaws: LocalAws, without) -> None:
+    with without("cfn_parameters_follow_template") as la:
+        _turn_ttl_off(la, "fix26")
+        assert _params(la, "fix26") == {"Paused": "false", "ExpiresAt": EXPIRES, "AlarmEmail": "ops@example.com"}
+        st = _pause_keeping_listed(la, "fix26")
+        assert st["StackStatus"] == "UPDATE_ROLLBACK_FAILED" and "KeyError" in st["StackStatusReason"], st
+
+    # UpdateStack that turns the TTL off: ExpiresAt leaves the stack, the new AlarmEmail has its Default
+    name = unique("fix26")
+    cfn = localaws.client("cloudformation")
+    _turn_ttl_off(localaws, name)
+    assert _params(localaws, name) == {"Paused": "false", "AlarmEmail": "ops@example.com"}
+    assert [s for s in localaws.client("scheduler").list_schedules()["Schedules"] if s["Name"].startswith(name)] == []
+    st = _pause_keeping_listed(localaws, name)
+    assert st["StackStatus"] == "UPDATE_COMPLETE", st.get("StackStatusReason")
+    assert _params(localaws, name) == {"Paused": "true", "AlarmEmail": "ops@example.com"}
+    topic = _physical(localaws, name)["AlarmTopic"]
+    assert localaws.client("sns").get_topic_attributes(TopicArn=topic)["Attributes"]["DisplayName"] == "paused true"
+
+    # as on AWS: UsePreviousValue for a parameter the template does not declare is refused
+    gone = [{"ParameterKey": "Paused", "ParameterValue": "false"}, {"ParameterKey": "ExpiresAt", "UsePreviousValue": True}]
+    refused = "Invalid input for parameter key ExpiresAt. Cannot specify usePreviousValue as true for a parameter key not in the previous template"
+    with pytest.raises(ClientError, match=re.escape(refused)) as err:
+        cfn.create_change_set(StackName=name, ChangeSetName="stale", ChangeSetType="UPDATE", UsePreviousTemplate=True, Parameters=gone)
+    assert err.value.response["Error"]["Code"] == "ValidationError"
+    with pytest.raises(ClientError, match=re.escape(refused)):
+        cfn.update_stack(StackName=name, UsePreviousTemplate=True, Parameters=gone)
+    # ... and UsePreviousValue for one that has its Default (never passed) keeps it (moto: HTTP 500)
+    cfn.update_stack(StackName=name, UsePreviousTemplate=True, Parameters=[
+        {"ParameterKey": "Paused", "ParameterValue": "false"}, {"ParameterKey": "AlarmEmail", "UsePreviousValue": True}])
+    assert _params(localaws, name) == {"Paused": "false", "AlarmEmail": "ops@example.com"}
+
+    # an executed change set that turns the TTL back on and off again: the parameters follow each template
+    for ttl, values, expected in ((True, {"ExpiresAt": EXPIRES}, {"Paused": "false", "ExpiresAt": EXPIRES}),
+                                  (False, {}, {"Paused": "false", "AlarmEmail": "ops@example.com"})):
+        cs = f"ttl-{str(ttl).lower()}"
+        cfn.create_change_set(StackName=name, ChangeSetName=cs, ChangeSetType="UPDATE",
+                              TemplateBody=json.dumps(_ttl_template(ttl)), Capabilities=["CAPABILITY_IAM"],
+                              Parameters=[{"ParameterKey": "Paused", "UsePreviousValue": True}]
+                              + [{"ParameterKey": k, "ParameterValue": v} for k, v in values.items()])
+        cfn.execute_change_set(StackName=name, ChangeSetName=cs)
+        st = cfn.describe_stacks(StackName=name)["Stacks"][0]
+        assert st["StackStatus"] == "UPDATE_COMPLETE", st.get("StackStatusReason")
+        assert _params(localaws, name) == expected
+    report = verify.verify_stack(name, localaws.verify_session())
+    assert report.ok, report.to_text()
