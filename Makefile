@@ -102,7 +102,7 @@ local-down: ## Stop the local AWS
 local-status: ## Is the local AWS running?
 	$(LOCALAWS) status --env-file $(LOCALAWS_ENV)
 
-demo: build ## The whole job on the embedded default against a local AWS: synth, cost, deploy, status, invoke, destroy
+demo: build ## The whole job on the embedded default against a local AWS: synth, cost, deploy (8 h TTL), status, invoke, pause, resume, extend, destroy
 	@set -euo pipefail; \
 	env_file=$$($(LOCALAWS) start --env-file .build/demo.localaws.env); \
 	trap '$(LOCALAWS) stop --env-file .build/demo.localaws.env' EXIT; \
@@ -111,10 +111,13 @@ demo: build ## The whole job on the embedded default against a local AWS: synth,
 	step() { printf '\n\033[1m$$ %s\033[0m\n' "$$*"; "$$@"; }; \
 	step $(BIN) synth --out $(OUT) --stack-name demo; \
 	step $(BIN) cost --stack-name demo; \
-	step $(BIN) deploy --yes --stack-name demo; \
+	step $(BIN) deploy --yes --stack-name demo --ttl 8h; \
 	step $(BIN) status --stack-name demo; \
 	step $(PYTHON) tools/localaws/canned_answer.py "The capital of France is Paris."; \
 	step $(BIN) invoke "$(PROMPT)" --stack-name demo; \
+	step $(BIN) pause --yes --stack-name demo; \
+	step $(BIN) resume --yes --stack-name demo; \
+	step $(BIN) extend 2h --stack-name demo; \
 	step $(BIN) destroy --yes --stack-name demo; \
 	printf '\ndemo done: deployed, checked and destroyed on the local AWS; nothing is left running\n'
 
