@@ -20,8 +20,7 @@ Updates driven by parameters (pausing = a change set with UsePreviousTemplate an
 - `cfn_parameters_follow_template`: a stack's parameters are those its current template declares
   (a TTL turned off takes ExpiresAt away); UsePreviousValue for any other is a ValidationError
 
-Kept apart from patches.py for size; patches.py registers 16-25 like every other fix, 26 registers
-itself with patches.fix at the end of this file (applied after fix 14, before 16).
+Kept apart from patches.py for size; patches.py registers them like every other fix.
 """
 from __future__ import annotations
 
@@ -1025,13 +1024,3 @@ def cfn_parameters_follow_template() -> None:
         return original_create_change_set(self)
 
     CloudFormationResponse.create_change_set = create_change_set
-
-
-def _register_own_fixes() -> None:
-    """Register the fixes defined after 25 (patches.py imports and registers 16-25 by name)."""
-    from patches import fix
-
-    fix(cfn_parameters_follow_template)
-
-
-_register_own_fixes()

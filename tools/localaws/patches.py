@@ -1245,6 +1245,7 @@ from ops_patches import (  # noqa: E402
     cfn_cloudwatch_alarm,
     cfn_deleted_stack_frozen,
     cfn_lambda_permission_delete,
+    cfn_parameters_follow_template,
     cfn_scheduler_schedule,
     cfn_sns_subscription,
     cfn_stack_resources_conditions,
@@ -1263,3 +1264,4 @@ fix(cfn_update_sub_parameters)
 fix(cfn_update_removes_resources)
 fix(cfn_stack_resources_conditions)
 fix(cfn_deleted_stack_frozen)
+fix(cfn_parameters_follow_template)
