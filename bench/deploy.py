@@ -6,15 +6,21 @@ start to exit, one round trip each (create the default stack, then delete it):
 
   slmstack   .build/release/slmstack deploy --yes ; .build/release/slmstack destroy --yes
   aws cli    aws cloudformation deploy --template-file T --stack-name slmstack --capabilities CAPABILITY_IAM
-                 --tags slmstack:stack=slmstack ;
+                 --parameter-overrides Paused=false --tags slmstack:stack=slmstack ;
              aws cloudformation delete-stack --stack-name slmstack ;
              aws cloudformation wait stack-delete-complete --stack-name slmstack
 
-T is `slmstack synth --out TMP` -> TMP/cloudformation/slmstack.template.json, the template slmstack
-deploys (the tag is the one slmstack puts on its stacks, so both create the same thing). Both get
-the same environment: the local AWS's endpoint (AWS_ENDPOINT_URL, honoured by awscli 1.45) and
-credentials, no config or credentials file. The `aws` entry point is run with its own interpreter,
-not through a pyenv shim.
+T is the template slmstack deploys, in the form it sends it: `slmstack synth --out TMP` writes
+TMP/cloudformation/slmstack.template.json pretty-printed (about 57 KB for the default stack, over
+CreateStack's 51,200-byte TemplateBody limit, so `aws cloudformation deploy` would want an S3 bucket),
+while `slmstack deploy` sends it compact (about 37 KB, inline). So the benchmark re-serializes the
+synthesized file compact, json.dumps(separators=(",", ":")) with key order kept, to TMP/template.json
+and hands that file to the aws CLI: both tools send the same document as TemplateBody, no S3 upload
+on either side. The compact file must stay under 51,200 bytes, or the benchmark stops. Paused=false is
+passed explicitly because slmstack sends it too, and the tag is the one slmstack puts on its stacks,
+so both create the same thing. Both get the same environment: the local AWS's endpoint
+(AWS_ENDPOINT_URL, honoured by awscli 1.45) and credentials, no config or credentials file. The
+`aws` entry point is run with its own interpreter, not through a pyenv shim.
 
 One untimed warm-up round each, then one untimed counting round each through
 Tests/deploy/fault_proxy.py at 0% faults (the same proxy for both: it counts the API calls by
@@ -42,6 +48,7 @@ BENCH = pathlib.Path(__file__).resolve().parent
 REPO = BENCH.parent
 RESULTS = BENCH / "results" / "deploy.json"
 STACK = "slmstack"
+TEMPLATE_BODY_MAX = 51_200  # CreateStack's TemplateBody limit, in bytes
 TARGET_RATIO = 5.0
 TIMEOUT = 300
 
@@ -145,13 +152,21 @@ def bench(args, binary, aws, aws_version, fault_proxy, tmp, env_file):
     env.update({"CI": "true", "AWS_DEFAULT_REGION": local["AWS_REGION"], "AWS_PAGER": "",
                 "AWS_CONFIG_FILE": str(tmp / "no-config"), "AWS_SHARED_CREDENTIALS_FILE": str(tmp / "no-credentials")})
     run([binary, "synth", "--out", str(tmp / "synth")], env)
-    template = tmp / "synth" / "cloudformation" / "slmstack.template.json"
-    resources = len(json.loads(template.read_text())["Resources"])
+    synthesized = tmp / "synth" / "cloudformation" / "slmstack.template.json"
+    document = json.loads(synthesized.read_text(encoding="utf-8"))
+    resources = len(document["Resources"])
+    template = tmp / "template.json"  # compact, as slmstack deploy sends it
+    template.write_bytes(json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
+    sizes = {"synthesized_bytes": synthesized.stat().st_size, "sent_bytes": template.stat().st_size}
+    if sizes["sent_bytes"] > TEMPLATE_BODY_MAX:
+        raise Failure("the compact template is %d bytes, over CreateStack's %d: the aws CLI would need --s3-bucket"
+                      % (sizes["sent_bytes"], TEMPLATE_BODY_MAX))
 
     contenders = {
         "slmstack": [[binary, "deploy", "--yes"], [binary, "destroy", "--yes"]],
         "aws cli": [[aws, "cloudformation", "deploy", "--template-file", str(template), "--stack-name", STACK,
-                     "--capabilities", "CAPABILITY_IAM", "--tags", "slmstack:stack=%s" % STACK],
+                     "--capabilities", "CAPABILITY_IAM", "--parameter-overrides", "Paused=false",
+                     "--tags", "slmstack:stack=%s" % STACK],
                     [aws, "cloudformation", "delete-stack", "--stack-name", STACK],
                     [aws, "cloudformation", "wait", "stack-delete-complete", "--stack-name", STACK]],
     }
@@ -164,7 +179,8 @@ def bench(args, binary, aws, aws_version, fault_proxy, tmp, env_file):
             raise Failure("%s: stack %s still exists after its round trip" % (name, STACK))
         return result
 
-    print("deploy benchmark: slmstack vs %s, %d-resource template, local AWS %s" % (aws_version, resources, local["AWS_ENDPOINT_URL"]))
+    print("deploy benchmark: slmstack vs %s, %d-resource template (%d bytes as both send it, %d pretty), local AWS %s"
+          % (aws_version, resources, sizes["sent_bytes"], sizes["synthesized_bytes"], local["AWS_ENDPOINT_URL"]))
     load_before = os.getloadavg()[0]
     for name, commands in contenders.items():  # warm-up
         checked(name, round_trip(commands, env))
@@ -227,7 +243,7 @@ def bench(args, binary, aws, aws_version, fault_proxy, tmp, env_file):
     out = pathlib.Path(args.json)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({
-        "benchmark": "deploy", "stack": STACK, "resources": resources, "runs": args.runs, "warmup": 1,
+        "benchmark": "deploy", "stack": STACK, "resources": resources, "template": sizes, "runs": args.runs, "warmup": 1,
         "commands": {name: [" ".join(os.path.basename(a) if i == 0 else a for i, a in enumerate(argv)) for argv in cmds]
                      for name, cmds in contenders.items()},
         "results_seconds": results, "per_command_seconds": laps, "calls": calls, "client_seconds": client,

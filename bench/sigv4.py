@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """SigV4 signing speed: slmstack's Swift signer against botocore's SigV4Auth, same request, same run.
 
-Builds the release binary, times `slmstack debug bench-sign` (in-process loop, cached signing key,
-the clock read per signature) and botocore's `SigV4Auth.add_auth` on the same CloudFormation
-request with timeit, checks that both sign that request identically at a fixed time, writes
+Builds the release binary with `make build` (the static one the other benchmarks time), times
+`slmstack debug bench-sign` (in-process loop, cached signing key, the clock read per signature)
+and botocore's `SigV4Auth.add_auth` on the same CloudFormation request with timeit, checks that both sign that request identically at a fixed time, writes
 bench/results/sigv4.json and prints one summary line.
 
 Reproduce:  python3 bench/sigv4.py [--iterations N] [--repeat R]
@@ -77,8 +77,10 @@ def main() -> int:
     parser.add_argument('--repeat', type=int, default=3)
     args = parser.parse_args()
 
-    subprocess.run(['swift', 'build', '-c', 'release', '--product', 'slmstack'], cwd=ROOT, check=True,
-                   stdout=subprocess.DEVNULL)
+    # `make build`, not a bare `swift build -c release`: the Makefile's flags (--static-swift-stdlib)
+    # differ, and a bare build would relink .build/release/slmstack dynamically under the benchmarks
+    # that run after this one (cost, deploy), changing their start-up time and RSS.
+    subprocess.run(['make', '--no-print-directory', 'build'], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
     ours = swift(args.iterations, args.repeat)
     theirs = botocore_side(max(1000, args.iterations // 20), args.repeat)
     same = ours['signature_at_20260101T000000Z'] == theirs['signature_at_20260101T000000Z']

@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
 """The slmstack default stack written with troposphere, as a troposphere user would write it.
 
-This is the peer for bench/synth.py: it builds the same resources, properties, references and
-outputs as `slmstack synth` (default parameters) from the parameters below, using troposphere's
-classes (not by loading our JSON), and prints the template or writes it with --out FILE.
+This is the peer for bench/synth.py: it builds the same template as `slmstack synth` (default
+settings) from the settings below, using troposphere's classes (not by loading our JSON): the
+Paused parameter and the Running condition, the resources (the endpoint, the NAT gateway, its
+address and route, and the endpoint's alarms only while Running; Fn::If where a paused stack needs
+another value), the alarm topic and the six alarms, properties, references, metadata and outputs.
+It prints the template or writes it with --out FILE.
 
     .build/tools-venv/bin/python bench/peers/troposphere_stack.py --out /tmp/peer.json
 """
@@ -13,8 +16,8 @@ import json
 import os
 import sys
 
-from troposphere import AccountId, GetAtt, GetAZs, Output, Ref, Select, Sub, Tags, Template
-from troposphere import apigateway, awslambda, ec2, iam, kms, logs, sagemaker
+from troposphere import AccountId, Equals, GetAtt, GetAZs, If, Output, Parameter, Ref, Select, Sub, Tags, Template
+from troposphere import apigateway, awslambda, cloudwatch, ec2, iam, kms, logs, sagemaker, sns
 
 # ---------------------------------------------------------------------------------------------
 # Parameters (the slmstack defaults)
@@ -44,6 +47,7 @@ CONFIG = {
     "startup_timeout_seconds": 600,
     "download_timeout_seconds": 600,
     "log_prompts": False,
+    "idle_hours": 6,
 }
 
 TGI_REGISTRY = {"us-east-1": "763104351884"}
@@ -122,6 +126,14 @@ def build(c):
     tags = Tags({"slmstack:stack": c["stack_name"]})
     add = t.add_resource
 
+    # Deploy-time parameter and the condition the billable parts hang on
+    paused = t.add_parameter(Parameter(
+        "Paused", Type="String", AllowedValues=["false", "true"], Default="false",
+        Description="true removes the billable parts (the SageMaker endpoint and the NAT gateway) and the API answers 503 paused;"
+                    " slmstack pause and resume set it"))
+    t.add_condition("Running", Equals(Ref(paused), "false"))
+    running = "Running"
+
     # Network
     block = ipaddress.ip_network(c["vpc_cidr"])
     subnet_cidrs = list(block.subnets(new_prefix=min(block.prefixlen + 4, 28)))
@@ -140,11 +152,13 @@ def build(c):
                   RouteTableId=Ref(public_table), DependsOn=[attachment.title]))
     for s in public:
         add(ec2.SubnetRouteTableAssociation(s.title + "RouteTableAssociation", RouteTableId=Ref(public_table), SubnetId=Ref(s)))
-    eip = add(ec2.EIP("NatAddress", Domain="vpc", Tags=tags, DependsOn=[attachment.title]))
-    nat = add(ec2.NatGateway("NatGateway", AllocationId=GetAtt(eip, "AllocationId"), SubnetId=Ref(public[0]), Tags=tags))
+    eip = add(ec2.EIP("NatAddress", Condition=running, Domain="vpc", Tags=tags, DependsOn=[attachment.title]))
+    nat = add(ec2.NatGateway("NatGateway", Condition=running, AllocationId=GetAtt(eip, "AllocationId"), SubnetId=Ref(public[0]),
+                             Tags=tags))
     private = [subnet("PrivateSubnet%d" % (i + 1), 8 + i, i) for i in range(c["az_count"])]
     private_table = add(ec2.RouteTable("PrivateRouteTable", Tags=tags, VpcId=Ref(vpc)))
-    add(ec2.Route("PrivateDefaultRoute", DestinationCidrBlock="0.0.0.0/0", NatGatewayId=Ref(nat), RouteTableId=Ref(private_table)))
+    add(ec2.Route("PrivateDefaultRoute", Condition=running, DestinationCidrBlock="0.0.0.0/0", NatGatewayId=Ref(nat),
+                  RouteTableId=Ref(private_table)))
     for s in private:
         add(ec2.SubnetRouteTableAssociation(s.title + "RouteTableAssociation", RouteTableId=Ref(private_table), SubnetId=Ref(s)))
     private_ids = [Ref(s) for s in private]
@@ -158,7 +172,8 @@ def build(c):
         "ModelSecurityGroup", GroupDescription="SageMaker endpoint: HTTPS out for the image and the model weights",
         SecurityGroupEgress=[ec2.SecurityGroupRule(CidrIp="0.0.0.0/0", Description="HTTPS to ECR, S3 and the Hugging Face Hub",
                                                    FromPort=443, IpProtocol="tcp", ToPort=443)],
-        Tags=tags, VpcId=Ref(vpc)))
+        Tags=tags, VpcId=Ref(vpc),
+        Metadata=skip(("CKV2_AWS_5", "the SageMaker model's VpcConfig uses this group; checkov's attachment check does not follow SageMaker models"))))
     endpoint_sg = add(ec2.SecurityGroup(
         "RuntimeEndpointSecurityGroup", GroupDescription="SageMaker Runtime VPC endpoint: HTTPS from the shim only",
         SecurityGroupEgress=[ec2.SecurityGroupRule(CidrIp="255.255.255.255/32", Description="Disallow all traffic",
@@ -177,7 +192,10 @@ def build(c):
             {"Sid": "LogsUseKey", "Effect": "Allow", "Resource": "*",
              "Action": ["kms:Decrypt*", "kms:Describe*", "kms:Encrypt*", "kms:GenerateDataKey*", "kms:ReEncrypt*"],
              "Principal": {"Service": "logs.%s.amazonaws.com" % c["region"]},
-             "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": arn("logs", "log-group:*")}}})))
+             "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": arn("logs", "log-group:*")}}},
+            {"Sid": "AlarmsPublishToTopic", "Effect": "Allow", "Resource": "*", "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+             "Principal": {"Service": "cloudwatch.amazonaws.com"},
+             "Condition": {"StringEquals": {"aws:SourceAccount": AccountId}}})))
 
     def log_group(name):
         return add(logs.LogGroup(name, KmsKeyId=GetAtt(key, "Arn"), RetentionInDays=c["log_retention_days"], Tags=tags))
@@ -229,7 +247,7 @@ def build(c):
             InitialVariantWeight=1, InstanceType=c["instance_type"], ModelDataDownloadTimeoutInSeconds=c["download_timeout_seconds"],
             ModelName=GetAtt(model, "ModelName"), VariantName="AllTraffic")],
         Metadata=skip(("CKV_AWS_98", "GPU instance types have NVMe instance storage, for which SageMaker rejects a KmsKeyId; it is encrypted with a hardware key"))))
-    endpoint = add(sagemaker.Endpoint("Endpoint", EndpointConfigName=GetAtt(endpoint_config, "EndpointConfigName"), Tags=tags))
+    endpoint = add(sagemaker.Endpoint("Endpoint", Condition=running, EndpointConfigName=GetAtt(endpoint_config, "EndpointConfigName"), Tags=tags))
 
     # Lambda shim
     shim_logs = log_group("ShimLogGroup")
@@ -238,7 +256,8 @@ def build(c):
         Description="Lambda shim: invoke this stack's endpoint, write its log group, run in the VPC",
         Policies=[
             iam.Policy(PolicyName="invoke-endpoint", PolicyDocument=policy(
-                allow(["sagemaker:InvokeEndpoint"], [Ref(endpoint)], "InvokeThisEndpoint"))),
+                allow(["sagemaker:InvokeEndpoint"], [If(running, Ref(endpoint), arn("sagemaker", "endpoint/paused.none"))],
+                      "InvokeThisEndpoint"))),
             iam.Policy(PolicyName="logs", PolicyDocument=policy(
                 allow(["logs:CreateLogStream", "logs:PutLogEvents"], [GetAtt(shim_logs, "Arn")], "WriteOwnLogGroup"))),
             iam.Policy(PolicyName="vpc-and-tracing", PolicyDocument=policy(
@@ -248,14 +267,16 @@ def build(c):
                        "ec2:UnassignPrivateIpAddresses"], eni_arns, "ManageInterfaces"))),
         ]))
     chat = CHAT_TEMPLATES[c["model_id"]]
+    endpoint_name = If(running, GetAtt(endpoint, "EndpointName"), "paused")
+    sagemaker_timeout = max(1, c["lambda_timeout_seconds"] - 3)
     function = add(awslambda.Function(
         "ShimFunction", Code=awslambda.Code(ZipFile=inline_code(HANDLER)),
         Description="slmstack shim: API Gateway to the SageMaker TGI endpoint",
         Environment=awslambda.Environment(Variables={
             "CHAT_TEMPLATE": json.dumps(chat, separators=(",", ":"), ensure_ascii=False),
-            "ENDPOINT_NAME": GetAtt(endpoint, "EndpointName"), "LOG_PROMPTS": "true" if c["log_prompts"] else "false",
+            "ENDPOINT_NAME": endpoint_name, "LOG_PROMPTS": "true" if c["log_prompts"] else "false",
             "MAX_INPUT_TOKENS": str(c["max_input_tokens"]), "MAX_TOTAL_TOKENS": str(c["max_total_tokens"]),
-            "MODEL_ID": c["model_id"], "SAGEMAKER_TIMEOUT": str(max(1, c["lambda_timeout_seconds"] - 3))}),
+            "MODEL_ID": c["model_id"], "PAUSED": Ref(paused), "SAGEMAKER_TIMEOUT": str(sagemaker_timeout)}),
         Handler="index.handler", LoggingConfig=awslambda.LoggingConfig(LogGroup=Ref(shim_logs)),
         MemorySize=c["lambda_memory_mb"], ReservedConcurrentExecutions=c["lambda_reserved_concurrency"],
         Role=GetAtt(shim_role, "Arn"), Runtime="python3.13", Tags=tags, Timeout=c["lambda_timeout_seconds"],
@@ -264,7 +285,8 @@ def build(c):
         Metadata=skip(
             ("CKV_AWS_116", "API Gateway invokes the shim synchronously; a dead-letter queue only receives failed asynchronous invocations"),
             ("CKV_AWS_173", "the environment holds only the endpoint name, model ID and limits, no secrets"),
-            ("CKV_AWS_272", "the code is inlined from the reviewed template; code signing applies to uploaded packages"))))
+            ("CKV_AWS_272", "the code is the reviewed handler from this repository, deployed inline or as the synthesized zip;"
+                            " code signing needs a signing profile and S3-hosted packages"))))
 
     # REST API
     api = add(apigateway.RestApi(
@@ -284,7 +306,9 @@ def build(c):
             stem + "Method", ApiKeyRequired=True, AuthorizationType="NONE", HttpMethod="POST", ResourceId=Ref(parent), RestApiId=Ref(api),
             Integration=apigateway.Integration(
                 IntegrationHttpMethod="POST", Type="AWS_PROXY",
-                Uri=Sub("arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${ShimFunction.Arn}/invocations"))))
+                Uri=Sub("arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${ShimFunction.Arn}/invocations")),
+            Metadata=skip(("CKV2_AWS_53", "the Lambda shim validates the JSON body and answers 400 with the reason; the method takes no"
+                                          " parameters, and a request validator without a schema would check nothing"))))
         methods.append((method, path))
         add(awslambda.Permission(
             stem + "Permission", Action="lambda:InvokeFunction", FunctionName=GetAtt(function, "Arn"), Principal="apigateway.amazonaws.com",
@@ -309,6 +333,7 @@ def build(c):
         DependsOn=[account.title],
         Metadata=skip(
             ("CKV_AWS_120", "model answers are not deterministic and differ per caller; a cache would serve one caller's answer to another"),
+            ("CKV_AWS_225", "model answers are not deterministic and differ per caller; a cache would serve one caller's answer to another"),
             ("CKV2_AWS_51", "client certificates authenticate API Gateway to HTTP back ends; this API's back end is a Lambda proxy integration"),
             ("CKV2_AWS_29", "callers need an API key and are throttled by a usage plan; WAF is optional and billed separately"))))
     api_key = add(apigateway.ApiKey("ApiKey", Description="slmstack API key", Enabled=True, Tags=tags, DependsOn=[stage.title]))
@@ -317,6 +342,39 @@ def build(c):
         Quota=apigateway.QuotaSettings(Limit=c["quota_limit"], Period=c["quota_period"]), Tags=tags,
         Throttle=apigateway.ThrottleSettings(BurstLimit=c["throttle_burst"], RateLimit=c["throttle_rate"])))
     add(apigateway.UsagePlanKey("UsagePlanKey", KeyId=Ref(api_key), KeyType="API_KEY", UsagePlanId=Ref(plan)))
+
+    # Operations: the alarm topic and the alarms (the endpoint's only while it runs)
+    topic = add(sns.Topic("AlarmTopic", DisplayName="slmstack %s alarms" % c["stack_name"], KmsMasterKeyId=Ref(key), Tags=tags))
+    on_endpoint = [cloudwatch.MetricDimension(Name="EndpointName", Value=GetAtt(endpoint, "EndpointName")),
+                   cloudwatch.MetricDimension(Name="VariantName", Value="AllTraffic")]
+    on_function = [cloudwatch.MetricDimension(Name="FunctionName", Value=Ref(function))]
+
+    def alarm(name, description, namespace, metric, dimensions, comparison, threshold, period=300, periods=1,
+              statistic="Sum", missing="notBreaching", **extra):
+        if statistic.startswith("p"):
+            extra["ExtendedStatistic"] = statistic
+        else:
+            extra["Statistic"] = statistic
+        return add(cloudwatch.Alarm(
+            name, AlarmActions=[Ref(topic)], AlarmDescription=description, ComparisonOperator=comparison,
+            DatapointsToAlarm=periods, Dimensions=dimensions, EvaluationPeriods=periods, MetricName=metric, Namespace=namespace,
+            Period=period, Tags=tags, Threshold=threshold, TreatMissingData=missing, **extra))
+
+    alarm("IdleAlarm", "No invocations for %d h: the GPU endpoint bills while idle; run slmstack pause or destroy" % c["idle_hours"],
+          "AWS/SageMaker", "Invocations", on_endpoint, "LessThanOrEqualToThreshold", 0, period=3600, periods=c["idle_hours"],
+          missing="breaching", Condition=running)
+    alarm("EndpointErrorsAlarm", "The model container answered 5XX errors", "AWS/SageMaker", "Invocation5XXErrors", on_endpoint,
+          "GreaterThanOrEqualToThreshold", 1, Condition=running)
+    alarm("ModelLatencyAlarm", "p90 model latency is above 80% of the shim's timeout for 15 minutes: answers are about to time out",
+          "AWS/SageMaker", "ModelLatency", on_endpoint, "GreaterThanThreshold", sagemaker_timeout * 800000, periods=3,
+          statistic="p90", Condition=running)  # ModelLatency is in microseconds
+    alarm("ShimErrorsAlarm", "The Lambda shim failed (errors, not 4XX answers)", "AWS/Lambda", "Errors", on_function,
+          "GreaterThanOrEqualToThreshold", 1)
+    alarm("ShimThrottlesAlarm", "Requests hit the shim's reserved concurrency", "AWS/Lambda", "Throttles", on_function,
+          "GreaterThanOrEqualToThreshold", 1)
+    alarm("Api5xxAlarm", "The API answered 5XX errors", "AWS/ApiGateway", "5XXError",
+          [cloudwatch.MetricDimension(Name="ApiName", Value=Sub("${AWS::StackName}-api")),
+           cloudwatch.MetricDimension(Name="Stage", Value=c["stage_name"])], "GreaterThanOrEqualToThreshold", 1)
 
     # Outputs
     base = "https://${Api}.execute-api.${AWS::Region}.${AWS::URLSuffix}/${ApiStage}/"
@@ -327,7 +385,7 @@ def build(c):
         Output("ChatCompletionsUrl", Description="OpenAI-style chat completions (base URL for OpenAI clients: this without /chat/completions)",
                Value=Sub(base + "v1/chat/completions")),
         Output("ApiKeyId", Description="ID of the API key (its value is shown only with --show-api-key)", Value=Ref(api_key)),
-        Output("EndpointName", Description="Name of the SageMaker endpoint", Value=GetAtt(endpoint, "EndpointName")),
+        Output("EndpointName", Description="Name of the SageMaker endpoint (paused: none)", Value=endpoint_name),
         Output("GetApiKeyCommand", Description="Prints the API key's value", Value=Sub(get_key)),
         Output("CurlExample", Description="Calls the API with the key", Value=Sub(
             "curl -sS -X POST -H \"x-api-key: $(" + get_key + ")\" -H 'Content-Type: application/json' "
