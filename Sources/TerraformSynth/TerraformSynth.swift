@@ -211,13 +211,17 @@ struct Translator {
         for case let permission as LambdaPermission in stack.resources {
             areas[permission.id] = permission.sourceArn.references.lazy.compactMap { areas[$0] }.first ?? .api
         }
-        for resource in stack.resources where resource is Role || resource is LogGroup {
-            // Users by value, not by `dependsOn` (with a TTL every resource without references
-            // depends on the expiry role, so it is deleted last).
-            let user = stack.resources.first { other in
-                !(other is Role || other is LogGroup) && other.referencedIDs.dropLast(other.dependsOn.count).contains(resource.id)
+        // Users by value, not by `dependsOn` (with a TTL every resource without references depends
+        // on the expiry role, so it is deleted last); the first user in stack order wins. One walk
+        // of each resource's values: reflection is most of synth's time.
+        var firstUser: [LogicalID: LogicalID] = [:]
+        for other in stack.resources where !(other is Role || other is LogGroup) {
+            for id in other.referencedIDs.dropLast(other.dependsOn.count) where firstUser[id] == nil {
+                firstUser[id] = other.id
             }
-            areas[resource.id] = user.flatMap { areas[$0.id] } ?? .network
+        }
+        for resource in stack.resources where resource is Role || resource is LogGroup {
+            areas[resource.id] = firstUser[resource.id].flatMap { areas[$0] } ?? .network
         }
         return areas
     }

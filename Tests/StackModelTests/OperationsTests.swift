@@ -168,3 +168,20 @@ func durationsParseAndPrintBack(text: String, minutes: Int) {
 func notDurations(text: String) {
     #expect(DurationText.minutes(text) == nil)
 }
+
+@Test func everyResourceListsTheValuesReflectionFinds() throws {
+    let configurations = [
+        ServiceConfig(),
+        try config(["ttl": "4h", "idle-pause": "on", "alarm-email": "ops@example.com", "max-instances": "3"]),
+        try config(["nat-gateway": "off", "api-gateway-account": "off", "alarms": "off", "idle-hours": "0", "tags": "team=ml"]),
+    ]
+    var kinds: Set<String> = []
+    for configuration in configurations {
+        for resource in Stack.slmService(configuration).resources {
+            kinds.insert(type(of: resource).kind)
+            #expect(resource.values == resource.reflectedValues,
+                    "\(type(of: resource).kind) '\(resource.id)': its values list differs from its stored properties; update ResourceValues.swift")
+        }
+    }
+    #expect(kinds.count >= 33, "\(kinds.count) kinds covered")
+}

@@ -27,6 +27,9 @@ public protocol Resource: Sendable {
     var suppressions: [Suppression] { get set }
     /// A short name of the kind of resource, used in validation messages (`Subnet`, `LambdaFunction`).
     static var kind: String { get }
+    /// Every property value that may hold a reference, parameter or condition, in declaration
+    /// order (see ResourceValues.swift).
+    var values: [Value] { get }
 }
 
 extension Resource {
@@ -60,39 +63,61 @@ extension Resource {
     }
 
     /// Every reference in the resource's values with the `ifCondition` guarding it, if any.
-    public var guardedReferences: [(id: LogicalID, guard: LogicalID?)] {
-        var found: [(id: LogicalID, guard: LogicalID?)] = []
-        forEachValue { found += $0.guardedReferences() }
-        return found + dependsOn.map { ($0, nil) }
-    }
+    public var guardedReferences: [(id: LogicalID, guard: LogicalID?)] { facts.guardedReferences }
 
-    /// Stack parameters and conditions this resource's values read.
-    public var parametersAndConditions: (parameters: [LogicalID], conditions: [LogicalID]) {
-        var parameters: [LogicalID] = []
-        var conditions: [LogicalID] = []
+    /// What the resource's values refer to and read, from one walk of its stored properties.
+    public var facts: ValueFacts {
+        var facts = ValueFacts()
         forEachValue {
-            parameters += $0.parameters
-            conditions += $0.conditions
+            facts.guardedReferences += $0.guardedReferences()
+            facts.parameters += $0.parameters
+            facts.conditions += $0.conditions
         }
-        return (parameters, conditions)
+        facts.guardedReferences += dependsOn.map { ($0, nil) }
+        return facts
     }
 
-    /// Calls `visit` with every top-level `Value` among the resource's stored properties.
+    /// Calls `visit` with every value of the resource (its `values`).
     func forEachValue(_ visit: (Value) -> Void) {
+        values.forEach(visit)
+    }
+
+    /// The resource's values found by reflection over its stored properties: the reference that
+    /// each type's `values` list is tested against.
+    public var reflectedValues: [Value] {
+        var found: [Value] = []
         func walk(_ subject: Any) {
-            if let value = subject as? Value {
-                visit(value)
+            switch subject {
+            case let value as Value: found.append(value)
+            case is String, is Int, is Bool, is Double, is LogicalID, is [String], is [String: String], is [Suppression], is [LogicalID]:
                 return
-            }
-            // Leaves hold no references; skipping them avoids most of the cost of reflection.
-            if subject is String || subject is Int || subject is Bool || subject is Double { return }
-            for child in Mirror(reflecting: subject).children {
-                if child.label == "id" || child.label == "dependsOn" { continue }
-                walk(child.value)
+            case let values as [Value]: found += values
+            case let fields as [String: Value]: found += fields.keys.sorted().map { fields[$0]! }
+            case let document as PolicyDocument: found += document.values
+            case let documents as [String: PolicyDocument]: found += documents.keys.sorted().flatMap { documents[$0]!.values }
+            default:
+                for child in Mirror(reflecting: subject).children {
+                    if child.label == "id" || child.label == "dependsOn" || child.label == "suppressions" { continue }
+                    walk(child.value)
+                }
             }
         }
         walk(self)
+        return found
     }
+}
+
+/// What a resource's values refer to and read.
+public struct ValueFacts: Sendable {
+    /// Every reference, with the `ifCondition` guarding it (nil when none), then `dependsOn`.
+    public var guardedReferences: [(id: LogicalID, guard: LogicalID?)] = []
+    /// Stack parameters read.
+    public var parameters: [LogicalID] = []
+    /// Stack conditions tested.
+    public var conditions: [LogicalID] = []
+
+    /// Every logical ID referred to, in order (with `dependsOn` last).
+    public var referencedIDs: [LogicalID] { guardedReferences.map(\.id) }
 }
 
 /// A stack output: a named value printed after deploy.

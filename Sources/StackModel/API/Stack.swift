@@ -103,16 +103,17 @@ public struct Stack: Sendable {
         }
         for resource in resources {
             let kind = type(of: resource).kind
-            for target in resource.referencedIDs where seen[target] == nil {
+            let facts = resource.facts
+            for target in facts.referencedIDs where seen[target] == nil {
                 problems.append(ValidationProblem(kind, resource.id.rawValue, "Ref",
                     "refers to '\(target)', which is not in the stack: add it or remove the reference"))
             }
             let own = conditionByResource[resource.id]
-            for target in unguarded(resource.guardedReferences, under: own) where seen[target] != nil {
+            for target in unguarded(facts.guardedReferences, under: own) where seen[target] != nil {
                 problems.append(ValidationProblem(kind, resource.id.rawValue, "Ref",
                     "refers to '\(target)', which exists only when \(conditionByResource[target]!) holds: put this resource under the same condition or wrap the reference in ifCondition"))
             }
-            let (readParameters, testedConditions) = resource.parametersAndConditions
+            let (readParameters, testedConditions) = (facts.parameters, facts.conditions)
             for name in Set(readParameters).subtracting(parameterNames).sorted() {
                 problems.append(ValidationProblem(kind, resource.id.rawValue, "Ref",
                     "reads parameter '\(name)', which is not in the stack: add it or remove the reference"))
