@@ -48,6 +48,8 @@ struct AWSContext {
     /// command that does not apply to the stack, are bad input (2); so is a missing stack when
     /// `missingStackIsUsage` (pause, resume, extend); the rest are failures (1).
     static func run<T: Sendable>(missingStackIsUsage: Bool = false, _ work: @escaping @Sendable () async throws -> T) throws -> T {
+        let interruption = Interruption.watch()
+        defer { interruption.cancel() }
         do {
             return try AWSCommandOptions.blocking(work)
         } catch let error as DeployError {
@@ -61,6 +63,24 @@ struct AWSContext {
 
     /// The server's clock: the local one corrected by the skew the client measured.
     static func serverNow(_ client: AWSClient) -> Date { Date().addingTimeInterval(client.clockOffset) }
+}
+
+/// Ctrl-C during AWS work: CloudFormation carries on with whatever was sent, so say so and how to
+/// look, instead of vanishing silently; exit 130 as a shell expects.
+enum Interruption {
+    /// Handles SIGINT until the returned source is cancelled.
+    static func watch() -> DispatchSourceSignal {
+        signal(SIGINT, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        source.setEventHandler {
+            FileHandle.standardError.write(Data(("\ninterrupted: what slmstack already sent goes on in CloudFormation; "
+                + "'slmstack status' (same options) shows where the stack is, and running the command again attaches to it\n").utf8))
+            exit(130)
+        }
+        source.setCancelHandler { signal(SIGINT, SIG_DFL) }
+        source.resume()
+        return source
+    }
 }
 
 /// `slmstack deploy`.
