@@ -138,6 +138,19 @@ func badInputIsOneLineWithExitTwo(_ arguments: [String], _ expected: String) {
 
     let missing = slmstack("diff", "--against", folder.path, "--stack-name", "other")
     #expect(missing.code == .failure && missing.out.contains("missing: "))
+    #expect(missing.out.contains("extra: ") && missing.out.contains("demo.template.json"), "the other stack's template is not what this model writes")
+}
+
+@Test func aFileSynthNoLongerWritesIsDrift() throws {
+    let folder = try temporaryFolder()
+    let synth = slmstack("synth", "--format", "all", "--out", folder.path)
+    #expect(synth.code == .success, "\(synth.err)")
+    #expect(slmstack("diff", "--against", folder.path).code == .success)
+    // turning the alarms and the idle alarm off removes operations.tf: a stale copy would still be applied
+    let quiet = slmstack("diff", "--against", folder.path, "--alarms", "off", "--idle-hours", "0")
+    #expect(quiet.code == .failure)
+    #expect(quiet.out.contains("extra: ") && quiet.out.contains("terraform/operations.tf"), "\(quiet.out)")
+    #expect(quiet.err.contains("'rm ") , "\(quiet.err)")
 }
 
 @Test func unifiedDiffShowsOnlyTheChangedHunk() {

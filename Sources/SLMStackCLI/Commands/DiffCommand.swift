@@ -1,6 +1,7 @@
 import Deploy
 import Foundation
 import StackModel
+import TerraformSynth
 
 /// `slmstack diff --against DIR`: the CI synth-and-diff check against committed files.
 struct DiffCommand: SubCommand {
@@ -61,6 +62,18 @@ struct DiffCommand: SubCommand {
                 io.write(UnifiedDiff.diff(old, new, oldName: committedURL.relativePath, newName: "synth/\(file.path)"))
             } else {
                 io.line("differs: \(committedURL.relativePath) (binary)")
+            }
+        }
+        // A file synth no longer writes is drift too: terraform loads every .tf file in the folder.
+        let written = Set(files.map(\.path))
+        for (folder, keep) in [("cloudformation", { (name: String) in name.hasSuffix(".template.json") }),
+                               (TerraformSynth.folder, { (name: String) in !name.hasPrefix(".") })] {
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: base.appendingPathComponent(folder).path)) ?? []
+            for name in names.sorted() where keep(name) && !written.contains("\(folder)/\(name)") {
+                let path = base.appendingPathComponent(folder).appendingPathComponent(name).relativePath
+                io.line("extra: \(path) (synth does not write it for this model: delete it, or synth with the settings that make it)")
+                drifted += 1
+                fixes.append("rm \(path)")
             }
         }
         if drifted > 0 {
