@@ -272,7 +272,9 @@ struct Bindings {
                      "Expected an e-mail address such as name@example.com.")]
         case "tags":
             return [(.raw(#"alltrue([for key, value in \#(v) : length(key) > 0 && length(key) <= 128 && length(value) <= 256 && !startswith(key, "aws:")])"#),
-                     "Tag keys need 1-128 characters and must not start with aws:; values take up to 256 characters.")]
+                     "Tag keys need 1-128 characters and must not start with aws:; values take up to 256 characters."),
+                    (.raw(#"!contains(keys(\#(v)), "\#(SLMService.ownerTagKey)")"#),
+                     "The tag \(SLMService.ownerTagKey) is reserved: it is set to var.stack_name; use another key.")]
         default:
             return []
         }

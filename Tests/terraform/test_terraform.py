@@ -297,6 +297,8 @@ def test_apply_and_destroy_against_moto(module_dir, tf_env, tmp_path):
         assert bad_stage.returncode != 0 and "Use 1-128 letters, digits, hyphens and underscores." in flat(bad_stage.stderr), bad_stage.stderr
         too_big = terraform(["plan", "-input=false", *var, "-var", "model_id=NousResearch/Hermes-3-Llama-3.1-8B"], module_dir, env)
         assert too_big.returncode != 0 and "NousResearch/Hermes-3-Llama-3.1-8B does not fit ml.g4dn.xlarge" in flat(too_big.stderr), too_big.stderr
+        owner_tag = terraform(["plan", "-input=false", *var, "-var", 'tags={"slmstack:stack"="other"}'], module_dir, env)
+        assert owner_tag.returncode != 0 and "The tag slmstack:stack is reserved" in flat(owner_tag.stderr), owner_tag.stderr
 
         destroyed = terraform(["destroy", "-auto-approve", "-input=false", *var], module_dir, env)
         assert destroyed.returncode == 0, destroyed.stdout[-4000:] + destroyed.stderr

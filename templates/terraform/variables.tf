@@ -327,6 +327,10 @@ variable "tags" {
     condition     = alltrue([for key, value in var.tags : length(key) > 0 && length(key) <= 128 && length(value) <= 256 && !startswith(key, "aws:")])
     error_message = "Tag keys need 1-128 characters and must not start with aws:; values take up to 256 characters."
   }
+  validation {
+    condition     = !contains(keys(var.tags), "slmstack:stack")
+    error_message = "The tag slmstack:stack is reserved: it is set to var.stack_name; use another key."
+  }
 }
 
 variable "budget" {
