@@ -68,6 +68,23 @@ def _unformatted_getatt() -> Exception:
     return UnformattedGetAttTemplateException()
 
 
+class _OneAttribute:
+    """The one `Fn::GetAtt` attribute of the models below: `cfn_attribute`, read from the
+    attribute `cfn_attribute_field` (mixed in before moto's CloudFormationModel)."""
+
+    cfn_attribute = "Arn"
+    cfn_attribute_field = "arn"
+
+    @classmethod
+    def has_cfn_attr(cls, attr: str) -> bool:
+        return attr == cls.cfn_attribute
+
+    def get_cfn_attribute(self, attribute_name: str) -> str:
+        if attribute_name == self.cfn_attribute:
+            return getattr(self, self.cfn_attribute_field)
+        raise _unformatted_getatt()
+
+
 # --------------------------------------------------------------------------------------------
 # 16. AWS::Scheduler::Schedule
 # --------------------------------------------------------------------------------------------
@@ -99,7 +116,7 @@ def cfn_scheduler_schedule() -> None:
                 "schedule_expression_timezone": p.get("ScheduleExpressionTimezone"),
                 "start_date": p.get("StartDate"), "state": p.get("State") or "ENABLED", "target": target}
 
-    class CfnSchedule(CloudFormationModel):
+    class CfnSchedule(_OneAttribute, CloudFormationModel):
         __module__ = "moto.scheduler.models"  # moto files models by service name
 
         def __init__(self, group: str | None, name: str, arn: str) -> None:
@@ -116,15 +133,6 @@ def cfn_scheduler_schedule() -> None:
         @staticmethod
         def cloudformation_type() -> str:
             return "AWS::Scheduler::Schedule"
-
-        @classmethod
-        def has_cfn_attr(cls, attr: str) -> bool:
-            return attr == "Arn"
-
-        def get_cfn_attribute(self, attribute_name: str) -> str:
-            if attribute_name == "Arn":
-                return self.arn
-            raise _unformatted_getatt()
 
         @classmethod
         def create_from_cloudformation_json(cls, resource_name: str, cloudformation_json: dict[str, Any],  # type: ignore[override]
@@ -221,7 +229,7 @@ def cfn_cloudwatch_alarm() -> None:
             b.tagger.tag_resource(alarm.alarm_arn, [{"Key": t["Key"], "Value": t["Value"]} for t in p["Tags"]])
         return alarm
 
-    class CfnAlarm(CloudFormationModel):
+    class CfnAlarm(_OneAttribute, CloudFormationModel):
         __module__ = "moto.cloudwatch.models"  # moto files models by service name
 
         def __init__(self, name: str, arn: str) -> None:
@@ -238,15 +246,6 @@ def cfn_cloudwatch_alarm() -> None:
         @staticmethod
         def cloudformation_type() -> str:
             return "AWS::CloudWatch::Alarm"
-
-        @classmethod
-        def has_cfn_attr(cls, attr: str) -> bool:
-            return attr == "Arn"
-
-        def get_cfn_attribute(self, attribute_name: str) -> str:
-            if attribute_name == "Arn":
-                return self.arn
-            raise _unformatted_getatt()
 
         @classmethod
         def create_from_cloudformation_json(cls, resource_name: str, cloudformation_json: dict[str, Any],  # type: ignore[override]
@@ -318,8 +317,9 @@ def cfn_application_autoscaling() -> None:
         s = p.get("SuspendedState")
         return {k: _bool(v) for k, v in s.items()} if isinstance(s, dict) else None
 
-    class CfnScalableTarget(CloudFormationModel):
+    class CfnScalableTarget(_OneAttribute, CloudFormationModel):
         __module__ = "moto.applicationautoscaling.models"  # moto files models by service name
+        cfn_attribute, cfn_attribute_field = "Id", "physical_resource_id"
 
         def __init__(self, namespace: str, resource_id: str, dimension: str) -> None:
             self.namespace, self.resource_id, self.dimension = namespace, resource_id, dimension
@@ -335,15 +335,6 @@ def cfn_application_autoscaling() -> None:
         @staticmethod
         def cloudformation_type() -> str:
             return "AWS::ApplicationAutoScaling::ScalableTarget"
-
-        @classmethod
-        def has_cfn_attr(cls, attr: str) -> bool:
-            return attr == "Id"
-
-        def get_cfn_attribute(self, attribute_name: str) -> str:
-            if attribute_name == "Id":
-                return self.physical_resource_id
-            raise _unformatted_getatt()
 
         @classmethod
         def create_from_cloudformation_json(cls, resource_name: str, cloudformation_json: dict[str, Any],  # type: ignore[override]
@@ -409,7 +400,7 @@ def cfn_application_autoscaling() -> None:
             out["TargetValue"] = float(out["TargetValue"])
         return out
 
-    class CfnScalingPolicy(CloudFormationModel):
+    class CfnScalingPolicy(_OneAttribute, CloudFormationModel):
         __module__ = "moto.applicationautoscaling.models"  # moto files models by service name
 
         def __init__(self, key: str, arn: str) -> None:
@@ -426,15 +417,6 @@ def cfn_application_autoscaling() -> None:
         @staticmethod
         def cloudformation_type() -> str:
             return "AWS::ApplicationAutoScaling::ScalingPolicy"
-
-        @classmethod
-        def has_cfn_attr(cls, attr: str) -> bool:
-            return attr == "Arn"
-
-        def get_cfn_attribute(self, attribute_name: str) -> str:
-            if attribute_name == "Arn":
-                return self.arn
-            raise _unformatted_getatt()
 
         @classmethod
         def create_from_cloudformation_json(cls, resource_name: str, cloudformation_json: dict[str, Any],  # type: ignore[override]
@@ -546,7 +528,7 @@ def cfn_sns_subscription() -> None:
                     sub._filter_policy = None
                     sub._filter_policy_matcher = None
 
-    class CfnSubscription(CloudFormationModel):
+    class CfnSubscription(_OneAttribute, CloudFormationModel):
         __module__ = "moto.sns.models"  # moto files models by service name
 
         def __init__(self, arn: str, props: dict[str, Any]) -> None:
@@ -563,15 +545,6 @@ def cfn_sns_subscription() -> None:
         @staticmethod
         def cloudformation_type() -> str:
             return "AWS::SNS::Subscription"
-
-        @classmethod
-        def has_cfn_attr(cls, attr: str) -> bool:
-            return attr == "Arn"
-
-        def get_cfn_attribute(self, attribute_name: str) -> str:
-            if attribute_name == "Arn":
-                return self.arn
-            raise _unformatted_getatt()
 
         @classmethod
         def create_from_cloudformation_json(cls, resource_name: str, cloudformation_json: dict[str, Any],  # type: ignore[override]
