@@ -68,10 +68,15 @@ extension Resource {
     /// What the resource's values refer to and read, from one walk of its stored properties.
     public var facts: ValueFacts {
         var facts = ValueFacts()
-        forEachValue {
-            facts.guardedReferences += $0.guardedReferences()
-            facts.parameters += $0.parameters
-            facts.conditions += $0.conditions
+        forEachValue { value in
+            value.walk { node, condition in
+                switch node {
+                case .ref(let id), .attribute(let id, _): facts.guardedReferences.append((id, condition))
+                case .parameter(let name): facts.parameters.append(name)
+                case .ifCondition(let tested, _, _): facts.conditions.append(tested)
+                default: break
+                }
+            }
         }
         facts.guardedReferences += dependsOn.map { ($0, nil) }
         return facts

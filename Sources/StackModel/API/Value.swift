@@ -76,53 +76,49 @@ public indirect enum Value: Hashable, Sendable {
     /// under that condition.
     case ifCondition(LogicalID, Value, Value)
 
-    /// Every logical ID this value refers to, in order of appearance.
-    public var references: [LogicalID] {
+    /// Calls `visit`, in order of appearance, with each node that refers to something — `.ref`,
+    /// `.attribute`, `.parameter`, and `.ifCondition` before its branches — and the condition of the
+    /// `ifCondition` whose `whenTrue` branch holds it (nil outside any such branch).
+    func walk(guardedBy outer: LogicalID? = nil, _ visit: (Value, LogicalID?) -> Void) {
         switch self {
-        case .string, .int, .bool, .pseudo, .availabilityZone, .parameter: []
-        case .ref(let id), .attribute(let id, _): [id]
-        case .list(let items), .join(let items): items.flatMap(\.references)
-        case .object(let fields): fields.keys.sorted().flatMap { fields[$0]!.references }
-        case .document(let inner): inner.references
-        case .ifCondition(_, let whenTrue, let whenFalse): whenTrue.references + whenFalse.references
+        case .string, .int, .bool, .pseudo, .availabilityZone: return
+        case .ref, .attribute, .parameter: visit(self, outer)
+        case .list(let items), .join(let items): items.forEach { $0.walk(guardedBy: outer, visit) }
+        case .object(let fields): fields.keys.sorted().forEach { fields[$0]!.walk(guardedBy: outer, visit) }
+        case .document(let inner): inner.walk(guardedBy: outer, visit)
+        case .ifCondition(let condition, let whenTrue, let whenFalse):
+            visit(self, outer)
+            whenTrue.walk(guardedBy: condition, visit)
+            whenFalse.walk(guardedBy: outer, visit)
         }
     }
 
+    /// Every logical ID this value refers to, in order of appearance.
+    public var references: [LogicalID] { guardedReferences().map(\.id) }
+
     /// Every logical ID this value refers to, each with the `ifCondition` condition guarding it
     /// (nil outside any `whenTrue` branch).
-    func guardedReferences(guardedBy outer: LogicalID? = nil) -> [(id: LogicalID, guard: LogicalID?)] {
-        switch self {
-        case .string, .int, .bool, .pseudo, .availabilityZone, .parameter: []
-        case .ref(let id), .attribute(let id, _): [(id, outer)]
-        case .list(let items), .join(let items): items.flatMap { $0.guardedReferences(guardedBy: outer) }
-        case .object(let fields): fields.keys.sorted().flatMap { fields[$0]!.guardedReferences(guardedBy: outer) }
-        case .document(let inner): inner.guardedReferences(guardedBy: outer)
-        case .ifCondition(let condition, let whenTrue, let whenFalse):
-            whenTrue.guardedReferences(guardedBy: condition) + whenFalse.guardedReferences(guardedBy: outer)
+    func guardedReferences() -> [(id: LogicalID, guard: LogicalID?)] {
+        var found: [(id: LogicalID, guard: LogicalID?)] = []
+        walk { node, condition in
+            if case .ref(let id) = node { found.append((id, condition)) }
+            if case .attribute(let id, _) = node { found.append((id, condition)) }
         }
+        return found
     }
 
     /// Every stack parameter this value reads.
     public var parameters: [LogicalID] {
-        switch self {
-        case .string, .int, .bool, .pseudo, .availabilityZone, .ref, .attribute: []
-        case .parameter(let name): [name]
-        case .list(let items), .join(let items): items.flatMap(\.parameters)
-        case .object(let fields): fields.keys.sorted().flatMap { fields[$0]!.parameters }
-        case .document(let inner): inner.parameters
-        case .ifCondition(_, let whenTrue, let whenFalse): whenTrue.parameters + whenFalse.parameters
-        }
+        var found: [LogicalID] = []
+        walk { node, _ in if case .parameter(let name) = node { found.append(name) } }
+        return found
     }
 
     /// Every stack condition this value tests.
     public var conditions: [LogicalID] {
-        switch self {
-        case .string, .int, .bool, .pseudo, .availabilityZone, .ref, .attribute, .parameter: []
-        case .list(let items), .join(let items): items.flatMap(\.conditions)
-        case .object(let fields): fields.keys.sorted().flatMap { fields[$0]!.conditions }
-        case .document(let inner): inner.conditions
-        case .ifCondition(let condition, let whenTrue, let whenFalse): [condition] + whenTrue.conditions + whenFalse.conditions
-        }
+        var found: [LogicalID] = []
+        walk { node, _ in if case .ifCondition(let condition, _, _) = node { found.append(condition) } }
+        return found
     }
 }
 
