@@ -1,0 +1,79 @@
+// MARK: - Inference
+
+extension SLMService {
+    /// The SageMaker execution role, model, endpoint configuration and endpoint.
+    struct Inference: Construct {
+        let config: ServiceConfig
+        let network: Network
+        let endpoint: Endpoint
+
+        static let modelID: LogicalID = "Model"
+
+        init(config: ServiceConfig, network: Network) {
+            self.config = config
+            self.network = network
+            self.endpoint = Endpoint("Endpoint", config: Self.endpointConfig(config, model: Self.model(config, network: network, role: Self.role(config, network: network))))
+        }
+
+        static func arn(_ service: String, _ resource: String, global: Bool = false) -> Value {
+            .join(["arn:", .pseudo(.partition), .string(":\(service):"), global ? "" : .pseudo(.region), ":", .pseudo(.accountID), .string(":\(resource)")])
+        }
+
+        static func role(_ config: ServiceConfig, network: Network) -> Role {
+            let registry = RegionCatalog.tgiRegistryAccounts[config.region] ?? "763104351884"
+            return Role("ModelExecutionRole", description: "What the TGI container needs: ECR pull, its logs and metrics, VPC network interfaces",
+                        assumedBy: "sagemaker.amazonaws.com", policies: [
+                "ecr-pull": PolicyDocument([
+                    .allow(["ecr:GetAuthorizationToken"], on: ["*"], sid: "EcrToken"),
+                    .allow(["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+                           on: [.join(["arn:", .pseudo(.partition), ":ecr:", .pseudo(.region), .string(":\(registry):repository/\(TGICatalog.repository)")])],
+                           sid: "PullTgiImage"),
+                ]),
+                "logs-and-metrics": PolicyDocument([
+                    .allow(["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
+                           on: [arn("logs", "log-group:/aws/sagemaker/Endpoints/*")], sid: "EndpointLogs"),
+                    .allow(["cloudwatch:PutMetricData"], on: ["*"], sid: "EndpointMetrics",
+                           conditions: ["StringLike": ["cloudwatch:namespace": "/aws/sagemaker/*"]]),
+                ]),
+                "vpc-interfaces": PolicyDocument([
+                    .allow(["ec2:DescribeDhcpOptions", "ec2:DescribeNetworkInterfaces", "ec2:DescribeSecurityGroups",
+                            "ec2:DescribeSubnets", "ec2:DescribeVpcs"], on: ["*"], sid: "DescribeNetwork"),
+                    .allow(["ec2:CreateNetworkInterface", "ec2:CreateNetworkInterfacePermission", "ec2:DeleteNetworkInterface",
+                            "ec2:DeleteNetworkInterfacePermission"],
+                           on: [arn("ec2", "network-interface/*"), arn("ec2", "subnet/*"), arn("ec2", "security-group/*")], sid: "ManageInterfaces"),
+                ]),
+            ])
+        }
+
+        static func model(_ config: ServiceConfig, network: Network, role: Role) -> SageMakerModel {
+            let gpus = InstanceCatalog.types[config.instanceType]?.acceleratorCount ?? 1
+            return SageMakerModel(modelID, role: role,
+                                  image: TGICatalog.image(region: config.region, version: config.tgiVersion) ?? "unknown",
+                                  environment: [
+                                      "HF_MODEL_ID": config.modelID,
+                                      "SM_NUM_GPUS": String(max(1, gpus)),
+                                      "MAX_INPUT_TOKENS": String(config.maxInputTokens),
+                                      "MAX_TOTAL_TOKENS": String(config.maxTotalTokens),
+                                      "MAX_BATCH_PREFILL_TOKENS": String(config.maxBatchPrefillTokens),
+                                  ],
+                                  subnets: network.privateSubnets, securityGroups: [network.sageMakerGroup])
+                .suppress("CKV_AWS_370", because: "TGI downloads the weights from the Hugging Face Hub at start-up; network isolation would block that")
+        }
+
+        static func endpointConfig(_ config: ServiceConfig, model: SageMakerModel) -> EndpointConfig {
+            EndpointConfig("EndpointConfig", model: model, instanceType: config.instanceType, instanceCount: config.initialInstanceCount,
+                           startupHealthCheckTimeoutSeconds: config.startupHealthCheckTimeoutSeconds,
+                           modelDataDownloadTimeoutSeconds: config.modelDownloadTimeoutSeconds)
+                .suppress("CKV_AWS_98", because: "GPU instance types have NVMe instance storage, for which SageMaker rejects a KmsKeyId; it is encrypted with a hardware key")
+        }
+
+        var body: StackContent {
+            let role = Self.role(config, network: network)
+            role
+            let model = Self.model(config, network: network, role: role)
+            model
+            Self.endpointConfig(config, model: model)
+            Conditional(SLMService.running) { endpoint }
+        }
+    }
+}

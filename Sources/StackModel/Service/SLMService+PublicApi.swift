@@ -1,0 +1,89 @@
+// MARK: - API
+
+extension SLMService {
+    /// The REST API: routes with API keys and Lambda proxy integrations, deployment, logged stage,
+    /// API key, usage plan, and (with `api-gateway-account` on) the account's CloudWatch role.
+    struct PublicApi: Construct {
+        let config: ServiceConfig
+        let api: RestApi
+        let stage: ApiStage
+        let key: ApiKey
+        let parts: [any Resource]
+
+        init(config: ServiceConfig, network: Network, shim: Shim) {
+            self.config = config
+            let api = RestApi("Api", name: .join([.pseudo(.stackName), "-api"]), description: "slmstack: key-protected access to \(config.modelID)")
+            self.api = api
+            var parts: [any Resource] = [api]
+            var resourcesByPath: [String: ApiResource] = [:]
+            var methods: [ApiMethod] = []
+            for route in SLMService.routes {
+                var parent: ApiResource?
+                var path = ""
+                for segment in route.segments {
+                    path += "/" + segment
+                    if let existing = resourcesByPath[path] {
+                        parent = existing
+                        continue
+                    }
+                    let id = LogicalID(path.split(separator: "/").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined() + "Resource")
+                    let resource = parent.map { ApiResource(id, api: api, parent: $0, pathPart: segment) }
+                        ?? ApiResource(id, api: api, pathPart: segment)
+                    resourcesByPath[path] = resource
+                    parts.append(resource)
+                    parent = resource
+                }
+                let method = ApiMethod(LogicalID("\(route.stem)Method"), api: api, resource: parent!, function: shim.function)
+                    .suppress("CKV2_AWS_53", because: "the Lambda shim validates the JSON body and answers 400 with the reason; the method takes no parameters, and a request validator without a schema would check nothing")
+                methods.append(method)
+                parts.append(method)
+                parts.append(LambdaPermission(LogicalID("\(route.stem)Permission"), function: shim.function, principal: "apigateway.amazonaws.com",
+                                              sourceArn: .join(["arn:", .pseudo(.partition), ":execute-api:", .pseudo(.region), ":", .pseudo(.accountID),
+                                                                ":", api.ref, .string("/*/\(method.httpMethod)\(method.path)")])))
+            }
+            let signature = methods.map { "\($0.httpMethod) \($0.path) key=\($0.apiKeyRequired)" }.sorted().joined(separator: ";")
+            let deployment = ApiDeployment(LogicalID("ApiDeployment\(StableHash.hex8(signature))"), api: api,
+                                           description: "Routes: \(methods.map { "\($0.httpMethod) \($0.path)" }.joined(separator: ", "))",
+                                           methods: methods)
+            parts.append(deployment)
+            let accessLogs = LogGroup("ApiAccessLogGroup", retentionDays: config.logRetentionDays, kmsKey: network.logsKey)
+            parts.append(accessLogs)
+            // The account's CloudWatch role is one setting per account and region: a second copy of the
+            // stack (or another tool that owns it) turns this off rather than overwrite it and, on
+            // destroy, leave it pointing at a deleted role.
+            var account: ApiGatewayAccount?
+            if config.apiGatewayAccount {
+                let cloudWatchRole = Role("ApiGatewayLogsRole", description: "Lets API Gateway write execution and access logs in this account",
+                                          assumedBy: "apigateway.amazonaws.com", policies: ["push-logs": PolicyDocument([.allow(
+                                              ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogGroups", "logs:DescribeLogStreams",
+                                               "logs:FilterLogEvents", "logs:GetLogEvents", "logs:PutLogEvents"],
+                                              on: [Inference.arn("logs", "log-group:*")])])])
+                parts.append(cloudWatchRole)
+                let setting = ApiGatewayAccount("ApiGatewayAccount", cloudWatchRole: cloudWatchRole)
+                parts.append(setting)
+                account = setting
+            }
+            var loggedStage = ApiStage("ApiStage", api: api, deployment: deployment, stageName: config.stageName, accessLogGroup: accessLogs,
+                                       accessLogFormat: SLMService.accessLogFormat)
+            if let account { loggedStage = loggedStage.dependsOn(account) }
+            stage = loggedStage
+                .suppress("CKV_AWS_120", because: "model answers are not deterministic and differ per caller; a cache would serve one caller's answer to another")
+                .suppress("CKV_AWS_225", because: "model answers are not deterministic and differ per caller; a cache would serve one caller's answer to another")
+                .suppress("CKV2_AWS_51", because: "client certificates authenticate API Gateway to HTTP back ends; this API's back end is a Lambda proxy integration")
+                .suppress("CKV2_AWS_29", because: "callers need an API key and are throttled by a usage plan; WAF is optional and billed separately")
+            parts.append(stage)
+            key = ApiKey("ApiKey", description: "slmstack API key").dependsOn(stage)
+            parts.append(key)
+            let plan = UsagePlan("UsagePlan", description: "slmstack: throttle and quota per API key", api: api, stage: stage,
+                                 throttleRate: config.throttleRate, throttleBurst: config.throttleBurst,
+                                 quotaLimit: config.quotaLimit, quotaPeriod: config.quotaPeriod)
+            parts.append(plan)
+            parts.append(UsagePlanKey("UsagePlanKey", key: key, plan: plan))
+            self.parts = parts
+        }
+
+        var body: StackContent {
+            StackContent(resources: parts)
+        }
+    }
+}

@@ -1,0 +1,57 @@
+// MARK: - Lambda shim
+
+extension SLMService {
+    /// The Lambda shim, its role and its log group.
+    struct Shim: Construct {
+        let config: ServiceConfig
+        let function: LambdaFunction
+        let logGroup: LogGroup
+        let role: Role
+
+        init(config: ServiceConfig, network: Network, inference: Inference) {
+            self.config = config
+            logGroup = LogGroup("ShimLogGroup", retentionDays: config.logRetentionDays, kmsKey: network.logsKey)
+            role = Role("ShimRole", description: "Lambda shim: invoke this stack's endpoint, write its log group, run in the VPC",
+                        assumedBy: "lambda.amazonaws.com", policies: [
+                "invoke-endpoint": PolicyDocument([.allow(["sagemaker:InvokeEndpoint"],
+                                                          on: [.ifCondition(SLMService.running.name, inference.endpoint.ref, Inference.arn("sagemaker", "endpoint/paused.none"))],
+                                                          sid: "InvokeThisEndpoint")]),
+                "logs": PolicyDocument([.allow(["logs:CreateLogStream", "logs:PutLogEvents"], on: [logGroup.attribute(.arn)], sid: "WriteOwnLogGroup")]),
+                "vpc-and-tracing": PolicyDocument([
+                    .allow(["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets", "xray:PutTelemetryRecords", "xray:PutTraceSegments"],
+                           on: ["*"], sid: "DescribeAndTrace"),
+                    .allow(["ec2:AssignPrivateIpAddresses", "ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface", "ec2:UnassignPrivateIpAddresses"],
+                           on: [Inference.arn("ec2", "network-interface/*"), Inference.arn("ec2", "subnet/*"), Inference.arn("ec2", "security-group/*")],
+                           sid: "ManageInterfaces"),
+                ]),
+            ])
+            let template = ModelCatalog.models[config.modelID]?.chatTemplate
+                ?? ChatTemplate(system: "{}\n", user: "{}\n", assistant: "{}\n", generation: "", stop: [])
+            function = LambdaFunction(
+                "ShimFunction", description: "slmstack shim: API Gateway to the SageMaker TGI endpoint",
+                runtime: "python3.13", handler: "index.handler", code: LambdaSource.inlinedHandler, role: role,
+                memoryMB: config.lambdaMemoryMB, timeoutSeconds: config.lambdaTimeoutSeconds,
+                reservedConcurrency: config.lambdaReservedConcurrency,
+                environment: [
+                    "ENDPOINT_NAME": .ifCondition(SLMService.running.name, inference.endpoint.attribute(.endpointName), "paused"),
+                    "PAUSED": SLMService.pausedParameter.value,
+                    "MODEL_ID": .string(config.modelID),
+                    "CHAT_TEMPLATE": .string(template.json),
+                    "MAX_INPUT_TOKENS": .string(String(config.maxInputTokens)),
+                    "MAX_TOTAL_TOKENS": .string(String(config.maxTotalTokens)),
+                    "LOG_PROMPTS": .string(config.logPrompts ? "true" : "false"),
+                    "SAGEMAKER_TIMEOUT": .string(String(SLMService.sageMakerTimeout(lambdaTimeout: config.lambdaTimeoutSeconds))),
+                ],
+                subnets: network.privateSubnets, securityGroups: [network.lambdaGroup], logGroup: logGroup)
+                .suppress("CKV_AWS_116", because: "API Gateway invokes the shim synchronously; a dead-letter queue only receives failed asynchronous invocations")
+                .suppress("CKV_AWS_173", because: "the environment holds only the endpoint name, model ID and limits, no secrets")
+                .suppress("CKV_AWS_272", because: "the code is the reviewed handler from this repository, deployed inline or as the synthesized zip; code signing needs a signing profile and S3-hosted packages")
+        }
+
+        var body: StackContent {
+            logGroup
+            role
+            function
+        }
+    }
+}
