@@ -1,0 +1,160 @@
+"""The AWS API calls a Lambda function's Python source makes, read from its AST, for given environment values.
+
+Follows module-level functions from the entry point; an `if` whose test depends only on os.environ values and
+constants (==, !=, in, startswith, endswith, not, and, or) takes only the live branch for the given environment,
+any other test keeps both branches (so every call that might run is required). boto3 client methods, waiters
+and paginators map to IAM actions through botocore's service models (`service:OperationName`).
+Each call is returned with the keyword names it passes and, where a keyword's value comes from os.environ, the
+variable name, so that the caller can tell which resource it acts on.
+"""
+import ast
+from dataclasses import dataclass, field
+
+import boto3
+
+# boto3 client name -> IAM service prefix, where they differ.
+IAM_PREFIX = {"stepfunctions": "states", "sagemaker-runtime": "sagemaker", "application-autoscaling": "application-autoscaling"}
+UNDECIDED = object()
+
+
+@dataclass
+class ApiCall:
+    action: str
+    keywords: dict = field(default_factory=dict)  # keyword -> env var name, a constant, or None
+    line: int = 0
+
+
+def _clients(service):
+    return boto3.session.Session(region_name="us-east-1").client(service, aws_access_key_id="x", aws_secret_access_key="x")
+
+
+class _Reader(ast.NodeVisitor):
+    def __init__(self, tree, env):
+        self.functions = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)}
+        self.env = env
+        self.calls = []
+        self.visited = set()
+        self.clients = {}  # variable -> boto3 service
+        self.env_vars = {}  # variable -> env var name
+
+    # ---- static values -----------------------------------------------------------------------------
+    def env_name(self, node):
+        """The env var a node reads (os.environ["X"], os.environ.get("X", ...)) or a variable bound to one."""
+        if isinstance(node, ast.Subscript) and ast.unparse(node.value) == "os.environ":
+            return self.const(node.slice)
+        if isinstance(node, ast.Call) and ast.unparse(node.func) in ("os.environ.get", "os.getenv"):
+            return self.const(node.args[0]) if node.args else None
+        if isinstance(node, ast.Name):
+            return self.env_vars.get(node.id)
+        return None
+
+    @staticmethod
+    def const(node):
+        return node.value if isinstance(node, ast.Constant) else None
+
+    def value(self, node):
+        """A static value, or UNDECIDED."""
+        if isinstance(node, ast.Constant):
+            return node.value
+        name = self.env_name(node)
+        if name is not None:
+            return self.env.get(name, UNDECIDED)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+            inner = self.value(node.operand)
+            return UNDECIDED if inner is UNDECIDED else not inner
+        if isinstance(node, ast.BoolOp):
+            values = [self.value(v) for v in node.values]
+            if UNDECIDED in values:
+                return UNDECIDED
+            return all(values) if isinstance(node.op, ast.And) else any(values)
+        if isinstance(node, ast.Compare) and len(node.ops) == 1:
+            left, right = self.value(node.left), self.value(node.comparators[0])
+            if UNDECIDED in (left, right):
+                return UNDECIDED
+            op = node.ops[0]
+            ops = {ast.Eq: lambda: left == right, ast.NotEq: lambda: left != right, ast.In: lambda: left in right,
+                   ast.NotIn: lambda: left not in right}
+            return ops[type(op)]() if type(op) in ops else UNDECIDED
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("startswith", "endswith"):
+            target, args = self.value(node.func.value), [self.value(a) for a in node.args]
+            if target is UNDECIDED or UNDECIDED in args or not isinstance(target, str):
+                return UNDECIDED
+            return getattr(target, node.func.attr)(*args)
+        return UNDECIDED
+
+    # ---- walking -------------------------------------------------------------------------------------
+    def run(self, name):
+        if name in self.visited or name not in self.functions:
+            return
+        self.visited.add(name)
+        for statement in self.functions[name].body:
+            self.visit(statement)
+
+    def visit_If(self, node):
+        test = self.value(node.test)
+        if test is UNDECIDED or test:
+            for s in node.body:
+                self.visit(s)
+        if test is UNDECIDED or not test:
+            for s in node.orelse:
+                self.visit(s)
+        if test is not UNDECIDED and test and any(isinstance(s, (ast.Return, ast.Raise)) for s in node.body):
+            raise _Stop()
+
+    def visit_Assign(self, node):
+        self.generic_visit(node)
+        for target in node.targets:
+            if isinstance(target, ast.Name):
+                service = self.client_service(node.value)
+                if service:
+                    self.clients[target.id] = service
+                env = self.env_name(node.value)
+                if env:
+                    self.env_vars[target.id] = env
+
+    def client_service(self, node):
+        if isinstance(node, ast.Call) and ast.unparse(node.func) == "boto3.client" and node.args:
+            return self.const(node.args[0])
+        return None
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        func = node.func
+        if isinstance(func, ast.Name):
+            self.run(func.id)
+            return
+        if not isinstance(func, ast.Attribute):
+            return
+        service = self.client_service(func.value) or (self.clients.get(func.value.id) if isinstance(func.value, ast.Name) else None)
+        if not service:
+            return
+        client = _clients(service)
+        prefix = IAM_PREFIX.get(service, service)
+        keywords = {k.arg: (self.env_name(k.value) and f"env:{self.env_name(k.value)}") or self.const(k.value)
+                    for k in node.keywords if k.arg}
+        if func.attr in ("get_waiter", "get_paginator"):
+            name = self.const(node.args[0]) if node.args else None
+            operation = (client.get_waiter(name).config.operation if func.attr == "get_waiter"
+                         else client.meta.method_to_api_mapping[name])
+            self.calls.append(ApiCall(f"{prefix}:{operation}", keywords, node.lineno))
+        elif func.attr in client.meta.method_to_api_mapping:
+            self.calls.append(ApiCall(f"{prefix}:{client.meta.method_to_api_mapping[func.attr]}", keywords, node.lineno))
+
+
+class _Stop(Exception):
+    """A live branch returned: the rest of the function does not run for this environment."""
+
+
+def api_calls(source, env, entry="handler"):
+    """[ApiCall] the function may make when invoked through `entry` with environment `env`."""
+    reader = _Reader(ast.parse(source), env)
+    original = reader.run
+
+    def run(name):
+        try:
+            original(name)
+        except _Stop:
+            pass
+    reader.run = run
+    reader.run(entry)
+    return reader.calls
