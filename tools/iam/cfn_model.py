@@ -79,6 +79,7 @@ class Template:
     def __init__(self, template, parameters, stack_name):
         self.raw = template
         self.stack_name = stack_name
+        self._depends = {}
         self.stack_id = f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/{stack_name}/{STACK_UUID}"
         self.parameters = {k: str(v.get("Default", "")) for k, v in template.get("Parameters", {}).items()}
         self.parameters.update(parameters)
@@ -248,6 +249,8 @@ class Template:
 
     def depends_on(self, lid):
         """Logical IDs this resource depends on: DependsOn, Ref, GetAtt and Fn::Sub references (all branches)."""
+        if lid in self._depends:
+            return self._depends[lid]
         found = set()
         resource = self.raw["Resources"][lid]
         deps = resource.get("DependsOn", [])
@@ -273,7 +276,8 @@ class Template:
                     else:
                         walk(arg)
         walk(resource.get("Properties", {}))
-        return found & set(self.raw["Resources"])
+        self._depends[lid] = found & set(self.raw["Resources"])
+        return self._depends[lid]
 
     def depends_transitively(self, lid, on):
         """Whether `lid` depends on `on` through any chain of present resources."""

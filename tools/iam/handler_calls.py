@@ -10,6 +10,7 @@ Route, association, attachment, permission and subscription types act on the rou
 topic they name (RELATED).
 """
 import fnmatch
+import functools
 import json
 import pathlib
 
@@ -69,7 +70,9 @@ RELATED = {
 EC2_PREFIX = {"rtb": "route-table", "igw": "internet-gateway", "vpc": "vpc", "subnet": "subnet"}
 
 
+@functools.lru_cache(maxsize=1)
 def load_fixture():
+    """{type: {"handlers": ..., "createOnlyProperties": ..., "source": ...}} (shared: do not modify)."""
     return json.loads(FIXTURE.read_text())["types"]
 
 

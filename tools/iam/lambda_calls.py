@@ -8,6 +8,7 @@ Each call is returned with the keyword names it passes and, where a keyword's va
 variable name, so that the caller can tell which resource it acts on.
 """
 import ast
+import functools
 from dataclasses import dataclass, field
 
 import boto3
@@ -24,6 +25,7 @@ class ApiCall:
     line: int = 0
 
 
+@functools.lru_cache(maxsize=None)
 def _clients(service):
     return boto3.session.Session(region_name="us-east-1").client(service, aws_access_key_id="x", aws_secret_access_key="x")
 

@@ -12,6 +12,7 @@ context neither gives nor marks absent) makes an Allow statement not apply and a
 Every such case is reported in `Decision.undecided`.
 """
 from dataclasses import dataclass, field
+import functools
 import re
 
 
@@ -57,11 +58,15 @@ class Undecidable(Exception):
     """A condition the evaluator cannot decide from the request context."""
 
 
+@functools.lru_cache(maxsize=4096)
+def _pattern(pattern, case_sensitive):
+    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.compile(regex, re.DOTALL if case_sensitive else re.DOTALL | re.IGNORECASE)
+
+
 def wildcard_match(pattern, value, case_sensitive=True):
     """IAM wildcard match: `*` any run of characters (also ':' and '/'), `?` one character."""
-    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
-    flags = re.DOTALL if case_sensitive else re.DOTALL | re.IGNORECASE
-    return re.fullmatch(regex, value, flags) is not None
+    return _pattern(pattern, case_sensitive).fullmatch(value) is not None
 
 
 def action_matches(patterns, action):
