@@ -67,11 +67,13 @@ def cfn_failures(paths):
     for label, model in (("running", paths.running), ("paused", paths.paused)):
         if model is not None:
             failures += paths.ttl_destroy(model, label)
-    for function, alarms in sorted(paths.alarm_invoked(paths.running).items()):
-        path = f"idle pause ({function})"
-        needs, problems = paths.function_needs(path, function, paths.running, alarms)
-        failures += problems + paths.check(needs, paths.running)
-        failures += paths.alarm_permission_problems(path, function, alarms, paths.running)
+    for label, model in (("running", paths.running), ("paused", paths.paused)):
+        for function, triggers in sorted(paths.triggered(model).items() if model is not None else []):
+            alarms = [lid for kind, lid in triggers if kind == "alarm"]
+            path = f"idle pause ({function})" if alarms else f"{triggers[0][0]} {triggers[0][1]} ({label}, {function})"
+            needs, problems = paths.function_needs(path, function, model, alarms)
+            failures += problems + paths.check(needs, model)
+            failures += paths.alarm_permission_problems(path, function, alarms, model)
     return failures
 
 
@@ -113,16 +115,17 @@ def test_terraform_paths_have_their_permissions(synthesized, variant):
 
 @pytest.mark.parametrize("variant", sorted(VARIANTS))
 def test_every_unattended_function_is_modelled(synthesized, variant):
-    """A function that neither an alarm (idle pause) nor the API invokes is a path this test does not check."""
+    """A function that neither an alarm, schedule, rule or topic (checked above) nor the API invokes runs in a way
+    this test does not check."""
     template, out = synthesized[variant]
     paths = stack_paths(template, out)
-    alarmed = set(paths.alarm_invoked(paths.running))
+    model = paths.running
+    alarmed = set(paths.triggered(model)) | set(paths.triggered(paths.paused) if paths.paused else ())
     text = json.dumps({lid: r for lid, r in template["Resources"].items() if r["Type"] in REQUEST_PATH})
-    permission_for_api = {r["Properties"].get("FunctionName", {}).get("Fn::GetAtt", [None])[0]
-                          for r in template["Resources"].values()
-                          if r["Type"] == "AWS::Lambda::Permission" and r["Properties"].get("Principal") == "apigateway.amazonaws.com"}
-    unmodelled = [lid for lid, r in template["Resources"].items() if r["Type"] == "AWS::Lambda::Function"
-                  and lid not in alarmed and lid not in permission_for_api and f'"{lid}"' not in text]
+    api_invoked = {r["Properties"].get("FunctionName") for r in model.resources.values()
+                   if r["Type"] == "AWS::Lambda::Permission" and r["Properties"].get("Principal") == "apigateway.amazonaws.com"}
+    unmodelled = [lid for lid, r in model.resources.items() if r["Type"] == "AWS::Lambda::Function"
+                  and lid not in alarmed and not {model.arn(lid), model.name(lid)} & api_invoked and f'"{lid}"' not in text]
     assert not unmodelled, f"{variant}: {unmodelled} run unattended in a way test_sufficiency.py does not model yet"
 
 

@@ -238,6 +238,10 @@ class Template:
             fields["plan"], fields["key"] = self.resolve(props.get("UsagePlanId", "")), self.resolve(props.get("KeyId", ""))
         return pattern.format(**fields)
 
+    def arn_for_name(self, type_name, name):
+        """The ARN of a resource of this type with this name (a name a function computes or is given)."""
+        return ARNS[type_name][1].format(region=REGION, account=ACCOUNT, name=name, lname=name.lower(), id=name)
+
     def tags(self, lid):
         """The tags the template gives a resource (list-of-Key/Value or map form); None if it cannot carry tags."""
         tags = self.resources.get(lid, self.present.get(lid, {})).get("Properties", {}).get("Tags")
@@ -249,34 +253,11 @@ class Template:
 
     def depends_on(self, lid):
         """Logical IDs this resource depends on: DependsOn, Ref, GetAtt and Fn::Sub references (all branches)."""
-        if lid in self._depends:
-            return self._depends[lid]
-        found = set()
-        resource = self.raw["Resources"][lid]
-        deps = resource.get("DependsOn", [])
-        found.update([deps] if isinstance(deps, str) else deps)
-
-        def walk(value):
-            if isinstance(value, list):
-                for v in value:
-                    walk(v)
-            elif isinstance(value, dict):
-                for fn, arg in value.items():
-                    if fn == "Ref" and arg in self.raw["Resources"]:
-                        found.add(arg)
-                    elif fn == "Fn::GetAtt":
-                        found.add(arg[0] if isinstance(arg, list) else arg.split(".")[0])
-                    elif fn == "Fn::Sub":
-                        text = arg if isinstance(arg, str) else arg[0]
-                        for piece in text.split("${")[1:]:
-                            ref = piece.split("}")[0].split(".")[0]
-                            if ref in self.raw["Resources"]:
-                                found.add(ref)
-                        walk(arg if isinstance(arg, str) else arg[1])
-                    else:
-                        walk(arg)
-        walk(resource.get("Properties", {}))
-        self._depends[lid] = found & set(self.raw["Resources"])
+        if lid not in self._depends:
+            resource = self.raw["Resources"][lid]
+            deps = resource.get("DependsOn", [])
+            found = set([deps] if isinstance(deps, str) else deps) | references(resource.get("Properties", {}))
+            self._depends[lid] = found & set(self.raw["Resources"])
         return self._depends[lid]
 
     def depends_transitively(self, lid, on):
@@ -291,3 +272,24 @@ class Template:
                     seen.add(dep)
                     todo.append(dep)
         return False
+
+
+def references(value):
+    """Names a raw template value refers to through Ref, Fn::GetAtt and Fn::Sub (resources and parameters)."""
+    found = set()
+    if isinstance(value, list):
+        for v in value:
+            found |= references(v)
+    elif isinstance(value, dict):
+        for fn, arg in value.items():
+            if fn == "Ref" and isinstance(arg, str):
+                found.add(arg)
+            elif fn == "Fn::GetAtt":
+                found.add(arg[0] if isinstance(arg, list) else arg.split(".")[0])
+            elif fn == "Fn::Sub":
+                text = arg if isinstance(arg, str) else arg[0]
+                found |= {piece.split("}")[0].split(".")[0] for piece in text.split("${")[1:]}
+                found |= references(arg if isinstance(arg, str) else arg[1])
+            else:
+                found |= references(arg)
+    return found

@@ -14,6 +14,8 @@ import functools
 import json
 import pathlib
 
+from cfn_model import references
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 FIXTURE = ROOT / "Tests" / "iam" / "fixtures" / "handler_permissions.json"
 
@@ -157,4 +159,17 @@ class HandlerCalls:
                 if changed:
                     create_only = set(self.fixture[before.raw["Resources"][lid]["Type"]]["createOnlyProperties"])
                     changes[lid] = "replace" if changed & create_only else "update"
+        # a replacement gives the resource a new physical ID, so whatever references it changes too
+        pending = [lid for lid, change in changes.items() if change == "replace"]
+        while pending:
+            replaced = pending.pop()
+            for lid in after.resources:
+                if lid in changes or lid not in before.resources:
+                    continue
+                keys = {k for k, v in after.raw["Resources"][lid].get("Properties", {}).items() if replaced in references(v)}
+                if keys:
+                    create_only = set(self.fixture[after.raw["Resources"][lid]["Type"]]["createOnlyProperties"])
+                    changes[lid] = "replace" if keys & create_only else "update"
+                    if changes[lid] == "replace":
+                        pending.append(lid)
         return changes

@@ -161,22 +161,30 @@ class StackPaths:
         for schedule in self.schedules(model):
             props = model.resources[schedule]["Properties"]
             target = props["Target"]
+            caller = self.role_lid(target["RoleArn"], model) or target["RoleArn"]
+            path = f"TTL destroy ({label}, {schedule})"
+            needs = []
+            if target.get("DeadLetterConfig", {}).get("Arn"):  # Scheduler sends failed events with the role
+                needs.append(Need(path, caller, "sqs:SendMessage", target["DeadLetterConfig"]["Arn"], f"{schedule}'s dead-letter queue"))
+            if props.get("KmsKeyArn"):
+                needs.append(Need(path, caller, "kms:Decrypt", props["KmsKeyArn"], f"{schedule} input encrypted with KmsKeyArn"))
             if not target["Arn"].startswith("arn:aws:scheduler:::aws-sdk:"):
+                resource = target["Arn"]
+                action = {"lambda": "lambda:InvokeFunction", "sqs": "sqs:SendMessage", "sns": "sns:Publish"}.get(resource.split(":")[2])
+                if action is None:
+                    failures.append(f"{path}: target {resource} is not modelled")
+                needs.append(Need(path, caller, action, resource, f"{schedule}'s target"))
+                failures += self.check(needs, model)
                 continue
             service, api = target["Arn"].rsplit(":", 2)[-2:]
             action = f"{service}:{api[0].upper()}{api[1:]}"
-            caller = self.role_lid(target["RoleArn"], model) or target["RoleArn"]
             payload = json.loads(target.get("Input", "{}"))
-            path = f"TTL destroy ({label}, {schedule})"
-            needs = []
             if action != "cloudformation:DeleteStack":
                 resource = model.stack_id if "StackName" in payload else "*"
                 needs.append(Need(path, caller, action, resource, f"{schedule}'s universal target"))
                 failures += self.check(needs, model)
                 continue
             needs.append(Need(path, caller, action, payload.get("StackName", model.stack_id), f"{schedule}'s universal target"))
-            if props.get("KmsKeyArn"):
-                needs.append(Need(path, caller, "kms:Decrypt", props["KmsKeyArn"], f"{schedule} input encrypted with KmsKeyArn"))
             actor = self.acting_principal(path, caller, payload.get("RoleARN"), model, needs)
             for lid, resource in model.resources.items():
                 if resource.get("DeletionPolicy") in ("Retain", "RetainExceptOnCreate"):
@@ -203,16 +211,38 @@ class StackPaths:
 
 
     # ---- functions: idle pause and any other automated function ----------------------------------------
-    def alarm_invoked(self, model):
-        """{function logical id: [alarm logical ids]} for functions an alarm action invokes."""
+    def triggered(self, model):
+        """{function: [(kind, trigger logical id)]}: functions alarms, schedules, EventBridge rules or topics invoke."""
         functions = {model.arn(l): l for l, r in model.resources.items() if r["Type"] == "AWS::Lambda::Function"}
         found = {}
+
+        def add(arn, kind, lid):
+            base = ":".join(arn.split(":")[:7]) if isinstance(arn, str) else None  # drop a :qualifier
+            if base in functions:
+                found.setdefault(functions[base], []).append((kind, lid))
         for lid, r in model.resources.items():
+            props = r["Properties"]
             if r["Type"] == "AWS::CloudWatch::Alarm":
-                for action in r["Properties"].get("AlarmActions", []) + r["Properties"].get("OKActions", []):
-                    if action in functions:
-                        found.setdefault(functions[action], []).append(lid)
+                for key in ("AlarmActions", "OKActions", "InsufficientDataActions"):
+                    for action in props.get(key, []):
+                        add(action, "alarm", lid)
+            elif r["Type"] == "AWS::Scheduler::Schedule":
+                add(props.get("Target", {}).get("Arn"), "schedule", lid)
+            elif r["Type"] == "AWS::Events::Rule":
+                for target in props.get("Targets", []):
+                    add(target.get("Arn"), "rule", lid)
+            elif r["Type"] == "AWS::SNS::Subscription" and props.get("Protocol") == "lambda":
+                add(props.get("Endpoint"), "topic", lid)
+            elif r["Type"] == "AWS::SNS::Topic":
+                for sub in props.get("Subscription", []):
+                    if sub.get("Protocol") == "lambda":
+                        add(sub.get("Endpoint"), "topic", lid)
         return found
+
+    def alarm_invoked(self, model):
+        """{function logical id: [alarm logical ids]} for functions an alarm action invokes."""
+        return {f: [l for k, l in t if k == "alarm"] for f, t in self.triggered(model).items()
+                if any(k == "alarm" for k, _ in t)}
 
     def function_needs(self, path, function, model, alarms=()):
         """The function's own calls (from its inline code), its log and trace writes, and for an UpdateStack
@@ -266,6 +296,9 @@ class StackPaths:
             if isinstance(resolved, str) and resolved.startswith("arn:"):
                 return [resolved]
             type_name = KEYWORD_TYPES[keyword]
+            if isinstance(resolved, str) and type_name in ("AWS::SageMaker::Endpoint", "AWS::CloudWatch::Alarm",
+                                                            "AWS::Lambda::Function"):
+                return [model.arn_for_name(type_name, resolved)]
             if type_name == "AWS::CloudWatch::Alarm" and alarms:
                 return [model.arn(a) for a in alarms]
             # a name from the environment or computed in the code: the template's resources of that type
@@ -277,8 +310,8 @@ class StackPaths:
         """Handler calls of UpdateStack Paused=true: the change between the two resolved templates."""
         needs = []
         for lid, change in HandlerCalls(self.running).property_changes(self.running, self.paused).items():
-            model = self.paused if change == "create" else self.running
             for handler in {"replace": ["create", "delete"]}.get(change, [change]):
+                model = self.paused if handler == "create" else self.running
                 needs += self.handler_needs(f"{path} [{lid} {change}]", actor, model, lid, handler)
         return needs
 

@@ -85,6 +85,8 @@ class TerraformPaths:
         type_name = TF_KEYWORD_TYPES.get(keyword)
         if type_name is None:
             return []
+        if isinstance(value, str) and type_name in TF_ARNS:  # a name: that resource's ARN
+            return [TF_ARNS[type_name].format(account=ACCOUNT, region=REGION, name=value, lname=value.lower())]
         return [self.tf.resource_attr(type_name, name, "arn") for (_, name) in self.tf.resources(type_name)]
 
     def schedule_failures(self):
