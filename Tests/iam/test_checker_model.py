@@ -149,3 +149,21 @@ def test_function_calls_follow_the_live_branch_for_the_environment():
     unknown = api_calls(SOURCE, {})  # STACK_ID not known: both branches may run
     assert {c.action for c in unknown} == {"sagemaker:DeleteEndpoint", "cloudformation:UpdateStack",
                                            "cloudformation:DescribeStacks", "sns:Publish"}
+
+
+def test_module_level_clients_and_clients_passed_as_arguments_are_followed():
+    source = '''
+import os
+import boto3
+SNS = boto3.client("sns")
+
+def handler(event, context):
+    cloudwatch = boto3.client("cloudwatch")
+    reset(cloudwatch, os.environ["ALARM"])
+    SNS.publish(TopicArn=os.environ["TOPIC"], Message="done")
+
+def reset(client, name):
+    client.set_alarm_state(AlarmName=name, StateValue="OK", StateReason="skipped")
+'''
+    calls = api_calls(source, {"ALARM": "a", "TOPIC": "t"})
+    assert [c.action for c in calls] == ["cloudwatch:SetAlarmState", "sns:Publish"]

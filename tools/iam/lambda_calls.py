@@ -38,6 +38,12 @@ class _Reader(ast.NodeVisitor):
         self.visited = set()
         self.clients = {}  # variable -> boto3 service
         self.env_vars = {}  # variable -> env var name
+        # every service the module makes a client for: a client passed around as an argument is still found
+        self.services = sorted({self.const(n.args[0]) for n in ast.walk(tree) if isinstance(n, ast.Call)
+                                and ast.unparse(n.func) == "boto3.client" and n.args and self.const(n.args[0])})
+        for statement in tree.body:  # module-level clients and constants
+            if isinstance(statement, ast.Assign):
+                self.visit(statement)
 
     # ---- static values -----------------------------------------------------------------------------
     def env_name(self, node):
@@ -128,14 +134,22 @@ class _Reader(ast.NodeVisitor):
         if not isinstance(func, ast.Attribute):
             return
         service = self.client_service(func.value) or (self.clients.get(func.value.id) if isinstance(func.value, ast.Name) else None)
-        if not service:
-            return
+        if service:
+            self.record(service, func, node)
+        elif isinstance(func.value, ast.Name):  # maybe a client passed in: any of the module's services with that method
+            for candidate in self.services:
+                if func.attr in _clients(candidate).meta.method_to_api_mapping or func.attr in ("get_waiter", "get_paginator"):
+                    self.record(candidate, func, node, guessed=True)
+
+    def record(self, service, func, node, guessed=False):
         client = _clients(service)
         prefix = IAM_PREFIX.get(service, service)
         keywords = {k.arg: (self.env_name(k.value) and f"env:{self.env_name(k.value)}") or self.const(k.value)
                     for k in node.keywords if k.arg}
         if func.attr in ("get_waiter", "get_paginator"):
             name = self.const(node.args[0]) if node.args else None
+            if guessed and name not in (client.waiter_names if func.attr == "get_waiter" else client.meta.method_to_api_mapping):
+                return
             operation = (client.get_waiter(name).config.operation if func.attr == "get_waiter"
                          else client.meta.method_to_api_mapping[name])
             self.calls.append(ApiCall(f"{prefix}:{operation}", keywords, node.lineno))

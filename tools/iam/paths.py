@@ -259,7 +259,8 @@ class StackPaths:
         needs += [Need(path, role, a, stream, "Lambda writes the function's logs") for a in ("logs:CreateLogStream", "logs:PutLogEvents")]
         if props.get("TracingConfig", {}).get("Mode") == "Active":
             needs += [Need(path, role, a, "*", "active tracing") for a in ("xray:PutTraceSegments", "xray:PutTelemetryRecords")]
-        for call in api_calls(code, env):
+        calls = api_calls(code, env)
+        for call in calls:
             where = f"{function} line {call.line}"
             if call.action in STAR_ACTIONS:
                 needs.append(Need(path, role, call.action, "*", where))
@@ -269,14 +270,18 @@ class StackPaths:
                 problems.append(f"{path}: {where} calls {call.action} on a resource this test cannot tell "
                                 f"(keywords {sorted(call.keywords)}): map it in tools/iam/paths.py KEYWORD_TYPES")
             needs += [Need(path, role, call.action, r, where) for r in resources]
-            if call.action in ("cloudformation:UpdateStack", "cloudformation:DeleteStack", "cloudformation:CreateChangeSet"):
-                service_role = self.env_value(call.keywords.get("RoleARN"), env)
+        # The change CloudFormation then makes, on the caller's session or the service role passed as RoleARN
+        # (to UpdateStack, DeleteStack or CreateChangeSet; a change set's handlers run when it is executed).
+        service_role = next((self.env_value(c.keywords.get("RoleARN"), env) for c in calls if "RoleARN" in c.keywords), None)
+        for call in calls:
+            where = f"{function} line {call.line}"
+            if call.action in ("cloudformation:UpdateStack", "cloudformation:ExecuteChangeSet", "cloudformation:DeleteStack"):
                 actor = self.acting_principal(path, role, service_role, model, needs)
-                if call.action == "cloudformation:UpdateStack" and alarms and self.paused is not None:
-                    needs += self.pause_needs(path, actor)
-                elif call.action == "cloudformation:DeleteStack":
+                if call.action == "cloudformation:DeleteStack":
                     for lid in model.resources:
                         needs += self.handler_needs(path, actor, model, lid, "delete")
+                elif alarms and self.paused is not None:
+                    needs += self.pause_needs(path, actor)
                 else:
                     problems.append(f"{path}: {where} calls {call.action}: the change it makes is not modelled")
         return needs, problems
