@@ -36,8 +36,7 @@ public struct AWSSettings: Sendable {
 
 extension AWSClient {
     /// Builds a client from command-line settings and the environment, as the AWS CLI would:
-    /// region, endpoints, retries, and credentials from the chain (flags, environment, profile
-    /// keys, `credential_process`, `role_arn` + `source_profile`, SSO).
+    /// region, endpoints, retries, and credentials from the chain (see `CredentialsChain`).
     ///
     /// - Parameters:
     ///   - settings: the flags.
@@ -45,7 +44,8 @@ extension AWSClient {
     ///   - transport: the HTTP layer.
     ///   - logger: `--debug` lines (never secrets).
     /// - Throws: `AWSClientError.noCredentials` listing what was tried and the fix, `.noRegion`,
-    ///   `.invalidConfiguration`, `.invalidEndpoint`, or errors from STS / the SSO portal.
+    ///   `.invalidConfiguration`, `.invalidEndpoint`, or errors from STS, the SSO portal, the
+    ///   container endpoint or the instance metadata service.
     public static func resolve(_ settings: AWSSettings, environment: [String: String],
                                transport: any HTTPTransport = URLSessionTransport(),
                                retry: RetryPolicy? = nil, clock: @escaping @Sendable () -> Date = Date.init,
@@ -64,16 +64,28 @@ extension AWSClient {
     }
 }
 
-/// The AWS CLI's credential and region lookup.
+/// The AWS CLI's credential and region lookup, in botocore's order (`create_credential_resolver`
+/// in botocore/credentials.py); the first source that has credentials wins:
 ///
-/// Credentials, first match wins:
 /// 1. explicit keys (flags);
 /// 2. `AWS_ACCESS_KEY_ID` + `AWS_SECRET_ACCESS_KEY` (+ `AWS_SESSION_TOKEN`), skipped when `--profile`
 ///    was given (as the AWS CLI does);
-/// 3. the profile (`--profile`, `AWS_PROFILE`, `default`): `role_arn` with `source_profile`, then SSO
-///    (`sso_session` or `sso_start_url`), then keys in the credentials file, then
-///    `credential_process`, then keys in the config file.
+/// 3. the profile's `role_arn` (without `web_identity_token_file`): STS AssumeRole signed with the
+///    credentials of its `source_profile` (resolved by steps 4–8 of that profile, or its own
+///    `role_arn`) or of its `credential_source` (`Environment`, `Ec2InstanceMetadata`, `EcsContainer`);
+/// 4. web identity: `AWS_WEB_IDENTITY_TOKEN_FILE` + `AWS_ROLE_ARN` (+ `AWS_ROLE_SESSION_NAME`), or the
+///    profile's `web_identity_token_file` + `role_arn`: unsigned STS AssumeRoleWithWebIdentity;
+/// 5. SSO (`sso_session` or `sso_start_url`): the token cache of `aws sso login`, refreshed through
+///    SSO OIDC CreateToken when it has a refresh token, then the portal's GetRoleCredentials;
+/// 6. keys in the credentials file;
+/// 7. `credential_process`;
+/// 8. keys in the config file;
+/// 9. container credentials: `AWS_CONTAINER_CREDENTIALS_RELATIVE_URI` (on 169.254.170.2) or
+///    `AWS_CONTAINER_CREDENTIALS_FULL_URI`, with `AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE` or
+///    `AWS_CONTAINER_AUTHORIZATION_TOKEN`;
+/// 10. the EC2 instance profile through IMDSv2 (unless `AWS_EC2_METADATA_DISABLED=true`).
 ///
+/// The profile is `--profile`, `AWS_PROFILE`, `AWS_DEFAULT_PROFILE` or `default`.
 /// Region: `--region`, `AWS_REGION`, `AWS_DEFAULT_REGION`, the profile's `region`.
 public struct CredentialsChain: Sendable {
     /// The settings from the command line.
@@ -85,6 +97,15 @@ public struct CredentialsChain: Sendable {
     /// The profile in use.
     public let profileName: String
     let clock: @Sendable () -> Date
+    /// The HTTP layer for the container and instance metadata endpoints, given the seconds an
+    /// attempt may take (tests wrap it to refuse anything but loopback).
+    var metadataTransport: @Sendable (TimeInterval) -> any HTTPTransport = { URLSessionTransport(timeout: $0) }
+    /// Waits between container endpoint attempts.
+    var metadataSleep: @Sendable (Double) async -> Void = { seconds in
+        try? await Task.sleep(nanoseconds: UInt64(max(0, seconds) * 1_000_000_000))
+    }
+    /// The host of `AWS_CONTAINER_CREDENTIALS_RELATIVE_URI` (fixed by the SDKs; tests change it).
+    var containerHost = ContainerCredentials.ecsHost
 
     /// Reads the shared files and picks the profile.
     public init(settings: AWSSettings, environment: [String: String], clock: @escaping @Sendable () -> Date = Date.init) throws {
@@ -96,7 +117,7 @@ public struct CredentialsChain: Sendable {
         self.clock = clock
     }
 
-    private func env(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
+    func env(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
 
     /// The region, or `AWSClientError.noRegion` naming each place looked at.
     public func region() throws -> String {
@@ -121,9 +142,12 @@ public struct CredentialsChain: Sendable {
         return number
     }
 
-    /// Finds credentials; the bootstrap client (any credentials) is used for STS and the SSO portal.
+    /// Finds credentials; the bootstrap client (any credentials) is used for STS, SSO OIDC and the
+    /// SSO portal.
     ///
-    /// - Throws: `AWSClientError.noCredentials` with every step tried when nothing usable is found.
+    /// - Throws: `AWSClientError.noCredentials` with every step tried when nothing usable is found,
+    ///   or when a source that is configured (an SSO profile, a container endpoint, a
+    ///   `credential_source`) fails; `.invalidConfiguration` for settings that cannot work.
     public func provider(bootstrap: AWSClient) async throws -> any CredentialsProvider {
         var tried: [String] = []
         // 1. Explicit keys.
@@ -137,9 +161,28 @@ public struct CredentialsChain: Sendable {
             tried.append("explicit keys: none given")
         }
         // 2. Environment (skipped when --profile was given, as the AWS CLI does).
-        if settings.profile != nil {
+        let useEnvironment = settings.profile == nil
+        if !useEnvironment {
             tried.append("environment: skipped because --profile \(profileName) was given")
-        } else if let key = env("AWS_ACCESS_KEY_ID"), let secret = env("AWS_SECRET_ACCESS_KEY") {
+        } else if let provider = environmentProvider(tried: &tried) {
+            return provider
+        }
+        // 3.–8. The profile, and web identity from the environment.
+        var fix = "export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or add profile '\(profileName)' to \(files.credentialsPath) (aws configure --profile \(profileName)), or pass --profile NAME"
+        if let provider = try await profileProvider(profileName, bootstrap: bootstrap, tried: &tried, fix: &fix,
+                                                    useEnvironment: useEnvironment, visited: []) {
+            return provider
+        }
+        // 9. Container credentials.
+        if let provider = try await containerProvider(tried: &tried) { return provider }
+        // 10. EC2 instance metadata.
+        if let provider = try await instanceMetadataProvider(tried: &tried) { return provider }
+        throw AWSClientError.noCredentials(tried: tried, fix: fix)
+    }
+
+    /// `AWS_ACCESS_KEY_ID` + `AWS_SECRET_ACCESS_KEY`; nil (and a line in `tried`) when unset.
+    func environmentProvider(tried: inout [String]) -> (any CredentialsProvider)? {
+        if let key = env("AWS_ACCESS_KEY_ID"), let secret = env("AWS_SECRET_ACCESS_KEY") {
             return StaticCredentialsProvider(AWSCredentials(
                 credentials: SigV4Credentials(accessKeyID: key, secretAccessKey: secret, sessionToken: env("AWS_SESSION_TOKEN")), source: .environment))
         } else if env("AWS_ACCESS_KEY_ID") != nil || env("AWS_SECRET_ACCESS_KEY") != nil {
@@ -147,209 +190,14 @@ public struct CredentialsChain: Sendable {
         } else {
             tried.append("environment: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY not set")
         }
-        // 3. The profile.
-        var fix = "export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or add profile '\(profileName)' to \(files.credentialsPath) (aws configure --profile \(profileName)), or pass --profile NAME"
-        if let provider = try await profileProvider(profileName, bootstrap: bootstrap, tried: &tried, fix: &fix, depth: 0) {
-            return provider
-        }
-        throw AWSClientError.noCredentials(tried: tried, fix: fix)
-    }
-
-    private func profileProvider(_ name: String, bootstrap: AWSClient, tried: inout [String], fix: inout String,
-                                 depth: Int) async throws -> (any CredentialsProvider)? {
-        let config = files.configProfile(name)
-        let keys = files.credentialsProfile(name)
-        if config == nil && keys == nil {
-            let where1 = files.credentials == nil ? "\(files.credentialsPath) does not exist" : "no [\(name)] in \(files.credentialsPath)"
-            let where2 = files.config == nil ? "\(files.configPath) does not exist" : "no [\(name == "default" ? "default" : "profile \(name)")] in \(files.configPath)"
-            tried.append("profile '\(name)': \(where1); \(where2)")
-            return nil
-        }
-        let settingsOf = { (key: String) -> String? in config?[key] ?? keys?[key] }
-
-        // role_arn + source_profile: STS AssumeRole signed with the source profile's credentials.
-        if let roleARN = settingsOf("role_arn") {
-            guard depth < 5 else {
-                throw AWSClientError.invalidConfiguration("profile '\(name)': role chain deeper than 5 profiles: check source_profile for a loop")
-            }
-            guard let sourceName = settingsOf("source_profile") else {
-                let other = settingsOf("credential_source").map { "credential_source = \($0) is not supported" } ?? "no source_profile"
-                throw AWSClientError.invalidConfiguration("profile '\(name)': role_arn needs source_profile (\(other)): add 'source_profile = <profile with keys>'")
-            }
-            var sourceTried: [String] = []
-            let sourceProvider: (any CredentialsProvider)?
-            if sourceName == name, let keys, let key = keys["aws_access_key_id"], let secret = keys["aws_secret_access_key"] {
-                sourceProvider = StaticCredentialsProvider(AWSCredentials(
-                    credentials: SigV4Credentials(accessKeyID: key, secretAccessKey: secret, sessionToken: keys["aws_session_token"]),
-                    source: .profile(name: name, file: "credentials file")))
-            } else {
-                sourceProvider = try await profileProvider(sourceName, bootstrap: bootstrap, tried: &sourceTried, fix: &fix, depth: depth + 1)
-            }
-            guard let sourceProvider else {
-                tried.append("profile '\(name)': role_arn \(roleARN) with source_profile '\(sourceName)', which has no credentials (" + sourceTried.joined(separator: "; ") + ")")
-                fix = "give profile '\(sourceName)' keys in \(files.credentialsPath), or point source_profile at a profile that has them"
-                return nil
-            }
-            let sessionName = settingsOf("role_session_name") ?? "slmstack-\(Int(clock().timeIntervalSince1970))"
-            let externalID = settingsOf("external_id")
-            var duration: Int?
-            if let text = settingsOf("duration_seconds") {
-                guard let seconds = Int(text), (900...43_200).contains(seconds) else {
-                    throw AWSClientError.invalidConfiguration("profile '\(name)': duration_seconds '\(text)': expected 900 to 43200")
-                }
-                duration = seconds
-            }
-            let source = CredentialSource.assumeRole(profile: name, roleARN: roleARN)
-            let durationSeconds = duration
-            let stsClient = bootstrap.with(credentials: sourceProvider)
-            let fetch: @Sendable () async throws -> AWSCredentials = {
-                try await stsClient.assumeRole(roleARN: roleARN, sessionName: sessionName, externalID: externalID,
-                                               durationSeconds: durationSeconds, source: source)
-            }
-            return RefreshingCredentialsProvider(initial: try await fetch(), clock: clock, fetch: fetch)
-        }
-
-        // SSO: the token cache written by `aws sso login`, then the portal's GetRoleCredentials.
-        if settingsOf("sso_session") != nil || settingsOf("sso_start_url") != nil {
-            return try await ssoProvider(name, settings: settingsOf, bootstrap: bootstrap, tried: &tried, fix: &fix)
-        }
-
-        // Static keys in the credentials file.
-        if let keys, let key = keys["aws_access_key_id"], let secret = keys["aws_secret_access_key"] {
-            return StaticCredentialsProvider(AWSCredentials(
-                credentials: SigV4Credentials(accessKeyID: key, secretAccessKey: secret, sessionToken: keys["aws_session_token"]),
-                source: .profile(name: name, file: "credentials file")))
-        }
-
-        // credential_process.
-        if let command = settingsOf("credential_process") {
-            let clock = self.clock
-            let fetch: @Sendable () async throws -> AWSCredentials = {
-                try CredentialProcess.run(command, profile: name, clock: clock)
-            }
-            let first = try await fetch()
-            return RefreshingCredentialsProvider(initial: first, clock: clock, fetch: fetch)
-        }
-
-        // Static keys in the config file.
-        if let config, let key = config["aws_access_key_id"], let secret = config["aws_secret_access_key"] {
-            return StaticCredentialsProvider(AWSCredentials(
-                credentials: SigV4Credentials(accessKeyID: key, secretAccessKey: secret, sessionToken: config["aws_session_token"]),
-                source: .profile(name: name, file: "config file")))
-        }
-        tried.append("profile '\(name)': found, but it has no aws_access_key_id/aws_secret_access_key, role_arn, sso_session, sso_start_url or credential_process")
         return nil
     }
 
-    private func ssoProvider(_ name: String, settings settingsOf: (String) -> String?, bootstrap: AWSClient,
-                             tried: inout [String], fix: inout String) async throws -> (any CredentialsProvider)? {
-        var startURL = settingsOf("sso_start_url")
-        var ssoRegion = settingsOf("sso_region")
-        var cacheKey = startURL
-        if let session = settingsOf("sso_session") {
-            guard let section = files.ssoSession(session) else {
-                throw AWSClientError.invalidConfiguration("profile '\(name)': sso_session '\(session)' has no [sso-session \(session)] section in \(files.configPath)")
-            }
-            startURL = section["sso_start_url"] ?? startURL
-            ssoRegion = section["sso_region"] ?? ssoRegion
-            cacheKey = session
-        }
-        guard let accountID = settingsOf("sso_account_id"), let roleName = settingsOf("sso_role_name"),
-              let ssoRegion, startURL != nil, let cacheKey else {
-            throw AWSClientError.invalidConfiguration("profile '\(name)': an SSO profile needs sso_start_url and sso_region (or an sso_session with them), sso_account_id and sso_role_name")
-        }
-        let cacheFile = files.home + "/.aws/sso/cache/" + (try SHA1.hexHash(Array(cacheKey.utf8))) + ".json"
-        fix = "log in again: make sso-login PROFILE=\(name) (or aws sso login --profile \(name))"
-        guard let data = FileManager.default.contents(atPath: cacheFile) else {
-            tried.append("profile '\(name)': SSO token cache \(cacheFile) not found (not logged in)")
-            return nil
-        }
-        guard let token = try? JSONValue.parse(data), let accessToken = token["accessToken"]?.string,
-              let expiresText = token["expiresAt"]?.string, let expiresAt = parseISO8601(expiresText) else {
-            tried.append("profile '\(name)': SSO token cache \(cacheFile) has no accessToken/expiresAt")
-            return nil
-        }
-        guard expiresAt > clock() else {
-            tried.append("profile '\(name)': SSO token in \(cacheFile) expired at \(expiresText)")
-            return nil
-        }
-        let portal = AWSClient(credentials: bootstrap.credentialsProvider, region: ssoRegion, endpoints: bootstrap.endpoints,
-                               transport: bootstrap.transport, retry: bootstrap.retry, timeout: bootstrap.timeout)
-        let fetch: @Sendable () async throws -> AWSCredentials = {
-            let response = try await portal.send(AWSRequest(
-                service: .sso, operation: "GetRoleCredentials", method: "GET", path: "/federation/credentials",
-                query: [("account_id", accountID), ("role_name", roleName)],
-                headers: [("x-amz-sso_bearer_token", accessToken)], signed: false))
-            let json = try AWSClient.decodeJSON(response, operation: "sso GetRoleCredentials")
-            guard let role = json["roleCredentials"], let key = role["accessKeyId"]?.string,
-                  let secret = role["secretAccessKey"]?.string else {
-                throw AWSClientError.invalidResponse(operation: "sso GetRoleCredentials", reason: "no roleCredentials in the answer")
-            }
-            let expiration = role["expiration"]?.number.map { Date(timeIntervalSince1970: $0 / 1000) }
-            return AWSCredentials(credentials: SigV4Credentials(accessKeyID: key, secretAccessKey: secret,
-                                                                sessionToken: role["sessionToken"]?.string),
-                                  expiration: expiration, source: .sso(profile: name))
-        }
-        do {
-            return RefreshingCredentialsProvider(initial: try await fetch(), clock: clock, fetch: fetch)
-        } catch AWSClientError.service(let error) where error.httpStatus == 401 || error.code == "UnauthorizedException" {
-            tried.append("profile '\(name)': the SSO portal rejected the cached token (\(error.code))")
-            return nil
-        }
-    }
-}
-
-/// Runs a profile's `credential_process` and reads its JSON (Version 1).
-enum CredentialProcess {
-    static func run(_ command: String, profile: String, clock: () -> Date) throws -> AWSCredentials {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", command]
-        let output = Pipe()
-        // stderr goes to a file, not a second pipe: reading stdout to its end while the process fills a
-        // full stderr pipe would deadlock both.
-        let errorsURL = FileManager.default.temporaryDirectory.appendingPathComponent("slmstack-credential-process-\(UUID().uuidString)")
-        _ = FileManager.default.createFile(atPath: errorsURL.path, contents: nil, attributes: [.posixPermissions: 0o600])
-        defer { try? FileManager.default.removeItem(at: errorsURL) }
-        guard let errors = try? FileHandle(forWritingTo: errorsURL) else {
-            throw AWSClientError.credentialProcess(profile: profile, reason: "could not create a temporary file for its error output")
-        }
-        process.standardOutput = output
-        process.standardError = errors
-        process.standardInput = FileHandle.nullDevice
-        do { try process.run() } catch {
-            throw AWSClientError.credentialProcess(profile: profile, reason: "could not start /bin/sh: \(error)")
-        }
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        try? errors.close()
-        let errorText = String(decoding: (try? Data(contentsOf: errorsURL)) ?? Data(), as: UTF8.self)
-        guard process.terminationStatus == 0 else {
-            let last = errorText.split(separator: "\n").last.map { ": \($0)" } ?? ""
-            throw AWSClientError.credentialProcess(profile: profile, reason: "exit status \(process.terminationStatus)\(last)")
-        }
-        guard let json = try? JSONValue.parse(data) else {
-            throw AWSClientError.credentialProcess(profile: profile, reason: "its output is not JSON")
-        }
-        guard json["Version"]?.int == 1 else {
-            throw AWSClientError.credentialProcess(profile: profile, reason: "unsupported Version \(json["Version"]?.description ?? "(missing)"), expected 1")
-        }
-        guard let key = json["AccessKeyId"]?.string, let secret = json["SecretAccessKey"]?.string else {
-            throw AWSClientError.credentialProcess(profile: profile, reason: "AccessKeyId or SecretAccessKey missing")
-        }
-        var expiration: Date?
-        if let text = json["Expiration"]?.string {
-            guard let date = parseISO8601(text) else {
-                throw AWSClientError.credentialProcess(profile: profile, reason: "Expiration '\(text)' is not an ISO-8601 time")
-            }
-            guard date > clock() else {
-                throw AWSClientError.noCredentials(
-                    tried: ["profile '\(profile)': credential_process returned credentials that expired at \(text)"],
-                    fix: "make the credential_process command return fresh credentials (log in to its identity provider again)")
-            }
-            expiration = date
-        }
-        return AWSCredentials(credentials: SigV4Credentials(accessKeyID: key, secretAccessKey: secret, sessionToken: json["SessionToken"]?.string),
-                              expiration: expiration, source: .credentialProcess(profile: profile))
+    /// Static keys in a profile section, if it has both.
+    static func staticKeys(_ section: [String: String]?, source: CredentialSource) -> StaticCredentialsProvider? {
+        guard let section, let key = section["aws_access_key_id"], let secret = section["aws_secret_access_key"] else { return nil }
+        return StaticCredentialsProvider(AWSCredentials(
+            credentials: SigV4Credentials(accessKeyID: key, secretAccessKey: secret, sessionToken: section["aws_session_token"]),
+            source: source))
     }
 }
