@@ -125,7 +125,7 @@ class HandlerCalls:
             raise KeyError(f"{type_name} has no {handler} handler in {FIXTURE.name}")
         out = []
         why = f"{lid} {handler} ({type_name})"
-        for action in entry["handlers"][handler]:
+        for action in entry["handlers"][handler]["permissions"]:
             if any(t == type_name and fnmatch.fnmatch(action.lower(), glob.lower()) and not called(props)
                    for t, glob, called, _ in NOT_CALLED):
                 continue

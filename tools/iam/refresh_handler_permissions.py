@@ -79,7 +79,7 @@ def localstack_schemas(workdir):
 
 def handler_lists(schema):
     handlers = schema.get("handlers") or {}
-    return {h: sorted(set(handlers[h].get("permissions", []))) for h in HANDLERS if h in handlers}
+    return {h: {"permissions": sorted(set(handlers[h].get("permissions", [])))} for h in HANDLERS if h in handlers}
 
 
 def main():
@@ -112,7 +112,7 @@ def main():
             entry["handlers"] = handler_lists(localstack[type_name][0])
             entry["source"] = {"pypi": f"localstack-core=={LOCALSTACK_VERSION}", "path": localstack[type_name][1]}
         elif type_name in supplement:
-            entry["handlers"] = {h: sorted(v["permissions"]) for h, v in supplement[type_name]["handlers"].items()}
+            entry["handlers"] = {h: {"permissions": sorted(v["permissions"])} for h, v in supplement[type_name]["handlers"].items()}
             entry["source"] = {"hand-written": str(SUPPLEMENT.relative_to(ROOT)), "cites": supplement[type_name]["sources"]}
         else:
             sys.exit(f"error: {type_name} has no handler permissions in any source: add it to {SUPPLEMENT.relative_to(ROOT)}")
