@@ -43,6 +43,29 @@ class Need:
     via_cloudformation: bool = False
     create_tags: dict = field(default_factory=dict)
     passed_to: str = None
+    extra_context: dict = field(default_factory=dict)
+
+
+# Publishing to an encrypted topic or queue: SNS/SQS use the key on the caller's behalf, so the caller needs
+# kms:GenerateDataKey* and kms:Decrypt on it (SNS "Encryption at rest", SQS "Key management" docs).
+ENCRYPTED_TARGETS = {"sns:Publish": ("AWS::SNS::Topic", "sns"), "sqs:SendMessage": ("AWS::SQS::Queue", "sqs")}
+
+
+def key_needs(path, principal, action, resource, model, why):
+    """The KMS calls an sns:Publish or sqs:SendMessage to an encrypted topic or queue of the template implies."""
+    if action not in ENCRYPTED_TARGETS:
+        return []
+    type_name, service = ENCRYPTED_TARGETS[action]
+    for lid, r in model.resources.items():
+        if r["Type"] == type_name and model.arn(lid) == resource:
+            key = r["Properties"].get("KmsMasterKeyId")
+            if not isinstance(key, str) or key.startswith("alias/aws/"):
+                return []
+            arn = key if key.startswith("arn:") else f"arn:aws:kms:{REGION}:{ACCOUNT}:key/{key}"
+            context = {"kms:ViaService": f"{service}.{REGION}.amazonaws.com"}
+            return [Need(path, principal, a, arn, f"{why}: {lid} is encrypted", extra_context=context)
+                    for a in ("kms:GenerateDataKey", "kms:Decrypt")]
+    return []
 
 
 class StackPaths:
@@ -110,6 +133,7 @@ class StackPaths:
             context["aws:TagKeys"] = sorted(need.create_tags)
         if need.passed_to:
             context["iam:PassedToService"] = need.passed_to
+        context.update(need.extra_context)
         return Request(need.action, need.resource, context, frozenset(absent))
 
     def check(self, needs, model):
@@ -164,8 +188,10 @@ class StackPaths:
             caller = self.role_lid(target["RoleArn"], model) or target["RoleArn"]
             path = f"TTL destroy ({label}, {schedule})"
             needs = []
-            if target.get("DeadLetterConfig", {}).get("Arn"):  # Scheduler sends failed events with the role
-                needs.append(Need(path, caller, "sqs:SendMessage", target["DeadLetterConfig"]["Arn"], f"{schedule}'s dead-letter queue"))
+            dlq = target.get("DeadLetterConfig", {}).get("Arn")
+            if dlq:  # Scheduler sends failed events with the role
+                needs.append(Need(path, caller, "sqs:SendMessage", dlq, f"{schedule}'s dead-letter queue"))
+                needs += key_needs(path, caller, "sqs:SendMessage", dlq, model, f"{schedule}'s dead-letter queue")
             if props.get("KmsKeyArn"):
                 needs.append(Need(path, caller, "kms:Decrypt", props["KmsKeyArn"], f"{schedule} input encrypted with KmsKeyArn"))
             if not target["Arn"].startswith("arn:aws:scheduler:::aws-sdk:"):
@@ -270,6 +296,7 @@ class StackPaths:
                 problems.append(f"{path}: {where} calls {call.action} on a resource this test cannot tell "
                                 f"(keywords {sorted(call.keywords)}): map it in tools/iam/paths.py KEYWORD_TYPES")
             needs += [Need(path, role, call.action, r, where) for r in resources]
+            needs += [n for r in resources for n in key_needs(path, role, call.action, r, model, where)]
         # The change CloudFormation then makes, on the caller's session or the service role passed as RoleARN
         # (to UpdateStack, DeleteStack or CreateChangeSet; a change set's handlers run when it is executed).
         service_role = next((self.env_value(c.keywords.get("RoleARN"), env) for c in calls if "RoleARN" in c.keywords), None)

@@ -56,16 +56,17 @@ class TerraformPaths:
         return None
 
     def check(self, path, role_arn, needs):
-        """needs: [(action, resource, why)]; one message per call the role's policies do not allow."""
+        """needs: [(action, resource, why[, extra context])]; one message per call the role's policies do not allow."""
         docs = self.role_documents(role_arn)
         role = role_arn.rsplit("/", 1)[-1]
         failures = []
-        for action, resource, why in needs:
+        for action, resource, why, *extra in needs:
             self.checked.append((path, action, resource))
             context = {"aws:PrincipalAccount": ACCOUNT, "aws:RequestedRegion": REGION, "aws:PrincipalArn": role_arn,
                        "aws:ViaAWSService": "false", "aws:SecureTransport": "true"}
             absent = {"aws:CalledVia", "aws:CalledViaFirst", "aws:CalledViaLast", "aws:SourceArn", "aws:SourceAccount",
                       "aws:RequestTag/*", "aws:TagKeys", "aws:PrincipalTag/*"}
+            context.update(extra[0] if extra else {})
             tags = self.tags_of(resource) if resource != "*" else None
             if tags is not None:
                 context.update({f"aws:ResourceTag/{k}": v for k, v in tags.items()})
@@ -74,8 +75,8 @@ class TerraformPaths:
                 absent.add("aws:ResourceTag/*")
             decision = evaluate(docs, Request(action, resource, context, frozenset(absent)))
             if not decision.allowed:
-                extra = f"; undecided: {'; '.join(decision.undecided)}" if decision.undecided else ""
-                failures.append(f"{path}: {role} lacks {action} on {resource} ({why}; {decision.reason}{extra})")
+                note = f"; undecided: {'; '.join(decision.undecided)}" if decision.undecided else ""
+                failures.append(f"{path}: {role} lacks {action} on {resource} ({why}; {decision.reason}{note})")
         return failures
 
     def resource_arn(self, keyword, value):
@@ -89,6 +90,19 @@ class TerraformPaths:
             return [TF_ARNS[type_name].format(account=ACCOUNT, region=REGION, name=value, lname=value.lower())]
         return [self.tf.resource_attr(type_name, name, "arn") for (_, name) in self.tf.resources(type_name)]
 
+    def key_needs(self, action, resource, why):
+        """kms:GenerateDataKey and kms:Decrypt for publishing to an encrypted topic or queue (see paths.key_needs)."""
+        type_name = {"sns:Publish": "aws_sns_topic", "sqs:SendMessage": "aws_sqs_queue"}.get(action)
+        for (_, name), body in self.tf.resources(type_name).items() if type_name else []:
+            if self.tf.resource_attr(type_name, name, "arn") == resource:
+                key = self.tf.attr(body, "kms_master_key_id")
+                if not isinstance(key, str) or key.startswith("alias/aws/"):
+                    return []
+                arn = key if key.startswith("arn:") else f"arn:aws:kms:{REGION}:{ACCOUNT}:key/{key}"
+                via = {"kms:ViaService": f"{type_name.split('_')[1]}.{REGION}.amazonaws.com"}
+                return [(a, arn, f"{why}: {name} is encrypted", via) for a in ("kms:GenerateDataKey", "kms:Decrypt")]
+        return []
+
     def schedule_failures(self):
         failures = []
         for (_, name), body in sorted(self.tf.resources("aws_scheduler_schedule").items()):
@@ -101,6 +115,10 @@ class TerraformPaths:
             payload = self.tf.attr(target, "input") or {}
             resources = [r for k, v in sorted(payload.items()) for r in self.resource_arn(k, v)] or ["*"]
             needs = [(action, r, f"{name}'s universal target") for r in resources]
+            dead_letter = self.tf.block(target, "dead_letter_config")
+            if dead_letter:
+                queue = self.tf.attr(dead_letter[0], "arn")
+                needs += [("sqs:SendMessage", queue, f"{name}'s dead-letter queue")] + self.key_needs("sqs:SendMessage", queue, name)
             key = self.tf.attr(body, "kms_key_arn")
             if key:
                 needs.append(("kms:Decrypt", key, f"{name}'s input is encrypted with kms_key_arn"))
@@ -144,5 +162,6 @@ class TerraformPaths:
                     failures.append(f"{path}: {where} calls {call.action} on a resource this test cannot tell "
                                     f"(keywords {sorted(call.keywords)}): map it in tools/iam/tf_paths.py TF_KEYWORD_TYPES")
                 needs += [(call.action, r, where) for r in resources]
+                needs += [n for r in resources for n in self.key_needs(call.action, r, where)]
             failures += self.check(path, role_arn, needs)
         return failures
