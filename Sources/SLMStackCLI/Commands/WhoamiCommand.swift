@@ -7,10 +7,15 @@ struct WhoamiCommand: SubCommand {
     static let abstract = "Show the AWS account, ARN and region the credentials resolve to."
     static let discussion = """
         Calls STS GetCallerIdentity (query protocol, SigV4-signed by slmstack itself) and prints the
-        account, the ARN, the region and where the credentials came from. Credentials are looked up as
-        the AWS CLI does: environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN),
-        then the profile (--profile, AWS_PROFILE, default) in ~/.aws/credentials and ~/.aws/config:
-        keys, credential_process, role_arn + source_profile, SSO. Secrets are never printed.
+        account, the ARN, the region and the source of the credentials (the "credentials" line, for
+        example "container credentials (AWS_CONTAINER_CREDENTIALS_FULL_URI)"). Credentials are looked
+        up in the AWS CLI's order: environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+        AWS_SESSION_TOKEN; skipped with --profile), then the profile (--profile, AWS_PROFILE, default)
+        in ~/.aws/config and ~/.aws/credentials: role_arn with source_profile or credential_source,
+        web identity (AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN, or web_identity_token_file), SSO
+        (refreshing the cached token), keys, credential_process; then container credentials
+        (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI or _FULL_URI) and the EC2 instance profile (IMDSv2).
+        Temporary credentials are refreshed before they expire. Secrets are never printed.
         Exit codes: 0 ok, 1 the call failed (for example SignatureDoesNotMatch), 2 bad flags.
         """
     static let options: [OptionSpec] = AWSCommandOptions.specs
