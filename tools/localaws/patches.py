@@ -1265,3 +1265,14 @@ fix(cfn_update_removes_resources)
 fix(cfn_stack_resources_conditions)
 fix(cfn_deleted_stack_frozen)
 fix(cfn_parameters_follow_template)
+
+
+# --------------------------------------------------------------------------------------------
+# 37-38. Importing existing resources into a stack (IMPORT change sets), log group updates
+# --------------------------------------------------------------------------------------------
+# They live in import_patches.py; registered here like every other fix (after the change-set fixes
+# they wrap: an IMPORT change set never reaches them).
+from import_patches import cfn_import_change_sets, cfn_log_group_update  # noqa: E402
+
+fix(cfn_log_group_update)
+fix(cfn_import_change_sets)
