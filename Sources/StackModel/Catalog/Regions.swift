@@ -1,42 +1,11 @@
-/// Regions where the Hugging Face TGI image is published, with the ECR account that hosts it.
+/// Regions where the stack can be deployed: the Hugging Face TGI image is published there and
+/// CloudFormation offers every resource type the stack uses.
 ///
-/// Source: the SageMaker Python SDK's `image_uri_config/huggingface-llm.json` (registries), read
-/// 2026-11-22. Only the standard `aws` partition: China, GovCloud and ISO regions use other ARN
-/// partitions and ECR domains and are not supported.
+/// The tables (`tgiRegistryAccounts`, `missingCloudFormationTypes`, `cloudFormationTypes`) are generated
+/// into Regions.generated.swift by tools/catalog/refresh_regions.py from the SageMaker Python SDK's
+/// `image_uri_config/huggingface-llm.json` (registries) and cfn-lint's per-region provider lists. Only the
+/// standard `aws` partition: China, GovCloud and ISO regions use other ARN partitions and ECR domains.
 public enum RegionCatalog {
-    /// Region → ECR account of the `huggingface-pytorch-tgi-inference` repository.
-    public static let tgiRegistryAccounts: [String: String] = [
-        "af-south-1": "626614931356",
-        "ap-east-1": "871362719292",
-        "ap-northeast-1": "763104351884",
-        "ap-northeast-2": "763104351884",
-        "ap-northeast-3": "364406365360",
-        "ap-south-1": "763104351884",
-        "ap-south-2": "772153158452",
-        "ap-southeast-1": "763104351884",
-        "ap-southeast-2": "763104351884",
-        "ap-southeast-3": "907027046896",
-        "ap-southeast-4": "457447274322",
-        "ca-central-1": "763104351884",
-        "ca-west-1": "204538143572",
-        "eu-central-1": "763104351884",
-        "eu-central-2": "380420809688",
-        "eu-north-1": "763104351884",
-        "eu-south-1": "692866216735",
-        "eu-south-2": "503227376785",
-        "eu-west-1": "763104351884",
-        "eu-west-2": "763104351884",
-        "eu-west-3": "763104351884",
-        "il-central-1": "780543022126",
-        "me-central-1": "914824155844",
-        "me-south-1": "217643126080",
-        "sa-east-1": "763104351884",
-        "us-east-1": "763104351884",
-        "us-east-2": "763104351884",
-        "us-west-1": "763104351884",
-        "us-west-2": "763104351884",
-    ]
-
     /// Every supported region, sorted.
     public static var regions: [String] { tgiRegistryAccounts.keys.sorted() }
 }

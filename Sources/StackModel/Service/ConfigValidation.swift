@@ -48,7 +48,9 @@ extension ServiceConfig {
             problems.append(ValidationProblem("config", key, key, message))
         }
 
-        if RegionCatalog.tgiRegistryAccounts[region] == nil {
+        if let missing = RegionCatalog.missingCloudFormationTypes[region] {
+            problem("region", "\(region) has no CloudFormation support for \(missing.joined(separator: ", ")) (cfn-lint's region list), so the deploy would fail: set region (--region) to one of \(RegionCatalog.regions.joined(separator: ", "))")
+        } else if RegionCatalog.tgiRegistryAccounts[region] == nil {
             let hint = Suggest.closest(to: region, in: RegionCatalog.regions).map { "did you mean \($0)? " } ?? ""
             problem("region", "unknown region '\(region)': \(hint)the TGI image is published in \(RegionCatalog.regions.joined(separator: ", "))")
         }
