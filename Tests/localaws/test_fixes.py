@@ -24,9 +24,11 @@ def test_every_fix_has_a_test() -> None:
     from pathlib import Path
 
     # the API Gateway -> Lambda fixes are tested in test_invoke.py, next to the deployed-stack tests,
-    # the operations and pausing fixes (ops_patches.py) in test_ops_fixes.py
+    # the operations and pausing fixes (ops_patches.py) in test_ops_fixes.py, the rehearsal-account fixes
+    # (account_patches.py) in test_account_fixes.py
     source = "".join(p.read_text() for p in (Path(__file__), Path(__file__).with_name("test_invoke.py"),
-                                             Path(__file__).with_name("test_ops_fixes.py")))
+                                             Path(__file__).with_name("test_ops_fixes.py"),
+                                             Path(__file__).with_name("test_account_fixes.py")))
     for name in patches.FIXES:
         assert f"def test_{name}(" in source, f"no test for fix {name}"
 

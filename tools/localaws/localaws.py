@@ -11,6 +11,8 @@ key, proves a wrong secret is rejected, and writes F (mode 600; default ./.local
 `start` reuses a live server recorded in F. On any failure the server it started is killed and no
 env file is written. `stop` kills exactly the PID recorded in F, after checking it is ours.
 
+A rehearsal account (account_patches.py): `start --service-quota 'NAME=VALUE'` (repeatable), `--lambda-concurrency N`,
+`--no-apigateway-role`; the default is a permissive account with an API Gateway CloudWatch role.
 Knobs: LOCALAWS_REGION (us-east-1), LOCALAWS_START_TIMEOUT (30 s), LOCALAWS_DISABLE (fix names to
 leave out, or `all`), LOCALAWS_NO_AUTH=1 (leave signature verification off).
 Exit codes: 0 ok, 1 failure, 2 usage error, 3 (status) not running.
@@ -360,7 +362,23 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="localaws", description="The project's local AWS (patched moto_server).")
     ap.add_argument("command", choices=["start", "stop", "status"])
     ap.add_argument("--env-file", default=DEFAULT_ENV_FILE, help=f"env file to write/read (default ./{DEFAULT_ENV_FILE})")
+    # A rehearsal account (account_patches.py): quotas by Service Quotas name, Lambda concurrency, no API Gateway role.
+    ap.add_argument("--service-quota", action="append", default=[], metavar="'NAME=VALUE'",
+                    help="set a quota, e.g. 'ml.g5.xlarge for endpoint usage=0' (repeatable)")
+    ap.add_argument("--lambda-concurrency", type=int, metavar="N", help="the account's Lambda concurrency (default 1000)")
+    ap.add_argument("--no-apigateway-role", action="store_true", help="the account has no API Gateway CloudWatch role")
     args = ap.parse_args(argv)
+    if args.service_quota or args.lambda_concurrency is not None or args.no_apigateway_role:
+        from account_patches import QUOTA_NAMES
+
+        quotas = {}
+        for item in args.service_quota:
+            name, _, value = item.rpartition("=")
+            if name not in QUOTA_NAMES or not value.replace(".", "", 1).isdigit():
+                ap.error(f"--service-quota '{item}': expected 'NAME=VALUE' with NAME one of: {', '.join(sorted(QUOTA_NAMES))}")
+            quotas[name] = float(value)
+        os.environ["LOCALAWS_ACCOUNT"] = json.dumps({"service_quotas": quotas, "lambda_concurrency": args.lambda_concurrency,
+                                                     "apigateway_role": not args.no_apigateway_role})
     try:
         if args.command == "start":
             print(start(args.env_file))

@@ -1276,3 +1276,22 @@ from import_patches import cfn_import_change_sets, cfn_log_group_update  # noqa:
 
 fix(cfn_log_group_update)
 fix(cfn_import_change_sets)
+
+
+# --------------------------------------------------------------------------------------------
+# A rehearsal account: quotas, Lambda concurrency, the API Gateway role (localaws.py start flags)
+# --------------------------------------------------------------------------------------------
+# They live in account_patches.py; registered here like every other fix.
+from account_patches import (  # noqa: E402
+    apigateway_account_role,
+    lambda_account_settings,
+    lambda_concurrency_minimum,
+    sagemaker_endpoint_quota,
+    service_quotas_account,
+)
+
+fix(service_quotas_account)
+fix(sagemaker_endpoint_quota)
+fix(lambda_account_settings)
+fix(lambda_concurrency_minimum)
+fix(apigateway_account_role)
