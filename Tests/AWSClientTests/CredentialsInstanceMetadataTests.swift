@@ -6,7 +6,7 @@ import Testing
 /// IMDSv2 and `credential_source` against real HTTP servers on 127.0.0.1; the endpoint is always
 /// set, and the transport guard fails any test that would reach 169.254.169.254.
 @Suite("Credentials: EC2 instance metadata and credential_source")
-struct InstanceMetadataTests {
+struct CredentialsInstanceMetadataTests {
     typealias Home = CredentialsTests.Home
 
     /// A fake IMDS: token, role name, credentials; `tokenStatus` other than 200 refuses the token.

@@ -62,7 +62,7 @@ enum Answers {
 
 /// Web identity and container credentials against real HTTP servers on 127.0.0.1.
 @Suite("Credentials: web identity and container providers")
-struct CredentialProvidersTests {
+struct CredentialsProvidersTests {
     typealias Home = CredentialsTests.Home
 
     @Test func webIdentityFromTheEnvironmentCallsSTSUnsignedAndRereadsTheTokenOnRefresh() async throws {

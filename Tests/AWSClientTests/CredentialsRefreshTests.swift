@@ -5,7 +5,7 @@ import Testing
 
 /// Refresh before expiry: the shared refreshing provider, and the SSO token refresh through SSO OIDC.
 @Suite("Credentials: refresh")
-struct CredentialRefreshTests {
+struct CredentialsRefreshTests {
     typealias Home = CredentialsTests.Home
 
     /// A provider whose fetch counts calls and returns credentials expiring an hour after `clock`.
