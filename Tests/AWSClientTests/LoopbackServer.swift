@@ -62,10 +62,13 @@ final class LoopbackServer: @unchecked Sendable {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) }
         }
         port = Int(UInt16(bigEndian: address.sin_port))
-        Thread { [self] in
+        // The accept loop holds the server weakly, so that `deinit` (which shuts the socket down and
+        // so ends the loop) runs when the test lets go of it.
+        Thread { [weak self] in
             while true {
                 let client = accept(listener, nil, nil)
                 if client < 0 { break }
+                guard let self else { close(client); break }
                 Thread { self.serve(client) }.start()
             }
         }.start()
