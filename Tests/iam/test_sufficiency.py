@@ -103,6 +103,15 @@ def test_cloudformation_paths_have_their_permissions(synthesized, variant):
         assert any(p.startswith("idle pause") for p, *_ in paths.checked)
 
 
+def test_committed_templates_paths_have_their_permissions():
+    """templates/ (the committed default synth, both formats) too, as `make check` keeps it equal to synth."""
+    template = json.loads((ROOT / "templates" / "cloudformation" / f"{STACK_NAME}.template.json").read_text())
+    failures = cfn_failures(stack_paths(template, ROOT / "templates"))
+    terraform = TerraformPaths(ROOT / "templates" / "terraform", STACK_NAME, {"paused": False})
+    failures += terraform.schedule_failures() + terraform.function_failures()
+    assert not failures, "templates/: " + report(failures)
+
+
 @pytest.mark.parametrize("variant", sorted(VARIANTS))
 def test_terraform_paths_have_their_permissions(synthesized, variant):
     _, out = synthesized[variant]
