@@ -50,7 +50,8 @@ extension AWSClient {
                                transport: any HTTPTransport = URLSessionTransport(),
                                retry: RetryPolicy? = nil, clock: @escaping @Sendable () -> Date = Date.init,
                                logger: (@Sendable (String) -> Void)? = nil) async throws -> AWSClient {
-        let chain = try CredentialsChain(settings: settings, environment: environment, clock: clock)
+        var chain = try CredentialsChain(settings: settings, environment: environment, clock: clock)
+        chain.logger = logger
         let region = try chain.region()
         let endpoints = try EndpointResolver(flag: settings.endpointURL, environment: environment)
         var policy = retry ?? RetryPolicy()
@@ -106,6 +107,8 @@ public struct CredentialsChain: Sendable {
     }
     /// The host of `AWS_CONTAINER_CREDENTIALS_RELATIVE_URI` (fixed by the SDKs; tests change it).
     var containerHost = ContainerCredentials.ecsHost
+    /// `--debug` lines for the container and instance metadata requests (never tokens or keys).
+    var logger: (@Sendable (String) -> Void)?
 
     /// Reads the shared files and picks the profile.
     public init(settings: AWSSettings, environment: [String: String], clock: @escaping @Sendable () -> Date = Date.init) throws {

@@ -38,8 +38,11 @@ struct CredentialsInstanceMetadataTests {
     @Test func imdsV2TokenThenRoleThenCredentials() async throws {
         let server = try Self.imds()
         let home = try Home()
+        let log = Locked<[String]>([])
         let found = try await TestChain.provider(AWSSettings(region: "us-east-1"),
-                                                 Self.environment(home, ["AWS_EC2_METADATA_SERVICE_ENDPOINT": server.url + "/"])).credentials()
+                                                 Self.environment(home, ["AWS_EC2_METADATA_SERVICE_ENDPOINT": server.url + "/"]), log: log).credentials()
+        #expect(log.withLock { $0 }.first == "→ PUT \(server.url)/latest/api/token (EC2 instance metadata, timeout 1.0 s)")
+        #expect(log.withLock { $0 }.count == 6 && !log.withLock { $0 }.joined().contains("imds-session-token"))
         #expect(found.credentials == SigV4Credentials(accessKeyID: "ASIAIMDS", secretAccessKey: "secret-ASIAIMDS", sessionToken: "token-ASIAIMDS"))
         #expect(found.source.description == "EC2 instance metadata (IMDSv2, role ec2-role)")
         #expect(found.expiration.map { abs($0.timeIntervalSinceNow - 3600) < 10 } == true)

@@ -10,8 +10,9 @@ enum TestChain {
     static func provider(_ settings: AWSSettings = AWSSettings(region: "us-east-1"), _ environment: [String: String],
                          transport: (any HTTPTransport)? = nil, clock: @escaping @Sendable () -> Date = Date.init,
                          containerHost: String? = nil, refused: Locked<[String]> = Locked([]),
-                         allowRefusals: Bool = false) async throws -> any CredentialsProvider {
+                         allowRefusals: Bool = false, log: Locked<[String]>? = nil) async throws -> any CredentialsProvider {
         var chain = try CredentialsChain(settings: settings, environment: environment, clock: clock)
+        if let log { chain.logger = { line in log.withLock { $0.append(line) } } }
         chain.metadataTransport = { LoopbackOnlyTransport(timeout: $0, refused: refused, allowRefusals: allowRefusals) }
         chain.metadataSleep = { _ in }
         if let containerHost { chain.containerHost = containerHost }
@@ -146,8 +147,11 @@ struct CredentialsProvidersTests {
         let environment = home.environment.merging(["AWS_CONTAINER_CREDENTIALS_FULL_URI": server.url + "/v1/credentials",
                                                     "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE": tokenFile,
                                                     "AWS_CONTAINER_AUTHORIZATION_TOKEN": "ignored-when-the-file-is-set"]) { $1 }
-        let provider = try await TestChain.provider(AWSSettings(region: "us-east-1"), environment, clock: clock.function)
+        let log = Locked<[String]>([])
+        let provider = try await TestChain.provider(AWSSettings(region: "us-east-1"), environment, clock: clock.function, log: log)
         let first = try await provider.credentials()
+        #expect(log.withLock { $0 } == ["→ GET \(server.url)/v1/credentials (container credentials, AWS_CONTAINER_CREDENTIALS_FULL_URI, attempt 1/3, with an Authorization token)",
+                                        "← HTTP 200, \(Answers.metadataJSON("ASIAPOD1", from: now).utf8.count) bytes"])
         #expect(first.credentials == SigV4Credentials(accessKeyID: "ASIAPOD1", secretAccessKey: "secret-ASIAPOD1", sessionToken: "token-ASIAPOD1"))
         #expect(first.source.description == "container credentials (AWS_CONTAINER_CREDENTIALS_FULL_URI)")
         #expect(server.requests[0].method == "GET" && server.requests[0].path == "/v1/credentials")

@@ -85,6 +85,7 @@ extension CredentialsChain {
         let transport = metadataTransport(ContainerCredentials.timeout)
         let sleep = metadataSleep
         let source = CredentialSource.container(variable: variable)
+        let logger = self.logger
         let fetch: @Sendable () async throws -> AWSCredentials = {
             var headers: [(name: String, value: String)] = [("Accept", "application/json")]
             var token = tokenValue
@@ -103,9 +104,11 @@ extension CredentialsChain {
             var failure = ""
             for attempt in 1...ContainerCredentials.attempts {
                 if attempt > 1 { await sleep(ContainerCredentials.pause) }
+                logger?("→ GET \(url) (container credentials, \(variable), attempt \(attempt)/\(ContainerCredentials.attempts)\(token == nil ? "" : ", with an Authorization token"))")
                 do {
                     let response = try await transport.send(HTTPRequest(method: "GET", url: url, headers: headers, body: Data(),
                                                                         timeout: ContainerCredentials.timeout))
+                    logger?("← HTTP \(response.status), \(response.body.count) bytes")
                     guard response.status == 200 else {
                         let text = String(decoding: response.body.prefix(200), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
                         failure = "HTTP \(response.status)\(text.isEmpty ? "" : ": \(text)")"
@@ -114,6 +117,7 @@ extension CredentialsChain {
                     return try ContainerCredentials.parse(response.body, source: source, what: "container credentials GET \(url)")
                 } catch let error as TransportError {
                     failure = error.reason
+                    logger?("← \(error.reason)")
                 } catch let error as AWSClientError {
                     failure = error.description
                 }

@@ -33,6 +33,8 @@ struct InstanceMetadata: Sendable {
     /// Whether the GETs may go without a token.
     let allowV1: Bool
     let transport: any HTTPTransport
+    /// `--debug` lines (never the session token or the credentials).
+    var logger: (@Sendable (String) -> Void)? = nil
 
     /// Why no credentials came back; becomes a line of the chain's error.
     struct Unavailable: Error { var reason: String }
@@ -87,6 +89,19 @@ struct InstanceMetadata: Sendable {
         }
     }
 
+    /// Sends one request and logs it with its answer.
+    private func send(_ request: HTTPRequest) async throws -> HTTPResponse {
+        logger?("→ \(request.method) \(request.url) (EC2 instance metadata, timeout \(request.timeout) s)")
+        do {
+            let response = try await transport.send(request)
+            logger?("← HTTP \(response.status), \(response.body.count) bytes")
+            return response
+        } catch let error as TransportError {
+            logger?("← \(error.reason)")
+            throw error
+        }
+    }
+
     /// The IMDSv2 session token, or nil when the service does not offer one (then IMDSv1).
     private func sessionToken() async throws -> String? {
         let request = HTTPRequest(method: "PUT", url: endpoint + "/latest/api/token",
@@ -94,7 +109,7 @@ struct InstanceMetadata: Sendable {
         var failure = "no answer"
         for _ in 0..<attempts {
             do {
-                let response = try await transport.send(request)
+                let response = try await send(request)
                 switch response.status {
                 case 200: return String(decoding: response.body, as: UTF8.self)
                 case 403, 404, 405: return nil
@@ -116,7 +131,7 @@ struct InstanceMetadata: Sendable {
         var failure = "no answer"
         for _ in 0..<attempts {
             do {
-                let response = try await transport.send(HTTPRequest(method: "GET", url: endpoint + path, headers: headers, body: Data(), timeout: timeout))
+                let response = try await send(HTTPRequest(method: "GET", url: endpoint + path, headers: headers, body: Data(), timeout: timeout))
                 if response.status == 200, !response.body.isEmpty { return response.body }
                 failure = response.status == 404 ? "HTTP 404 (no instance profile attached?)" : "HTTP \(response.status)"
             } catch let error as TransportError {
@@ -136,7 +151,7 @@ extension CredentialsChain {
             return nil
         }
         let service = InstanceMetadata(endpoint: settings.endpoint, timeout: settings.timeout, attempts: settings.attempts,
-                                       allowV1: settings.allowV1, transport: metadataTransport(settings.timeout))
+                                       allowV1: settings.allowV1, transport: metadataTransport(settings.timeout), logger: logger)
         let fetch: @Sendable () async throws -> AWSCredentials = {
             do {
                 return try await service.fetch()
