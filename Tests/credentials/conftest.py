@@ -12,7 +12,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tools" / "localaws"))
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 import localaws as launcher  # noqa: E402
-from fakes import CredentialFakes  # noqa: E402
+from credential_fakes import CredentialFakes  # noqa: E402
 
 
 @pytest.fixture(scope="session")
