@@ -3,50 +3,55 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 SWIFT      ?= swift
+# The Python that creates the virtual environments; every Python tool then runs from them.
 PYTHON     ?= python3
-CONFIG     ?= release
-BIN        := .build/$(CONFIG)/slmstack
+BIN        := .build/release/slmstack
+# `make test` runs the debug build, which `swift test` builds anyway: one build, not two.
+TEST_BIN   := .build/debug/slmstack
 PROFILE    ?=
 REGION     ?=
 STACK      ?= slmstack
 OUT        ?= out
 PROMPT     ?= What is the capital of France?
 DURATION   ?= 2h
-# The release binary links the Swift runtime and Foundation statically: start-up is most of a synth.
-STATIC     ?= --static-swift-stdlib
+# How the release binary links (static when libcurl's and libxml2's dev files are present): tools/build-mode.
+LINK       ?= auto
 AWSFLAGS    = $(if $(PROFILE),--profile $(PROFILE)) $(if $(REGION),--region $(REGION)) --stack-name $(STACK)
+TEST_VENV  := .build/test-venv
 TOOLS_VENV := .build/tools-venv
+VENV_PY    := $(TEST_VENV)/bin/python
 LOCALAWS_ENV ?= .localaws.env
-LOCALAWS    = $(PYTHON) tools/localaws/localaws.py
+LOCALAWS    = $(VENV_PY) tools/localaws/localaws.py
 
-.PHONY: help build deps test test-swift test-python check synth validate cost deploy destroy diff status invoke pause resume extend scan graph \
+.PHONY: help build venv deps test test-swift test-python check synth validate cost deploy destroy diff status invoke pause resume extend scan graph \
         sso-login demo local-up local-down local-status bench clean
 
 help: ## Show the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "} {printf "  make %-13s %s\n", $$1, $$2}'
 	@echo "  Variables: PROFILE=… REGION=… STACK=$(STACK) DURATION=$(DURATION) (e.g. make deploy PROFILE=ml-sage REGION=eu-west-2)"
 
-build: ## Build the slmstack binary (release, static Swift runtime)
-	$(SWIFT) build -c $(CONFIG) $(STATIC)
+build: ## Build the release binary (static Swift runtime when libcurl/libxml2 dev files are present; LINK=static|dynamic)
+	@flags=$$(LINK=$(LINK) tools/build-mode) && $(SWIFT) build -c release $$flags
 
-deps: ## Install the Python tools the tests use (moto, cfn-lint, pytest; checkov and troposphere in their own venv)
-	$(PYTHON) -m pip install --quiet --disable-pip-version-check -r tools/requirements-test.txt
-	test -x $(TOOLS_VENV)/bin/checkov || { $(PYTHON) -m venv $(TOOLS_VENV) && \
-	  $(TOOLS_VENV)/bin/pip install --quiet --disable-pip-version-check -r tools/requirements-tools.txt; }
+venv: ## Create the Python environments under .build/ from the pinned tools/requirements-*.txt (again only when one changes)
+	@PYTHON=$(PYTHON) tools/venv $(TEST_VENV) tools/requirements-test.txt
+	@PYTHON=$(PYTHON) tools/venv $(TOOLS_VENV) tools/requirements-tools.txt
 
-test: deps build ## Install the test tools, then run every test: Swift, the synth-and-diff check, pytest
-	$(SWIFT) test 2>&1 | tee .build/swift-test.log | grep -vE '^\[[0-9]+/[0-9]+\]'; test $${PIPESTATUS[0]} -eq 0
-	$(MAKE) --no-print-directory check
-	$(PYTHON) -m pytest -q Tests
+deps: venv
+
+test: venv ## Run every test: Swift, the synth-and-diff check, pytest; ends with the skipped suites
+	@SWIFT=$(SWIFT) tools/run-tests
 
 test-swift: ## Run only the Swift tests
 	$(SWIFT) test
 
-test-python: build ## Run only the pytest suites
-	$(PYTHON) -m pytest -q Tests
+test-python: venv ## Run only the pytest suites (against the debug binary)
+	$(SWIFT) build
+	SLMSTACK_BIN=$(TEST_BIN) PATH="$(CURDIR)/$(TEST_VENV)/bin:$$PATH" $(VENV_PY) -m pytest -q Tests
 
-check: build ## Re-synthesize and fail with a diff when templates/ drifts
-	$(BIN) diff --against templates
+check: ## Re-synthesize and fail with a diff when templates/ drifts
+	$(SWIFT) build --product slmstack
+	$(TEST_BIN) diff --against templates
 
 synth: build ## Write the stack to $(OUT)/ (REGION=…, STACK=…)
 	$(BIN) synth --out $(OUT) $(if $(REGION),--region $(REGION)) --stack-name $(STACK)
@@ -56,6 +61,9 @@ validate: build ## Validate the model without writing anything
 
 cost: build ## Estimate the monthly bill (REGION=…)
 	$(BIN) cost $(if $(REGION),--region $(REGION)) --stack-name $(STACK)
+
+preflight: build ## Check the account can take the stack (quotas, Lambda concurrency, API Gateway role, zones); read-only
+	$(BIN) preflight $(AWSFLAGS)
 
 deploy: build ## Deploy to AWS: make deploy PROFILE=ml-sage REGION=eu-west-2 (asks before applying)
 	$(BIN) deploy $(AWSFLAGS)
@@ -102,7 +110,7 @@ local-down: ## Stop the local AWS
 local-status: ## Is the local AWS running?
 	$(LOCALAWS) status --env-file $(LOCALAWS_ENV)
 
-demo: build ## The whole job on the embedded default against a local AWS: synth, cost, deploy (8 h TTL), status, invoke, pause, resume, extend, destroy
+demo: venv build ## The whole job on the embedded default against a local AWS: synth, cost, deploy (8 h TTL), status, invoke, pause, resume, extend, destroy
 	@set -euo pipefail; \
 	env_file=$$($(LOCALAWS) start --env-file .build/demo.localaws.env); \
 	trap '$(LOCALAWS) stop --env-file .build/demo.localaws.env' EXIT; \
@@ -113,7 +121,7 @@ demo: build ## The whole job on the embedded default against a local AWS: synth,
 	step $(BIN) cost --stack-name demo; \
 	step $(BIN) deploy --yes --stack-name demo --ttl 8h; \
 	step $(BIN) status --stack-name demo; \
-	step $(PYTHON) tools/localaws/canned_answer.py "The capital of France is Paris."; \
+	step $(VENV_PY) tools/localaws/canned_answer.py "The capital of France is Paris."; \
 	step $(BIN) invoke "$(PROMPT)" --stack-name demo; \
 	step $(BIN) pause --yes --stack-name demo; \
 	step $(BIN) resume --yes --stack-name demo; \
@@ -121,8 +129,8 @@ demo: build ## The whole job on the embedded default against a local AWS: synth,
 	step $(BIN) destroy --yes --stack-name demo; \
 	printf '\ndemo done: deployed, checked and destroyed on the local AWS; nothing is left running\n'
 
-bench: build ## Benchmarks against peers, as ratios measured in one run
-	$(PYTHON) bench/run.py
+bench: venv build ## Benchmarks against peers, as ratios measured in one run
+	PATH="$(CURDIR)/$(TEST_VENV)/bin:$$PATH" $(VENV_PY) bench/run.py
 
 clean: ## Remove build output
 	rm -rf .build out

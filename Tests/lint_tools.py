@@ -27,3 +27,34 @@ def run_checkov(path, framework):
     report = json.loads(result.stdout)
     report = report[0] if isinstance(report, list) else report
     return report["results"], report["summary"]
+
+
+def checkov_per_file(paths, framework):
+    """checkov once over several files (one process: its start-up is most of a run), results per file.
+
+    Returns {path: {"failed": [(check_id, resource)], "passed": n}}. The files are scanned by name
+    from one folder of copies, so each result's file_path names its file.
+    """
+    import tempfile
+
+    checkov = tool("checkov")
+    assert checkov, "checkov is not installed: run `make venv` (it installs into .build/tools-venv)"
+    with tempfile.TemporaryDirectory(prefix="checkov-") as folder:
+        names = {}
+        for index, path in enumerate(paths):
+            name = f"t{index}-{pathlib.Path(path).name}"
+            shutil.copyfile(path, pathlib.Path(folder) / name)
+            names[name] = path
+        result = subprocess.run([checkov, "-d", folder, "--framework", framework, "--skip-download", "-o", "json"],
+                                capture_output=True, text=True)
+    report = json.loads(result.stdout)
+    report = report[0] if isinstance(report, list) else report
+    per_file = {path: {"failed": [], "passed": 0} for path in paths}
+    for kind, key in (("failed_checks", "failed"), ("passed_checks", "passed")):
+        for check in report["results"][kind]:
+            path = names[pathlib.Path(check["file_path"]).name]
+            if key == "failed":
+                per_file[path]["failed"].append((check["check_id"], check["resource"]))
+            else:
+                per_file[path]["passed"] += 1
+    return per_file

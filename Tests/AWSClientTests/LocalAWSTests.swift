@@ -4,21 +4,23 @@ import SLMStackCLI
 import Testing
 @testable import AWSClient
 
-/// A moto server with SigV4 verification on (`../shared/localaws/start`), started once for the
-/// suite and always stopped afterwards.
+/// The project's local AWS (`tools/localaws/localaws.py`: moto with SigV4 verification on), started
+/// once for the suite by the test venv's Python and always stopped afterwards.
 enum LocalAWS {
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let harness = packageRoot.appendingPathComponent("../shared/localaws").standardizedFileURL
+    static let launcher = packageRoot.appendingPathComponent("tools/localaws/localaws.py").path
+
+    /// The test venv's Python (`make venv`), or `SLMSTACK_TEST_PYTHON`.
+    static let python: String = {
+        if let chosen = ProcessInfo.processInfo.environment["SLMSTACK_TEST_PYTHON"], !chosen.isEmpty { return chosen }
+        return packageRoot.appendingPathComponent(".build/test-venv/bin/python").path
+    }()
 
     @TaskLocal static var environment: [String: String] = [:]
 
     static var available: Bool {
-        guard FileManager.default.isExecutableFile(atPath: harness.appendingPathComponent("start").path) else {
-            print("SKIPPED: moto integration tests: \(harness.path)/start not found (expected ../shared/localaws beside the package)")
-            return false
-        }
-        guard run("/usr/bin/env", ["python3", "-c", "import moto, boto3"]).status == 0 else {
-            print("SKIPPED: moto integration tests: python3 cannot import moto and boto3 (pip install 'moto[server]' boto3)")
+        guard FileManager.default.isExecutableFile(atPath: python), run(python, ["-c", "import moto, boto3"]).status == 0 else {
+            print("SKIPPED: moto integration tests: \(python) cannot import moto and boto3 (make venv creates .build/test-venv with them)")
             return false
         }
         return true
@@ -51,7 +53,7 @@ enum LocalAWS {
 
     /// Starts moto, returns the variables of its env file.
     static func start(envFile: String) throws -> [String: String] {
-        let (status, output) = run(harness.appendingPathComponent("start").path, [envFile])
+        let (status, output) = run(python, [launcher, "start", "--env-file", envFile])
         guard status == 0 else { throw AWSClientError.invalidConfiguration("localaws start failed with status \(status)") }
         let path = output.trimmingCharacters(in: .whitespacesAndNewlines)
         var values: [String: String] = [:]
@@ -64,7 +66,7 @@ enum LocalAWS {
     }
 
     static func stop(envFile: String) {
-        run(harness.appendingPathComponent("stop").path, [envFile])
+        run(python, [launcher, "stop", "--env-file", envFile])
     }
 
     /// The environment a test run of slmstack sees: moto's variables and an empty HOME (no real profiles).
@@ -99,7 +101,7 @@ struct LocalAWSServer: SuiteTrait, TestScoping {
     }
 }
 
-@Suite("Against moto with SigV4 verification", .enabled(if: LocalAWS.available, "../shared/localaws or moto is missing"), LocalAWSServer())
+@Suite("Against moto with SigV4 verification", .enabled(if: LocalAWS.available, "the test venv with moto is missing (make venv)"), LocalAWSServer())
 struct LocalAWSTests {
     @Test func whoamiSucceedsWithTheRightSecret() async throws {
         let result = await LocalAWS.cli(["whoami"], environment: LocalAWS.cliEnvironment())

@@ -2,9 +2,9 @@ import Foundation
 import Testing
 @testable import SigV4
 
-/// Our signer against botocore (`../shared/sigv4-suite/oracle.py`) over generated requests, all sent
-/// to the oracle in one batch call.
-@Suite("Differential test against botocore", .enabled(if: Oracle.available, "python3 with botocore or ../shared/sigv4-suite/oracle.py is missing"))
+/// Our signer against botocore (`Tests/Fixtures/sigv4-suite/oracle.py`, run by the test venv's Python)
+/// over generated requests, all sent to the oracle in one batch call.
+@Suite("Differential test against botocore", .enabled(if: Oracle.available, "the test venv's Python with botocore is missing (make venv)"))
 struct DifferentialTests {
     static let count = 1_200
 
@@ -57,22 +57,30 @@ struct DifferentialTests {
 enum Oracle {
     static let script = SuiteFiles.suiteRoot.appendingPathComponent("oracle.py")
 
+    /// The Python with botocore: the test venv's (`make venv` makes `.build/test-venv`), or
+    /// `SLMSTACK_TEST_PYTHON`, else `python3` on PATH.
+    static let python: [String] = {
+        if let chosen = ProcessInfo.processInfo.environment["SLMSTACK_TEST_PYTHON"], !chosen.isEmpty { return [chosen] }
+        let venv = SuiteFiles.packageRoot.appendingPathComponent(".build/test-venv/bin/python").path
+        return FileManager.default.isExecutableFile(atPath: venv) ? [venv] : ["/usr/bin/env", "python3"]
+    }()
+
     static var available: Bool {
         guard FileManager.default.fileExists(atPath: script.path) else {
-            print("SKIPPED: differential test: \(script.path) not found (expected ../shared/sigv4-suite beside the package)")
+            print("SKIPPED: differential test: \(script.path) not found (it is part of the repository: is the checkout complete?)")
             return false
         }
         let probe = Process()
-        probe.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        probe.arguments = ["python3", "-c", "import botocore"]
+        probe.executableURL = URL(fileURLWithPath: python[0])
+        probe.arguments = Array(python.dropFirst()) + ["-c", "import botocore"]
         probe.standardOutput = FileHandle.nullDevice
         probe.standardError = FileHandle.nullDevice
         do { try probe.run() } catch {
-            print("SKIPPED: differential test: python3 not found")
+            print("SKIPPED: differential test: \(python.joined(separator: " ")) cannot be run (make venv creates .build/test-venv)")
             return false
         }
         probe.waitUntilExit()
-        if probe.terminationStatus != 0 { print("SKIPPED: differential test: python3 cannot import botocore (pip install botocore)") }
+        if probe.terminationStatus != 0 { print("SKIPPED: differential test: \(python.joined(separator: " ")) cannot import botocore (make venv creates .build/test-venv with it)") }
         return probe.terminationStatus == 0
     }
 
@@ -82,8 +90,8 @@ enum Oracle {
         try input.write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script.path]
+        process.executableURL = URL(fileURLWithPath: python[0])
+        process.arguments = Array(python.dropFirst()) + [script.path]
         process.standardInput = try FileHandle(forReadingFrom: file)
         let output = Pipe()
         process.standardOutput = output

@@ -2,16 +2,14 @@ import Foundation
 import Testing
 import SigV4
 
-/// Finds `../shared/sigv4-suite` next to the package and reads its files.
-///
-/// Users without `../shared` see the suite tests as skipped, with a `SKIPPED:` line saying why;
-/// on the build machine and in CI the directory exists and every case runs.
+/// Reads the published SigV4 test suites vendored under `Tests/Fixtures/sigv4-suite` (aws-c-auth's and
+/// botocore's cases, Apache-2.0, with their LICENSE and NOTICE files; provenance in its README.md).
 enum SuiteFiles {
     /// The package root: `Tests/SigV4Tests/SuiteFiles.swift` is three levels below it.
     static let packageRoot: URL = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    static let suiteRoot: URL = packageRoot.appendingPathComponent("../shared/sigv4-suite").standardizedFileURL
+    static let suiteRoot: URL = packageRoot.appendingPathComponent("Tests/Fixtures/sigv4-suite")
 
     static var available: Bool {
         let ok = FileManager.default.fileExists(atPath: suiteRoot.appendingPathComponent("aws-c-auth/v4").path)
@@ -21,7 +19,7 @@ enum SuiteFiles {
     }
 
     private static let reportSkip: Void = {
-        print("SKIPPED: SigV4 suite not found at \(suiteRoot.path) (expected ../shared/sigv4-suite beside the package); the suite and differential tests did not run")
+        print("SKIPPED: SigV4 suite not found at \(suiteRoot.path) (it is part of the repository: is the checkout complete?); the suite and differential tests did not run")
     }()
 
     static let accessKey = "AKIDEXAMPLE"

@@ -1,8 +1,8 @@
 """Both routes end to end against moto's SageMaker Runtime, in process (`moto.mock_aws`).
 
 moto cannot run the Lambda itself, so the handler runs here with boto3 intercepted by moto; TGI's
-answers are queued through moto's `/moto-api/static/sagemaker/endpoint-results` (see
-../shared/localaws/README.md, section 4). moto records each request body per endpoint, which is
+answers are queued through moto's `/moto-api/static/sagemaker/endpoint-results` (as
+tools/localaws/canned_answer.py does). moto records each request body per endpoint, which is
 how these tests see what the shim sent.
 """
 
@@ -82,5 +82,5 @@ def test_canned_answer_that_is_not_tgi_is_502(moto_shim):
 
 def test_bad_requests_never_reach_moto(moto_shim):
     assert moto_shim.call("/invoke", {"prompt": "x", "parameters": {"top_p": 0}})[0] == 400
-    assert moto_shim.call("/v1/chat/completions", {"messages": [{"role": "user", "content": "x" * 2000}]})[0] == 413
+    assert moto_shim.call("/v1/chat/completions", {"messages": [{"role": "user", "content": "x" * 30000}]})[0] == 413
     assert sent_bodies() == []

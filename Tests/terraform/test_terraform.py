@@ -2,9 +2,9 @@
 
 The committed default module (templates/terraform) is re-synthesized by the real binary and copied
 to a temporary folder. terraform fmt, an offline init from the machine's provider mirror, validate,
-then apply and destroy against a local moto server with SigV4 auth on (../shared/localaws), with the
-provider pointed at moto by an override file written next to the copy; the committed output stays
-clean for real AWS. The operations variant (ttl, idle pause, alarm e-mail, autoscaling) is applied
+then apply and destroy against the project's own local AWS (tools/localaws: moto with its fixes and SigV4
+auth on), with the provider pointed at it by an override file written next to the copy; the committed
+output stays clean for real AWS. tf_mirror.py finds terraform's provider the way a user's machine has it. The operations variant (ttl, idle pause, alarm e-mail, autoscaling) is applied
 paused, then resumed, then destroyed. checkov scans the HCL of both. When terraform or the mirror is
 missing the terraform tests print SKIPPED with the reason and are skipped.
 """
@@ -17,6 +17,7 @@ import pathlib
 import re
 import shutil
 import subprocess
+import sys
 import time
 import zipfile
 
@@ -24,10 +25,13 @@ import pytest
 
 from lint_tools import ROOT, run_checkov
 
-LOCALAWS = ROOT.parent / "shared" / "localaws"
-# moto 5.2.1's SageMaker CreateEndpointConfig only knows older instance families (no ml.g5): the
-# apply sets this variable, which also shows a variable reaching the resource.
-MOTO_INSTANCE_TYPE = "ml.g4dn.xlarge"
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+sys.path.insert(0, str(ROOT / "tools" / "localaws"))
+import localaws as launcher  # noqa: E402
+import tf_mirror  # noqa: E402
+
+# The default stack's instance type: the local AWS knows SageMaker's real instance types.
+INSTANCE_TYPE = "ml.g5.xlarge"
 SERVICES = ["apigateway", "applicationautoscaling", "cloudwatch", "ec2", "iam", "kms", "lambda", "logs", "sagemaker", "scheduler",
             "sns", "sts"]
 # The operations variant: every resource the operations settings add.
@@ -68,24 +72,21 @@ def synth_ops(slmstack_bin, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def tf_env(request):
-    """The environment for an offline `terraform init`, from ../shared/localaws/tf-env."""
-    script = LOCALAWS / "tf-env"
-    if not script.exists():
-        skip_loudly(request, f"{script} is missing: terraform tests need the localaws tools next to the repository")
-    result = subprocess.run([str(script)], capture_output=True, text=True)
-    if result.returncode == 3:
-        skip_loudly(request, f"terraform or its offline provider mirror is missing: {result.stderr.strip()}")
-    assert result.returncode == 0, result.stderr
-    match = re.search(r"export TF_CLI_CONFIG_FILE='?([^'\n]+)'?", result.stdout)
-    assert match, f"tf-env printed no TF_CLI_CONFIG_FILE: {result.stdout!r}"
-    env = dict(os.environ, TF_CLI_CONFIG_FILE=match.group(1), TF_IN_AUTOMATION="1", CHECKPOINT_DISABLE="1")
+def tf_env(request, tmp_path_factory):
+    """The environment for an offline `terraform init`: terraform and its provider, found by tf_mirror."""
+    config, found = tf_mirror.cli_config(tmp_path_factory.mktemp("tf-cli"))
+    if config is None:
+        skip_loudly(request, f"Terraform suites: {found}")
+    print(f"terraform provider from {found}")
+    env = dict(os.environ, TF_CLI_CONFIG_FILE=config, TF_IN_AUTOMATION="1", CHECKPOINT_DISABLE="1")
     for key in [k for k in env if k.startswith("TF_VAR_") or k.startswith("AWS_")]:
         del env[key]
     return env
 
 
 def terraform(args, cwd, env, timeout=300):
+    """Runs terraform. Plans here pass -refresh=false: nothing changes behind terraform's back in these
+    tests, and a refresh of every resource against the local AWS is most of a plan's time."""
     started = time.monotonic()
     result = subprocess.run(["terraform", *args, "-no-color"], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
     print(f"terraform {args[0]}: {time.monotonic() - started:.1f} s, exit {result.returncode}")
@@ -172,31 +173,21 @@ def write_override(folder, endpoint):
 """)
 
 
-def read_env_file(path):
-    env = {}
-    for line in pathlib.Path(path).read_text().splitlines():
-        match = re.match(r"export (\w+)=(.*)", line)
-        if match:
-            env[match.group(1)] = match.group(2).strip("'\"")
-    return env
-
-
 @contextlib.contextmanager
 def local_aws(module, tf_env, tmp_path):
-    """A moto server for one test: terraform's environment and a boto3 client factory."""
+    """The project's local AWS for one test: terraform's environment and a boto3 client factory."""
     boto3 = pytest.importorskip("boto3")
-    env_file = tmp_path / "moto.env"
-    started = subprocess.run([str(LOCALAWS / "start"), str(env_file)], capture_output=True, text=True, timeout=90)
-    assert started.returncode == 0, f"localaws start failed: {started.stderr}"
+    env_file = tmp_path / "localaws.env"
+    launcher.start(env_file)
     try:
-        moto = read_env_file(env_file)
-        env = dict(tf_env, **{k: v for k, v in moto.items() if k.startswith("AWS_")})
-        write_override(module, moto["AWS_ENDPOINT_URL"])
-        session = boto3.Session(aws_access_key_id=moto["AWS_ACCESS_KEY_ID"], aws_secret_access_key=moto["AWS_SECRET_ACCESS_KEY"],
+        local = launcher.read_env_file(env_file)
+        env = dict(tf_env, **{k: v for k, v in local.items() if k.startswith("AWS_")})
+        write_override(module, local["AWS_ENDPOINT_URL"])
+        session = boto3.Session(aws_access_key_id=local["AWS_ACCESS_KEY_ID"], aws_secret_access_key=local["AWS_SECRET_ACCESS_KEY"],
                                 region_name="us-east-1")
-        yield env, lambda name: session.client(name, endpoint_url=moto["AWS_ENDPOINT_URL"])
+        yield env, lambda name: session.client(name, endpoint_url=local["AWS_ENDPOINT_URL"])
     finally:
-        subprocess.run([str(LOCALAWS / "stop"), str(env_file)], capture_output=True, text=True, timeout=60)
+        launcher.stop(env_file)
 
 
 def declared_resources(module):
@@ -213,7 +204,7 @@ def live_nat_gateways(client):
 
 def test_apply_and_destroy_against_moto(module_dir, tf_env, tmp_path):
     with local_aws(module_dir, tf_env, tmp_path) as (env, client):
-        var = ["-var", f"instance_type={MOTO_INSTANCE_TYPE}"]
+        var = []
 
         applied = terraform(["apply", "-auto-approve", "-input=false", *var], module_dir, env)
         assert applied.returncode == 0, applied.stdout[-4000:] + applied.stderr
@@ -228,7 +219,7 @@ def test_apply_and_destroy_against_moto(module_dir, tf_env, tmp_path):
         endpoint = sagemaker.describe_endpoint(EndpointName=outputs["endpoint_name"])
         config = sagemaker.describe_endpoint_config(EndpointConfigName=endpoint["EndpointConfigName"])
         variant = config["ProductionVariants"][0]
-        assert (variant["InstanceType"], variant["InitialInstanceCount"]) == (MOTO_INSTANCE_TYPE, 1)
+        assert (variant["InstanceType"], variant["InitialInstanceCount"]) == (INSTANCE_TYPE, 1)
         model = sagemaker.describe_model(ModelName=variant["ModelName"])
         assert model["PrimaryContainer"]["Image"].startswith("763104351884.dkr.ecr.us-east-1.amazonaws.com/huggingface-pytorch-tgi-inference:")
         assert model["PrimaryContainer"]["Environment"]["SM_NUM_GPUS"] == "1"
@@ -284,7 +275,7 @@ def test_apply_and_destroy_against_moto(module_dir, tf_env, tmp_path):
         assert latency["ExtendedStatistic"] == "p90" and latency["Threshold"] == 20_000_000.0
 
         # Pausing plans to remove the endpoint, the NAT gateway and what needs them, and nothing else.
-        paused = terraform(["plan", "-input=false", *var, "-var", "paused=true"], module_dir, env)
+        paused = terraform(["plan", "-input=false", "-refresh=false", *var, "-var", "paused=true"], module_dir, env)
         assert paused.returncode == 0, paused.stdout[-4000:] + paused.stderr
         destroyed = set(re.findall(r"# (\S+) will be destroyed", paused.stdout))
         assert destroyed == {"aws_sagemaker_endpoint.endpoint[0]", "aws_nat_gateway.nat_gateway[0]", "aws_eip.nat_address[0]",
@@ -293,11 +284,13 @@ def test_apply_and_destroy_against_moto(module_dir, tf_env, tmp_path):
         assert "# aws_lambda_function.shim_function will be updated in-place" in paused.stdout
 
         # The variables' validation and the cross-variable preconditions stop a bad plan.
-        bad_stage = terraform(["plan", "-input=false", *var, "-var", "stage_name=no spaces"], module_dir, env)
+        bad_stage = terraform(["plan", "-input=false", "-refresh=false", *var, "-var", "stage_name=no spaces"], module_dir, env)
         assert bad_stage.returncode != 0 and "Use 1-128 letters, digits, hyphens and underscores." in flat(bad_stage.stderr), bad_stage.stderr
-        too_big = terraform(["plan", "-input=false", *var, "-var", "model_id=NousResearch/Hermes-3-Llama-3.1-8B"], module_dir, env)
+        # An 8B model fits the default A10G (24 GB) but not a 16 GB T4: the GPU-fit precondition says so.
+        too_big = terraform(["plan", "-input=false", "-refresh=false", *var, "-var", "model_id=NousResearch/Hermes-3-Llama-3.1-8B",
+                             "-var", "instance_type=ml.g4dn.xlarge"], module_dir, env)
         assert too_big.returncode != 0 and "NousResearch/Hermes-3-Llama-3.1-8B does not fit ml.g4dn.xlarge" in flat(too_big.stderr), too_big.stderr
-        owner_tag = terraform(["plan", "-input=false", *var, "-var", 'tags={"slmstack:stack"="other"}'], module_dir, env)
+        owner_tag = terraform(["plan", "-input=false", "-refresh=false", *var, "-var", 'tags={"slmstack:stack"="other"}'], module_dir, env)
         assert owner_tag.returncode != 0 and "The tag slmstack:stack is reserved" in flat(owner_tag.stderr), owner_tag.stderr
 
         destroyed = terraform(["destroy", "-auto-approve", "-input=false", *var], module_dir, env)
@@ -316,12 +309,12 @@ def test_operations_variant_paused_then_resumed_then_destroyed(ops_module_dir, t
     then paused=false, then destroyed."""
     module = ops_module_dir
     with local_aws(module, tf_env, tmp_path) as (env, client):
-        var = ["-var", f"instance_type={MOTO_INSTANCE_TYPE}", "-var", f"expires_at={EXPIRES_AT}"]
+        var = ["-var", f"expires_at={EXPIRES_AT}"]
 
         # expires_at has no default and is checked against the parameter's pattern.
-        missing = terraform(["plan", "-input=false", "-var", f"instance_type={MOTO_INSTANCE_TYPE}"], module, env)
+        missing = terraform(["plan", "-input=false", "-refresh=false"], module, env)
         assert missing.returncode != 0 and 'No value for required variable' in flat(missing.stderr), missing.stderr
-        malformed = terraform(["plan", "-input=false", "-var", f"instance_type={MOTO_INSTANCE_TYPE}", "-var", "expires_at=tomorrow"], module, env)
+        malformed = terraform(["plan", "-input=false", "-refresh=false", "-var", "expires_at=tomorrow"], module, env)
         assert malformed.returncode != 0 and "for example 2026-11-22T18:00:00" in flat(malformed.stderr), malformed.stderr
 
         applied = terraform(["apply", "-auto-approve", "-input=false", *var, "-var", "paused=true"], module, env)

@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
 """localaws: the project's local AWS (moto_server with the fixes in patches.py) on 127.0.0.1.
 
-    python3 tools/localaws/localaws.py start  [--env-file F]   # prints F; `. F` to use it
-    python3 tools/localaws/localaws.py status [--env-file F]
-    python3 tools/localaws/localaws.py stop   [--env-file F]
+    .build/test-venv/bin/python tools/localaws/localaws.py start  [--env-file F]   # prints F; `. F` to use it
+    .build/test-venv/bin/python tools/localaws/localaws.py status [--env-file F]
+    .build/test-venv/bin/python tools/localaws/localaws.py stop   [--env-file F]
 
-`start` installs moto[server]==5.2.1 if it is missing, runs server.py on a free port with SigV4
+`start` checks this Python has moto[server]==5.2.1 (`make venv` puts it in .build/test-venv), runs server.py on a free port with SigV4
 signature verification on, creates IAM user `localaws-admin` with an allow-all policy and an access
 key, proves a wrong secret is rejected, and writes F (mode 600; default ./.localaws.env). A second
 `start` reuses a live server recorded in F. On any failure the server it started is killed and no
@@ -51,27 +51,21 @@ def log(msg: str) -> None:
 
 # ---------------------------------------------------------------------------------- install
 def ensure_moto() -> None:
-    """Install moto[server]==5.2.1 with pip when moto or its server extras are missing."""
-    missing = [m for m in ("moto", "flask", "flask_cors", "boto3") if importlib.util.find_spec(m) is None]
-    if not missing:
-        from importlib.metadata import version
+    """Refuse to start unless this Python has moto[server] 5.2.1 (never installs anything itself).
 
-        found = version("moto")
-        if found != MOTO_VERSION:
-            raise LocalAwsError(f"moto {found} is installed but localaws needs {MOTO_VERSION} "
-                                f"(its fixes are written for it): {sys.executable} -m pip install '{MOTO_REQUIREMENT}'")
-        return
-    state = "missing: " + ", ".join(missing)
-    log(f"{state}; installing {MOTO_REQUIREMENT} with pip")
-    cmd = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", MOTO_REQUIREMENT, "boto3"]
-    try:
-        res = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise LocalAwsError(f"could not run pip ({exc}); install it yourself: {' '.join(cmd)}") from exc
-    if res.returncode != 0:
-        tail = "\n".join((res.stderr or res.stdout).strip().splitlines()[-5:])
-        raise LocalAwsError(f"pip failed (exit {res.returncode}); install it yourself: {' '.join(cmd)}\n{tail}")
-    importlib.invalidate_caches()
+    `make venv` (which `make demo` and `make test` run) keeps it in .build/test-venv, and the Makefile
+    runs this launcher with that environment's Python.
+    """
+    missing = [m for m in ("moto", "flask", "flask_cors", "boto3") if importlib.util.find_spec(m) is None]
+    if missing:
+        raise LocalAwsError(f"{sys.executable} lacks {', '.join(missing)}: run `make venv` and start the local AWS "
+                            f"with .build/test-venv/bin/python (or install {MOTO_REQUIREMENT} into a venv of your own)")
+    from importlib.metadata import version
+
+    found = version("moto")
+    if found != MOTO_VERSION:
+        raise LocalAwsError(f"moto {found} is installed but localaws needs {MOTO_VERSION} (its fixes are written "
+                            f"for it): run `make venv`, which pins it in .build/test-venv")
 
 
 # ---------------------------------------------------------------------------------- env file
@@ -89,7 +83,7 @@ def read_env_file(path: Path) -> dict[str, str]:
 def _write_env_file(path: Path, values: dict[str, str]) -> None:
     tmp = path.with_name(f"{path.name}.tmp.{os.getpid()}")
     lines = [f"# localaws env file, written {time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())}; "
-             f"stop with: python3 {HERE / 'localaws.py'} stop --env-file {path}"]
+             f"stop with: {sys.executable} {HERE / 'localaws.py'} stop --env-file {path}"]
     lines += [f"export {k}={v}" for k, v in values.items()]
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as fh:
