@@ -12,6 +12,7 @@ public enum SLMStack {
         ValidateCommand.self,
         DiffCommand.self,
         CostCommand.self,
+        PreflightCommand.self,
         DeployCommand.self,
         StatusCommand.self,
         InvokeCommand.self,

@@ -102,7 +102,8 @@ def test_broken_template_fails_with_the_root_cause_first(local_aws, tmp_path):
     broken = tmp_path / "broken.template.json"
     broken.write_text(json.dumps(template))
     try:
-        failed = local_aws.run("deploy", "--yes", "--stack-name", stack, "--template", str(broken))
+        # preflight would refuse the unknown type first (hosting-instance); this checks how a failed create is reported
+        failed = local_aws.run("deploy", "--yes", "--skip-preflight", "--stack-name", stack, "--template", str(broken))
         assert failed.returncode == 1, failed.stdout + failed.stderr
         first = next(line for line in failed.stderr.splitlines() if line.startswith("error:"))
         assert first.startswith("error: EndpointConfig (AWS::SageMaker::EndpointConfig) CREATE_FAILED: "), failed.stderr

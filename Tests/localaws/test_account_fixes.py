@@ -1,6 +1,6 @@
 """The rehearsal-account fixes (tools/localaws/account_patches.py): the failure with the fix disabled, the success with it.
 
-"With" runs on the session server (a permissive account: endpoint quotas 4, Lambda 1000, an API Gateway role);
+"With" runs on the session server (a permissive account: endpoint quotas 20, Lambda 1000, an API Gateway role);
 the rehearsal flags themselves (`start --service-quota … --lambda-concurrency 10 --no-apigateway-role`) are
 checked on a server started with them.
 """
@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 import urllib.request
@@ -57,7 +58,7 @@ def test_service_quotas_account(localaws: LocalAws, without) -> None:
             la.client("service-quotas").get_service_quota(ServiceCode="sagemaker", QuotaCode="L-1928E07B")
     sq = localaws.client("service-quotas")
     quota = sq.get_service_quota(ServiceCode="sagemaker", QuotaCode="L-1928E07B")["Quota"]
-    assert (quota["QuotaName"], quota["Value"], quota["ServiceCode"]) == ("ml.g5.xlarge for endpoint usage", 4.0, "sagemaker")
+    assert (quota["QuotaName"], quota["Value"], quota["ServiceCode"]) == ("ml.g5.xlarge for endpoint usage", 20.0, "sagemaker")
     assert quota["QuotaArn"].endswith(":sagemaker/L-1928E07B")
     assert sq.get_aws_default_service_quota(ServiceCode="ec2", QuotaCode="L-0263D0A3")["Quota"]["QuotaName"] == "EC2-VPC Elastic IPs"
     names = [q["QuotaName"] for q in sq.list_service_quotas(ServiceCode="vpc")["Quotas"]]
@@ -70,13 +71,13 @@ def test_service_quotas_account(localaws: LocalAws, without) -> None:
 
 def test_sagemaker_endpoint_quota(localaws: LocalAws, without) -> None:
     with without("sagemaker_endpoint_quota") as la:
-        _endpoint(la, 5)  # moto has no quota: 5 instances over the quota of 4 are accepted
+        _endpoint(la, 21)  # moto has no quota: 21 instances over the quota of 20 are accepted
     with pytest.raises(ClientError) as info:
-        _endpoint(localaws, 5)
+        _endpoint(localaws, 21)
     error = info.value.response["Error"]
     assert error["Code"] == "ResourceLimitExceeded"
-    assert error["Message"].startswith("The account-level service limit 'ml.g5.xlarge for endpoint usage' is 4 Instances, "
-                                       "with current utilization of 0 Instances and a request delta of 5 Instances.")
+    assert re.match(r"The account-level service limit 'ml.g5.xlarge for endpoint usage' is 20 Instances, "
+                    r"with current utilization of \d+ Instances and a request delta of 21 Instances\. ", error["Message"])
     _endpoint(localaws, 1, "ml.g6.xlarge")  # another type has its own quota
 
 

@@ -24,7 +24,11 @@ import json
 import os
 from typing import Any
 
-DEFAULT_ENDPOINT_INSTANCES = 4.0
+# The default account is permissive, so that test suites with many stacks are never refused; AWS's own defaults
+# are lower (VPCs, Elastic IPs, NAT gateways per zone: 5; GPU endpoint usage often 0 in new accounts): rehearse
+# them with `start --service-quota 'NAME=VALUE'`.
+DEFAULT_ENDPOINT_INSTANCES = 20.0
+DEFAULT_NETWORK = 50.0
 DEFAULT_LAMBDA_CONCURRENCY = 1000
 APIGATEWAY_ROLE = "localaws-apigateway-cloudwatch"
 
@@ -34,10 +38,10 @@ QUOTAS: list[tuple[str, str, str, str, float]] = [
     ("sagemaker", "Amazon SageMaker", "L-9614C779", "ml.g5.2xlarge for endpoint usage", DEFAULT_ENDPOINT_INSTANCES),
     ("sagemaker", "Amazon SageMaker", "L-D470D954", "ml.g6.xlarge for endpoint usage", DEFAULT_ENDPOINT_INSTANCES),
     ("sagemaker", "Amazon SageMaker", "L-B0729CB4", "ml.g6e.xlarge for endpoint usage", DEFAULT_ENDPOINT_INSTANCES),
-    ("vpc", "Amazon Virtual Private Cloud (Amazon VPC)", "L-F678F1CE", "VPCs per Region", 5.0),
-    ("vpc", "Amazon Virtual Private Cloud (Amazon VPC)", "L-FE5A380F", "NAT gateways per Availability Zone", 5.0),
-    ("vpc", "Amazon Virtual Private Cloud (Amazon VPC)", "L-A4707A72", "Internet gateways per Region", 5.0),
-    ("ec2", "Amazon Elastic Compute Cloud (Amazon EC2)", "L-0263D0A3", "EC2-VPC Elastic IPs", 5.0),
+    ("vpc", "Amazon Virtual Private Cloud (Amazon VPC)", "L-F678F1CE", "VPCs per Region", DEFAULT_NETWORK),
+    ("vpc", "Amazon Virtual Private Cloud (Amazon VPC)", "L-FE5A380F", "NAT gateways per Availability Zone", DEFAULT_NETWORK),
+    ("vpc", "Amazon Virtual Private Cloud (Amazon VPC)", "L-A4707A72", "Internet gateways per Region", DEFAULT_NETWORK),
+    ("ec2", "Amazon Elastic Compute Cloud (Amazon EC2)", "L-0263D0A3", "EC2-VPC Elastic IPs", DEFAULT_NETWORK),
     ("lambda", "AWS Lambda", "L-B99A9384", "Concurrent executions", float(DEFAULT_LAMBDA_CONCURRENCY)),
 ]
 QUOTA_NAMES = {q[3] for q in QUOTAS}

@@ -100,6 +100,7 @@ struct DeployCommand: SubCommand {
         .flag("show-api-key", "Print the API key's value (from API Gateway GetApiKey)."),
         .flag("no-rollback", "Keep what was created if the deploy fails, for debugging."),
         .value("template", "FILE", "Deploy this CloudFormation template as it is (for example the committed one) instead of synthesizing."),
+        PreflightGate.skipSpec,
     ] + AWSContext.specs
 
     let context: AWSContext
@@ -107,10 +108,12 @@ struct DeployCommand: SubCommand {
     let showKey: Bool
     let noRollback: Bool
     let templateFile: String?
+    let skipPreflight: Bool
 
     init(arguments: ParsedArguments, io: CommandIO) throws {
         context = try AWSContext(arguments: arguments, io: io)
         yes = arguments.flag("yes")
+        skipPreflight = arguments.flag("skip-preflight")
         showKey = arguments.flag("show-api-key")
         noRollback = arguments.flag("no-rollback")
         templateFile = arguments["template"]
@@ -183,10 +186,11 @@ struct DeployCommand: SubCommand {
                                     tags: tags, assumeYes: yes, noRollback: noRollback, ttlMinutes: config.ttlMinutes,
                                     ttlGiven: context.ttlGiven, keepingExpiry: templateFile == nil ? Self.keepingExpiry(config, ttlSet: context.ttlSet) : nil)
         let context = self.context
-        let showKey = self.showKey
+        let showKey = self.showKey, preflight = !skipPreflight
         let console = CLIConsole(io: io)
         let (result, key, now) = try AWSContext.run {
             let client = try await context.client(io: io)
+            if preflight { try await PreflightGate.check(client: client, template: text, stack: config.stackName, io: io) }
             let deployer = Deployer(api: CloudFormationAPI(client: client), console: console)
             let result = try await deployer.deploy(request)
             var key: String?

@@ -30,7 +30,7 @@ struct PauseCommand: SubCommand {
     }
 
     /// Pauses or resumes, then prints the outcome and the cost of both states.
-    static func set(paused: Bool, context: AWSContext, yes: Bool, io: CommandIO) throws -> ExitCode {
+    static func set(paused: Bool, context: AWSContext, yes: Bool, io: CommandIO, preflight: Bool = false) throws -> ExitCode {
         let name = context.config.stackName
         let console = CLIConsole(io: io)
         let (result, template) = try AWSContext.run(missingStackIsUsage: true) {
@@ -41,6 +41,9 @@ struct PauseCommand: SubCommand {
                 if let stack = try await deployer.api.describeStack(name), let current = stack.parameters[StackParameters.paused], current != String(paused) {
                     throw DeployError.needsConfirmation("\(paused ? "pausing" : "resuming") \(name)")
                 }
+            }
+            if preflight, let stack = try await deployer.api.describeStack(name), stack.parameters[StackParameters.paused] == "true" {
+                try await PreflightGate.check(client: client, template: try await deployer.api.template(stack.id), stack: name, io: io)
             }
             let result = try await deployer.setPaused(paused, stack: name, assumeYes: yes)
             guard case .updated(let stack, _) = result else { return (result, String?.none) }
@@ -74,18 +77,20 @@ struct ResumeCommand: SubCommand {
         follows the events, and prints the monthly cost paused and running. A running stack is left alone (exit 0);
         one that does not exist is exit 2.
         """
-    static let options: [OptionSpec] = [.flag("yes", "Resume without asking (for CI).")] + AWSContext.specs
+    static let options: [OptionSpec] = [.flag("yes", "Resume without asking (for CI)."), PreflightGate.skipSpec] + AWSContext.specs
 
     let context: AWSContext
     let yes: Bool
+    let skipPreflight: Bool
 
     init(arguments: ParsedArguments, io: CommandIO) throws {
         context = try AWSContext(arguments: arguments, io: io)
         yes = arguments.flag("yes")
+        skipPreflight = arguments.flag("skip-preflight")
     }
 
     func run(io: CommandIO) throws -> ExitCode {
-        try PauseCommand.set(paused: false, context: context, yes: yes, io: io)
+        try PauseCommand.set(paused: false, context: context, yes: yes, io: io, preflight: !skipPreflight)
     }
 }
 
