@@ -47,6 +47,7 @@ ARNS = {
     "AWS::ApiGateway::Deployment": ("id:dep", "arn:aws:apigateway:{region}::/restapis/{api}/deployments/{id}"),
     "AWS::ApiGateway::Stage": ("name", "arn:aws:apigateway:{region}::/restapis/{api}/stages/{name}"),
     "AWS::ApiGateway::Authorizer": ("id:auth", "arn:aws:apigateway:{region}::/restapis/{api}/authorizers/{id}"),
+    "AWS::ApiGateway::GatewayResponse": ("id:gwr", "arn:aws:apigateway:{region}::/restapis/{api}/gatewayresponses/{rtype}"),
     "AWS::ApiGateway::Account": ("id:acct", "arn:aws:apigateway:{region}::/account"),
     "AWS::ApiGateway::ApiKey": ("id:key", "arn:aws:apigateway:{region}::/apikeys/{id}"),
     "AWS::ApiGateway::UsagePlan": ("id:plan", "arn:aws:apigateway:{region}::/usageplans/{id}"),
@@ -201,7 +202,11 @@ class Template:
     def _type(self, lid):
         if lid not in self.raw["Resources"]:
             raise KeyError(f"unknown logical id {lid}")
-        return self.raw["Resources"][lid]["Type"]
+        type_name = self.raw["Resources"][lid]["Type"]
+        if type_name not in ARNS:
+            raise KeyError(f"{type_name} ({lid}) has no ARN pattern: add it to tools/iam/cfn_model.py ARNS "
+                           "from the Service Authorization Reference")
+        return type_name
 
     # ---- names, IDs and ARNs ------------------------------------------------------------------------
     def name(self, lid):
@@ -234,6 +239,8 @@ class Template:
         if "{res}" in pattern:
             fields["res"] = self.resolve(props.get("ResourceId", ""))
             fields["http"] = self.resolve(props.get("HttpMethod", ""))
+        if "{rtype}" in pattern:
+            fields["rtype"] = self.resolve(props.get("ResponseType", ""))
         if "{plan}" in pattern:
             fields["plan"], fields["key"] = self.resolve(props.get("UsagePlanId", "")), self.resolve(props.get("KeyId", ""))
         return pattern.format(**fields)
