@@ -89,7 +89,10 @@ def test_fixture_covers_every_type(synthesized):
         assert not missing, f"{name}: {missing} not in Tests/iam/fixtures/handler_permissions.json: " \
                             "run tools/iam/refresh_handler_permissions.py"
         for type_name in {r["Type"] for r in template["Resources"].values()}:
-            assert "delete" in fixture[type_name]["handlers"], f"{type_name} has no delete handler permissions"
+            entry = fixture[type_name]
+            assert "delete" in entry["handlers"], f"{type_name} has no delete handler permissions"
+            assert entry["source"].get("commit") or entry["source"].get("cites") or entry["source"].get("pypi"), \
+                f"{type_name}: the fixture entry names no source"
 
 
 @pytest.mark.parametrize("variant", sorted(VARIANTS))
