@@ -22,11 +22,21 @@ public struct AWSRequest: Sendable {
     public var hostPrefix: String?
     /// Whether to sign (the SSO portal's GetRoleCredentials takes a bearer token instead).
     public var signed: Bool
+    /// Whether sending the call twice does no more than sending it once: read-only operations,
+    /// `GET`/`PUT`/`DELETE`, and calls made idempotent by a client token. Only these are sent again
+    /// after a failure that may have reached the server (a reset, a connection closed mid-answer,
+    /// a timeout, a 2xx that is not the promised document).
+    public var idempotent: Bool
+    /// The document a 2xx must be before it is believed.
+    public var expect: ResponseShape
 
     /// Creates a request.
+    ///
+    /// - Parameter idempotent: nil decides by method (`GET`, `HEAD`, `PUT`, `DELETE`, `OPTIONS` are).
     public init(service: AWSService, operation: String, method: String = "POST", path: String = "/",
                 query: [(name: String, value: String)] = [], headers: [(name: String, value: String)] = [],
-                body: [UInt8] = [], hostPrefix: String? = nil, signed: Bool = true) {
+                body: [UInt8] = [], hostPrefix: String? = nil, signed: Bool = true, idempotent: Bool? = nil,
+                expect: ResponseShape = .any) {
         self.service = service
         self.operation = operation
         self.method = method
@@ -36,6 +46,8 @@ public struct AWSRequest: Sendable {
         self.body = body
         self.hostPrefix = hostPrefix
         self.signed = signed
+        self.idempotent = idempotent ?? ["GET", "HEAD", "PUT", "DELETE", "OPTIONS"].contains(method.uppercased())
+        self.expect = expect
     }
 }
 
@@ -71,10 +83,14 @@ public final class AWSClient: Sendable {
     public let transport: any HTTPTransport
     /// Retry behaviour.
     public let retry: RetryPolicy
-    /// Seconds per attempt.
+    /// Seconds one attempt may take in all: connect, send, first byte and the whole body.
     public let timeout: TimeInterval
+    /// Seconds without a byte from the server before an attempt is abandoned; nil leaves it to the
+    /// transport (`URLSessionTransport(timeout:)`).
+    public let idleTimeout: TimeInterval?
     private let clock: @Sendable () -> Date
     private let logger: (@Sendable (String) -> Void)?
+    private let warn: @Sendable (String) -> Void
     private let state = Locked(State())
 
     private struct State {
@@ -90,21 +106,26 @@ public final class AWSClient: Sendable {
     ///   - endpoints: overrides (`--endpoint-url`, `AWS_ENDPOINT_URL*`); standard hosts otherwise.
     ///   - transport: the HTTP layer; URLSession by default.
     ///   - retry: attempts and backoff.
-    ///   - timeout: seconds per attempt.
+    ///   - timeout: seconds one attempt may take in all (see `AWSTimeouts`).
+    ///   - idleTimeout: seconds without data before an attempt is abandoned; nil: the transport's.
     ///   - clock: the current time (tests inject a skewed one).
     ///   - logger: receives `--debug` lines; they never contain secrets.
+    ///   - warn: receives warnings (plain HTTP to a host that is not loopback); stderr by default.
     public init(credentials: any CredentialsProvider, region: String, endpoints: EndpointResolver = EndpointResolver(),
                 transport: any HTTPTransport = URLSessionTransport(), retry: RetryPolicy = RetryPolicy(),
-                timeout: TimeInterval = 30, clock: @escaping @Sendable () -> Date = Date.init,
-                logger: (@Sendable (String) -> Void)? = nil) {
+                timeout: TimeInterval = AWSTimeouts.standard.attempt, idleTimeout: TimeInterval? = nil,
+                clock: @escaping @Sendable () -> Date = Date.init,
+                logger: (@Sendable (String) -> Void)? = nil, warn: (@Sendable (String) -> Void)? = nil) {
         self.region = region
         self.endpoints = endpoints
         self.credentialsProvider = credentials
         self.transport = transport
         self.retry = retry
         self.timeout = timeout
+        self.idleTimeout = idleTimeout
         self.clock = clock
         self.logger = logger
+        self.warn = warn ?? { line in FileHandle.standardError.write(Data((line + "\n").utf8)) }
     }
 
     /// The correction added to the local clock after a server reported skew, in seconds.
@@ -113,22 +134,43 @@ public final class AWSClient: Sendable {
     /// The same client with other credentials (used for role chaining and SSO).
     public func with(credentials: any CredentialsProvider) -> AWSClient {
         AWSClient(credentials: credentials, region: region, endpoints: endpoints, transport: transport, retry: retry,
-                  timeout: timeout, clock: clock, logger: logger)
+                  timeout: timeout, idleTimeout: idleTimeout, clock: clock, logger: logger, warn: warn)
+    }
+
+    /// The same client with other timeouts.
+    public func with(timeouts: AWSTimeouts) -> AWSClient {
+        AWSClient(credentials: credentialsProvider, region: region, endpoints: endpoints, transport: transport, retry: retry,
+                  timeout: timeouts.attempt, idleTimeout: timeouts.idle, clock: clock, logger: logger, warn: warn)
     }
 
     // MARK: - Core
 
-    /// Sends one request: resolves the endpoint, signs, retries, and maps errors.
+    /// Sends one request: resolves the endpoint, checks its scheme, signs, retries, checks the
+    /// answer's shape, and maps errors.
     ///
-    /// - Returns: the 2xx response.
+    /// Retries, as the AWS SDKs' standard mode: throttling, transient codes and 5xx for any call;
+    /// network failures and 2xx answers that are not the promised document only for idempotent
+    /// calls (`AWSRequest.idempotent`), unless the request certainly never left (refused
+    /// connection). S3's region redirect is signed again for the bucket's region, never followed;
+    /// no other redirect is followed.
+    ///
+    /// - Returns: the 2xx response, of the shape `request.expect` names.
     /// - Throws: `AWSClientError.service` with the parsed `AWSError`, `.transport` when the network
-    ///   failed on every attempt, or credential errors.
+    ///   failed on every attempt, `.invalidResponse` for a 2xx that is not an AWS answer,
+    ///   `.invalidConfiguration` for plain HTTP to an AWS host, or credential errors.
     public func send(_ request: AWSRequest) async throws -> AWSResponse {
-        let endpoint = endpoints.endpoint(for: request.service, region: region)
-        let url = Self.url(endpoint: endpoint, request: request)
+        var endpoint = endpoints.endpoint(for: request.service, region: region)
+        try checkScheme(endpoint, service: request.service)
+        var url = Self.url(endpoint: endpoint, request: request)
         let label = "\(request.service.endpointPrefix) \(request.operation)"
         var attempt = 0
         var skewRetried = false
+        var regionRedirected = false
+        func backoff(_ why: String) async {
+            let delay = retry.delay(afterAttempt: attempt)
+            logger?("  \(why): retrying in \(String(format: "%.2f", delay)) s")
+            await retry.sleep(delay)
+        }
         while true {
             attempt += 1
             var headers = request.headers
@@ -159,21 +201,42 @@ public final class AWSClient: Sendable {
             let response: HTTPResponse
             do {
                 response = try await transport.send(HTTPRequest(method: request.method, url: url, headers: headers,
-                                                                body: Data(request.body), timeout: timeout))
+                                                                body: Data(request.body), timeout: timeout, idleTimeout: idleTimeout))
             } catch let error as TransportError {
-                logger?("← \(error.reason) after \(String(format: "%.2f", Date().timeIntervalSince(started))) s")
-                if error.isRetryable, attempt < retry.maxAttempts {
-                    let delay = retry.delay(afterAttempt: attempt)
-                    logger?("  retrying in \(String(format: "%.2f", delay)) s")
-                    await retry.sleep(delay)
+                logger?("← \(error) after \(String(format: "%.2f", Date().timeIntervalSince(started))) s")
+                let repeatable = request.idempotent || !error.mayHaveReachedServer
+                if error.isRetryable, repeatable, attempt < retry.maxAttempts {
+                    await backoff("network failure")
                     continue
                 }
-                throw AWSClientError.transport(url: url, reason: error.reason, attempts: attempt)
+                let note = error.isRetryable && !repeatable
+                    ? " (\(request.operation) is not idempotent and may have reached the server, so it was not sent again: check its effect before repeating)" : ""
+                throw AWSClientError.transport(url: url, reason: error.description + note, attempts: attempt)
             }
             let requestID = response.headers["x-amzn-requestid"] ?? response.headers["x-amz-request-id"] ?? response.headers["x-amzn-request-id"]
             logger?("← HTTP \(response.status) in \(String(format: "%.2f", Date().timeIntervalSince(started))) s, \(response.body.count) bytes\(requestID.map { ", request id \($0)" } ?? "")")
             if (200..<300).contains(response.status) {
-                return AWSResponse(status: response.status, headers: response.headers, body: response.body)
+                guard let problem = request.expect.problem(in: response, operation: request.operation) else {
+                    return AWSResponse(status: response.status, headers: response.headers, body: response.body)
+                }
+                logger?("  not an AWS answer: \(problem)")
+                if request.idempotent, attempt < retry.maxAttempts {
+                    await backoff("unexpected document")
+                    continue
+                }
+                throw AWSClientError.invalidResponse(operation: label, reason: problem + (attempt > 1 ? " (\(attempt) attempts)" : ""))
+            }
+            // S3 answers a request for a bucket in another region with that region in a header:
+            // sign again for the bucket's regional endpoint (as the SDKs do) instead of following.
+            if request.service == .s3, !endpoint.isCustom, !regionRedirected, [301, 307, 400].contains(response.status),
+               let bucketRegion = response.headers["x-amz-bucket-region"], !bucketRegion.isEmpty, bucketRegion != endpoint.signingRegion,
+               bucketRegion.allSatisfy({ $0.isLowercase || $0.isNumber || $0 == "-" }) {
+                regionRedirected = true
+                endpoint = endpoints.endpoint(for: .s3, region: bucketRegion)
+                url = Self.url(endpoint: endpoint, request: request)
+                logger?("  the bucket is in \(bucketRegion): signing again for \(endpoint.url)")
+                attempt -= 1
+                continue
             }
             let error = Self.parseError(response, operation: label)
             if !skewRetried, RetryPolicy.clockSkewCodes.contains(error.code), let correction = skewCorrection(error, response) {
@@ -184,14 +247,28 @@ public final class AWSClient: Sendable {
                 continue
             }
             if RetryPolicy.isRetryable(error), attempt < retry.maxAttempts {
-                let delay = retry.delay(afterAttempt: attempt)
-                logger?("  \(error.code): retrying in \(String(format: "%.2f", delay)) s")
-                await retry.sleep(delay)
+                await backoff(error.code)
                 continue
             }
             throw AWSClientError.service(error)
         }
     }
+
+    /// Refuses plain HTTP to AWS's hosts; warns once per process about plain HTTP to other hosts
+    /// that are not loopback (see `EndpointPolicy`).
+    private func checkScheme(_ endpoint: ResolvedEndpoint, service: AWSService) throws {
+        switch EndpointPolicy.verdict(for: endpoint.url, name: endpoints.source(for: service)) {
+        case .allowed:
+            return
+        case .refused(let message):
+            throw AWSClientError.invalidConfiguration(message)
+        case .warn(let message):
+            let first = Self.warned.withLock { $0.insert(endpoint.url).inserted }
+            if first { warn(message) }
+        }
+    }
+
+    private static let warned = Locked(Set<String>())
 
     private func signer(for credentials: SigV4Credentials) -> SigV4Signer {
         state.withLock { state in
@@ -240,32 +317,5 @@ public final class AWSClient: Sendable {
         var text = text
         for secret in secrets where !secret.isEmpty { text = text.replacingOccurrences(of: secret, with: "<redacted>") }
         return text
-    }
-
-    /// Reads the error code, message and request id from an XML or JSON body and the headers.
-    public static func parseError(_ response: HTTPResponse, operation: String) -> AWSError {
-        var code: String?
-        var message: String?
-        var requestID = response.headers["x-amzn-requestid"] ?? response.headers["x-amz-request-id"] ?? response.headers["x-amzn-request-id"]
-        let body = response.body
-        let firstByte = body.first { ![0x20, 0x0a, 0x0d, 0x09].contains($0) }
-        if firstByte == UInt8(ascii: "<"), let root = try? XMLNode.parse(body) {
-            code = root.first(named: "Code")?.text ?? (root.name == "Code" ? root.text : nil)
-            message = root.first(named: "Message")?.text ?? root.first(named: "message")?.text
-            requestID = requestID ?? root.first(named: "RequestId")?.text ?? root.first(named: "RequestID")?.text
-        } else if firstByte == UInt8(ascii: "{"), let json = try? JSONValue.parse(body) {
-            code = (json["__type"] ?? json["code"] ?? json["Code"])?.string
-            message = (json["message"] ?? json["Message"] ?? json["errorMessage"])?.string
-        }
-        if let header = response.headers["x-amzn-errortype"], !header.isEmpty {
-            code = code ?? header
-        }
-        var cleaned = code ?? "HTTP\(response.status)"
-        if let hash = cleaned.lastIndex(of: "#") { cleaned = String(cleaned[cleaned.index(after: hash)...]) }
-        if let colon = cleaned.firstIndex(of: ":") { cleaned = String(cleaned[..<colon]) }
-        if message == nil, code == nil, !body.isEmpty {
-            message = String(decoding: body.prefix(300), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        }
-        return AWSError(code: cleaned, message: message ?? "", requestID: requestID, httpStatus: response.status, operation: operation)
     }
 }

@@ -24,7 +24,7 @@ public struct AWSError: Error, Sendable, Equatable, CustomStringConvertible {
 
     public var description: String {
         var text = operation.isEmpty ? "" : "\(operation): "
-        text += "\(code) (HTTP \(httpStatus))"
+        text += code == "HTTP\(httpStatus)" ? "HTTP \(httpStatus) without an AWS error code" : "\(code) (HTTP \(httpStatus))"
         if !message.isEmpty { text += ": \(message)" }
         if let requestID, !requestID.isEmpty { text += " [request id \(requestID)]" }
         if let hint = AWSError.hints[code] { text += "; \(hint)" }
@@ -58,9 +58,11 @@ public enum AWSClientError: Error, CustomStringConvertible, Sendable {
     case invalidConfiguration(String)
     /// An endpoint URL is malformed.
     case invalidEndpoint(name: String, value: String)
-    /// The network failed after all retries (connection refused, timeout, DNS).
+    /// The network failed after all retries (connection refused, timeout, DNS, a connection
+    /// closed mid-answer), or after one attempt of a call that is not idempotent.
     case transport(url: String, reason: String, attempts: Int)
-    /// The service's answer could not be parsed.
+    /// The answer is not the document the service promises (an HTML page with HTTP 200 from a
+    /// captive portal, a body without an element AWS always sends).
     case invalidResponse(operation: String, reason: String)
     /// `credential_process` failed or printed something unusable.
     case credentialProcess(profile: String, reason: String)
@@ -86,9 +88,9 @@ public enum AWSClientError: Error, CustomStringConvertible, Sendable {
         case .invalidEndpoint(let name, let value):
             return "invalid endpoint url '\(value)' in \(name): expected http(s)://host[:port], for example http://127.0.0.1:5000"
         case .transport(let url, let reason, let attempts):
-            return "could not reach \(url) after \(attempts) attempt\(attempts == 1 ? "" : "s"): \(reason); check the network, the region and any --endpoint-url / AWS_ENDPOINT_URL override"
+            return "no complete answer from \(url) after \(attempts) attempt\(attempts == 1 ? "" : "s"): \(reason); check the network, the region, any proxy and any --endpoint-url / AWS_ENDPOINT_URL override (timeouts: --read-timeout, --attempt-timeout)"
         case .invalidResponse(let operation, let reason):
-            return "\(operation): unexpected response: \(reason)"
+            return "\(operation): not an AWS answer: \(reason); a proxy or captive portal may be answering instead of AWS"
         case .credentialProcess(let profile, let reason):
             return "credential_process of profile '\(profile)' failed: \(reason); run the command by hand and check that it prints JSON with Version 1, AccessKeyId and SecretAccessKey"
         case .signing(let message):

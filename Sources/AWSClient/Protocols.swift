@@ -16,14 +16,27 @@ extension AWSClient {
     public func query(_ service: AWSService, action: String, parameters: [(String, String)] = []) async throws -> XMLNode {
         var form = "Action=" + Self.formEncode(action) + "&Version=" + Self.formEncode(service.apiVersion)
         for (name, value) in parameters { form += "&" + Self.formEncode(name) + "=" + Self.formEncode(value) }
+        let idempotent = Self.isReadOnly(action) || parameters.contains { Self.clientTokenNames.contains($0.0) }
         let response = try await send(AWSRequest(
             service: service, operation: action, method: "POST", path: "/",
-            headers: [("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")], body: Array(form.utf8)))
+            headers: [("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")], body: Array(form.utf8),
+            idempotent: idempotent, expect: .queryXML))
         do {
             return try XMLNode.parse(response.body)
         } catch {
             throw AWSClientError.invalidResponse(operation: "\(service.endpointPrefix) \(action)", reason: "\(error)")
         }
+    }
+
+    /// Operation name prefixes of calls that change nothing, or whose repetition cannot duplicate
+    /// anything (a second delete finds nothing to delete).
+    static let readOnlyPrefixes = ["Describe", "List", "Get", "BatchGet", "Search", "Lookup", "Validate", "Estimate", "Delete"]
+    /// Parameter names of the client tokens that make a create or an execute idempotent.
+    static let clientTokenNames: Set<String> = ["ClientToken", "ClientRequestToken", "clientToken", "clientRequestToken"]
+
+    /// Whether an operation, by its name, may be sent again after a failure that reached the server.
+    public static func isReadOnly(_ operation: String) -> Bool {
+        readOnlyPrefixes.contains { operation.hasPrefix($0) && operation.dropFirst($0.count).first?.isUppercase != false }
     }
 
     /// `application/x-www-form-urlencoded` as botocore writes it (`urllib.parse.urlencode`): the
@@ -51,7 +64,8 @@ extension AWSClient {
         let response = try await send(AWSRequest(
             service: service, operation: operation, method: "POST", path: "/",
             headers: [("Content-Type", "application/x-amz-json-\(service.jsonVersion)"), ("X-Amz-Target", "\(prefix).\(operation)")],
-            body: body.encoded()))
+            body: body.encoded(),
+            idempotent: Self.isReadOnly(operation) || Self.clientTokenNames.contains { body[$0] != nil }, expect: .json))
         return try Self.decodeJSON(response, operation: "\(service.endpointPrefix) \(operation)")
     }
 
@@ -75,18 +89,27 @@ extension AWSClient {
         if body != nil, !allHeaders.contains(where: { $0.name.lowercased() == "content-type" }) {
             allHeaders.append(("Content-Type", "application/json"))
         }
+        let idempotent = ["GET", "HEAD", "PUT", "DELETE"].contains(method.uppercased()) || Self.isReadOnly(operation)
+            || Self.clientTokenNames.contains { body?[$0] != nil }
         let response = try await send(AWSRequest(service: service, operation: operation, method: method, path: path,
-                                                 query: query, headers: allHeaders, body: body?.encoded() ?? []))
+                                                 query: query, headers: allHeaders, body: body?.encoded() ?? [],
+                                                 idempotent: idempotent, expect: .json))
         return try Self.decodeJSON(response, operation: "\(service.endpointPrefix) \(operation)")
     }
 
     /// Calls a REST operation with a raw body and returns the raw answer (SageMaker Runtime
     /// InvokeEndpoint, S3 objects).
+    ///
+    /// - Parameters:
+    ///   - expect: the shape a 2xx must have: `.any` for raw bodies, `.restXML` for S3 operations
+    ///     answered with an XML document or nothing.
+    ///   - idempotent: nil decides by method (see `AWSRequest`).
     public func rest(_ service: AWSService, operation: String, method: String, path: String,
                      query: [(name: String, value: String)] = [], headers: [(name: String, value: String)] = [],
-                     body: [UInt8] = [], hostPrefix: String? = nil) async throws -> AWSResponse {
+                     body: [UInt8] = [], hostPrefix: String? = nil, expect: ResponseShape = .any,
+                     idempotent: Bool? = nil) async throws -> AWSResponse {
         try await send(AWSRequest(service: service, operation: operation, method: method, path: path, query: query,
-                                  headers: headers, body: body, hostPrefix: hostPrefix))
+                                  headers: headers, body: body, hostPrefix: hostPrefix, idempotent: idempotent, expect: expect))
     }
 
     // MARK: REST-XML (S3)
@@ -96,7 +119,7 @@ extension AWSClient {
                         query: [(name: String, value: String)] = [], headers: [(name: String, value: String)] = [],
                         body: [UInt8] = [], hostPrefix: String? = nil) async throws -> XMLNode? {
         let response = try await rest(service, operation: operation, method: method, path: path, query: query,
-                                      headers: headers, body: body, hostPrefix: hostPrefix)
+                                      headers: headers, body: body, hostPrefix: hostPrefix, expect: .restXML)
         guard response.body.contains(where: { ![0x20, 0x0a, 0x0d, 0x09].contains($0) }) else { return nil }
         do {
             return try XMLNode.parse(response.body)
@@ -160,7 +183,8 @@ extension AWSClient {
             body = Array("<CreateBucketConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><LocationConstraint>\(region)</LocationConstraint></CreateBucketConfiguration>".utf8)
         }
         _ = try await rest(.s3, operation: "CreateBucket", method: "PUT", path: address.path,
-                           headers: body.isEmpty ? [] : [("Content-Type", "application/xml")], body: body, hostPrefix: address.hostPrefix)
+                           headers: body.isEmpty ? [] : [("Content-Type", "application/xml")], body: body, hostPrefix: address.hostPrefix,
+                           expect: .restXML)
     }
 
     /// Uploads an object (single PUT, payload signed).
@@ -170,7 +194,8 @@ extension AWSClient {
     public func putObject(bucket: String, key: String, body: Data, contentType: String = "application/octet-stream") async throws -> String? {
         let address = s3Address(bucket: bucket, key: key)
         let response = try await rest(.s3, operation: "PutObject", method: "PUT", path: address.path,
-                                      headers: [("Content-Type", contentType)], body: Array(body), hostPrefix: address.hostPrefix)
+                                      headers: [("Content-Type", contentType)], body: Array(body), hostPrefix: address.hostPrefix,
+                                      expect: .restXML)
         return response.headers["etag"]
     }
 
@@ -183,13 +208,13 @@ extension AWSClient {
     /// Deletes an object.
     public func deleteObject(bucket: String, key: String) async throws {
         let address = s3Address(bucket: bucket, key: key)
-        _ = try await rest(.s3, operation: "DeleteObject", method: "DELETE", path: address.path, hostPrefix: address.hostPrefix)
+        _ = try await rest(.s3, operation: "DeleteObject", method: "DELETE", path: address.path, hostPrefix: address.hostPrefix, expect: .restXML)
     }
 
     /// Deletes an empty bucket.
     public func deleteBucket(_ bucket: String) async throws {
         let address = s3Address(bucket: bucket, key: nil)
-        _ = try await rest(.s3, operation: "DeleteBucket", method: "DELETE", path: address.path, hostPrefix: address.hostPrefix)
+        _ = try await rest(.s3, operation: "DeleteBucket", method: "DELETE", path: address.path, hostPrefix: address.hostPrefix, expect: .restXML)
     }
 }
 

@@ -2,9 +2,19 @@ import Foundation
 
 /// When and how long to wait before trying a call again.
 ///
-/// Exponential backoff with full jitter (`random(0, min(maxBackoff, base * 2^(attempt-1)))`),
-/// for throttling codes, HTTP 429 and 5xx, transient codes and connection errors, as the AWS
-/// SDKs' standard retry mode does.
+/// Exponential backoff with full jitter (`random(0, min(maxBackoff, base * 2^(attempt-1)))`), as
+/// the AWS SDKs' standard retry mode
+/// (https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html):
+/// 1. throttling codes, HTTP 429 and 5xx, and transient codes: any call (the server said it did
+///    not do it, or failed);
+/// 2. transient network failures (a reset, a connection closed mid-answer, a timeout) and a 2xx
+///    that is not the promised document: idempotent calls only (`AWSRequest.idempotent`: reads,
+///    `GET`/`PUT`/`DELETE`, and calls made idempotent by a client token), since the first attempt
+///    may have done its work;
+/// 3. a connection refused or a host not found: any call (nothing was sent).
+///
+/// The SDKs' retry quota (a token bucket shared by a client's calls) is not kept: each command
+/// makes few calls, one at a time.
 public struct RetryPolicy: Sendable {
     /// Total attempts including the first (default 3, like the SDKs' standard mode).
     public var maxAttempts: Int

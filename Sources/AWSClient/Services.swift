@@ -123,6 +123,9 @@ public struct EndpointResolver: Sendable {
     }
 
     /// Checks that `value` is `http(s)://host[:port][/path]` and drops a trailing `/`.
+    ///
+    /// - Throws: `AWSClientError.invalidEndpoint` for a malformed URL; `.invalidConfiguration` for
+    ///   plain HTTP to an AWS host (see `EndpointPolicy`).
     public static func validated(_ value: String, name: String) throws -> String {
         let lower = value.lowercased()
         guard lower.hasPrefix("http://") || lower.hasPrefix("https://") else {
@@ -133,9 +136,21 @@ public struct EndpointResolver: Sendable {
               !value.contains(" "), !value.contains("?"), !value.contains("#") else {
             throw AWSClientError.invalidEndpoint(name: name, value: value)
         }
+        if case .refused(let message) = EndpointPolicy.verdict(for: value, name: name) {
+            throw AWSClientError.invalidConfiguration(message)
+        }
         var trimmed = value
         while trimmed.hasSuffix("/") { trimmed.removeLast() }
         return trimmed
+    }
+
+    /// Where the endpoint of `service` comes from, for messages: `--endpoint-url`,
+    /// `AWS_ENDPOINT_URL_<SERVICE>`, `AWS_ENDPOINT_URL`, or `the standard endpoint`.
+    public func source(for service: AWSService) -> String {
+        if override != nil { return "--endpoint-url" }
+        if serviceOverrides[service.environmentSuffix] != nil { return "AWS_ENDPOINT_URL_\(service.environmentSuffix)" }
+        if globalOverride != nil { return "AWS_ENDPOINT_URL" }
+        return "the standard endpoint"
     }
 
     /// The endpoint of `service` for a client configured for `region`.

@@ -116,7 +116,16 @@ public struct CloudFormationAPI: Sendable {
     }
 
     /// The stack, or nil when it does not exist (or was deleted).
+    ///
+    /// Absence is decided only by CloudFormation's own answer: its `ValidationError` "Stack with
+    /// id X does not exist", or the stack reported as `DELETE_COMPLETE`. An answer without the
+    /// stack in it is an error, never "no stack" (a page from a proxy would otherwise let
+    /// `destroy` report nothing to destroy).
+    ///
+    /// - Throws: `AWSClientError.invalidResponse` when the answer lacks `DescribeStacksResult/Stacks`
+    ///   or a stack's id, name or status; AWS errors.
     public func describeStack(_ name: String) async throws -> StackDescription? {
+        let operation = "cloudformation DescribeStacks"
         let root: XMLNode
         do {
             root = try await client.query(.cloudFormation, action: "DescribeStacks", parameters: [("StackName", name)])
@@ -124,8 +133,12 @@ public struct CloudFormationAPI: Sendable {
             if let service = error.serviceError, service.code == "ValidationError", service.message.contains("does not exist") { return nil }
             throw error
         }
-        guard let member = root.first(named: "Stacks")?.members.first else { return nil }
-        let status = member.value("StackStatus") ?? "UNKNOWN"
+        guard let member = try root.require("DescribeStacksResult", "Stacks", operation: operation).members.first else {
+            throw AWSClientError.invalidResponse(operation: operation, reason: "the answer lists no stack for \(name), and no ValidationError said it does not exist")
+        }
+        guard let status = member.value("StackStatus"), !status.isEmpty, member.value("StackId") != nil, member.value("StackName") != nil else {
+            throw AWSClientError.invalidResponse(operation: operation, reason: "the stack in the answer has no StackId, StackName or StackStatus")
+        }
         if status == "DELETE_COMPLETE" { return nil }
         let outputs = (member.child("Outputs")?.members ?? []).map { ($0.value("OutputKey") ?? "", $0.value("OutputValue") ?? "") }
         var tags: [String: String] = [:]
@@ -177,7 +190,7 @@ public struct CloudFormationAPI: Sendable {
         parameters += QueryParameters.memberPairs("Tags", tags.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
         do {
             let root = try await client.query(.cloudFormation, action: "CreateChangeSet", parameters: parameters)
-            return root.first(named: "Id")?.text ?? name
+            return try root.require("CreateChangeSetResult", "Id", operation: "cloudformation CreateChangeSet").text
         } catch let error as AWSClientError {
             if let service = error.serviceError, service.code == "ValidationError", service.message.contains("No updates are to be performed") {
                 throw DeployError.noChanges(stack: stack)
@@ -195,7 +208,11 @@ public struct CloudFormationAPI: Sendable {
             var parameters = [("ChangeSetName", id), ("StackName", stack)]
             if let token { parameters.append(("NextToken", token)) }
             last = try await client.query(.cloudFormation, action: "DescribeChangeSet", parameters: parameters)
-            for member in last.first(named: "Changes")?.members ?? [] {
+            let result = try last.require("DescribeChangeSetResult", operation: "cloudformation DescribeChangeSet")
+            guard result.child("Status") != nil else {
+                throw AWSClientError.invalidResponse(operation: "cloudformation DescribeChangeSet", reason: "no DescribeChangeSetResult/Status in the answer")
+            }
+            for member in result.child("Changes")?.members ?? [] {
                 guard let change = member.child("ResourceChange") else { continue }
                 changes.append(PlannedChange(action: change.value("Action") ?? "?", logicalID: change.value("LogicalResourceId") ?? "?",
                                              resourceType: change.value("ResourceType") ?? "?",
@@ -237,20 +254,22 @@ public struct CloudFormationAPI: Sendable {
         var parameters = [("StackName", stack)]
         if let nextToken { parameters.append(("NextToken", nextToken)) }
         let root = try await client.query(.cloudFormation, action: "DescribeStackEvents", parameters: parameters)
-        let events = (root.first(named: "StackEvents")?.members ?? []).map { member in
+        let result = try root.require("DescribeStackEventsResult", operation: "cloudformation DescribeStackEvents")
+        let events = (result.child("StackEvents")?.members ?? []).map { member in
             StackEvent(id: member.value("EventId") ?? UUID().uuidString,
                        timestamp: Self.date(member.value("Timestamp")) ?? .distantPast,
                        logicalID: member.value("LogicalResourceId") ?? "?", physicalID: member.value("PhysicalResourceId"),
                        resourceType: member.value("ResourceType") ?? "?", status: member.value("ResourceStatus") ?? "?",
                        reason: member.value("ResourceStatusReason"), clientRequestToken: member.value("ClientRequestToken"))
         }
-        let next = root.first(named: "NextToken")?.text
+        let next = result.child("NextToken")?.text
         return (events, next?.isEmpty == false ? next : nil)
     }
 
     public func stackResources(_ stack: String) async throws -> [StackResource] {
         let root = try await client.query(.cloudFormation, action: "DescribeStackResources", parameters: [("StackName", stack)])
-        return (root.first(named: "StackResources")?.members ?? []).map { member in
+        let result = try root.require("DescribeStackResourcesResult", operation: "cloudformation DescribeStackResources")
+        return (result.child("StackResources")?.members ?? []).map { member in
             StackResource(logicalID: member.value("LogicalResourceId") ?? "?", physicalID: member.value("PhysicalResourceId"),
                           resourceType: member.value("ResourceType") ?? "?", status: member.value("ResourceStatus") ?? "?",
                           reason: member.value("ResourceStatusReason"))
@@ -260,7 +279,7 @@ public struct CloudFormationAPI: Sendable {
     /// The template the stack was last deployed with.
     public func template(_ stack: String) async throws -> String {
         let root = try await client.query(.cloudFormation, action: "GetTemplate", parameters: [("StackName", stack), ("TemplateStage", "Original")])
-        return root.first(named: "TemplateBody")?.text ?? ""
+        return try root.require("GetTemplateResult", "TemplateBody", operation: "cloudformation GetTemplate").text
     }
 
     public func deleteStack(_ stack: String, clientToken: String, retain: [String] = []) async throws {

@@ -299,7 +299,8 @@ public struct AssetsBucket: Sendable {
         try await harden(bucket, owner: owner)
         let key = "templates/\(stack)/\(Self.digest(bytes)).template.json"
         _ = try await client.rest(.s3, operation: "PutObject", method: "PUT", path: "/\(bucket)/\(key)",
-                                  headers: [("Content-Type", "application/json")] + owner + Self.checksum(Array(bytes)), body: Array(bytes))
+                                  headers: [("Content-Type", "application/json")] + owner + Self.checksum(Array(bytes)), body: Array(bytes),
+                                  expect: .restXML)
         return "https://s3.\(client.region).amazonaws.com/\(bucket)/\(key)"
     }
 

@@ -99,7 +99,8 @@ extension Deployer {
         try report(try await follower.follow(stack: current.name, since: since, total: toChange.count, verb: "Retaining logs of",
                                              clientToken: executeToken), stack: current.name)
         // Check before deleting: the logs are the point of --keep-logs.
-        let applied = (try? JSONSerialization.jsonObject(with: Data(try await api.template(current.id).utf8)) as? [String: Any])?["Resources"] as? [String: [String: Any]] ?? [:]
+        let appliedText = try await api.template(current.id)
+        let applied = (try? JSONSerialization.jsonObject(with: Data(appliedText.utf8)) as? [String: Any])?["Resources"] as? [String: [String: Any]] ?? [:]
         let missing = keep.filter { applied[$0]?["DeletionPolicy"] as? String != "Retain" }
         guard missing.isEmpty else {
             throw DeployError.stuck(stack: current.name, status: current.status,
@@ -136,23 +137,68 @@ public struct SageMakerAPI: Sendable {
         return CloudFormationAPI.date(value?.string)
     }
 
+    /// Whether an error is SageMaker's own word that the endpoint (or endpoint configuration) does
+    /// not exist: `ValidationException` "Could not find endpoint …".
+    public static func isMissing(_ error: Error, _ what: String = "endpoint") -> Bool {
+        guard let service = (error as? AWSClientError)?.serviceError else { return false }
+        return ["ValidationException", "ResourceNotFound"].contains(service.code) && service.message.contains("Could not find \(what)")
+    }
+
+    /// The endpoint, or `AWSClientError` (its absence included: see `endpointIfExists`).
     public func endpoint(_ name: String) async throws -> EndpointInfo {
+        try await describeEndpoint(name).info
+    }
+
+    /// The endpoint, or nil when SageMaker says it does not exist; every other failure throws.
+    public func endpointIfExists(_ name: String) async throws -> EndpointInfo? {
+        do {
+            return try await endpoint(name)
+        } catch where Self.isMissing(error) {
+            return nil
+        }
+    }
+
+    /// DescribeEndpoint and its answer, or nil when SageMaker says the endpoint does not exist.
+    func describeEndpointIfExists(_ name: String) async throws -> (info: EndpointInfo, answer: JSONValue)? {
+        do {
+            return try await describeEndpoint(name)
+        } catch where Self.isMissing(error) {
+            return nil
+        }
+    }
+
+    /// DescribeEndpoint, checked: the answer must name the endpoint and its status.
+    func describeEndpoint(_ name: String) async throws -> (info: EndpointInfo, answer: JSONValue) {
+        let operation = "sagemaker DescribeEndpoint"
         let answer = try await client.json(.sageMaker, operation: "DescribeEndpoint", body: ["EndpointName": .string(name)])
-        return EndpointInfo(name: answer["EndpointName"]?.string ?? name, arn: answer["EndpointArn"]?.string ?? "",
-                            status: answer["EndpointStatus"]?.string ?? "Unknown", creationTime: Self.date(answer["CreationTime"]),
-                            configName: answer["EndpointConfigName"]?.string, failureReason: answer["FailureReason"]?.string)
+        guard let status = try answer.require("EndpointStatus", operation: operation).string,
+              let returned = try answer.require("EndpointName", operation: operation).string else {
+            throw AWSClientError.invalidResponse(operation: operation, reason: "EndpointName or EndpointStatus is not a string")
+        }
+        let info = EndpointInfo(name: returned, arn: answer["EndpointArn"]?.string ?? "", status: status,
+                                creationTime: Self.date(answer["CreationTime"]), configName: answer["EndpointConfigName"]?.string,
+                                failureReason: answer["FailureReason"]?.string)
+        return (info, answer)
     }
 
     /// The instances running now behind the endpoint's first variant (after any scaling), if reported.
     public func currentInstanceCount(_ name: String) async throws -> Int? {
-        let answer = try await client.json(.sageMaker, operation: "DescribeEndpoint", body: ["EndpointName": .string(name)])
-        return answer["ProductionVariants"]?.array?.first?["CurrentInstanceCount"]?.int
+        try await describeEndpoint(name).answer["ProductionVariants"]?.array?.first?["CurrentInstanceCount"]?.int
     }
 
-    /// (instance type, count) of the first production variant.
+    /// (instance type, count) of the first production variant, or nil when the configuration does
+    /// not exist (SageMaker's own answer); every other failure throws.
     public func variant(config: String) async throws -> (instanceType: String, count: Int)? {
-        let answer = try await client.json(.sageMaker, operation: "DescribeEndpointConfig", body: ["EndpointConfigName": .string(config)])
-        guard let first = answer["ProductionVariants"]?.array?.first else { return nil }
+        let operation = "sagemaker DescribeEndpointConfig"
+        let answer: JSONValue
+        do {
+            answer = try await client.json(.sageMaker, operation: "DescribeEndpointConfig", body: ["EndpointConfigName": .string(config)])
+        } catch where Self.isMissing(error, "endpoint configuration") || Self.isMissing(error, "endpoint_config") {
+            return nil
+        }
+        guard let first = try answer.require("ProductionVariants", operation: operation).array?.first else {
+            throw AWSClientError.invalidResponse(operation: operation, reason: "ProductionVariants is not a list with a variant")
+        }
         return (first["InstanceType"]?.string ?? "?", first["InitialInstanceCount"]?.int ?? 1)
     }
 
@@ -164,7 +210,10 @@ public struct SageMakerAPI: Sendable {
             var body: [String: JSONValue] = ["MaxResults": 100]
             if let token { body["NextToken"] = .string(token) }
             let answer = try await client.json(.sageMaker, operation: "ListEndpoints", body: .object(body))
-            for item in answer["Endpoints"]?.array ?? [] {
+            guard let items = try answer.require("Endpoints", operation: "sagemaker ListEndpoints").array else {
+                throw AWSClientError.invalidResponse(operation: "sagemaker ListEndpoints", reason: "Endpoints is not a list")
+            }
+            for item in items {
                 all.append(EndpointInfo(name: item["EndpointName"]?.string ?? "?", arn: item["EndpointArn"]?.string ?? "",
                                         status: item["EndpointStatus"]?.string ?? "?", creationTime: Self.date(item["CreationTime"]),
                                         configName: nil, failureReason: nil))
@@ -182,7 +231,10 @@ public struct SageMakerAPI: Sendable {
             var body: [String: JSONValue] = ["ResourceArn": .string(arn)]
             if let token { body["NextToken"] = .string(token) }
             let answer = try await client.json(.sageMaker, operation: "ListTags", body: .object(body))
-            for tag in answer["Tags"]?.array ?? [] { tags[tag["Key"]?.string ?? ""] = tag["Value"]?.string ?? "" }
+            guard let items = try answer.require("Tags", operation: "sagemaker ListTags").array else {
+                throw AWSClientError.invalidResponse(operation: "sagemaker ListTags", reason: "Tags is not a list")
+            }
+            for tag in items { tags[tag["Key"]?.string ?? ""] = tag["Value"]?.string ?? "" }
             token = answer["NextToken"]?.string
         } while token != nil
         return tags
@@ -222,16 +274,19 @@ public struct StatusReport: Sendable {
 
 extension Deployer {
     /// The stack, its outputs, and its endpoint's state (not looked up while paused: there is none).
+    ///
+    /// The endpoint is "not found" only when SageMaker says so; any other failure of a call
+    /// (expired credentials, throttling to the end, a cut connection) fails the report.
     public func status(stack: String) async throws -> StatusReport {
         guard let description = try await api.describeStack(stack) else { throw DeployError.noStack(stack, region: api.client.region) }
         var report = StatusReport(stack: description, now: serverNow)
         if report.isPaused != true, let name = description.output("EndpointName") {
             let sagemaker = SageMakerAPI(client: api.client)
-            if let endpoint = try? await sagemaker.endpoint(name) {
+            if let (endpoint, answer) = try await sagemaker.describeEndpointIfExists(name) {
                 report.endpoint = endpoint
-                if let config = endpoint.configName, let variant = try? await sagemaker.variant(config: config) {
+                if let config = endpoint.configName, let variant = try await sagemaker.variant(config: config) {
                     report.instanceType = variant.instanceType
-                    report.instanceCount = (try? await sagemaker.currentInstanceCount(name)).flatMap { $0 } ?? variant.count
+                    report.instanceCount = answer["ProductionVariants"]?.array?.first?["CurrentInstanceCount"]?.int ?? variant.count
                 }
             }
         }

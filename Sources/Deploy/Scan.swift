@@ -190,14 +190,22 @@ public struct EndpointScanner: Sendable {
         let sagemaker = SageMakerAPI(client: client)
         var facts: [EndpointFacts] = []
         for listed in try await sagemaker.listEndpoints() {
-            // An endpoint deleted since the listing keeps what the listing said.
-            let endpoint = (try? await sagemaker.endpoint(listed.name)) ?? listed
+            // An endpoint deleted since the listing (SageMaker says so) keeps what the listing said;
+            // any other failure fails the scan.
+            let endpoint = try await sagemaker.endpointIfExists(listed.name) ?? listed
             var variant: (name: String?, type: String?, count: Int?) = (nil, nil, nil)
             if let config = endpoint.configName {
                 // The configuration may be gone while the endpoint still runs on it.
-                if let answer = try? await client.json(.sageMaker, operation: "DescribeEndpointConfig",
-                                                       body: ["EndpointConfigName": .string(config)]),
-                   let first = answer["ProductionVariants"]?.array?.first {
+                let answer: JSONValue?
+                do {
+                    answer = try await client.json(.sageMaker, operation: "DescribeEndpointConfig", body: ["EndpointConfigName": .string(config)])
+                } catch where SageMakerAPI.isMissing(error, "endpoint configuration") || SageMakerAPI.isMissing(error, "endpoint_config") {
+                    answer = nil
+                }
+                if let answer {
+                    guard let first = try answer.require("ProductionVariants", operation: "sagemaker DescribeEndpointConfig").array?.first else {
+                        throw AWSClientError.invalidResponse(operation: "sagemaker DescribeEndpointConfig", reason: "ProductionVariants is not a list with a variant")
+                    }
                     variant = (first["VariantName"]?.string, first["InstanceType"]?.string, first["InitialInstanceCount"]?.int)
                 }
             }
@@ -226,7 +234,7 @@ public struct EndpointScanner: Sendable {
             ("Period", "86400"),
             ("Statistics.member.1", "Sum"),
         ])
-        let points = answer.first(named: "Datapoints")?.members ?? []
+        let points = try answer.require("GetMetricStatisticsResult", operation: "monitoring GetMetricStatistics").child("Datapoints")?.members ?? []
         guard !points.isEmpty else { return nil }
         return points.compactMap { $0.value("Sum").flatMap(Double.init) }.reduce(0, +)
     }

@@ -37,6 +37,12 @@ kind="reset")`; `rule.arrived` is set when a matching request has been read and 
 its fault was served (for a delay: after forwarding and answering, or failing to answer a client
 that went away).
 
+Rules (or `kinds`) may also name the answering faults of fault_answers.py: html200 (a captive
+portal's page with HTTP 200), midbody (the answer cut after half its body), drip (the answer one
+byte every `seconds`, 0.1 s by default) and redirect (a 307 to another host, the Catcher, which
+records what reaches it: `proxy.catcher.requests`). `host=` binds the proxy to another address
+(a non-loopback one, to test plain HTTP to a host that is not this machine's loopback).
+
 capture=("CreateChangeSet",) keeps the bodies of those operations as forwarded (proxy.captured).
 
 keep_alive=False answers every request with `Connection: close`, so each request comes on a fresh
@@ -57,7 +63,6 @@ from __future__ import annotations
 import collections
 import http.client
 import http.server
-import json
 import random
 import socket
 import struct
@@ -65,8 +70,10 @@ import threading
 import traceback
 import time
 import urllib.parse
-import uuid
 from dataclasses import dataclass, field
+
+import fault_answers
+from fault_answers import ANSWER_KINDS
 
 KINDS = ("throttle", "500", "503", "reset", "delay")
 HOP_BY_HOP = {"connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer", "upgrade", "expect"}
@@ -99,13 +106,16 @@ class FaultProxy:
     """See the module docstring."""
 
     def __init__(self, upstream: str, rate: float = 0.0, kinds=KINDS, seed: int = 0, delay: float = 2.0,
-                 rules: list[Rule] | None = None, keep_alive: bool = True, capture: tuple[str, ...] = ()):
+                 rules: list[Rule] | None = None, keep_alive: bool = True, capture: tuple[str, ...] = (),
+                 host: str = "127.0.0.1"):
         parsed = urllib.parse.urlsplit(upstream)
         if parsed.scheme != "http" or not parsed.hostname:
             raise ValueError(f"upstream must be http://host:port, got {upstream!r}")
-        unknown = [k for k in kinds if k not in KINDS]
+        unknown = [k for k in list(kinds) + [r.kind for r in rules or []] if k not in KINDS + ANSWER_KINDS]
         if unknown or not kinds:
-            raise ValueError(f"kinds must be a non-empty subset of {KINDS}, got {kinds!r}")
+            raise ValueError(f"kinds must be a non-empty subset of {KINDS + ANSWER_KINDS}, got {kinds!r}")
+        self.host = host
+        self.catcher: fault_answers.Catcher | None = None
         if not 0.0 <= rate <= 1.0:
             raise ValueError(f"rate must be in [0, 1], got {rate}")
         self.upstream_host = parsed.hostname
@@ -143,7 +153,7 @@ class FaultProxy:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://{self.host}:{self.port}"
 
     def start(self) -> "FaultProxy":
         proxy = self
@@ -152,7 +162,9 @@ class FaultProxy:
             pass
 
         Handler.proxy = proxy
-        server = _Server(("127.0.0.1", 0), Handler)
+        if "redirect" in self.kinds or any(r.kind == "redirect" for r in self.rules):
+            self.catcher = fault_answers.Catcher()
+        server = _Server((self.host, 0), Handler)
         server.proxy = proxy
         self._server = server
         self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1},
@@ -163,6 +175,8 @@ class FaultProxy:
     def stop(self, timeout: float = 10.0) -> None:
         """Stops serving; cuts pending delays short; idempotent."""
         self._stopping.set()
+        if self.catcher is not None:
+            self.catcher.stop()
         server, self._server = self._server, None
         if server is None:
             return
@@ -310,11 +324,17 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 self._reset()
                 return
             if kind in ("throttle", "500", "503"):
-                self._answer_fault(kind, body)
+                fault_answers.write_aws_error(self, kind, body)
+                return
+            if kind == "html200":
+                fault_answers.write_html200(self)
+                return
+            if kind == "redirect":
+                fault_answers.write_redirect(self, proxy.catcher)
                 return
             if kind == "delay":
                 proxy._stopping.wait(seconds)
-            self._forward(body, operation)
+            self._forward(body, operation, kind, seconds)
         finally:
             if rule is not None:
                 rule.done.set()
@@ -327,31 +347,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         finally:
             self.connection.close()  # RST, no response bytes
 
-    def _answer_fault(self, kind: str, body: bytes) -> None:
-        request_id = str(uuid.uuid4())
-        query = b"Action=" in body
-        headers = [("x-amzn-RequestId", request_id)]
-        if kind == "503":
-            status, payload, ctype = 503, b"Service Unavailable\n", "text/plain"
-        else:
-            status, code, json_code = (400, "Throttling", "ThrottlingException") if kind == "throttle" else \
-                (500, "InternalFailure", "InternalFailure")
-            message = "Rate exceeded" if kind == "throttle" else "We encountered an internal error. Please try again."
-            if query:
-                side = "Sender" if kind == "throttle" else "Receiver"
-                payload = (f"<ErrorResponse xmlns=\"http://cloudformation.amazonaws.com/doc/2010-05-15/\"><Error>"
-                           f"<Type>{side}</Type><Code>{code}</Code><Message>{message}</Message></Error>"
-                           f"<RequestId>{request_id}</RequestId></ErrorResponse>").encode()
-                ctype = "text/xml"
-            else:
-                payload = json.dumps({"__type": json_code, "message": message}).encode()
-                ctype = "application/x-amz-json-1.1"
-                headers.append(("x-amzn-ErrorType", json_code))
-        self._write(status, http.client.responses.get(status, ""),
-                    headers + [("Content-Type", ctype), ("Content-Length", str(len(payload)))], payload)
-
     # ------------------------------------------------------------------------- forwarding
-    def _forward(self, body: bytes, operation: str) -> None:
+    def _forward(self, body: bytes, operation: str, kind: str | None = None, seconds: float = 0.1) -> None:
         upstream = http.client.HTTPConnection(self.proxy.upstream_host, self.proxy.upstream_port, timeout=UPSTREAM_TIMEOUT)
         started = time.monotonic()
         try:
@@ -389,7 +386,12 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         out = [(k, v) for k, v in headers if k.lower() not in HOP_BY_HOP and (no_body or k.lower() != "content-length")]
         if not no_body:
             out.append(("Content-Length", str(len(payload))))
-        self._write(status, reason, out, b"" if no_body else payload)
+        if kind == "midbody":
+            fault_answers.write_midbody(self, status, reason, out, payload)
+        elif kind == "drip":
+            fault_answers.write_drip(self, status, reason, out, b"" if no_body else payload, seconds)
+        else:
+            self._write(status, reason, out, b"" if no_body else payload)
 
     def _write(self, status: int, reason: str, headers: list[tuple[str, str]], payload: bytes) -> None:
         if not self.proxy.keep_alive:

@@ -30,6 +30,8 @@ struct CostCommand: SubCommand {
     let usage: Usage
     let diffAgainst: String?
     let live: AWSSettings?
+    /// The timeouts for the Price List API calls of --live-prices.
+    var liveTimeouts = AWSTimeouts.standard
 
     init(arguments: ParsedArguments, io: CommandIO) throws {
         config = try ServiceOptions.config(from: arguments)
@@ -48,6 +50,7 @@ struct CostCommand: SubCommand {
             var settings = try AWSCommandOptions.settings(arguments)
             settings.region = "us-east-1"  // the Price List API's own region, whatever the stack's
             live = settings
+            liveTimeouts = try AWSCommandOptions.timeouts(arguments, environment: io.environment)
         } else {
             live = nil
         }
@@ -59,7 +62,7 @@ struct CostCommand: SubCommand {
         let today = ISO8601DateFormatter.string(from: Date(), timeZone: TimeZone(identifier: "UTC")!, formatOptions: [.withFullDate])
         let cache = PriceCache.standard(environment: io.environment)
         let (prices, cached) = try AWSCommandOptions.blocking {
-            let client = try await AWSClient.resolve(live, environment: io.environment)
+            let client = try await AWSClient.resolve(live, timeouts: liveTimeouts, environment: io.environment)
             return try await LivePricing.prices(for: inventory, source: PriceListAPI(client: client, today: today), cache: cache, today: today)
         }
         io.note("live prices: \(prices.count) from \(cached ? "the cache (\(cache.file.path), read \(today))" : "the AWS Price List API")"

@@ -11,6 +11,8 @@ struct AWSContext {
     static let specs: [OptionSpec] = ServiceOptions.specs + AWSCommandOptions.specs.filter { $0.name != "region" }
 
     let settings: AWSSettings
+    /// The read and attempt timeouts (flags, environment, defaults).
+    let timeouts: AWSTimeouts
     let config: ServiceConfig
     let debug: Bool
     /// Whether `--ttl` was given on the command line (deploy then moves the deadline).
@@ -32,6 +34,7 @@ struct AWSContext {
         }
         settings.region = config.region
         self.settings = settings
+        timeouts = try AWSCommandOptions.timeouts(arguments, environment: io.environment)
         self.config = config
         debug = arguments.flag("debug")
         ttlGiven = arguments["ttl"] != nil
@@ -41,7 +44,7 @@ struct AWSContext {
     /// Resolves credentials and builds the client (may call STS or SSO).
     func client(io: CommandIO) async throws -> AWSClient {
         let logger: (@Sendable (String) -> Void)? = debug ? { @Sendable line in io.note("debug: " + line) } : nil
-        return try await AWSClient.resolve(settings, environment: io.environment, logger: logger)
+        return try await AWSClient.resolve(settings, timeouts: timeouts, environment: io.environment, logger: logger)
     }
 
     /// Runs AWS work, mapping deploy errors to exit codes: a confirmation with no terminal, and a

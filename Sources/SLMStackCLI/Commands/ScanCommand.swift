@@ -26,12 +26,14 @@ struct ScanCommand: SubCommand {
     enum Format: String { case table, json }
 
     let settings: AWSSettings
+    let timeouts: AWSTimeouts
     let format: Format
     let idleHours: Int
     let debug: Bool
 
     init(arguments: ParsedArguments, io: CommandIO) throws {
         settings = try AWSCommandOptions.settings(arguments)
+        timeouts = try AWSCommandOptions.timeouts(arguments, environment: io.environment)
         let text = arguments["format"] ?? "table"
         guard let format = Format(rawValue: text.lowercased()) else {
             throw CLIError.usage("--format: expected table or json, got '\(text)'")
@@ -42,11 +44,11 @@ struct ScanCommand: SubCommand {
     }
 
     func run(io: CommandIO) throws -> ExitCode {
-        let settings = self.settings, idleHours = self.idleHours
+        let settings = self.settings, idleHours = self.idleHours, timeouts = self.timeouts
         let logger: (@Sendable (String) -> Void)? = debug ? { @Sendable line in io.note("debug: " + line) } : nil
         let now = Date()
         let (facts, region) = try AWSCommandOptions.blocking {
-            let client = try await AWSClient.resolve(settings, environment: io.environment, logger: logger)
+            let client = try await AWSClient.resolve(settings, timeouts: timeouts, environment: io.environment, logger: logger)
             return (try await EndpointScanner(client: client).collect(now: now), client.region)
         }
         let report = EndpointScan.classify(facts, region: region, idleHours: Double(idleHours), now: now)

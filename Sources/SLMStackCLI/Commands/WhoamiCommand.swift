@@ -21,19 +21,21 @@ struct WhoamiCommand: SubCommand {
     static let options: [OptionSpec] = AWSCommandOptions.specs
 
     let settings: AWSSettings
+    let timeouts: AWSTimeouts
     let debug: Bool
 
     init(arguments: ParsedArguments, io: CommandIO) throws {
         settings = try AWSCommandOptions.settings(arguments)
+        timeouts = try AWSCommandOptions.timeouts(arguments, environment: io.environment)
         debug = arguments.flag("debug")
     }
 
     func run(io: CommandIO) throws -> ExitCode {
-        let settings = self.settings
+        let settings = self.settings, timeouts = self.timeouts
         let environment = io.environment
         let logger: (@Sendable (String) -> Void)? = debug ? { @Sendable line in io.note("debug: " + line) } : nil
         let (identity, client, credentials) = try AWSCommandOptions.blocking {
-            let client = try await AWSClient.resolve(settings, environment: environment, logger: logger)
+            let client = try await AWSClient.resolve(settings, timeouts: timeouts, environment: environment, logger: logger)
             let credentials = try await client.credentialsProvider.credentials()
             return (try await client.getCallerIdentity(), client, credentials)
         }
@@ -59,7 +61,9 @@ enum AWSCommandOptions {
         .value("profile", "NAME", "Profile in ~/.aws/config and ~/.aws/credentials (default: AWS_PROFILE or 'default')."),
         .value("region", "REGION", "AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, then the profile's region)."),
         .value("endpoint-url", "URL", "Send every AWS call to this URL (for example a local moto server)."),
-        .value("max-attempts", "N", "Attempts per AWS call, with backoff on throttling and 5xx (default 3)."),
+        .value("max-attempts", "N", "Attempts per AWS call, with backoff on throttling, 5xx and network failures (default 3)."),
+        .value("read-timeout", "SECONDS", "Abandon an attempt after this long without data from AWS (default 30; env SLMSTACK_READ_TIMEOUT)."),
+        .value("attempt-timeout", "SECONDS", "Abandon an attempt that takes longer than this in all (default 60; env SLMSTACK_ATTEMPT_TIMEOUT)."),
         .flag("debug", "Log each AWS request and response to stderr (never secrets)."),
     ]
 
@@ -82,6 +86,16 @@ enum AWSCommandOptions {
         }
         settings.maxAttempts = try arguments.int("max-attempts", in: 1...20)
         return settings
+    }
+
+    /// `--read-timeout` and `--attempt-timeout`, else `SLMSTACK_READ_TIMEOUT` and
+    /// `SLMSTACK_ATTEMPT_TIMEOUT`, else 30 s and 60 s.
+    static func timeouts(_ arguments: ParsedArguments, environment: [String: String]) throws -> AWSTimeouts {
+        do {
+            return try AWSTimeouts.resolve(idle: arguments["read-timeout"], attempt: arguments["attempt-timeout"], environment: environment)
+        } catch {
+            throw CLIError.usage("\(error)")
+        }
     }
 
     /// Runs async AWS work from the synchronous CLI and maps its errors to exit codes.
