@@ -176,3 +176,10 @@ def test_resume_runs_preflight_first(permissive: LocalAWS) -> None:
         assert skipped.returncode == 0, skipped.stdout + skipped.stderr
     finally:
         permissive.run("destroy", "--yes", *flags, timeout=180)
+
+
+def test_a_call_that_fails_is_exit_1(permissive: LocalAWS) -> None:
+    env = permissive.environ(AWS_ENDPOINT_URL="http://127.0.0.1:9")
+    result = permissive.run("preflight", "--max-attempts", "1", env=env)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "error:" in result.stderr and "FAIL" not in result.stdout
