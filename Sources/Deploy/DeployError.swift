@@ -22,6 +22,8 @@ public enum DeployError: Error, CustomStringConvertible, Equatable {
     case apiError(status: Int, body: String)
     /// CloudFormation refused a change set because it changes nothing.
     case noChanges(stack: String)
+    /// A stack operation was started, then following it failed: it goes on without slmstack.
+    case lostTrack(stack: String, operation: String, cause: String)
     /// The command does not apply to the stack as it is (no TTL to extend, no Paused parameter):
     /// bad input, nothing was changed.
     case notApplicable(stack: String, reason: String)
@@ -50,6 +52,8 @@ public enum DeployError: Error, CustomStringConvertible, Equatable {
             "the API answered HTTP \(status): \(body)"
         case .noChanges(let stack):
             "stack \(stack): no updates are to be performed"
+        case .lostTrack(let stack, let operation, let cause):
+            "\(cause)\n\(operation) of stack \(stack) was started and goes on in CloudFormation: run 'slmstack status --stack-name \(stack)' to see how it ends"
         case .notApplicable(let stack, let reason):
             "stack \(stack) \(reason)"
         }

@@ -138,8 +138,10 @@ public struct Deployer: Sendable {
         let since = clock.now()
         let executeToken = "slmstack-exec-\(makeToken())"
         try await api.executeChangeSet(changeSetID, stack: stack, clientToken: executeToken, disableRollback: request.noRollback)
-        let outcome = try await follower.follow(stack: stack, since: since, total: max(request.resourceCount, changeSet.changes.count),
-                                                verb: type == "CREATE" ? "Creating" : "Updating", clientToken: executeToken)
+        let outcome = try await followStarted(type == "CREATE" ? "the create" : "the update", stack: stack) {
+            try await follower.follow(stack: stack, since: since, total: max(request.resourceCount, changeSet.changes.count),
+                                      verb: type == "CREATE" ? "Creating" : "Updating", clientToken: executeToken)
+        }
         try report(outcome, stack: stack)
         guard let final = outcome.final else { throw DeployError.noStack(stack, region: api.client.region) }
         return .deployed(final)

@@ -43,7 +43,9 @@ extension Deployer {
         let since = clock.now()
         let deleteToken = "slmstack-delete-\(makeToken())"
         try await api.deleteStack(current.id, clientToken: deleteToken, retain: retain)
-        let outcome = try await follower.follow(stack: current.id, since: since, total: total, verb: "Destroying", clientToken: deleteToken)
+        let outcome = try await followStarted("the delete", stack: stack) {
+            try await follower.follow(stack: current.id, since: since, total: total, verb: "Destroying", clientToken: deleteToken)
+        }
         if let status = outcome.status, status != "DELETE_COMPLETE" {
             let stuck = outcome.failures.map { "\($0.logicalID) (\($0.resourceType)): \($0.reason ?? "no reason given")" }
             let advice = outcome.failures.isEmpty ? ""
@@ -107,6 +109,16 @@ extension Deployer {
                                     advice: "the deployed template does not retain \(missing.joined(separator: ", ")); nothing was deleted: destroy without --keep-logs, or export the logs first")
         }
         return keep
+    }
+
+    /// Follows an operation this command started. When following fails (the network, an answer
+    /// that is not AWS's), the operation itself goes on in CloudFormation: the error says so.
+    func followStarted(_ what: String, stack: String, _ follow: () async throws -> OperationOutcome) async throws -> OperationOutcome {
+        do {
+            return try await follow()
+        } catch let error as AWSClientError {
+            throw DeployError.lostTrack(stack: stack, operation: what, cause: error.description)
+        }
     }
 
     /// Looks for SageMaker endpoints tagged with the stack (the thing that bills by the hour).

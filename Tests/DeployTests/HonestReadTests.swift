@@ -90,3 +90,17 @@ private func json(_ status: Int, _ text: String) -> HTTPResponse {
     let facts = try await EndpointScanner(client: client(gone)).collect(now: Date())
     #expect(facts.map(\.name) == ["e1"] && facts[0].status == "InService")
 }
+
+@Test func losingTrackOfAStartedDeleteSaysItGoesOn() async throws {
+    let transport = ByOperation(["DescribeStacks": stackXML, "DescribeStackEvents": page,
+                                 "DeleteStack": HTTPResponse(status: 200, headers: [:], body: Data("<DeleteStackResponse><ResponseMetadata/></DeleteStackResponse>".utf8))])
+    do {
+        _ = try await deployer(transport).destroy(stack: "s", assumeYes: true)
+        Issue.record("destroy reported success without seeing the delete end")
+    } catch let error as DeployError {
+        guard case .lostTrack(let stack, let operation, let cause) = error else { Issue.record("wrong error \(error)"); return }
+        #expect(stack == "s" && operation == "the delete" && cause.contains("DescribeStackEvents: not an AWS answer"))
+        #expect(error.description.hasSuffix("the delete of stack s was started and goes on in CloudFormation: run 'slmstack status --stack-name s' to see how it ends"))
+    }
+    #expect(transport.operations.filter { $0 == "DeleteStack" }.count == 1)
+}
