@@ -61,7 +61,8 @@ public enum CloudFormationSynth {
         })
         var resources: [(String, OrderedJSON)] = []
         for resource in stack.resources {
-            resources.append((resource.id.rawValue, try translate(resource, tags: tags, condition: stack.conditionByResource[resource.id])))
+            resources.append((resource.id.rawValue, try translate(resource, tags: tags, condition: stack.conditionByResource[resource.id],
+                                                                   deletionPolicy: stack.deletionPolicies[resource.id])))
         }
         let outputs = stack.outputs.map { output in
             var fields: [(String, OrderedJSON)] = [("Description", .string(output.description)), ("Value", value(output.value))]
@@ -99,8 +100,10 @@ public enum CloudFormationSynth {
         return .object(fields)
     }
 
-    /// One resource: `Type`, `Condition`, `Properties`, `DependsOn`, `Metadata`.
-    static func translate(_ resource: any Resource, tags: OrderedJSON, condition: LogicalID? = nil) throws -> OrderedJSON {
+    /// One resource: `Type`, `Condition`, `Properties`, `DependsOn`, `DeletionPolicy` and
+    /// `UpdateReplacePolicy` (always the same), `Metadata`.
+    static func translate(_ resource: any Resource, tags: OrderedJSON, condition: LogicalID? = nil,
+                          deletionPolicy: DeletionPolicy? = nil) throws -> OrderedJSON {
         let (type, properties, taggable) = try typeAndProperties(resource)
         var props = properties
         if taggable, case .array(let list) = tags, !list.isEmpty { props["Tags"] = tags }
@@ -109,6 +112,9 @@ public enum CloudFormationSynth {
         fields.append(("Properties", .sorted(props)))
         if !resource.dependsOn.isEmpty {
             fields.append(("DependsOn", .array(resource.dependsOn.map { .string($0.rawValue) })))
+        }
+        if let deletionPolicy {
+            fields += [("DeletionPolicy", .string(deletionPolicy.rawValue)), ("UpdateReplacePolicy", .string(deletionPolicy.rawValue))]
         }
         if !resource.suppressions.isEmpty {
             let skips = resource.suppressions.map { OrderedJSON.object([("id", .string($0.check)), ("comment", .string($0.reason))]) }
@@ -198,7 +204,9 @@ public enum CloudFormationSynth {
             ]
             return ("AWS::SageMaker::EndpointConfig", ["ProductionVariants": .array([.sorted(variant)])], true)
         case let r as Endpoint:
-            return ("AWS::SageMaker::Endpoint", ["EndpointConfigName": value(r.config)], true)
+            var props: [String: OrderedJSON] = ["EndpointConfigName": value(r.config)]
+            if let name = r.name { props["EndpointName"] = .string(name) }
+            return ("AWS::SageMaker::Endpoint", props, true)
         case let r as LambdaFunction:
             guard r.code.count <= LambdaSource.inlineLimit else {
                 throw CloudFormationSynthError.inlineCodeTooLong(function: r.id.rawValue, characters: r.code.count, limit: LambdaSource.inlineLimit)
@@ -292,6 +300,7 @@ public enum CloudFormationSynth {
                     "TargetValue": number(r.targetValue), "ScaleInCooldown": .int(r.scaleInCooldownSeconds),
                     "ScaleOutCooldown": .int(r.scaleOutCooldownSeconds),
                     "PredefinedMetricSpecification": .object([("PredefinedMetricType", .string(r.predefinedMetric))]),
+            if let name = r.name { props["AlarmName"] = value(name) }
                 ]),
             ], false)
         default:

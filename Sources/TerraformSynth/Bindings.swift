@@ -155,6 +155,9 @@ struct Bindings {
             return .call("tostring", [.call("max", [.number(1), .raw("var.\(TerraformNames.variable("lambda-timeout")) - 3")])])
         }
         if key == "CHAT_TEMPLATE", text == chatTemplate(config.modelSpec) {
+        if key == "ENDPOINT_NAME", text == config.endpointName {
+            return .template(Self.endpointNameParts)
+        }
             return .getAttribute(.local("model"), "chat_template")
         }
         return .string(text)
@@ -168,6 +171,7 @@ struct Bindings {
         var needles: [(String, [HCLTemplatePart])] = [
             (".\(config.region).amazonaws.com", [.literal("."), .interpolation(.variable("region")), .literal(".amazonaws.com")]),
         ]
+            (config.endpointName, Self.endpointNameParts),
         if let account = RegionCatalog.tgiRegistryAccounts[config.region] {
             needles.append((":\(account):repository/", [.literal(":"), .interpolation(.local("tgi_registry_account")), .literal(":repository/")]))
         }
@@ -189,6 +193,16 @@ struct Bindings {
     }
 
     /// The provider's default tags: the user's tags (a variable) plus the owner tag.
+    /// The endpoint's fixed name (`ServiceConfig.endpointName`) from `var.stack_name`, the same rule.
+    static let endpointNameParts: [HCLTemplatePart] = [
+        .interpolation(.call("lower", [.call("substr", [.variable("stack_name"), .number(0), .number(54)])])), .literal("-endpoint"),
+    ]
+
+    /// The endpoint's fixed name as an expression when it is the configuration's, else the literal.
+    func endpointName(_ name: String) -> HCLExpression {
+        name == config.endpointName ? .template(Self.endpointNameParts) : .string(name)
+    }
+
     func tags(_ tags: [String: String]) -> HCLExpression {
         var expected = config.tags
         expected[SLMService.ownerTagKey] = config.stackName

@@ -508,7 +508,9 @@ struct Translator {
                 ])),
             ] + depends + [.block(Bindings.lifecycle(Bindings.sageMakerPreconditions))])
         case let r as Endpoint:
-            add(address.type, skips + [.attribute("endpoint_config_name", value(r.config))] + depends)
+            // The fixed name (lower case, from the stack name): from var.stack_name by the same rule.
+            add(address.type, skips + (r.name.map { [.attribute("name", t.endpointName($0))] } ?? [])
+                + [.attribute("endpoint_config_name", value(r.config))] + depends)
         case let r as LambdaFunction:
             let package = Self.packageName(r)
             // Without subnets the function runs outside the VPC (the idle pause function: it calls

@@ -53,17 +53,21 @@ public struct EndpointConfig: Resource {
 }
 
 /// A SageMaker real-time endpoint (`AWS::SageMaker::Endpoint`, `aws_sagemaker_endpoint`).
-/// Its `Ref` is the endpoint's ARN, which is lower-case: policies take it from here, never build it.
+/// Its `Ref` is the endpoint's ARN, which is lower-case: policies take it from here, or from `arn`
+/// when the endpoint has a fixed lower-case `name`.
 public struct Endpoint: Resource {
     public static let kind = "Endpoint"
     public let id: LogicalID
     public var config: Value
+    /// A fixed name (`EndpointName`), or nil to let CloudFormation or Terraform generate one.
+    public var name: String?
     public var dependsOn: [LogicalID] = []
     public var suppressions: [Suppression] = []
 
-    public init(_ id: LogicalID, config: EndpointConfig) {
+    public init(_ id: LogicalID, config: EndpointConfig, name: String? = nil) {
         self.id = id
         self.config = config.attribute(.endpointConfigName)
+        self.name = name
     }
 }
 

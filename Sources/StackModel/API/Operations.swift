@@ -64,6 +64,9 @@ public struct MetricAlarm: Resource {
     }
 
     public let id: LogicalID
+    /// A fixed `AlarmName`, or nil to let CloudFormation generate one (Terraform names every alarm
+    /// after the stack). A fixed name lets others build the alarm's ARN without referring to it.
+    public var name: Value?
     public var description: String
     public var namespace: String
     public var metricName: String
@@ -81,8 +84,9 @@ public struct MetricAlarm: Resource {
 
     public init(_ id: LogicalID, description: String, namespace: String, metricName: String, dimensions: [Dimension],
                 statistic: Statistic, periodSeconds: Int, evaluationPeriods: Int, threshold: Double,
-                comparison: Comparison, missingData: MissingData, actions: [Value]) {
+                comparison: Comparison, missingData: MissingData, actions: [Value], name: Value? = nil) {
         self.id = id
+        self.name = name
         self.description = description
         self.namespace = namespace
         self.metricName = metricName

@@ -62,7 +62,7 @@ extension UsagePlanKey { public var values: [Value] { [key, plan] } }
 extension ApiGatewayAccount { public var values: [Value] { [cloudWatchRole] } }
 extension SnsTopic { public var values: [Value] { [kmsKey] } }
 extension SnsSubscription { public var values: [Value] { [topic] } }
-extension MetricAlarm { public var values: [Value] { dimensions.map(\.value) + actions } }
+extension MetricAlarm { public var values: [Value] { (name.map { [$0] } ?? []) + dimensions.map(\.value) + actions } }
 extension OneTimeSchedule { public var values: [Value] { [at, role, input, kmsKey] } }
 extension ScalableTarget { public var values: [Value] { [resourceID] } }
 extension TargetTrackingPolicy { public var values: [Value] { [target, targetResourceID] } }

@@ -26,6 +26,9 @@ public struct Stack: Sendable {
     public var conditions: [StackCondition]
     /// The condition each conditional resource exists under; resources not listed always exist.
     public var conditionByResource: [LogicalID: LogicalID]
+    /// What CloudFormation does with a resource when the stack is deleted or an update replaces it;
+    /// resources not listed are deleted (see `retain(_:)`).
+    public var deletionPolicies: [LogicalID: DeletionPolicy] = [:]
 
     public init(_ name: String, description: String, tags: [String: String] = [:],
                 @StackBuilder body: () -> StackContent) {
@@ -49,6 +52,13 @@ public struct Stack: Sendable {
         for index in resources.indices where resources[index].id != id && resources[index].referencedIDs.isEmpty {
             resources[index].dependsOn.append(id)
         }
+    }
+
+    /// Keeps a resource when the stack is deleted or an update replaces it (CloudFormation's
+    /// `DeletionPolicy` and `UpdateReplacePolicy: Retain`). Terraform has no equivalent: its
+    /// `prevent_destroy` makes `terraform destroy` fail instead of leaving the resource behind.
+    public mutating func retain(_ id: LogicalID) {
+        deletionPolicies[id] = .retain
     }
 
     /// The condition a resource exists under, or nil when it always exists.
@@ -189,6 +199,15 @@ public struct Stack: Sendable {
         }
         return problems
     }
+}
+
+/// What CloudFormation does with a resource's physical resource when the stack deletes the
+/// resource or an update replaces it.
+public enum DeletionPolicy: String, Sendable, Hashable {
+    /// Delete it (CloudFormation's default for most types).
+    case delete = "Delete"
+    /// Leave it in the account, outside the stack.
+    case retain = "Retain"
 }
 
 /// One validation problem, naming the resource type, the resource and the property.

@@ -77,6 +77,16 @@ public struct ServiceConfig: Sendable, Hashable {
                          contextTokens: context, bytesPerParameter: 2, chatTemplate: nil)
     }
 }
+    /// The shortest `ttl`: creating the stack takes 10-20 minutes, and the deletion must not meet a
+    /// stack that is still being created.
+    public static let minimumTTLMinutes = 30
+
+    /// The SageMaker endpoint's name, fixed by the stack so that nothing that names the endpoint
+    /// (the shim's policy and environment, the idle function) changes when a pause removes it: the
+    /// stack name in lower case (SageMaker writes endpoint ARNs in lower case and IAM compares ARNs
+    /// case-sensitively), at most 54 characters, then `-endpoint` (63, SageMaker's limit).
+    public var endpointName: String { String(stackName.lowercased().prefix(54)) + "-endpoint" }
+
 
 /// The size of a model the catalog does not know.
 public struct CustomModelSize: Sendable, Hashable {
@@ -292,8 +302,9 @@ extension ServiceConfig {
                 config.ttlMinutes = nil
                 return
             }
-            guard let minutes = DurationText.minutes(text), (5...(366 * 1440)).contains(minutes) else {
-                throw SettingError(key: "ttl", message: "expected a duration from 5m to 366d such as 4h, 90m or 1d12h, got '\(text)'")
+            // Creating the stack takes 10-20 minutes: a shorter TTL would fire while it is still being created.
+            guard let minutes = DurationText.minutes(text), (ServiceConfig.minimumTTLMinutes...(366 * 1440)).contains(minutes) else {
+                throw SettingError(key: "ttl", message: "expected a duration from 30m to 366d such as 4h, 90m or 1d12h (creating the stack takes up to 20 minutes), got '\(text)'")
             }
             config.ttlMinutes = minutes
         },
