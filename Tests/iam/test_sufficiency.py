@@ -20,6 +20,7 @@ What it checks, per variant (default, and --ttl 4h --idle-pause on --alarm-email
   replace, added: create); the alarm's permission to invoke the function.
 - Terraform: the schedule's universal target and the alarm-invoked function's own calls against their roles.
 - Direct sagemaker:DeleteEndpoint reaches only the stack's own endpoint.
+- Nothing wider: every action a checked principal's Allow statements grant is used by one of its checked calls.
 A CloudFormation service role that lives outside the stack: write its properties (Policies as in an
 AWS::IAM::Role) to OUT/cloudformation/<stack>.service-role.json from synth and this test evaluates them.
 Models: tools/iam/{paths,handler_calls,cfn_model,lambda_calls,policy_eval,tf_paths,tf_model}.py.
@@ -140,6 +141,20 @@ def test_every_unattended_function_is_modelled(synthesized, variant):
     unmodelled = [lid for lid, r in model.resources.items() if r["Type"] == "AWS::Lambda::Function"
                   and lid not in alarmed and not {model.arn(lid), model.name(lid)} & api_invoked and lid not in request_path]
     assert not unmodelled, f"{variant}: {unmodelled} run unattended in a way test_sufficiency.py does not model yet"
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+def test_unattended_roles_grant_nothing_their_paths_do_not_use(synthesized, variant):
+    """Issue 15's "and nothing wider": every Action entry of a principal's Allow statements allows at least one
+    call its checked paths make (both formats; a role's policy written for the other format's paths is wider)."""
+    template, out = synthesized[variant]
+    paths = stack_paths(template, out)
+    cfn_failures(paths)
+    unused = [f"CloudFormation {p}: {sid} {a}" for p, sid, a in paths.unused_grants(paths.running)]
+    terraform = TerraformPaths(out / "terraform", STACK_NAME, {"paused": False})
+    terraform.schedule_failures() + terraform.function_failures()
+    unused += [f"Terraform {r.rsplit('/', 1)[-1]}: {sid} {a}" for r, sid, a in terraform.unused_grants()]
+    assert not unused, f"{variant}: {len(unused)} granted action(s) no checked call uses:\n" + "\n".join(unused)
 
 
 def _foreign_endpoint_request(role_arn, stack_name, context_extra=None):

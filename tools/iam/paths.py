@@ -16,7 +16,7 @@ import json
 from cfn_model import Template
 from handler_calls import HandlerCalls
 from lambda_calls import api_calls
-from policy_eval import Request, evaluate
+from policy_eval import Request, evaluate, statements_of
 from variants import ACCOUNT, REGION
 
 CFN = "cloudformation.amazonaws.com"
@@ -68,6 +68,24 @@ def key_needs(path, principal, action, resource, model, why):
     return []
 
 
+def unused_grants(documents, requests):
+    """[(principal, Sid, action)] for each Action entry of a principal's Allow statements that allows none of
+    that principal's requests: a grant wider than the paths need ("nothing wider", issue 15)."""
+    unused = []
+    for principal, docs in sorted(documents.items()):
+        mine = [r for p, r in requests if p == principal]
+        for document in docs:
+            for statement in statements_of(document):
+                if statement.get("Effect") != "Allow" or "Action" not in statement:
+                    continue
+                actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+                for action in actions:
+                    alone = {"Statement": [dict(statement, Action=action)]}
+                    if not any(evaluate([alone], r).allowed for r in mine):
+                        unused.append((principal, statement.get("Sid", "?"), action))
+    return unused
+
+
 class StackPaths:
     """The automated paths of one synthesized template."""
 
@@ -79,6 +97,7 @@ class StackPaths:
         self.paused = Template(raw, {"Paused": "true"}, stack_name) if "Paused" in raw.get("Parameters", {}) else None
         self.service_roles = service_roles or {}  # role ARN -> role Properties, for roles outside the template
         self.checked = []  # (path, principal, action, resource) of every call evaluated
+        self.requests = []  # (principal, Request) of every call evaluated
 
     # ---- principals ------------------------------------------------------------------------------------
     def role_lid(self, arn, model):
@@ -142,6 +161,7 @@ class StackPaths:
         failures, seen = [], set()
         for need in needs:
             self.checked.append((need.path, need.principal, need.action, need.resource))
+            self.requests.append((need.principal, self.request(need, model, arn_to_lid)))
             docs = self.documents(need.principal, model)
             name = need.principal if need.principal in model.raw["Resources"] else need.principal.rsplit("/", 1)[-1]
             if docs is None:
@@ -156,6 +176,10 @@ class StackPaths:
                 seen.add(message)
                 failures.append(message)
         return failures
+
+    def unused_grants(self, model):
+        """Per principal whose calls were checked: (Sid, action) of each granted action no checked call uses."""
+        return unused_grants({p: self.documents(p, model) or [] for p, _ in self.requests}, self.requests)
 
     # ---- handler needs -------------------------------------------------------------------------------
     def handler_needs(self, path, principal, model, lid, handler, via_cfn=True):

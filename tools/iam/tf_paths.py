@@ -33,6 +33,7 @@ class TerraformPaths:
         default_tags = self.tf.block(provider[0], "default_tags") if provider else []
         self.default_tags = (self.tf.attr(default_tags[0], "tags") or {}) if default_tags else {}
         self.checked = []  # (path, action, resource) of every call evaluated
+        self.requests = []  # (role ARN, Request) of every call evaluated
 
     def role_documents(self, role_arn):
         """Inline policies (aws_iam_role_policy and inline_policy blocks) of the role with this ARN."""
@@ -46,6 +47,11 @@ class TerraformPaths:
                 if self.tf.attr(policy, "role") == role_name:
                     docs.append(self.tf.attr(policy, "policy"))
         return docs
+
+    def unused_grants(self):
+        """(role, Sid, action) of each granted action none of the role's checked calls uses (see paths.unused_grants)."""
+        from paths import unused_grants
+        return unused_grants({r: self.role_documents(r) for r, _ in self.requests}, self.requests)
 
     def tags_of(self, arn):
         """Tags of the resource with this ARN (its tags merged over the provider's default_tags), or None."""
@@ -73,7 +79,9 @@ class TerraformPaths:
                 absent.add("aws:ResourceTag/*")
             elif resource == "*":
                 absent.add("aws:ResourceTag/*")
-            decision = evaluate(docs, Request(action, resource, context, frozenset(absent)))
+            request = Request(action, resource, context, frozenset(absent))
+            self.requests.append((role_arn, request))
+            decision = evaluate(docs, request)
             if not decision.allowed:
                 note = f"; undecided: {'; '.join(decision.undecided)}" if decision.undecided else ""
                 failures.append(f"{path}: {role} lacks {action} on {resource} ({why}; {decision.reason}{note})")
