@@ -17,8 +17,10 @@ What it checks, per variant (default, and --ttl 4h --idle-pause on --alarm-email
   as RoleARN), with Paused=false and Paused=true, plus the role-deletes-itself and deletion-order problems.
 - Idle pause: the function's own calls (read from its inline code for the CloudFormation environment), and
   the handlers of the change Paused=false -> Paused=true (removed: delete, changed: update, create-only changed:
-  replace, added: create); the alarm's permission to invoke the function.
+  replace, added: create); the alarm's permission to invoke the function. Functions a schedule, an EventBridge
+  rule or a topic invokes are checked the same way (their own calls), with Paused=false and Paused=true.
 - Terraform: the schedule's universal target and the alarm-invoked function's own calls against their roles.
+- The committed templates/ (both formats) as well as the two synthesized variants.
 - Direct sagemaker:DeleteEndpoint reaches only the stack's own endpoint.
 - Nothing wider: every action a checked principal's Allow statements grant is used by one of its checked calls.
 A CloudFormation service role that lives outside the stack: write its properties (Policies as in an
