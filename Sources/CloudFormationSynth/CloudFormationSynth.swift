@@ -279,6 +279,7 @@ public enum CloudFormationSynth {
             case .statistic(let name): props["Statistic"] = .string(name)
             case .percentile(let name): props["ExtendedStatistic"] = .string(name)
             }
+            if let name = r.name { props["AlarmName"] = value(name) }
             return ("AWS::CloudWatch::Alarm", props, true)
         case let r as OneTimeSchedule:
             return ("AWS::Scheduler::Schedule", [
@@ -300,7 +301,6 @@ public enum CloudFormationSynth {
                     "TargetValue": number(r.targetValue), "ScaleInCooldown": .int(r.scaleInCooldownSeconds),
                     "ScaleOutCooldown": .int(r.scaleOutCooldownSeconds),
                     "PredefinedMetricSpecification": .object([("PredefinedMetricType", .string(r.predefinedMetric))]),
-            if let name = r.name { props["AlarmName"] = value(name) }
                 ]),
             ], false)
         default:

@@ -154,10 +154,10 @@ struct Bindings {
         if key == "SAGEMAKER_TIMEOUT", text == String(SLMService.sageMakerTimeout(lambdaTimeout: config.lambdaTimeoutSeconds)) {
             return .call("tostring", [.call("max", [.number(1), .raw("var.\(TerraformNames.variable("lambda-timeout")) - 3")])])
         }
-        if key == "CHAT_TEMPLATE", text == chatTemplate(config.modelSpec) {
         if key == "ENDPOINT_NAME", text == config.endpointName {
             return .template(Self.endpointNameParts)
         }
+        if key == "CHAT_TEMPLATE", text == chatTemplate(config.modelSpec) {
             return .getAttribute(.local("model"), "chat_template")
         }
         return .string(text)
@@ -170,8 +170,8 @@ struct Bindings {
         if text == config.stackName { return .variable("stack_name") }
         var needles: [(String, [HCLTemplatePart])] = [
             (".\(config.region).amazonaws.com", [.literal("."), .interpolation(.variable("region")), .literal(".amazonaws.com")]),
-        ]
             (config.endpointName, Self.endpointNameParts),
+        ]
         if let account = RegionCatalog.tgiRegistryAccounts[config.region] {
             needles.append((":\(account):repository/", [.literal(":"), .interpolation(.local("tgi_registry_account")), .literal(":repository/")]))
         }
@@ -192,7 +192,6 @@ struct Bindings {
         return Translator.template(parts)
     }
 
-    /// The provider's default tags: the user's tags (a variable) plus the owner tag.
     /// The endpoint's fixed name (`ServiceConfig.endpointName`) from `var.stack_name`, the same rule.
     static let endpointNameParts: [HCLTemplatePart] = [
         .interpolation(.call("lower", [.call("substr", [.variable("stack_name"), .number(0), .number(54)])])), .literal("-endpoint"),
@@ -203,6 +202,7 @@ struct Bindings {
         name == config.endpointName ? .template(Self.endpointNameParts) : .string(name)
     }
 
+    /// The provider's default tags: the user's tags (a variable) plus the owner tag.
     func tags(_ tags: [String: String]) -> HCLExpression {
         var expected = config.tags
         expected[SLMService.ownerTagKey] = config.stackName

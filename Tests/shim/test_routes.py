@@ -329,12 +329,14 @@ def test_upstream_errors_are_mapped_without_internal_text(shim, fake, kind, answ
         assert "slmstack status" in out["error"]["message"]
 
 
-def test_missing_endpoint_is_503_with_a_hint(shim, fake, stack_env):
+def test_missing_endpoint_is_503_paused_with_a_hint(shim, fake, stack_env):
+    # a pause deletes the endpoint and leaves the shim's environment as it is
     stack_env.setenv("ENDPOINT_NAME", "deleted-endpoint")
     status, out = shim.call("/invoke", {"prompt": Q})
-    assert (status, out["error"]["code"]) == (503, "model_unavailable")
-    assert out["error"]["message"] == "the model endpoint is missing or not in service, see `slmstack status`; request id req-1"
+    assert (status, out["error"]["code"]) == (503, "paused")
+    assert out["error"]["message"] == "the model endpoint does not exist: the stack is paused, see `slmstack status`; resume it and retry"
     assert shim.logs[-1]["upstream"] == "ValidationError/None"
+    assert len(fake.requests) == 1
 
 
 def test_read_timeout_is_504(shim, fake):

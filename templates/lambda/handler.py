@@ -229,6 +229,9 @@ def serve(event, rid, log, env):
             fail(400, "model_rejected", msg or "the model rejected the request")
         if "Throttl" in code or orig == 429:
             status = 429
+        elif code == "ValidationError" and " not found" in str(e.response["Error"].get("Message")):
+            # a pause deletes the endpoint and leaves this function as it is (nothing names "paused")
+            fail(503, "paused", "the model endpoint does not exist: the stack is paused, see `slmstack status`; resume it and retry")
         elif code in ("ValidationError", "ModelNotReadyException", "ServiceUnavailable"):
             status = 503
         elif code == "ModelError" and (orig == 408 or "timed out" in e.response["Error"].get("Message", "")):

@@ -1295,3 +1295,12 @@ fix(sagemaker_endpoint_quota)
 fix(lambda_account_settings)
 fix(lambda_concurrency_minimum)
 fix(apigateway_account_role)
+
+
+# --------------------------------------------------------------------------------------------
+# 40. SageMaker Runtime: no answer from an endpoint that does not exist (a paused stack's)
+# --------------------------------------------------------------------------------------------
+# It lives in endpoint_patches.py; registered here like every other fix.
+from endpoint_patches import sagemaker_runtime_missing_endpoint  # noqa: E402
+
+fix(sagemaker_runtime_missing_endpoint)

@@ -12,7 +12,8 @@ extension SLMService {
         init(config: ServiceConfig, network: Network) {
             self.config = config
             self.network = network
-            self.endpoint = Endpoint("Endpoint", config: Self.endpointConfig(config, model: Self.model(config, network: network, role: Self.role(config, network: network))))
+            self.endpoint = Endpoint("Endpoint", config: Self.endpointConfig(config, model: Self.model(config, network: network, role: Self.role(config, network: network))),
+                                     name: config.endpointName)
         }
 
         static func arn(_ service: String, _ resource: String, global: Bool = false) -> Value {

@@ -40,37 +40,61 @@ extension SLMService {
             if config.ttlMinutes != nil { expiry() }
         }
 
+        /// The idle alarm's fixed name: the idle function's permission names the alarm's ARN before
+        /// the alarm exists, so the alarm can depend on it (its first action then finds it in place).
+        static let idleAlarmName: Value = .join([.pseudo(.stackName), "-idle-alarm"])
+
         /// The idle alarm, and with `idle-pause` the function it invokes to pause the stack.
+        ///
+        /// With `idle-pause` the alarm invokes only the function: the function skips an endpoint younger
+        /// than `idle-hours` (a new endpoint has no data points, which count as breaching) and sets the
+        /// alarm back to OK after any skip, so the alarm fires again later; it publishes what it did to
+        /// the topic. Without `idle-pause` the alarm notifies the topic directly.
         @StackBuilder func idleGuard(topic: SnsTopic) -> StackContent {
-            let pauser = config.idlePause ? idlePauser() : nil
+            let alarmArn: Value = .join(["arn:", .pseudo(.partition), ":cloudwatch:", .pseudo(.region), ":", .pseudo(.accountID), ":alarm:", Self.idleAlarmName])
+            let pauser = config.idlePause ? idlePauser(topic: topic, alarmArn: alarmArn) : nil
             if let pauser { pauser.content }
+            let permission = pauser.map {
+                LambdaPermission("IdlePausePermission", function: $0.function, principal: "lambda.alarms.cloudwatch.amazonaws.com", sourceArn: alarmArn)
+            }
+            if let permission { permission }
             let alarm = MetricAlarm("IdleAlarm", description: "No invocations for \(config.idleHours) h: the GPU endpoint bills while idle; run slmstack pause or destroy",
                                     namespace: "AWS/SageMaker", metricName: "Invocations", dimensions: endpointDimensions,
                                     statistic: .statistic("Sum"), periodSeconds: 3600, evaluationPeriods: config.idleHours, threshold: 0,
                                     comparison: .lessThanOrEqual, missingData: .breaching,
-                                    actions: [topic.ref] + (pauser.map { [$0.function.attribute(.arn)] } ?? []))
-            Conditional(SLMService.running) {
-                alarm
-                if let pauser {
-                    LambdaPermission("IdlePausePermission", function: pauser.function, principal: "lambda.alarms.cloudwatch.amazonaws.com",
-                                     sourceArn: alarm.attribute(.arn))
-                }
-            }
+                                    actions: pauser.map { [$0.function.attribute(.arn)] } ?? [topic.ref], name: Self.idleAlarmName)
+            Conditional(SLMService.running) { permission.map { alarm.dependsOn($0) } ?? alarm }
         }
 
+        /// The SageMaker endpoint's ARN, built from its fixed name (so it does not change when a pause
+        /// removes the endpoint).
+        var endpointArn: Value { Inference.arn("sagemaker", "endpoint/\(config.endpointName)") }
+
         /// The function the idle alarm invokes, its role and log group.
-        func idlePauser() -> (function: LambdaFunction, content: StackContent) {
+        ///
+        /// The pause is a parameter-only update whose only changes are the removals of the billable
+        /// parts (endpoint, NAT gateway and address, the route through it, the endpoint's alarms and
+        /// autoscaling): nothing that stays names the endpoint other than by its fixed name. So the
+        /// role needs those types' delete-handler actions (CloudFormation makes them on the function's
+        /// credentials, `aws:CalledVia`) and nothing that creates or updates.
+        func idlePauser(topic: SnsTopic, alarmArn: Value) -> (function: LambdaFunction, content: StackContent) {
             let logGroup = LogGroup("IdlePauseLogGroup", retentionDays: config.logRetentionDays, kmsKey: network.logsKey)
             let viaCloudFormation: [String: [String: Value]] = ["ForAnyValue:StringEquals": ["aws:CalledVia": ["cloudformation.amazonaws.com"]]]
-            let role = Role("IdlePauseRole", description: "Idle pause: update this stack with Paused=true, and what that update removes",
+            let role = Role("IdlePauseRole", description: "Idle pause: update this stack with Paused=true, and remove what that update removes",
                             assumedBy: "lambda.amazonaws.com", policies: [
                 "pause-stack": PolicyDocument([
-                    .allow(["cloudformation:DescribeStacks", "cloudformation:UpdateStack"], on: [.pseudo(.stackID)], sid: "UpdateThisStack"),
+                    .allow(["cloudformation:DescribeStackEvents", "cloudformation:DescribeStacks", "cloudformation:UpdateStack"], on: [.pseudo(.stackID)], sid: "UpdateThisStack"),
                     .allow(Teardown.pauseActions, on: ["*"], sid: "RemoveBillablePartsThroughCloudFormation", conditions: viaCloudFormation),
-                    .allow(["iam:PassRole"], on: [shim.role.attribute(.arn)], sid: "KeepShimRole", conditions: viaCloudFormation),
-                    // deployed without a stack (Terraform), the function deletes the endpoint itself
-                    .allow(["sagemaker:DeleteEndpoint"], on: [Inference.arn("sagemaker", "endpoint/*")], sid: "DeleteOwnEndpoint",
-                           conditions: ["StringEquals": ["aws:ResourceTag/\(SLMService.ownerTagKey)": .string(config.stackName)]]),
+                    .allow(["cloudwatch:DeleteAlarms"], on: [.join(["arn:", .pseudo(.partition), ":cloudwatch:", .pseudo(.region), ":", .pseudo(.accountID), ":alarm:", .pseudo(.stackName), "-*"])], sid: "RemoveEndpointAlarms",
+                           conditions: viaCloudFormation),
+                    // the endpoint's age, and its deletion: by CloudFormation, or by the function itself
+                    // when deployed without a stack (Terraform)
+                    .allow(["sagemaker:DeleteEndpoint", "sagemaker:DescribeEndpoint"], on: [endpointArn], sid: "OwnEndpoint"),
+                ]),
+                "notify": PolicyDocument([
+                    .allow(["cloudwatch:SetAlarmState"], on: [alarmArn], sid: "RearmIdleAlarm"),
+                    .allow(["sns:Publish"], on: [topic.ref], sid: "PublishOutcome"),
+                    .allow(["kms:Decrypt", "kms:GenerateDataKey*"], on: [network.logsKey.attribute(.arn)], sid: "EncryptForTopic"),
                 ]),
                 "logs": PolicyDocument([.allow(["logs:CreateLogStream", "logs:PutLogEvents"], on: [logGroup.attribute(.arn)], sid: "WriteOwnLogGroup")]),
                 "tracing": PolicyDocument([.allow(["xray:PutTelemetryRecords", "xray:PutTraceSegments"], on: ["*"], sid: "Trace")]),
@@ -79,16 +103,23 @@ extension SLMService {
             .suppress("CKV_AWS_355", because: "CloudFormation names the resources at run time; aws:CalledVia limits these actions to this stack's update")
             let function = LambdaFunction("IdlePauseFunction", description: "slmstack idle pause: sets Paused=true on this stack when the idle alarm fires",
                                           runtime: "python3.13", handler: "index.handler", code: LambdaSource.inlinedIdlePause, role: role,
-                                          memoryMB: 128, timeoutSeconds: 60, reservedConcurrency: 1,
+                                          memoryMB: 128, timeoutSeconds: Self.idlePauseTimeoutSeconds, reservedConcurrency: 1,
                                           environment: ["STACK_ID": .pseudo(.stackID),
-                                                        "ENDPOINT_NAME": .ifCondition(SLMService.running.name, inference.endpoint.attribute(.endpointName), "paused")],
+                                                        "ENDPOINT_NAME": .string(config.endpointName),
+                                                        "ALARM_NAME": Self.idleAlarmName,
+                                                        "TOPIC_ARN": topic.ref,
+                                                        "IDLE_HOURS": .string(String(config.idleHours))],
                                           subnets: [], securityGroups: [], logGroup: logGroup)
                 .suppress("CKV_AWS_117", because: "it calls the CloudFormation API; inside the VPC it would need the NAT gateway that pausing removes")
-                .suppress("CKV_AWS_116", because: "the alarm invokes it once per idle period and its SNS notification reaches people; a failed pause is logged")
-                .suppress("CKV_AWS_173", because: "the environment holds only the stack ID and the endpoint name")
+                .suppress("CKV_AWS_116", because: "the alarm invokes it once per idle period; it publishes the pause's outcome, success or failure, to the alarm topic")
+                .suppress("CKV_AWS_173", because: "the environment holds only the stack ID, the endpoint and alarm names and the topic's ARN")
                 .suppress("CKV_AWS_272", because: "the code is the reviewed idle_pause.py from this repository, deployed inline or as the synthesized zip")
             return (function, StackContent(resources: [logGroup, role, function]))
         }
+
+        /// The idle function's timeout: it waits for the pause's outcome (a NAT gateway takes minutes
+        /// to delete) and gives up waiting, with a notice, 30 s before this.
+        static let idlePauseTimeoutSeconds = 900
 
         /// Endpoint 5XX and latency, Lambda errors and throttles, API 5XX: one alarm each, to the topic.
         @StackBuilder func alarms(topic: SnsTopic) -> StackContent {
@@ -125,9 +156,12 @@ extension SLMService {
         ///
         /// The role can call DeleteStack on this stack only; the delete actions CloudFormation then
         /// makes on its credentials are allowed only through CloudFormation (`aws:CalledVia`), so the
-        /// role deletes exactly this stack's resources. It is deleted last (see `Stack.deleteLast`).
+        /// role deletes exactly this stack's resources. The role itself is kept (`DeletionPolicy:
+        /// Retain`, see `Stack.slmService`): deleting it on its own session would first remove the
+        /// policy that allows the deletion. Scheduler retries the call (RetryPolicy) when it fails with
+        /// a retryable error; a stack still busy is refused with a ValidationError, which is not
+        /// retried, hence the 30-minute minimum TTL.
         @StackBuilder func expiry() -> StackContent {
-            let owned: [String: [String: Value]] = ["StringEquals": ["aws:ResourceTag/\(SLMService.ownerTagKey)": .string(config.stackName)]]
             let role = Role(Self.expiryRoleID, description: "Expiry: delete this stack when its TTL is up, and nothing else",
                             assumedBy: "scheduler.amazonaws.com", trustConditions: ["StringEquals": ["aws:SourceAccount": .pseudo(.accountID)]],
                             policies: [
@@ -135,8 +169,9 @@ extension SLMService {
                     .allow(["cloudformation:DeleteStack", "cloudformation:DescribeStacks"], on: [.pseudo(.stackID)], sid: "DeleteThisStack"),
                     .allow(Teardown.deleteActions, on: ["*"], sid: "DeleteItsResourcesThroughCloudFormation",
                            conditions: ["ForAnyValue:StringEquals": ["aws:CalledVia": ["cloudformation.amazonaws.com"]]]),
-                    .allow(["sagemaker:DeleteEndpoint"], on: [Inference.arn("sagemaker", "endpoint/*")], sid: "DeleteOwnEndpoint", conditions: owned),
-                    .allow(["kms:Decrypt"], on: [Inference.arn("kms", "key/*")], sid: "ReadScheduleInput", conditions: owned),
+                    // deployed without a stack (Terraform), the schedule deletes the endpoint itself
+                    .allow(["sagemaker:DeleteEndpoint"], on: [endpointArn], sid: "DeleteOwnEndpoint"),
+                    .allow(["kms:Decrypt"], on: [network.logsKey.attribute(.arn)], sid: "ReadScheduleInput"),
                 ]),
             ])
             .suppress("CKV_AWS_111", because: "the delete actions are allowed only when CloudFormation makes them while deleting this stack (aws:CalledVia)")
@@ -150,34 +185,38 @@ extension SLMService {
 }
 
 /// The IAM actions CloudFormation makes to delete (or, for a pause, remove) each kind of resource
-/// this stack has, for the expiry and idle-pause roles.
+/// this stack has, for the expiry and idle-pause roles: the `handlers.delete.permissions` of each
+/// type's CloudFormation registry schema (Tests/iam/fixtures/handler_permissions.json, which
+/// Tests/iam/test_sufficiency.py checks these roles against).
 enum Teardown {
     static let deleteActions: [String] = [
         "apigateway:DELETE", "apigateway:GET", "apigateway:PATCH",
         "application-autoscaling:DeleteScalingPolicy", "application-autoscaling:DeregisterScalableTarget",
         "application-autoscaling:DescribeScalableTargets", "application-autoscaling:DescribeScalingPolicies",
         "cloudwatch:DeleteAlarms", "cloudwatch:DescribeAlarms",
-        "ec2:DeleteFlowLogs", "ec2:DeleteInternetGateway", "ec2:DeleteNatGateway", "ec2:DeleteRoute", "ec2:DeleteRouteTable",
-        "ec2:DeleteSecurityGroup", "ec2:DeleteSubnet", "ec2:DeleteVpc", "ec2:DeleteVpcEndpoints", "ec2:Describe*",
+        "ec2:CreateTags", "ec2:DeleteFlowLogs", "ec2:DeleteInternetGateway", "ec2:DeleteNatGateway", "ec2:DeleteRoute", "ec2:DeleteRouteTable",
+        "ec2:DeleteSecurityGroup", "ec2:DeleteSubnet", "ec2:DeleteTags", "ec2:DeleteVpc", "ec2:DeleteVpcEndpoints", "ec2:Describe*",
         "ec2:DetachInternetGateway", "ec2:DisassociateAddress", "ec2:DisassociateRouteTable", "ec2:ReleaseAddress",
         "ec2:RevokeSecurityGroupEgress", "ec2:RevokeSecurityGroupIngress",
-        "iam:DeleteRole", "iam:DeleteRolePolicy", "iam:GetRole", "iam:ListAttachedRolePolicies", "iam:ListRolePolicies",
+        "iam:DeleteRole", "iam:DeleteRolePolicy", "iam:DetachRolePolicy", "iam:GetRole", "iam:ListAttachedRolePolicies",
+        "iam:ListRolePolicies", "iam:TagRole", "iam:UntagRole",
         "kms:DescribeKey", "kms:ScheduleKeyDeletion",
         "lambda:DeleteFunction", "lambda:GetFunction", "lambda:RemovePermission",
-        "logs:DeleteLogGroup", "logs:DescribeLogGroups",
+        "logs:DeleteDataProtectionPolicy", "logs:DeleteLogDelivery", "logs:DeleteLogGroup", "logs:DescribeLogGroups",
         "sagemaker:DeleteEndpoint", "sagemaker:DeleteEndpointConfig", "sagemaker:DeleteModel",
         "sagemaker:DescribeEndpoint", "sagemaker:DescribeEndpointConfig", "sagemaker:DescribeModel",
         "scheduler:DeleteSchedule", "scheduler:GetSchedule",
         "sns:DeleteTopic", "sns:GetSubscriptionAttributes", "sns:GetTopicAttributes", "sns:Unsubscribe",
     ]
 
+    /// What a pause removes: the endpoint (its actions are on the role's endpoint statement), the
+    /// NAT gateway, its address and the route through it, the endpoint's alarms (DeleteAlarms is on
+    /// the stack's alarms only) and autoscaling.
     static let pauseActions: [String] = [
         "application-autoscaling:DeleteScalingPolicy", "application-autoscaling:DeregisterScalableTarget",
-        "application-autoscaling:DescribeScalableTargets", "application-autoscaling:DescribeScalingPolicies",
-        "cloudwatch:DeleteAlarms", "cloudwatch:DescribeAlarms",
+        "application-autoscaling:DescribeScalingPolicies",
+        "cloudwatch:DescribeAlarms",
         "ec2:DeleteNatGateway", "ec2:DeleteRoute", "ec2:DescribeAddresses", "ec2:DescribeNatGateways", "ec2:DescribeRouteTables",
         "ec2:DisassociateAddress", "ec2:ReleaseAddress",
-        "lambda:GetFunction", "lambda:GetFunctionConfiguration", "lambda:RemovePermission", "lambda:UpdateFunctionConfiguration",
-        "sagemaker:DeleteEndpoint", "sagemaker:DescribeEndpoint",
     ]
 }

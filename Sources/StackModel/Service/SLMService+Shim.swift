@@ -14,7 +14,7 @@ extension SLMService {
             role = Role("ShimRole", description: "Lambda shim: invoke this stack's endpoint, write its log group, run in the VPC",
                         assumedBy: "lambda.amazonaws.com", policies: [
                 "invoke-endpoint": PolicyDocument([.allow(["sagemaker:InvokeEndpoint"],
-                                                          on: [.ifCondition(SLMService.running.name, inference.endpoint.ref, Inference.arn("sagemaker", "endpoint/paused.none"))],
+                                                          on: [Inference.arn("sagemaker", "endpoint/\(config.endpointName)")],
                                                           sid: "InvokeThisEndpoint")]),
                 "logs": PolicyDocument([.allow(["logs:CreateLogStream", "logs:PutLogEvents"], on: [logGroup.attribute(.arn)], sid: "WriteOwnLogGroup")]),
                 "vpc-and-tracing": PolicyDocument([
@@ -33,8 +33,8 @@ extension SLMService {
                 memoryMB: config.lambdaMemoryMB, timeoutSeconds: config.lambdaTimeoutSeconds,
                 reservedConcurrency: config.lambdaReservedConcurrency,
                 environment: [
-                    "ENDPOINT_NAME": .ifCondition(SLMService.running.name, inference.endpoint.attribute(.endpointName), "paused"),
-                    "PAUSED": SLMService.pausedParameter.value,
+                    // Fixed whether paused or not, so a pause does not update the function (see README, cost safety).
+                    "ENDPOINT_NAME": .string(config.endpointName),
                     "MODEL_ID": .string(config.modelID),
                     "CHAT_TEMPLATE": .string(template.json),
                     "MAX_INPUT_TOKENS": .string(String(config.maxInputTokens)),

@@ -89,7 +89,9 @@ extension Stack {
                           tags: tags) {
             SLMService(config)
         }
-        if config.ttlMinutes != nil { stack.deleteLast(SLMService.Operations.expiryRoleID) }
+        // The stack's deletion by its TTL runs on the expiry role's credentials: deleting the role
+        // would first remove the policy that allows it, so the role stays (see README, cost safety).
+        if config.ttlMinutes != nil { stack.retain(SLMService.Operations.expiryRoleID) }
         return stack
     }
 }

@@ -76,7 +76,7 @@ public struct ServiceConfig: Sendable, Hashable {
         return ModelSpec(id: modelID, parametersBillions: params, layers: layers, kvHeads: kv, headDim: dim,
                          contextTokens: context, bytesPerParameter: 2, chatTemplate: nil)
     }
-}
+
     /// The shortest `ttl`: creating the stack takes 10-20 minutes, and the deletion must not meet a
     /// stack that is still being created.
     public static let minimumTTLMinutes = 30
@@ -86,7 +86,7 @@ public struct ServiceConfig: Sendable, Hashable {
     /// stack name in lower case (SageMaker writes endpoint ARNs in lower case and IAM compares ARNs
     /// case-sensitively), at most 54 characters, then `-endpoint` (63, SageMaker's limit).
     public var endpointName: String { String(stackName.lowercased().prefix(54)) + "-endpoint" }
-
+}
 
 /// The size of a model the catalog does not know.
 public struct CustomModelSize: Sendable, Hashable {

@@ -1,0 +1,47 @@
+"""Fix 40 (tools/localaws/endpoint_patches.py): InvokeEndpoint of an endpoint that does not exist.
+
+A pause deletes the endpoint and leaves the shim unchanged; on AWS the shim's call then fails with
+ValidationError "Endpoint <name> of account <id> not found." and the shim answers 503 paused.
+"""
+from __future__ import annotations
+
+import pytest
+from botocore.exceptions import ClientError
+
+from localaws_support import LocalAws, unique
+
+
+def _invoke(la: LocalAws, name: str) -> dict:
+    return la.client("sagemaker-runtime").invoke_endpoint(EndpointName=name, ContentType="application/json", Body=b'{"inputs":"hi"}')
+
+
+def _endpoint(la: LocalAws) -> str:
+    sm, iam = la.client("sagemaker"), la.client("iam")
+    role = iam.create_role(RoleName=unique("sm"), AssumeRolePolicyDocument='{"Version":"2012-10-17","Statement":[]}')["Role"]["Arn"]
+    model = unique("model")
+    sm.create_model(ModelName=model, ExecutionRoleArn=role,
+                    PrimaryContainer={"Image": "763104351884.dkr.ecr.us-east-1.amazonaws.com/huggingface-pytorch-tgi-inference:x"})
+    config = unique("config")
+    sm.create_endpoint_config(EndpointConfigName=config, ProductionVariants=[
+        {"VariantName": "AllTraffic", "ModelName": model, "InitialInstanceCount": 1, "InstanceType": "ml.g5.xlarge"}])
+    name = unique("endpoint")
+    sm.create_endpoint(EndpointName=name, EndpointConfigName=config)
+    return name
+
+
+def test_sagemaker_runtime_missing_endpoint(localaws: LocalAws, without) -> None:
+    missing = unique("gone")
+    with without("sagemaker_runtime_missing_endpoint") as la:
+        assert _invoke(la, missing)["ResponseMetadata"]["HTTPStatusCode"] == 200, "moto alone answers any name"
+    with pytest.raises(ClientError) as raised:
+        _invoke(localaws, missing)
+    error = raised.value.response
+    assert error["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert error["Error"]["Code"] == "ValidationError"
+    assert error["Error"]["Message"] == f"Endpoint {missing} of account 123456789012 not found."
+    # an endpoint that exists still answers, and stops answering once deleted
+    name = _endpoint(localaws)
+    assert _invoke(localaws, name)["ResponseMetadata"]["HTTPStatusCode"] == 200
+    localaws.client("sagemaker").delete_endpoint(EndpointName=name)
+    with pytest.raises(ClientError, match="not found"):
+        _invoke(localaws, name)
