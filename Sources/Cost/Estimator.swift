@@ -67,6 +67,8 @@ public struct Estimate: Sendable, Codable {
     public var ttlMinutes: Int?
     /// The same stack with `Paused=true`, when it can be paused and these lines are of it running.
     public var whenPaused: PausedEstimate?
+    /// The SageMaker endpoints' resources: all that Terraform's TTL deletes (see `terraformTTL`).
+    public var endpointResources: [String] = []
 
     /// Hours in a billing month, as AWS's calculators use.
     public static let hoursPerMonth = 730.0
@@ -268,8 +270,10 @@ public enum Estimator {
         if let ttl = inventory.ttlMinutes {
             assumptions.append("TTL \(DurationText.format(minutes: ttl)): the stack deletes itself after that; its standing charges cost at most their hourly rate (at the most instances) times the TTL, usage on top, plus the minutes the deletion takes")
         }
-        return Estimate(region: region, lines: lines, assumptions: assumptions, warnings: warnings, isPaused: inventory.paused,
-                        instances: instancesLow != instancesHigh ? instancesLow...instancesHigh : nil, ttlMinutes: inventory.ttlMinutes)
+        var estimate = Estimate(region: region, lines: lines, assumptions: assumptions, warnings: warnings, isPaused: inventory.paused,
+                                instances: instancesLow != instancesHigh ? instancesLow...instancesHigh : nil, ttlMinutes: inventory.ttlMinutes)
+        estimate.endpointResources = inventory.endpoints.map(\.id)
+        return estimate
     }
 
     /// The estimate of a stack running, with the same stack paused beside it (what `slmstack pause`

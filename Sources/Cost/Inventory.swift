@@ -101,12 +101,14 @@ public struct Inventory: Sendable, Hashable {
         // pauser into an API function; whether its alarm can invoke it, on what is present.
         var apiInvoked = Set<LogicalID>(), alarmInvoked = Set<LogicalID>(), armed = Set<LogicalID>()
         let presentIDs = Set(present.map(\.id))
+        // armed: its permission and an alarm that invokes it are there (a pause removes the idle alarm)
+        let presentAlarmTargets = Set(present.compactMap { $0 as? MetricAlarm }.flatMap { $0.actions.flatMap(\.references) })
         for case let permission as LambdaPermission in stack.resources {
             for id in permission.function.references {
                 if permission.principal == apiGatewayPrincipal { apiInvoked.insert(id) }
                 if permission.principal == alarmPrincipal {
                     alarmInvoked.insert(id)
-                    if presentIDs.contains(permission.id) { armed.insert(id) }
+                    if presentIDs.contains(permission.id) && presentAlarmTargets.contains(id) { armed.insert(id) }
                 }
             }
         }
@@ -223,13 +225,15 @@ public struct Inventory: Sendable, Hashable {
         let references = { (value: Any?) in templateReferences(value).filter { resources[$0] != nil } }
 
         var apiInvoked = Set<String>(), alarmInvoked = Set<String>(), armed = Set<String>()
+        let presentAlarmTargets = Set(all.filter { $0.type == "AWS::CloudWatch::Alarm" && presentIDs.contains($0.id) }
+            .flatMap { references($0.properties["AlarmActions"]) })
         for resource in all where resource.type == "AWS::Lambda::Permission" {
             let principal = resource.properties["Principal"] as? String
             for function in references(resource.properties["FunctionName"]) {
                 if principal == apiGatewayPrincipal { apiInvoked.insert(function) }
                 if principal == alarmPrincipal {
                     alarmInvoked.insert(function)
-                    if presentIDs.contains(resource.id) { armed.insert(function) }
+                    if presentIDs.contains(resource.id) && presentAlarmTargets.contains(function) { armed.insert(function) }
                 }
             }
         }

@@ -154,9 +154,10 @@ extension Estimate {
                 out += "          " + String(repeating: " ", count: width - amount.count) + amount + "  \(change.resource): \(change.component)\n"
             }
         }
-        if let ttlText, let cost = ttlMaxCost {
+        if let ttlText, let cost = ttlMaxCost, let terraform = terraformTTL {
             let hourly = Self.money(standingHourlyMax) + "/hour" + (instances.map { " at \(Self.instances($0.upperBound))" } ?? "")
-            out += "TTL \(ttlText)\(String(repeating: " ", count: max(1, 6 - ttlText.count)))at most \(Self.money(cost)) before the stack deletes itself: baseline \(hourly) x \(Self.hours(ttlMinutes!)) (usage on top)\n"
+            out += "TTL \(ttlText)\(String(repeating: " ", count: max(1, 6 - ttlText.count)))CloudFormation: at most \(Self.money(cost)) before the stack deletes itself: baseline \(hourly) x \(Self.hours(ttlMinutes!)) (usage on top)\n"
+            out += "          \(terraform.sentence)\n"
         }
         if let line = budgetLine(budget) { out += line + "\n" }
         if !freeResources.isEmpty { out += "\nFree (\(lines.filter { $0.kind == .free }.count) resources, no charge): " + freeResources.joined(separator: ", ") + "\n" }
@@ -184,9 +185,9 @@ extension Estimate {
             facts.append("**Paused: \(Self.money(whenPaused.totalMonthly))/month** (\(Self.money(whenPaused.totalHourly))/hour) with `slmstack pause`, saving \(Self.money(saving))/month: "
                 + pauseChanges.map { "\($0.resource) \($0.component.components(separatedBy: " (").first ?? $0.component) \(CostDelta.signed($0.delta))" }.joined(separator: ", "))
         }
-        if let ttlText, let cost = ttlMaxCost {
+        if let ttlText, let cost = ttlMaxCost, let terraform = terraformTTL {
             let at = instances.map { " at \(Self.instances($0.upperBound))" } ?? ""
-            facts.append("**TTL \(ttlText): at most \(Self.money(cost))** before the stack deletes itself (baseline \(Self.money(standingHourlyMax))/hour\(at) x \(Self.hours(ttlMinutes!)); usage on top)")
+            facts.append("**TTL \(ttlText): at most \(Self.money(cost))** with CloudFormation, before the stack deletes itself (baseline \(Self.money(standingHourlyMax))/hour\(at) x \(Self.hours(ttlMinutes!)); usage on top). \(terraform.sentence)")
         }
         if let line = budgetLine(budget) { facts.append("**\(line)**") }
         if !facts.isEmpty { out += facts.map { "- \($0)" }.joined(separator: "\n") + "\n\n" }
@@ -220,7 +221,7 @@ extension Estimate {
         struct Totals: Encodable { var baseline: Double; var usage: Double; var total: Double }
         struct Range: Encodable { var minInstances: Int; var maxInstances: Int; var monthlyMax: Totals; var hourlyMax: Double }
         struct Paused: Encodable { var monthly: Totals; var hourly: Double; var savingMonthly: Double; var lines: [CostLine] }
-        struct TTL: Encodable { var minutes: Int; var hours: Double; var standingHourly: Double; var maxCost: Double }
+        struct TTL: Encodable { var minutes: Int; var hours: Double; var standingHourly: Double; var maxCost: Double; var terraform: TerraformTTL? }
         let document = Document(
             region: region, paused: isPaused,
             monthly: Totals(baseline: baselineMonthly, usage: usageMonthly, total: totalMonthly),
@@ -231,10 +232,43 @@ extension Estimate {
                                                hourlyMax: totalHourlyMax) },
             whenPaused: whenPaused.map { Paused(monthly: Totals(baseline: $0.baselineMonthly, usage: $0.usageMonthly, total: $0.totalMonthly),
                                                hourly: $0.totalHourly, savingMonthly: totalMonthly - $0.totalMonthly, lines: $0.lines) },
-            ttl: ttlMinutes.map { TTL(minutes: $0, hours: Double($0) / 60, standingHourly: standingHourlyMax, maxCost: ttlMaxCost ?? 0) },
+            ttl: ttlMinutes.map { TTL(minutes: $0, hours: Double($0) / 60, standingHourly: standingHourlyMax, maxCost: ttlMaxCost ?? 0, terraform: terraformTTL) },
             lines: lines, assumptions: assumptions, warnings: warnings)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return String(decoding: (try? encoder.encode(document)) ?? Data(), as: UTF8.self) + "\n"
+    }
+}
+
+/// What a TTL means in Terraform: no function in the account can delete Terraform's state, so the
+/// schedule deletes only the SageMaker endpoint; the rest bills until `terraform destroy`.
+public struct TerraformTTL: Sendable, Encodable {
+    /// The most the endpoint costs before the schedule deletes it (hourly at the most instances x TTL).
+    public var endpointMaxCost: Double
+    /// Standing charges per month that stay after the endpoint is gone.
+    public var keepsBillingMonthly: Double
+    /// The resources behind those charges, most expensive first.
+    public var keepsBilling: [String]
+
+    /// One sentence for the table and markdown reports.
+    var sentence: String {
+        "Terraform: at most \(Estimate.money(endpointMaxCost)) for the endpoint, which the schedule deletes; "
+            + "\(Estimate.money(keepsBillingMonthly))/month keeps billing until terraform destroy (\(keepsBilling.joined(separator: ", ")))"
+    }
+}
+
+extension Estimate {
+    /// The TTL as Terraform means it, when the stack has one.
+    public var terraformTTL: TerraformTTL? {
+        guard let ttlMinutes else { return nil }
+        let endpoint = Set(endpointResources)
+        let endpointHourlyMax = lines.filter { $0.kind == .baseline && endpoint.contains($0.resource) }
+            .compactMap { $0.monthlyMax ?? $0.monthly }.reduce(0, +) / Self.hoursPerMonth
+        let kept = lines.filter { $0.kind == .baseline && !endpoint.contains($0.resource) && ($0.monthly ?? 0) > 0 }
+        var byResource: [String: Double] = [:]
+        for line in kept { byResource[line.resource, default: 0] += line.monthly ?? 0 }
+        return TerraformTTL(endpointMaxCost: endpointHourlyMax * Double(ttlMinutes) / 60,
+                            keepsBillingMonthly: kept.compactMap(\.monthly).reduce(0, +),
+                            keepsBilling: byResource.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map(\.key))
     }
 }

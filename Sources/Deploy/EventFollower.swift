@@ -69,16 +69,13 @@ public struct EventFollower: Sendable {
         var attempt = 0
         var spinner = 0
         let frames = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"]
-        // Events of this operation: those carrying its client request token, or newer than its start
-        // by the server's clock (the local one corrected by the skew the client measured).
+        // Events of this operation: those carrying its client request token, or (see newEvents) from
+        // its start event on, by the server's clock (the local one corrected by the measured skew).
         let floor = since.addingTimeInterval(api.client.clockOffset - 2)
-        func belongs(_ event: StackEvent) -> Bool {
-            if let clientToken, let token = event.clientRequestToken, !token.isEmpty { return token == clientToken }
-            return event.timestamp >= floor
-        }
+        var start: String?
         while true {
             let description = try await api.describeStack(stack)
-            let fresh = try await newEvents(stack, seen: seen, belongs: belongs).reversed()
+            let fresh = try await newEvents(stack, seen: seen, clientToken: clientToken, floor: floor, start: &start).reversed()
             for event in fresh {
                 seen.insert(event.id)
                 events.append(event)
@@ -122,19 +119,42 @@ public struct EventFollower: Sendable {
         }
     }
 
-    /// The operation's events not seen yet, newest first; reads further pages while a whole page is
-    /// new, so a burst of events between two polls is not cut off.
-    func newEvents(_ stack: String, seen: Set<String>, belongs: (StackEvent) -> Bool) async throws -> [StackEvent] {
-        var fresh: [StackEvent] = []
+    /// The operation's events not seen yet, newest first; reads further pages until it reaches an
+    /// event seen before, so a burst of events between two polls is not cut off.
+    ///
+    /// An event with a client request token belongs when the token is the operation's. Without one
+    /// (the local AWS, or an operation started elsewhere), the operation's events are those from
+    /// its start (the stack's own CREATE, UPDATE, DELETE or IMPORT_IN_PROGRESS event, at or after
+    /// `floor`) on: the floor alone, with its 2 s margin for clock skew, let the end of an earlier
+    /// operation in, and the demo's pause, resume, extend and destroy re-printed it. Until the start
+    /// event is there, such events wait for the next poll.
+    func newEvents(_ stack: String, seen: Set<String>, clientToken: String?, floor: Date, start: inout String?) async throws -> [StackEvent] {
+        var found: [(event: StackEvent, byTime: Bool)] = []
         var token: String?
-        for _ in 0..<5 {
+        scan: for _ in 0..<5 {
             let (page, next) = try await api.stackEventsPage(stack, nextToken: token)
-            let new = page.filter { belongs($0) && !seen.contains($0.id) }
-            fresh += new
-            guard new.count == page.count, let next else { break }
+            for event in page {
+                if seen.contains(event.id) || event.id == start { break scan }
+                if let clientToken, let eventToken = event.clientRequestToken, !eventToken.isEmpty {
+                    if eventToken == clientToken { found.append((event, false)) }
+                    continue
+                }
+                if event.timestamp < floor { break scan }
+                found.append((event, true))
+                if event.isStackEvent && Self.startsOperation(event.status) {
+                    start = event.id
+                    break scan
+                }
+            }
+            guard let next else { break }
             token = next
         }
-        return fresh
+        return found.filter { start != nil || !$0.byTime }.map(\.event)
+    }
+
+    /// Whether a stack's own event starts an operation (rollbacks and clean-ups continue one).
+    static func startsOperation(_ status: String) -> Bool {
+        ["CREATE_IN_PROGRESS", "UPDATE_IN_PROGRESS", "DELETE_IN_PROGRESS", "IMPORT_IN_PROGRESS"].contains(status)
     }
 
     static func plainLine(_ event: StackEvent) -> String {

@@ -127,7 +127,7 @@ final class ScriptedCloudFormation: HTTPTransport, @unchecked Sendable {
             let visible = events.filter { $0.visibleFrom <= describeCalls }.map(\.event).sorted { $0.timestamp > $1.timestamp }
             lock.unlock()
             let members = visible.map { event in
-                "<member><EventId>\(event.id)</EventId><StackName>s</StackName><LogicalResourceId>\(event.logicalID)</LogicalResourceId><ResourceType>\(event.resourceType)</ResourceType><Timestamp>\(ISO8601DateFormatter().string(from: event.timestamp))</Timestamp><ResourceStatus>\(event.status)</ResourceStatus>\(event.reason.map { "<ResourceStatusReason>\($0)</ResourceStatusReason>" } ?? "")</member>"
+                "<member><EventId>\(event.id)</EventId><StackName>s</StackName><LogicalResourceId>\(event.logicalID)</LogicalResourceId><ResourceType>\(event.resourceType)</ResourceType><Timestamp>\(ISO8601DateFormatter().string(from: event.timestamp))</Timestamp><ResourceStatus>\(event.status)</ResourceStatus>\(event.reason.map { "<ResourceStatusReason>\($0)</ResourceStatusReason>" } ?? "")\(event.clientRequestToken.map { "<ClientRequestToken>\($0)</ClientRequestToken>" } ?? "")</member>"
             }.joined()
             body = "<DescribeStackEventsResponse><DescribeStackEventsResult><StackEvents>\(members)</StackEvents></DescribeStackEventsResult></DescribeStackEventsResponse>"
             return HTTPResponse(status: 200, headers: [:], body: Data(body.utf8))

@@ -37,8 +37,14 @@ def test_paused_is_running_less_endpoint_nat_and_address(slmstack_bin):
 def test_ttl_shows_the_most_the_standing_charges_can_cost(slmstack_bin):
     ttl = report(slmstack_bin, "--ttl", "4h")["ttl"]
     assert ttl["minutes"] == 240 and ttl["maxCost"] == pytest.approx(BASELINE / 730 * 4)
-    assert "TTL 4h    at most $5.92 before the stack deletes itself" in cost(slmstack_bin, "--ttl", "4h").stdout
-    assert "**TTL 4h: at most $5.92**" in cost(slmstack_bin, "--ttl", "4h", "--format", "markdown").stdout
+    assert "TTL 4h    CloudFormation: at most $5.92 before the stack deletes itself" in cost(slmstack_bin, "--ttl", "4h").stdout
+    assert "**TTL 4h: at most $5.92** with CloudFormation" in cost(slmstack_bin, "--ttl", "4h", "--format", "markdown").stdout
+    # Terraform's schedule deletes only the endpoint: the rest keeps billing until terraform destroy
+    terraform = ttl["terraform"]
+    assert terraform["endpointMaxCost"] == pytest.approx(ENDPOINT / 730 * 4)
+    assert terraform["keepsBillingMonthly"] == pytest.approx(BASELINE - ENDPOINT)
+    assert terraform["keepsBilling"][0] == "NatGateway" and "Endpoint" not in terraform["keepsBilling"]
+    assert "Terraform: at most $5.63 for the endpoint, which the schedule deletes;" in cost(slmstack_bin, "--ttl", "4h").stdout
 
 
 def test_autoscaling_range_and_budget_gate_on_the_maximum(slmstack_bin):
