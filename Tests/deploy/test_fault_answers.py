@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 
 import pytest
 
@@ -50,15 +51,22 @@ NOTHING = {"vpcs": 0, "endpoints": 0, "rest_apis": 0}
 def test_every_command_under_answers_that_are_not_aws(local_aws):
     stack = unique("ans")
     with destroyed_at_end(local_aws, stack):
-        # deploy: a portal page instead of DescribeChangeSet's answer and an answer cut mid-body
-        # for DescribeStackEvents, once each: both read-only, both retried; one stack, nothing twice.
-        rules = [Rule(operation="DescribeChangeSet", kind="html200"), Rule(operation="DescribeStackEvents", kind="midbody")]
-        with running_proxy(local_aws, rules=rules) as proxy:
+        # deploy: CreateChangeSet's answer cut mid-body after the server made the change set
+        # (retried with the same ClientToken, which gives back that change set), a portal page
+        # instead of DescribeChangeSet's answer and DescribeStackEvents cut mid-body, once each:
+        # all retried; one stack, nothing twice.
+        rules = [Rule(operation="CreateChangeSet", kind="midbody"), Rule(operation="DescribeChangeSet", kind="html200"),
+                 Rule(operation="DescribeStackEvents", kind="midbody")]
+        with running_proxy(local_aws, rules=rules, capture=("CreateChangeSet",)) as proxy:
             deploy = run(local_aws, proxy, "deploy", "--yes", "--stack-name", stack, fast=False, timeout=120)
             stats = proxy.stats()
+            sent = [dict(urllib.parse.parse_qsl(body.decode())) for body in proxy.captured["CreateChangeSet"]]
         assert deploy.returncode == 0 and f"deployed {stack}: CREATE_COMPLETE" in deploy.stdout, explain(deploy)
-        assert [r.hits for r in rules] == [1, 1], stats
-        assert stats["forwarded_operations"].get("CreateChangeSet") == 1 and stats["forwarded_operations"].get("ExecuteChangeSet") == 1, stats
+        assert [r.hits for r in rules] == [1, 1, 1], stats
+        assert stats["forwarded_operations"].get("CreateChangeSet") == 2 and stats["forwarded_operations"].get("ExecuteChangeSet") == 1, stats
+        assert len({(s["ChangeSetName"], s["ClientToken"]) for s in sent}) == 1, "the retry was not the same request"
+        summaries = local_aws.client("cloudformation").list_stacks()["StackSummaries"]
+        assert [s["StackStatus"] for s in summaries if s["StackName"] == stack] == ["CREATE_COMPLETE"], summaries
         assert counts(local_aws, stack) == ONE_OF_EACH
 
         # status and destroy when every DescribeStacks gets the portal page (2 attempts each): a

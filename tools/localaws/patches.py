@@ -1304,3 +1304,13 @@ fix(apigateway_account_role)
 from endpoint_patches import sagemaker_runtime_missing_endpoint  # noqa: E402
 
 fix(sagemaker_runtime_missing_endpoint)
+
+
+# --------------------------------------------------------------------------------------------
+# 39. CreateChangeSet is idempotent by its ClientToken (a retry after a cut answer)
+# --------------------------------------------------------------------------------------------
+# It lives in token_patches.py; registered here like every other fix, last: it wraps the
+# change-set fixes above.
+from token_patches import cfn_change_set_client_token  # noqa: E402
+
+fix(cfn_change_set_client_token)
