@@ -466,10 +466,11 @@ struct Translator {
                 .attribute("assume_role_policy", value(.document(r.trust.value))),
             ] + depends)
             for name in r.policies.keys.sorted() {
+                guard let policy = Self.withoutStackStatements(r.policies[name]!) else { continue }
                 add("aws_iam_role_policy", name: Self.policyName(address.name, name), [
                     .attribute("name", .string(name)),
                     .attribute("role", own("name")),
-                    .attribute("policy", value(.document(r.policies[name]!.value))),
+                    .attribute("policy", value(.document(policy.value))),
                 ])
             }
         case let r as KmsKey:
@@ -658,7 +659,7 @@ struct Translator {
         case let r as MetricAlarm:
             let idle = t.isIdleAlarm(r)
             var body = skips + [
-                .attribute("alarm_name", Self.template([.interpolation(.variable("stack_name")), .literal("-" + TerraformNames.kebabCase(r.id.rawValue))])),
+                .attribute("alarm_name", r.name.map(value) ?? Self.template([.interpolation(.variable("stack_name")), .literal("-" + TerraformNames.kebabCase(r.id.rawValue))])),
                 .attribute("alarm_description", idle ? t.idleDescription(r) : .string(r.description)),
                 .attribute("namespace", .string(r.namespace)),
                 .attribute("metric_name", .string(r.metricName)),
@@ -738,6 +739,18 @@ struct Translator {
             throw TerraformSynthError.unsupportedResource(kind: type(of: resource).kind, id: resource.id.rawValue)
         }
         return results
+    }
+
+    /// A policy without the statements only a CloudFormation stack uses: those on the stack's own
+    /// ID (Terraform has no stack; `AWS::StackId` would become a pattern of every stack of that name)
+    /// and those allowed only through CloudFormation (`aws:CalledVia`), so a Terraform role grants
+    /// nothing its calls do not use. Nil when nothing is left.
+    static func withoutStackStatements(_ policy: PolicyDocument) -> PolicyDocument? {
+        let kept = policy.statements.filter { statement in
+            statement.resources != [.pseudo(.stackID)]
+                && !statement.conditions.values.contains { $0["aws:CalledVia"] == ["cloudformation.amazonaws.com"] }
+        }
+        return kept.isEmpty ? nil : PolicyDocument(kept)
     }
 
     /// Scheduler's universal target for CloudFormation's DeleteStack.

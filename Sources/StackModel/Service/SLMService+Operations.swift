@@ -166,7 +166,7 @@ extension SLMService {
                             assumedBy: "scheduler.amazonaws.com", trustConditions: ["StringEquals": ["aws:SourceAccount": .pseudo(.accountID)]],
                             policies: [
                 "delete-stack": PolicyDocument([
-                    .allow(["cloudformation:DeleteStack", "cloudformation:DescribeStacks"], on: [.pseudo(.stackID)], sid: "DeleteThisStack"),
+                    .allow(["cloudformation:DeleteStack"], on: [.pseudo(.stackID)], sid: "DeleteThisStack"),
                     .allow(Teardown.deleteActions, on: ["*"], sid: "DeleteItsResourcesThroughCloudFormation",
                            conditions: ["ForAnyValue:StringEquals": ["aws:CalledVia": ["cloudformation.amazonaws.com"]]]),
                     // deployed without a stack (Terraform), the schedule deletes the endpoint itself
@@ -192,19 +192,18 @@ enum Teardown {
     static let deleteActions: [String] = [
         "apigateway:DELETE", "apigateway:GET", "apigateway:PATCH",
         "application-autoscaling:DeleteScalingPolicy", "application-autoscaling:DeregisterScalableTarget",
-        "application-autoscaling:DescribeScalableTargets", "application-autoscaling:DescribeScalingPolicies",
+        "application-autoscaling:DescribeScalingPolicies",
         "cloudwatch:DeleteAlarms", "cloudwatch:DescribeAlarms",
         "ec2:CreateTags", "ec2:DeleteFlowLogs", "ec2:DeleteInternetGateway", "ec2:DeleteNatGateway", "ec2:DeleteRoute", "ec2:DeleteRouteTable",
         "ec2:DeleteSecurityGroup", "ec2:DeleteSubnet", "ec2:DeleteTags", "ec2:DeleteVpc", "ec2:DeleteVpcEndpoints", "ec2:Describe*",
         "ec2:DetachInternetGateway", "ec2:DisassociateAddress", "ec2:DisassociateRouteTable", "ec2:ReleaseAddress",
-        "ec2:RevokeSecurityGroupEgress", "ec2:RevokeSecurityGroupIngress",
         "iam:DeleteRole", "iam:DeleteRolePolicy", "iam:DetachRolePolicy", "iam:GetRole", "iam:ListAttachedRolePolicies",
         "iam:ListRolePolicies", "iam:TagRole", "iam:UntagRole",
         "kms:DescribeKey", "kms:ScheduleKeyDeletion",
         "lambda:DeleteFunction", "lambda:GetFunction", "lambda:RemovePermission",
         "logs:DeleteDataProtectionPolicy", "logs:DeleteLogDelivery", "logs:DeleteLogGroup", "logs:DescribeLogGroups",
         "sagemaker:DeleteEndpoint", "sagemaker:DeleteEndpointConfig", "sagemaker:DeleteModel",
-        "sagemaker:DescribeEndpoint", "sagemaker:DescribeEndpointConfig", "sagemaker:DescribeModel",
+        "sagemaker:DescribeEndpoint", "sagemaker:DescribeEndpointConfig",
         "scheduler:DeleteSchedule", "scheduler:GetSchedule",
         "sns:DeleteTopic", "sns:GetSubscriptionAttributes", "sns:GetTopicAttributes", "sns:Unsubscribe",
     ]
