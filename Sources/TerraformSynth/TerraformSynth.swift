@@ -659,7 +659,7 @@ struct Translator {
         case let r as MetricAlarm:
             let idle = t.isIdleAlarm(r)
             var body = skips + [
-                .attribute("alarm_name", r.name.map(value) ?? Self.template([.interpolation(.variable("stack_name")), .literal("-" + TerraformNames.kebabCase(r.id.rawValue))])),
+                .attribute("alarm_name", r.name.map { value($0) } ?? Self.template([.interpolation(.variable("stack_name")), .literal("-" + TerraformNames.kebabCase(r.id.rawValue))])),
                 .attribute("alarm_description", idle ? t.idleDescription(r) : .string(r.description)),
                 .attribute("namespace", .string(r.namespace)),
                 .attribute("metric_name", .string(r.metricName)),
