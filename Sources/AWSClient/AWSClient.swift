@@ -211,7 +211,7 @@ public final class AWSClient: Sendable {
                 }
                 let note = error.isRetryable && !repeatable
                     ? " (\(request.operation) is not idempotent and may have reached the server, so it was not sent again: check its effect before repeating)" : ""
-                throw AWSClientError.transport(url: url, reason: error.description + note, attempts: attempt)
+                throw AWSClientError.transport(url: url, reason: error.description + note, attempts: attempt, operation: label)
             }
             let requestID = response.headers["x-amzn-requestid"] ?? response.headers["x-amz-request-id"] ?? response.headers["x-amzn-request-id"]
             logger?("← HTTP \(response.status) in \(String(format: "%.2f", Date().timeIntervalSince(started))) s, \(response.body.count) bytes\(requestID.map { ", request id \($0)" } ?? "")")

@@ -60,7 +60,7 @@ public enum AWSClientError: Error, CustomStringConvertible, Sendable {
     case invalidEndpoint(name: String, value: String)
     /// The network failed after all retries (connection refused, timeout, DNS, a connection
     /// closed mid-answer), or after one attempt of a call that is not idempotent.
-    case transport(url: String, reason: String, attempts: Int)
+    case transport(url: String, reason: String, attempts: Int, operation: String = "")
     /// The answer is not the document the service promises (an HTML page with HTTP 200 from a
     /// captive portal, a body without an element AWS always sends).
     case invalidResponse(operation: String, reason: String)
@@ -87,8 +87,8 @@ public enum AWSClientError: Error, CustomStringConvertible, Sendable {
             return message
         case .invalidEndpoint(let name, let value):
             return "invalid endpoint url '\(value)' in \(name): expected http(s)://host[:port], for example http://127.0.0.1:5000"
-        case .transport(let url, let reason, let attempts):
-            return "no complete answer from \(url) after \(attempts) attempt\(attempts == 1 ? "" : "s"): \(reason); check the network, the region, any proxy and any --endpoint-url / AWS_ENDPOINT_URL override (timeouts: --read-timeout, --attempt-timeout)"
+        case .transport(let url, let reason, let attempts, let operation):
+            return (operation.isEmpty ? "" : "\(operation): ") + "no complete answer from \(url) after \(attempts) attempt\(attempts == 1 ? "" : "s"): \(reason); check the network, the region, any proxy and any --endpoint-url / AWS_ENDPOINT_URL override (timeouts: --read-timeout, --attempt-timeout)"
         case .invalidResponse(let operation, let reason):
             return "\(operation): not an AWS answer: \(reason); a proxy or captive portal may be answering instead of AWS"
         case .credentialProcess(let profile, let reason):

@@ -134,8 +134,9 @@ struct ClientTests {
             _ = try await Fixture.client(transport, sleeps: sleeps).getCallerIdentity()
             Issue.record("expected an error")
         } catch let error as AWSClientError {
-            guard case .transport(let url, let reason, let attempts) = error else { Issue.record("wrong error \(error)"); return }
-            #expect(url == "https://sts.us-east-1.amazonaws.com/" && reason == "connection refused" && attempts == 3)
+            guard case .transport(let url, let reason, let attempts, let operation) = error else { Issue.record("wrong error \(error)"); return }
+            #expect(url == "https://sts.us-east-1.amazonaws.com/" && reason == "connection refused" && attempts == 3 && operation == "sts GetCallerIdentity")
+            #expect(error.description.hasPrefix("sts GetCallerIdentity: no complete answer from https://sts.us-east-1.amazonaws.com/ after 3 attempts: connection refused;"))
         }
         #expect(transport.requests.count == 3 && sleeps.recorded.count == 2)
     }

@@ -169,3 +169,28 @@ def test_plain_http_to_another_host_warns_once_and_loopback_is_silent(local_aws)
     lines = warned.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"warning: --endpoint-url is plain HTTP to {address}"), explain(warned)
     assert "unencrypted" in lines[0], explain(warned)
+
+
+def test_scan_reports_a_failed_call_as_a_failure(local_aws):
+    """scan when ListEndpoints gets a portal page, or DescribeEndpoint is cut mid-body on every
+    attempt: exit 1 naming the call, never a report (empty, or with the endpoint as the listing
+    said) with exit 0 or 3."""
+    name = unique("scn")
+    sagemaker = local_aws.client("sagemaker")
+    account = local_aws.client("sts").get_caller_identity()["Account"]
+    sagemaker.create_model(ModelName=name, ExecutionRoleArn=f"arn:aws:iam::{account}:role/{name}",
+                           PrimaryContainer={"Image": "763104351884.dkr.ecr.us-east-1.amazonaws.com/huggingface-pytorch-tgi-inference:latest"})
+    sagemaker.create_endpoint_config(EndpointConfigName=name, ProductionVariants=[
+        {"VariantName": "AllTraffic", "ModelName": name, "InstanceType": "ml.g5.xlarge", "InitialInstanceCount": 1}])
+    sagemaker.create_endpoint(EndpointName=name, EndpointConfigName=name)
+    try:
+        for rule in (Rule(operation="ListEndpoints", kind="html200", times=99), Rule(operation="DescribeEndpoint", kind="midbody", times=99)):
+            with running_proxy(local_aws, rules=[rule]) as proxy:
+                proc = local_aws.run("scan", *FAST, "--endpoint-url", proxy.url, timeout=60)
+            assert rule.hits == 2, f"{rule.operation} was tried {rule.hits} times, not --max-attempts 2"
+            assert proc.returncode == 1 and len(errors(proc)) == 1 and rule.operation in errors(proc)[0], explain(proc)
+            assert proc.stdout == "", explain(proc)
+    finally:
+        sagemaker.delete_endpoint(EndpointName=name)
+        sagemaker.delete_endpoint_config(EndpointConfigName=name)
+        sagemaker.delete_model(ModelName=name)
