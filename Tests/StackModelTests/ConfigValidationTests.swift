@@ -28,7 +28,7 @@ func config(_ pairs: [String: String]) throws -> ServiceConfig {
     (["model-id": "acme/unknown-7b"], "model-id: unknown model 'acme/unknown-7b': give its size with --model-params-billions"),
     (["max-input-tokens": "2048", "max-total-tokens": "2048"], "max-input-tokens: 2048 must be below max-total-tokens (2048)"),
     (["max-total-tokens": "4096", "max-input-tokens": "1024"], "max-total-tokens: 4096 exceeds TinyLlama/TinyLlama-1.1B-Chat-v1.0's context of 2048 tokens"),
-    (["max-batch-prefill-tokens": "512"], "max-batch-prefill-tokens: 512 must be at least max-input-tokens (1024)"),
+    (["max-batch-prefill-tokens": "512"], "max-batch-prefill-tokens: 512 must be at least max-input-tokens (1536)"),
     (["throttle-rate": "200", "throttle-burst": "100"], "throttle-rate: 200.0 requests/s is above the burst of 100"),
     (["vpc-cidr": "10.20.0.0/12"], "vpc-cidr: '10.20.0.0/12' has host bits set: the block's network address is 10.16.0.0/12"),
     (["vpc-cidr": "10.0.0.0/8"], "vpc-cidr: 10.0.0.0/8 is a /8: use a /16 to /24 block"),
@@ -57,7 +57,7 @@ func eachProblemIsNamed(_ settings: [String: String], _ expected: String) throws
     #expect(tiny.kvBytesPerToken == 22_528)
     let g5 = try #require(InstanceCatalog.types["ml.g5.xlarge"])
     let fit = GPUFit.of(tiny, on: g5, config: ServiceConfig())
-    #expect(fit.batch == 2, "2048 prefill tokens / 1024 input tokens")
+    #expect(fit.batch == 2, "3072 prefill tokens / 1536 input tokens")
     #expect(fit.kvCacheBytes == 2048 * 2 * 22_528)
     #expect(fit.weightBytes == 2.2e9)
     #expect(fit.usableBytes == 24 * 1_073_741_824 * 0.9)

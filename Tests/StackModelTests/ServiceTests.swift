@@ -35,7 +35,7 @@ import Testing
     config.instanceType = "ml.g5.12xlarge"
     let model = try #require(Stack.slmService(config).resources(of: SageMakerModel.self).first)
     #expect(model.environment == ["HF_MODEL_ID": "TinyLlama/TinyLlama-1.1B-Chat-v1.0", "SM_NUM_GPUS": "4",
-                                  "MAX_INPUT_TOKENS": "1024", "MAX_TOTAL_TOKENS": "2048", "MAX_BATCH_PREFILL_TOKENS": "2048"])
+                                  "MAX_INPUT_TOKENS": "1536", "MAX_TOTAL_TOKENS": "2048", "MAX_BATCH_PREFILL_TOKENS": "3072"])
 }
 
 @Test(arguments: [(28, "25"), (10, "7"), (4, "1"), (1, "1")])

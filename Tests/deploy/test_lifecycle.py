@@ -58,7 +58,7 @@ def test_deploy_update_destroy_round_trip(local_aws, tmp_path):
     subprocess.run([*canned, "Bonjour."], check=True, env=local_aws.environ(), capture_output=True)
     chat = local_aws.run("invoke", "Say hello in French", "--chat", "--stack-name", stack)
     assert chat.returncode == 0 and chat.stdout.strip() == "Bonjour.", chat.stdout + chat.stderr
-    refused = local_aws.run("invoke", "x" * 5000, "--stack-name", stack)
+    refused = local_aws.run("invoke", "x" * 30000, "--stack-name", stack)  # over 1,536 tokens x 16 characters
     assert refused.returncode == 1 and "HTTP 413" in refused.stderr and "prompt_too_long" in refused.stderr
 
     again = local_aws.run("deploy", "--yes", "--stack-name", stack)

@@ -27,7 +27,7 @@ MODEL_ID = "TinyLlama/TinyLlama-1.1B-Chat-v1.0"
 ENDPOINT = "slm-endpoint"
 STACK_ENV = {
     "ENDPOINT_NAME": ENDPOINT, "MODEL_ID": MODEL_ID, "CHAT_TEMPLATE": TINYLLAMA,
-    "MAX_INPUT_TOKENS": "1024", "MAX_TOTAL_TOKENS": "2048",
+    "MAX_INPUT_TOKENS": "1536", "MAX_TOTAL_TOKENS": "2048",
     "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing",
     "AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1",
 }
@@ -66,7 +66,25 @@ class Shim:
         assert set(response) == {"statusCode", "headers", "body"}
         assert response["headers"]["Content-Type"] == "application/json"
         self.response = response
-        return response["statusCode"], json.loads(response["body"])
+        return response["statusCode"], strict_json(response["body"])
+
+
+def strict_json(text):
+    """Parse `text` as strict JSON: no NaN or Infinity, no lone surrogate in any string."""
+    def refuse(constant):
+        raise ValueError(f"not JSON: {constant}")
+    value = json.loads(text, parse_constant=refuse)
+    json.dumps(value, ensure_ascii=False).encode()  # UnicodeEncodeError on a lone surrogate
+    return value
+
+
+def assert_error_shape(out, status):
+    """OpenAI's error body: {"error": {"message": str, "type": str, "param": str|None, "code": str}}."""
+    assert set(out) == {"error"} and set(out["error"]) == {"message", "type", "param", "code"}, out
+    e = out["error"]
+    assert type(e["message"]) is str and e["message"] and type(e["code"]) is str and e["code"], out
+    assert e["param"] is None or type(e["param"]) is str, out
+    assert e["type"] == ("rate_limit_error" if status == 429 else "server_error" if status >= 500 else "invalid_request_error"), out
 
 
 @pytest.fixture

@@ -62,7 +62,7 @@ def fake_tokens(text):
 class FakeSageMaker:
     """Start with `with FakeSageMaker() as fake:`; boto3 goes to `fake.url`."""
 
-    def __init__(self, endpoints=("slm-endpoint",), max_input_tokens=1024, max_total_tokens=2048, as_list=True):
+    def __init__(self, endpoints=("slm-endpoint",), max_input_tokens=1536, max_total_tokens=2048, as_list=True):
         self.endpoints = set(endpoints)
         self.max_input_tokens = max_input_tokens
         self.max_total_tokens = max_total_tokens

@@ -47,7 +47,7 @@ def test_code_from_the_template_serves_requests(zipfile, stack_env, fake, capsys
     status, out = shim.call("/v1/chat/completions", {"messages": [{"role": "user", "content": "hi"}]})
     assert (status, out["object"]) == (200, "chat.completion")
     assert shim.call("/invoke", {"prompt": ""})[0] == 400
-    assert shim.call("/invoke", {"prompt": "x" * 5000})[0] == 413
+    assert shim.call("/invoke", {"prompt": "x" * 30000})[0] == 413
     assert shim.call("/v1/chat/completions", {"messages": [{"role": "user", "content": "x"}], "stream": True})[0] == 400
     assert shim.call("/nope", {})[0] == 404
     assert len(fake.requests) == 2

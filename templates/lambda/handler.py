@@ -7,18 +7,22 @@
 #                                  (as sent), "finish_reason", "usage"}
 #   POST /v1/chat/completions  OpenAI chat request (fields in CHAT) -> OpenAI "chat.completion"
 # Environment, set by the stack:
-#   ENDPOINT_NAME, MODEL_ID (the "model" of chat answers), CHAT_TEMPLATE (JSON: "system", "user",
-#   "assistant" with "{}" where the content goes, "generation", "stop"), MAX_INPUT_TOKENS and
-#   MAX_TOTAL_TOKENS (the endpoint's TGI limits), LOG_PROMPTS ("true" adds prompt and completion
-#   to the log line), PAUSED ("true" -> 503 "paused" without calling SageMaker), SAGEMAKER_TIMEOUT
-#   (seconds to wait for the endpoint: the Lambda timeout - 3, at least 1; default 25).
-# Every error body is {"error": {"code": snake_case, "message": names the field and what was
-# expected}}; 5xx messages carry the request id and no text from SageMaker or the model.
+#   ENDPOINT_NAME, MODEL_ID (the "model" of chat answers; picks the tokenizer bound in PIECE),
+#   CHAT_TEMPLATE (JSON: "system", "user", "assistant" with "{}" where the content goes,
+#   "generation", "stop"), MAX_INPUT_TOKENS and MAX_TOTAL_TOKENS (the endpoint's TGI limits),
+#   LOG_PROMPTS ("true" adds prompt and completion to the log line), PAUSED ("true" -> 503 "paused"
+#   without calling SageMaker), SAGEMAKER_TIMEOUT (seconds to wait for the endpoint: the Lambda
+#   timeout - 3, at least 1; default 25).
+# Every error body has OpenAI's shape, on both routes: {"error": {"message": a string that names
+# the field and what was expected, "type": invalid_request_error | rate_limit_error | server_error,
+# "param": the field or null, "code": snake_case}}; 5xx messages carry the request id and no text
+# from SageMaker or the model. Every body is strict JSON (no NaN, no lone surrogates).
 #
 # Comment-only and blank lines are free: the synth drops them before inlining (Tests/shim/inline.py).
 import base64
 import json
 import os
+import re
 import time
 
 import boto3
@@ -30,6 +34,9 @@ from botocore.exceptions import ClientError, ConnectTimeoutError, ReadTimeoutErr
 # shim answers 504 before Lambda stops it and the gateway answers a bare 502. Unset: 25.
 WAIT = max(1, int(os.environ.get("SAGEMAKER_TIMEOUT") or 25))
 SM = boto3.client("sagemaker-runtime", config=Config(connect_timeout=min(2, WAIT), read_timeout=WAIT, retries={"total_max_attempts": 1}))
+# Lambda's synchronous response limit (6 MB = 6,291,456 bytes) counts the whole returned object,
+# the body escaped once more; API Gateway's 10 MB is larger. Kept under it with room for headers.
+MAX_RESPONSE = 6_000_000
 
 INT, NUM, BOOL, STR, LIST, OBJ = (int,), (int, float), (bool,), (str,), (list,), (dict,)
 WHAT = {INT: "an integer", NUM: "a number", BOOL: "a boolean", STR: "a string", LIST: "an array", OBJ: "an object"}
@@ -51,6 +58,15 @@ CHAT = {
 }
 INVOKE = {"prompt": (STR,), "system": (STR,), "parameters": (OBJ,)}
 ROLES = ("system", "user", "assistant")
+SURROGATE = re.compile("[\ud800-\udfff]").search
+# The longest piece of the model's tokenizer vocabulary, in characters, by MODEL_ID prefix. A
+# prompt of n characters is then at least ceil(n / piece) tokens, so a prompt refused on that
+# bound is certainly too long; everything else goes to TGI, whose own length error becomes 413.
+# Llama 2's SentencePiece vocabulary (TinyLlama uses it unchanged): 16, SentencePiece's
+# max_sentencepiece_length, checked over all 32,000 pieces; its normalizer only adds characters
+# (a leading "▁"), byte-fallback pieces and special tokens are shorter. Other tokenizers: no
+# bound here, TGI decides.
+PIECE = {"TinyLlama/": 16, "meta-llama/Llama-2-": 16}
 # 429 and 5xx from the model call: code, hint; the message ends with the request id
 UPSTREAM = {
     429: ("throttled", "too many requests, retry later; "),
@@ -61,31 +77,57 @@ UPSTREAM = {
 }
 
 
+# An answer other than 200: status, code, param (the field, or None), message.
 class Fail(Exception):
-    """An answer other than 200: status, code, message."""
+    pass
 
 
-def fail(status, code, message):
-    raise Fail(status, code, message)
+def fail(status, code, param, text):
+    # a field's name comes from the client: kept short
+    param = param and param[:100]
+    raise Fail(status, code, param, f"{param}: {text}" if param else text)
+
+
+# OpenAI's error body: the `openai` client raises BadRequestError etc. and reads code and param.
+def error(status, code, param, message):
+    kind = "rate_limit_error" if status == 429 else "server_error" if status >= 500 else "invalid_request_error"
+    return {"error": {"message": message, "type": kind, "param": param, "code": code}}
 
 
 def check(name, v, types, lo=None, hi=None, open_lo=False):
     # null counts as absent everywhere, so None means the field is missing
     if v is None:
-        fail(400, "missing_field", f"{name}: required, expected {WHAT[types]}")
+        fail(400, "missing_field", name, f"required, expected {WHAT[types]}")
     # type() rather than isinstance(): true/false are not numbers here
     if type(v) not in types:
-        fail(400, "invalid_type", f"{name}: expected {WHAT[types]}")
+        fail(400, "invalid_type", name, f"expected {WHAT[types]}")
     if lo is not None and not (lo < v <= hi if open_lo else lo <= v <= hi):
-        fail(400, "out_of_range", f"{name}: expected {WHAT[types]} in {'(' if open_lo else '['}{lo}, {hi}]")
+        fail(400, "out_of_range", name, f"expected {WHAT[types]} in {'(' if open_lo else '['}{lo}, {hi}]")
     return v
+
+
+def no_surrogates(body):
+    # JSON can escape half of a surrogate pair ("\ud800"): no Unicode text, the model cannot take
+    # it and strict JSON parsers refuse it. One fast check, then a walk that names the field.
+    todo = [("", body)] if SURROGATE(json.dumps(body, ensure_ascii=False)) else []
+    while todo:
+        name, v = todo.pop()
+        if type(v) is dict:
+            for k, x in v.items():
+                if SURROGATE(k):
+                    fail(400, "invalid_unicode", name or "body", "a field name holds a lone surrogate")
+                todo.append((f"{name}.{k}" if name else k, x))
+        elif type(v) is list:
+            todo += [(f"{name}[{i}]", x) for i, x in enumerate(v)]
+        elif type(v) is str and SURROGATE(v):
+            fail(400, "invalid_unicode", name, "expected Unicode text, got a lone surrogate")
 
 
 def fields(body, table, prefix, params, cap):
     for k, v in body.items():
         name = prefix + k
         if k not in table:
-            fail(400, "unknown_field", f"{name}: unknown field, expected one of {', '.join(table)}")
+            fail(400, "unknown_field", name, f"unknown field, expected one of {', '.join(table)}")
         t = table[k]
         if v is None:
             # null counts as absent
@@ -95,7 +137,7 @@ def fields(body, table, prefix, params, cap):
         elif t == "stop":
             v = [v] if type(v) is str else v
             if type(v) is not list or not 0 < len(v) < 5 or not all(type(s) is str and s for s in v):
-                fail(400, "invalid_type", f"{name}: expected a non-empty string or an array of 1 to 4 of them")
+                fail(400, "invalid_type", name, "expected a non-empty string or an array of 1 to 4 of them")
             params[t] = v
         else:
             params[t] = check(name, v, *(PARAMS[t] or (INT, 1, cap)))
@@ -107,61 +149,82 @@ def handler(event, context):
     log = {"request_id": rid, "route": event.get("resource"), "method": event.get("httpMethod")}
     try:
         status, out = serve(event, rid, log, os.environ)
+        body = json.dumps(out, allow_nan=False)
+        if len(json.dumps(body)) > MAX_RESPONSE:
+            fail(502, "response_too_large", None, "the answer exceeds Lambda's 6 MB response limit, ask for fewer tokens; request id " + rid)
     except Exception as e:
         if type(e) is not Fail:
             # a bug or a misconfigured stack (e.g. CHAT_TEMPLATE): type name in the log, nothing out
             log["exception"] = type(e).__name__
-            e = Fail(500, UPSTREAM[500][0], "request id " + rid)
-        status, out = e.args[0], {"error": {"code": e.args[1], "message": e.args[2]}}
-        log["error"] = e.args[1]
+            e = Fail(500, UPSTREAM[500][0], None, "request id " + rid)
+        status, code, param, message = e.args
+        body = json.dumps(error(status, code, param, message))
+        log["error"] = code
     log.update(status=status, latency_ms=round(1000 * (time.time() - t0)))
     # the one log line per request (stdout -> CloudWatch Logs)
     print(json.dumps(log))
     headers = {"Content-Type": "application/json"}
     if status == 405:
         headers["Allow"] = "POST"
-    return {"statusCode": status, "headers": headers, "body": json.dumps(out)}
+    return {"statusCode": status, "headers": headers, "body": body}
+
+
+# TGI's answer, checked before it is believed: (text, generated tokens, prompt tokens, finish
+# reason), else ValueError. NaN and Infinity are no JSON (int() refuses them); 1e999 parses as
+# inf, so each number is type-checked. Through SageMaker TGI answers a one-element list, some
+# versions an object.
+def tgi(raw):
+    r = json.loads(raw, parse_constant=int)
+    r = r[0] if type(r) is list and len(r) == 1 else r
+    d = r.get("details") or {} if type(r) is dict else None
+    if type(d) is not dict or type(r.get("generated_text")) is not str or SURROGATE(r["generated_text"]):
+        raise ValueError
+    n, pre, why = d.get("generated_tokens", 0), d.get("prefill") or [], d.get("finish_reason") or ""
+    if type(n) is not int or not 0 <= n < 2**31 or type(pre) is not list or type(why) is not str:
+        raise ValueError
+    return r["generated_text"], n, len(pre), why
 
 
 def serve(event, rid, log, env):
     chat = event.get("resource") == "/v1/chat/completions"
     if not chat and event.get("resource") != "/invoke":
-        fail(404, "not_found", "path: expected /invoke or /v1/chat/completions")
+        fail(404, "not_found", None, "path: expected /invoke or /v1/chat/completions")
     if event.get("httpMethod") != "POST":
-        fail(405, "method_not_allowed", "method: expected POST")
+        fail(405, "method_not_allowed", None, "method: expected POST")
     body = event.get("body") or ""
     try:
         body = json.loads(base64.b64decode(body) if event.get("isBase64Encoded") else body)
-    except (ValueError, RecursionError):
-        fail(400, "invalid_json", "body: expected a JSON object, got invalid JSON")
+        no_surrogates(body)
+    except (ValueError, TypeError, RecursionError):
+        fail(400, "invalid_json", "body", "expected a JSON object, got invalid JSON")
     body = {k: v for k, v in check("body", body, OBJ).items() if v is not None}
 
     tpl = json.loads(env["CHAT_TEMPLATE"])
-    max_in = int(env.get("MAX_INPUT_TOKENS", 1024))
+    max_in = int(env.get("MAX_INPUT_TOKENS", 1536))
     cap = int(env.get("MAX_TOTAL_TOKENS", 2048)) - max_in
     p = {}
     if chat:
         fields(body, CHAT, "", p, cap)
         if body.get("stream"):
-            fail(400, "unsupported", "stream: expected false, streaming is not supported")
+            fail(400, "unsupported", "stream", "expected false, streaming is not supported")
         msgs = check("messages", body.get("messages"), LIST)
         if not msgs:
-            fail(400, "invalid_value", "messages: expected at least one message")
+            fail(400, "invalid_value", "messages", "expected at least one message")
         for i, m in enumerate(msgs):
             # other keys of a message (e.g. "name") are ignored
             check(f"messages[{i}]", m, OBJ)
             check(f"messages[{i}].content", m.get("content"), STR)
             if m.get("role") not in ROLES or m["role"] not in tpl:
-                fail(400, "invalid_value", f"messages[{i}].role: expected one of " + ", ".join(r for r in ROLES if r in tpl))
+                fail(400, "invalid_value", f"messages[{i}].role", "expected one of " + ", ".join(r for r in ROLES if r in tpl))
     else:
         fields(body, INVOKE, "", p, cap)
         fields(body.get("parameters", {}), {k: k for k in PARAMS}, "parameters.", p, cap)
         if not body.get("prompt"):
-            fail(400, "missing_field" if "prompt" not in body else "invalid_value", "prompt: expected a non-empty string")
+            fail(400, "missing_field" if "prompt" not in body else "invalid_value", "prompt", "expected a non-empty string")
         msgs = [{"role": "user", "content": body["prompt"]}]
         if "system" in body:
             if "system" not in tpl:
-                fail(400, "invalid_value", "system: the model's chat template has no system role")
+                fail(400, "invalid_value", "system", "the model's chat template has no system role")
             msgs.insert(0, {"role": "system", "content": body["system"]})
 
     # Defaults and TGI's own rules: temperature 0 means greedy (TGI wants > 0); a temperature
@@ -186,55 +249,57 @@ def serve(event, rid, log, env):
         a, z = tpl[m["role"]].split("{}", 1)
         prompt += a + m["content"] + z
     prompt += tpl["generation"]
-    # No tokenizer here. Every token of a byte-level or byte-fallback tokenizer (Llama's
-    # SentencePiece, GPT-2 BPE) covers at least one UTF-8 byte; +2 for BOS and the leading-space
-    # marker. So the estimate never undercounts, and TGI never sees a prompt it finds too long.
-    est = len(prompt.encode()) + 2
-    log["prompt_tokens_est"] = est
+    piece = next((n for k, n in PIECE.items() if env.get("MODEL_ID", "").startswith(k)), None)
+    least = -(-len(prompt) // piece) if piece else 0
+    log["prompt_tokens_min"] = least
     log_text = env.get("LOG_PROMPTS") == "true"
     if log_text:
         log["prompt"] = prompt
     field = "messages" if chat else "prompt"
-    if est > max_in:
-        fail(413, "prompt_too_long", f"{field}: expected at most {max_in} tokens, counted as UTF-8 bytes + 2 of the templated prompt: {est}")
+    if least > max_in:
+        fail(413, "prompt_too_long", field, f"expected at most {max_in} tokens, got {len(prompt)} characters: at least {least} tokens")
     if env.get("PAUSED") == "true":
-        fail(503, "paused", "the model endpoint is paused; resume the stack and retry")
+        fail(503, "paused", None, "the model endpoint is paused; resume the stack and retry")
 
     status = 502
     try:
         # details: finish_reason and generated_tokens; decoder_input_details: prefill = prompt tokens
         r = SM.invoke_endpoint(EndpointName=env["ENDPOINT_NAME"], ContentType="application/json", Accept="application/json",
                                Body=json.dumps({"inputs": prompt, "parameters": dict(p, details=True, decoder_input_details=True)}))
-        r = json.loads(r["Body"].read())
-        # TGI answers a one-element list through SageMaker, an object on some versions
-        r = r[0] if type(r) is list else r
-        d = r.get("details") or {}
-        text, n_out = r["generated_text"] + "", d.get("generated_tokens", 0) + 0
+        text, n_out, n_in, why = tgi(r["Body"].read())
     except ClientError as e:
         # ModelError carries TGI's status and body: 422 (validation) -> 400 with TGI's message,
         # or 413 for its input-length errors; 429 (overloaded) -> 429. SageMaker's container
         # timeout is a ModelError "Received server error (0) ... timed out". A missing or
-        # not-ready endpoint -> 503 with a hint. Anything else -> 502.
+        # not-ready endpoint -> 503 with a hint. Anything else, and a 422 whose JSON is not
+        # TGI's {"error": str}, -> 502.
         code = e.response["Error"].get("Code", "")
         orig = e.response.get("OriginalStatusCode")
-        msg = e.response.get("OriginalMessage") or ""
+        raw = e.response.get("OriginalMessage")
+        raw = raw if type(raw) is str else ""
         log["upstream"] = f"{code}/{orig}"
         if code == "ModelError" and orig == 422:
             try:
-                msg = json.loads(msg)["error"]
-            except Exception:
-                pass
-            if "`inputs`" in msg and "tokens" in msg:
-                fail(413, "prompt_too_long", f"{field}: {msg}")
-            fail(400, "model_rejected", msg or "the model rejected the request")
-        if "Throttl" in code or orig == 429:
+                msg = json.loads(raw)
+                msg = msg["error"] if type(msg) is dict and type(msg.get("error")) is str else None
+            except ValueError:
+                msg = raw or "the model rejected the request"
+            except RecursionError:
+                msg = None
+            # TGI's text, made strict Unicode and short
+            msg = msg and msg.encode("utf-8", "replace").decode()[:1000]
+            if msg and "`inputs`" in msg and "tokens" in msg:
+                fail(413, "prompt_too_long", field, msg)
+            if msg:
+                fail(400, "model_rejected", None, msg)
+        elif "Throttl" in code or orig == 429:
             status = 429
         elif code == "ValidationError" and " not found" in str(e.response["Error"].get("Message")):
             # a pause deletes the endpoint and leaves this function as it is (nothing names "paused")
-            fail(503, "paused", "the model endpoint does not exist: the stack is paused, see `slmstack status`; resume it and retry")
+            fail(503, "paused", None, "the model endpoint does not exist: the stack is paused, see `slmstack status`; resume it and retry")
         elif code in ("ValidationError", "ModelNotReadyException", "ServiceUnavailable"):
             status = 503
-        elif code == "ModelError" and (orig == 408 or "timed out" in e.response["Error"].get("Message", "")):
+        elif code == "ModelError" and (orig == 408 or "timed out" in str(e.response["Error"].get("Message"))):
             status = 504
     except (ReadTimeoutError, ConnectTimeoutError):
         status = 504
@@ -244,14 +309,14 @@ def serve(event, rid, log, env):
     else:
         status = 200
     if status != 200:
-        fail(status, UPSTREAM[status][0], UPSTREAM[status][1] + "request id " + rid)
+        fail(status, UPSTREAM[status][0], None, UPSTREAM[status][1] + "request id " + rid)
 
     # Cut at the first stop string: TGI keeps it in the text, OpenAI clients expect it gone.
     for s in stops:
         text = text.split(s)[0]
-    n_in = len(d.get("prefill") or []) or est
+    n_in = n_in or least
     usage = {"prompt_tokens": n_in, "completion_tokens": n_out, "total_tokens": n_in + n_out}
-    finish = "length" if d.get("finish_reason") == "length" else "stop"
+    finish = "length" if why == "length" else "stop"
     log.update(usage)
     if log_text:
         log["completion"] = text

@@ -136,7 +136,7 @@ variable "instance_count" {
 variable "max_input_tokens" {
   description = "TGI MAX_INPUT_TOKENS: longest prompt"
   type        = number
-  default     = 1024
+  default     = 1536
   validation {
     condition     = var.max_input_tokens >= 1 && var.max_input_tokens <= 1000000 && floor(var.max_input_tokens) == var.max_input_tokens
     error_message = "Expected a whole number from 1 to 1000000."
@@ -156,7 +156,7 @@ variable "max_total_tokens" {
 variable "max_batch_prefill_tokens" {
   description = "TGI MAX_BATCH_PREFILL_TOKENS: tokens prefilled in one batch"
   type        = number
-  default     = 2048
+  default     = 3072
   validation {
     condition     = var.max_batch_prefill_tokens >= 1 && var.max_batch_prefill_tokens <= 10000000 && floor(var.max_batch_prefill_tokens) == var.max_batch_prefill_tokens
     error_message = "Expected a whole number from 1 to 10000000."

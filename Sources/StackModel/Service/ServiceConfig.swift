@@ -9,9 +9,11 @@ public struct ServiceConfig: Sendable, Hashable {
     public var tgiVersion = TGICatalog.defaultVersion
     public var instanceType = "ml.g5.xlarge"
     public var instanceCount = 1
-    public var maxInputTokens = 1024
+    /// TGI's input and total limits: 1,536 prompt tokens (a few thousand characters) leave 512 to
+    /// generate inside TinyLlama's 2,048-token context; the prefill budget admits two full prompts.
+    public var maxInputTokens = 1536
     public var maxTotalTokens = 2048
-    public var maxBatchPrefillTokens = 2048
+    public var maxBatchPrefillTokens = 3072
     public var throttleRate = 50.0
     public var throttleBurst = 100
     public var quotaLimit = 10_000
