@@ -101,7 +101,7 @@ sso-login: ## Log in to AWS SSO for PROFILE (needs the aws CLI)
 	else echo "the aws CLI is not installed: install it (pip install awscli, or AWS's installer) and run 'aws sso login --profile $(PROFILE)';" \
 	  "slmstack itself reads the token cache that command writes"; exit 2; fi
 
-local-up: ## Start the local AWS (patched moto, SigV4 verification on) and write $(LOCALAWS_ENV)
+local-up: venv ## Start the local AWS (patched moto, SigV4 verification on) and write $(LOCALAWS_ENV)
 	$(LOCALAWS) start --env-file $(LOCALAWS_ENV)
 
 local-down: ## Stop the local AWS

@@ -13,6 +13,12 @@ from botocore.exceptions import ClientError
 from localaws_support import TOOLS, LocalAws, launcher
 
 
+@pytest.fixture(autouse=True)
+def own_processes(monkeypatch):
+    """The launcher as users run it: each server its own process, not forked by the test session's fork server."""
+    monkeypatch.delenv("LOCALAWS_FORK_SERVER", raising=False)
+
+
 def _our_servers_for(env_file: Path) -> list[int]:
     """PIDs whose environment names this env file (the launcher sets LOCALAWS_ENV_FILE in the child)."""
     pids = []
@@ -138,3 +144,26 @@ def test_env_file_works_for_the_aws_cli(localaws: LocalAws) -> None:
                          capture_output=True, text=True, env=env, timeout=60)
     assert out.returncode == 0, out.stderr
     assert "localaws-admin" in out.stdout
+
+
+def test_fork_server_forks_servers_that_apply_their_own_fixes(localaws_fork_server, tmp_path: Path) -> None:
+    """The test session's fork server (Tests/conftest.py): a forked server is ours, serves with exactly the
+    fixes its LOCALAWS_DISABLE leaves in, and is gone after stop."""
+    if localaws_fork_server is None:
+        pytest.skip("the fork server is off (LOCALAWS_NO_FORK_SERVER=1)")
+    import os
+
+    os.environ["LOCALAWS_FORK_SERVER"] = localaws_fork_server  # own_processes removed it for this test
+    fix = next(iter(__import__("patches").FIXES))
+    env_file = launcher.start(tmp_path / "forked.env", disable=fix)
+    env = launcher.read_env_file(env_file)
+    pid, port = int(env["LOCALAWS_PID"]), env["LOCALAWS_PORT"]
+    try:
+        assert Path(f"/proc/{pid}/comm").read_text().strip() == f"localaws-{port}"[:15]
+        assert "--fork-server" in Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+        assert launcher.is_our_server(pid, port) and not launcher.is_our_server(pid, int(port) + 1)
+        assert f"disabled: {fix}" in Path(env["LOCALAWS_LOG"]).read_text()
+        assert LocalAws(env_file).client("sts").get_caller_identity()["Arn"].endswith(":user/localaws-admin")
+    finally:
+        assert launcher.stop(env_file)
+    assert not launcher._alive(pid)

@@ -32,6 +32,9 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import forkserver  # noqa: E402  (no moto import at module level)
+
 HERE = Path(__file__).resolve().parent
 SERVER = HERE / "server.py"
 MOTO_REQUIREMENT = "moto[server]==5.2.1"
@@ -94,14 +97,32 @@ def _write_env_file(path: Path, values: dict[str, str]) -> None:
 
 # ---------------------------------------------------------------------------------- process
 def is_our_server(pid: int, port: int | str) -> bool:
-    """True when `pid` is alive and its command line is our server.py listening on `port`."""
+    """True when `pid` is alive and is our server.py serving `port`: started with `-p PORT`, or forked
+    by the fork server (which keeps the parent's command line and names itself localaws-PORT)."""
     try:
         argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        comm = Path(f"/proc/{pid}/comm").read_text().strip()
     except OSError:
         return False
     args = [a.decode(errors="replace") for a in argv if a]
-    return (any(a.endswith("localaws/server.py") for a in args)
-            and any(args[i] == "-p" and args[i + 1] == str(port) for i in range(len(args) - 1)))
+    if not any(a.endswith("localaws/server.py") for a in args):
+        return False
+    if any(args[i] == "-p" and args[i + 1] == str(port) for i in range(len(args) - 1)):
+        return True
+    return "--fork-server" in args and comm == f"localaws-{port}"[:15]
+
+
+def _spawn(argv: list[str], env: dict[str, str], log_path: Path) -> subprocess.Popen | forkserver.Forked:
+    """Start server.py: forked by the fork server named in $LOCALAWS_FORK_SERVER when there is one."""
+    sock_path = os.environ.get("LOCALAWS_FORK_SERVER", "")
+    if sock_path and os.path.exists(sock_path):
+        try:
+            return forkserver.request(sock_path, argv, env, log_path, HERE)
+        except (OSError, ValueError, KeyError) as exc:
+            log(f"fork server {sock_path} did not answer ({exc}); starting a process instead")
+    with open(log_path, "ab") as logfh:
+        return subprocess.Popen([sys.executable, str(SERVER), *argv], stdin=subprocess.DEVNULL, stdout=logfh,
+                                stderr=subprocess.STDOUT, env=env, start_new_session=True, cwd=str(HERE))
 
 
 def _alive(pid: int) -> bool:
@@ -119,7 +140,7 @@ def _alive(pid: int) -> bool:
         return False
 
 
-def terminate(pid: int, timeout: float = STOP_TIMEOUT, proc: subprocess.Popen | None = None) -> None:
+def terminate(pid: int, timeout: float = STOP_TIMEOUT, proc: subprocess.Popen | forkserver.Forked | None = None) -> None:
     """SIGTERM, wait up to `timeout`, then SIGKILL; reaps `proc` when it is our child."""
     def gone() -> bool:
         if proc is not None and proc.poll() is not None:
@@ -262,17 +283,14 @@ def start(env_file: str | os.PathLike = DEFAULT_ENV_FILE, *, timeout: float | No
     ensure_moto()
     path.parent.mkdir(parents=True, exist_ok=True)
     log_path = Path(f"{path}.log")
-    proc: subprocess.Popen | None = None
+    proc: subprocess.Popen | forkserver.Forked | None = None
     try:
         for attempt in range(1, 4):
             port = _free_port()
             child_env = dict(os.environ, INITIAL_NO_AUTH_ACTION_COUNT="1000000000", MOTO_PORT=str(port),
                              MOTO_IAM_LOAD_MANAGED_POLICIES="true",  # AWS managed policies exist on AWS
                              LOCALAWS_ENV_FILE=str(path), LOCALAWS_DISABLE=disabled, PYTHONUNBUFFERED="1")
-            with open(log_path, "ab") as logfh:
-                proc = subprocess.Popen([sys.executable, str(SERVER), "-H", "127.0.0.1", "-p", str(port)],
-                                        stdin=subprocess.DEVNULL, stdout=logfh, stderr=subprocess.STDOUT,
-                                        env=child_env, start_new_session=True, cwd=str(HERE))
+            proc = _spawn(["-H", "127.0.0.1", "-p", str(port)], child_env, log_path)
             endpoint = f"http://127.0.0.1:{port}"
             deadline = time.monotonic() + timeout
             healthy = False

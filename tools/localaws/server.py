@@ -5,6 +5,10 @@
 
 Fixes come from patches.py; `LOCALAWS_DISABLE=name,name` (or `all`) leaves some out.
 The names applied are printed to stderr (the server log) at start.
+
+    python3 tools/localaws/server.py --fork-server SOCKET
+
+runs the fork server instead (forkserver.py): moto imported once, servers forked from it.
 """
 import os
 import sys
@@ -15,6 +19,11 @@ import patches  # noqa: E402
 
 
 def main(argv: list[str]) -> None:
+    if argv[:1] == ["--fork-server"]:
+        import forkserver
+
+        forkserver.serve(argv[1])
+        return
     disabled = patches.disabled_from_env()
     applied = patches.apply_all(disabled)
     print(f"localaws: fixes applied: {', '.join(applied) or '(none)'}; "
