@@ -228,15 +228,32 @@ public enum CloudFormationSynth {
                                                 "Principal": .string(r.principal), "SourceArn": value(r.sourceArn)], false)
         case let r as RestApi:
             return ("AWS::ApiGateway::RestApi", ["Name": value(r.name), "Description": .string(r.description),
-                                                 "EndpointConfiguration": .object([("Types", .array([.string("REGIONAL")]))])], true)
+                                                 "EndpointConfiguration": .object([("Types", .array([.string("REGIONAL")]))]),
+                                                 "ApiKeySourceType": .string(r.apiKeySource.rawValue)], true)
         case let r as ApiResource:
             return ("AWS::ApiGateway::Resource", ["RestApiId": value(r.api), "ParentId": value(r.parent), "PathPart": .string(r.pathPart)], false)
         case let r as ApiMethod:
-            return ("AWS::ApiGateway::Method", [
+            var props: [String: OrderedJSON] = [
                 "RestApiId": value(r.api), "ResourceId": value(r.resource), "HttpMethod": .string(r.httpMethod),
-                "AuthorizationType": .string("NONE"), "ApiKeyRequired": .bool(r.apiKeyRequired),
+                "AuthorizationType": .string(r.authorizer == nil ? "NONE" : "CUSTOM"), "ApiKeyRequired": .bool(r.apiKeyRequired),
                 "Integration": .sorted(["Type": .string("AWS_PROXY"), "IntegrationHttpMethod": .string("POST"), "Uri": value(r.integrationURI)]),
-            ], false)
+            ]
+            if let authorizer = r.authorizer { props["AuthorizerId"] = value(authorizer) }
+            return ("AWS::ApiGateway::Method", props, false)
+        case let r as ApiAuthorizer:
+            var props: [String: OrderedJSON] = [
+                "RestApiId": value(r.api), "Name": value(r.name), "Type": .string("REQUEST"), "AuthorizerUri": value(r.authorizerURI),
+                "AuthorizerResultTtlInSeconds": .int(r.resultTtlSeconds),
+            ]
+            if !r.identitySource.isEmpty { props["IdentitySource"] = .string(r.identitySource.joined(separator: ",")) }
+            return ("AWS::ApiGateway::Authorizer", props, false)
+        case let r as GatewayResponse:
+            var props: [String: OrderedJSON] = [
+                "RestApiId": value(r.api), "ResponseType": .string(r.responseType),
+                "ResponseTemplates": .object([("application/json", .string(r.template))]),
+            ]
+            if let status = r.statusCode { props["StatusCode"] = .string(String(status)) }
+            return ("AWS::ApiGateway::GatewayResponse", props, false)
         case let r as ApiDeployment:
             return ("AWS::ApiGateway::Deployment", ["RestApiId": value(r.api), "Description": .string(r.description)], false)
         case let r as ApiStage:

@@ -23,6 +23,11 @@ public struct Usage: Sendable, Hashable, Codable {
     public var idlePausesPerMonth: Double = 30
     /// Average run time of the pause function (one DescribeStacks and one UpdateStack call).
     public var pauseFunctionMs: Double = 2_000
+    /// Average billed time of an API key authorizer invocation (it reads two headers; cold starts
+    /// included).
+    public var authorizerMs: Double = 5
+    /// Log bytes an authorizer invocation writes (Lambda's START, END and REPORT lines).
+    public var authorizerLogBytesPerRequest: Double = 350
 
     public init() {}
 }
@@ -212,6 +217,12 @@ public enum Estimator {
             let gbSeconds = requests * usage.averageLatencyMs / 1000 * Double(function.memoryMB) / 1024
             line(function.id, "AWS::Lambda::Function", "Duration (\(function.memoryMB) MB x \(Int(usage.averageLatencyMs)) ms)", .usage, gbSeconds, "lambda.gb-seconds")
         }
+        // An uncached authorizer runs once per request (see the README's API key section).
+        for function in inventory.authorizerFunctions {
+            line(function.id, "AWS::Lambda::Function", "Requests (authorizer, one per API request)", .usage, requests, "lambda.requests")
+            let gbSeconds = requests * usage.authorizerMs / 1000 * Double(function.memoryMB) / 1024
+            line(function.id, "AWS::Lambda::Function", "Duration (\(function.memoryMB) MB x \(format(usage.authorizerMs)) ms)", .usage, gbSeconds, "lambda.gb-seconds")
+        }
         for function in inventory.alarmFunctions {
             let invocations = function.armed ? usage.idlePausesPerMonth : 0
             line(function.id, "AWS::Lambda::Function", "Requests (idle alarm invocations)", .usage, invocations, "lambda.requests")
@@ -227,7 +238,8 @@ public enum Estimator {
             line(endpoint.id, "AWS::EC2::VPCEndpoint", "Data processed", .usage, requests * usage.bytesPerRequestInVpc / 1e9, "vpce.gb")
         }
         if !inventory.logGroups.isEmpty {
-            let ingest = requests * usage.logBytesPerRequest / 1e9 + usage.flowLogGBPerMonth
+            let authorizerLogs = inventory.authorizerFunctions.isEmpty ? 0 : usage.authorizerLogBytesPerRequest
+            let ingest = requests * (usage.logBytesPerRequest + authorizerLogs) / 1e9 + usage.flowLogGBPerMonth
             let retentionMonths = Double(inventory.logGroups.map(\.retentionDays).max() ?? 30) / (hours / 24)
             let owner = inventory.logGroups.map(\.id).sorted().joined(separator: ", ")
             line(owner, "AWS::Logs::LogGroup", "Log ingestion", .usage, ingest, "logs.ingest")
@@ -260,6 +272,9 @@ public enum Estimator {
         ]
         if !inventory.topics.isEmpty {
             assumptions.append("\(format(usage.alarmNotificationsPerMonth)) alarm notifications per month; CloudWatch alarms are billed per alarm metric by resolution, whatever the statistic (percentiles included)")
+        }
+        if !inventory.authorizerFunctions.isEmpty {
+            assumptions.append("API keys from x-api-key or Authorization: Bearer: one uncached authorizer invocation per request, \(format(usage.authorizerMs)) ms and \(format(usage.authorizerLogBytesPerRequest)) log bytes each")
         }
         if !inventory.alarmFunctions.isEmpty {
             assumptions.append("the idle alarm pauses the stack \(format(usage.idlePausesPerMonth)) time(s) per month, \(format(usage.pauseFunctionMs)) ms each")

@@ -18,6 +18,9 @@ public struct Inventory: Sendable, Hashable {
     public var restApis: [String] = []
     /// (logical ID, memory MB) per Lambda function that serves the API's requests.
     public var functions: [(id: String, memoryMB: Int)] = []
+    /// (logical ID, memory MB) per Lambda function an API Gateway authorizer runs: invoked once per
+    /// request (uncached), for a few milliseconds.
+    public var authorizerFunctions: [(id: String, memoryMB: Int)] = []
     /// (logical ID, memory MB, armed) per Lambda function that only a CloudWatch alarm invokes
     /// (the idle pauser); `armed` is false when the alarm's permission is absent (paused).
     public var alarmFunctions: [(id: String, memoryMB: Int, armed: Bool)] = []
@@ -70,7 +73,7 @@ public struct Inventory: Sendable, Hashable {
     public static func == (a: Inventory, b: Inventory) -> Bool { a.summary == b.summary }
     public func hash(into hasher: inout Hasher) { hasher.combine(summary) }
     var summary: String {
-        "\(region)|\(endpoints.map { "\($0.id):\($0.instanceType)x\($0.count)" })|\(scaling.keys.sorted().map { "\($0):\(scaling[$0]!)" })|\(natGateways)|\(elasticIPs)|\(interfaceEndpoints.map { "\($0.id):\($0.zones)" })|\(functions.map { "\($0.id):\($0.memoryMB)" })|\(alarmFunctions.map { "\($0.id):\($0.memoryMB):\($0.armed)" })|\(logGroups.map { "\($0.id):\($0.retentionDays)" })|\(kmsKeys)|\(alarms)|\(alarmDetails.keys.sorted().map { "\($0):\(alarmDetails[$0]!)" })|\(scalingPolicies.map { "\($0.id):\($0.alarms)" })|\(topics)|\(emailSubscriptions)|\(schedules.map { "\($0.id):\($0.invocationsPerMonth)" })|\(tracing)|\(paused)|\(ttlMinutes ?? -1)"
+        "\(region)|\(endpoints.map { "\($0.id):\($0.instanceType)x\($0.count)" })|\(scaling.keys.sorted().map { "\($0):\(scaling[$0]!)" })|\(natGateways)|\(elasticIPs)|\(interfaceEndpoints.map { "\($0.id):\($0.zones)" })|\(functions.map { "\($0.id):\($0.memoryMB)" })|\(authorizerFunctions.map { "\($0.id):\($0.memoryMB)" })|\(alarmFunctions.map { "\($0.id):\($0.memoryMB):\($0.armed)" })|\(logGroups.map { "\($0.id):\($0.retentionDays)" })|\(kmsKeys)|\(alarms)|\(alarmDetails.keys.sorted().map { "\($0):\(alarmDetails[$0]!)" })|\(scalingPolicies.map { "\($0.id):\($0.alarms)" })|\(topics)|\(emailSubscriptions)|\(schedules.map { "\($0.id):\($0.invocationsPerMonth)" })|\(tracing)|\(paused)|\(ttlMinutes ?? -1)"
     }
 
     /// The principal API Gateway invokes Lambda functions as.
@@ -112,6 +115,7 @@ public struct Inventory: Sendable, Hashable {
                 }
             }
         }
+        let authorizing = Set(stack.resources(of: ApiAuthorizer.self).flatMap(\.function.references))
         // Endpoint configurations in use, and the autoscaling range of each endpoint.
         var configsInUse = Set<LogicalID>()
         var endpointConfigs: [LogicalID: [LogicalID]] = [:]
@@ -137,6 +141,7 @@ public struct Inventory: Sendable, Hashable {
             case let r as InterfaceEndpoint: inventory.interfaceEndpoints.append((id, r.subnets.count))
             case is RestApi: inventory.restApis.append(id)
             case let r as LambdaFunction:
+                if authorizing.contains(r.id) { inventory.authorizerFunctions.append((id, r.memoryMB)) }
                 if alarmInvoked.contains(r.id) && !apiInvoked.contains(r.id) {
                     inventory.alarmFunctions.append((id, r.memoryMB, armed.contains(r.id)))
                 } else {
@@ -237,6 +242,7 @@ public struct Inventory: Sendable, Hashable {
                 }
             }
         }
+        let authorizing = Set(all.filter { $0.type == "AWS::ApiGateway::Authorizer" }.flatMap { references($0.properties["AuthorizerUri"]) })
         var endpointConfigs: [String: [String]] = [:]
         for resource in present where resource.type == "AWS::SageMaker::Endpoint" {
             endpointConfigs[resource.id] = references(resource.properties["EndpointConfigName"])
@@ -262,6 +268,7 @@ public struct Inventory: Sendable, Hashable {
             case "AWS::ApiGateway::RestApi": inventory.restApis.append(id)
             case "AWS::Lambda::Function":
                 let memory = integer(properties["MemorySize"]) ?? 128
+                if authorizing.contains(id) { inventory.authorizerFunctions.append((id, memory)) }
                 if alarmInvoked.contains(id) && !apiInvoked.contains(id) {
                     inventory.alarmFunctions.append((id, memory, armed.contains(id)))
                 } else {

@@ -258,7 +258,8 @@ private struct Builder {
             apiNodes.append(DiagramGraph.Node(id: api.id.rawValue, lines: ["REST API"] + stages.map { "stage \($0)" }))
             if !stages.isEmpty {
                 let keyed = methods.contains { refers($0.api, to: api.id) && $0.apiKeyRequired }
-                edges.append(.init(ArchitectureGraph.clientID, api.id.rawValue, label: keyed ? "HTTPS + x-api-key" : "HTTPS"))
+                let keyLabel = api.apiKeySource == .authorizer ? "HTTPS + API key (Bearer or x-api-key)" : "HTTPS + x-api-key"
+                edges.append(.init(ArchitectureGraph.clientID, api.id.rawValue, label: keyed ? keyLabel : "HTTPS"))
             }
             for plan in of(UsagePlan.self) where refers(plan.api, to: api.id) {
                 let keys = of(UsagePlanKey.self).filter { refers($0.plan, to: plan.id) }.count
@@ -288,6 +289,11 @@ private struct Builder {
         for function in functions {
             for method in methods where refers(method.function, to: function.id) {
                 edges.append(.init(method.id.rawValue, function.id.rawValue, label: "Lambda proxy"))
+            }
+            for authorizer in of(ApiAuthorizer.self) where refers(authorizer.function, to: function.id) {
+                for api in of(RestApi.self) where refers(authorizer.api, to: api.id) {
+                    edges.append(.init(api.id.rawValue, function.id.rawValue, label: "authorizer: the API key", style: .dashed))
+                }
             }
             let functionGroups = function.securityGroups.flatMap(\.references)
             // The SageMaker endpoints the function may call: its role's policies or its environment refer to them.

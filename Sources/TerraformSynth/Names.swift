@@ -102,6 +102,8 @@ public enum TerraformNames {
         case is UsagePlan: "aws_api_gateway_usage_plan"
         case is UsagePlanKey: "aws_api_gateway_usage_plan_key"
         case is ApiGatewayAccount: "aws_api_gateway_account"
+        case is ApiAuthorizer: "aws_api_gateway_authorizer"
+        case is GatewayResponse: "aws_api_gateway_gateway_response"
         case is SnsTopic: "aws_sns_topic"
         case is SnsSubscription: "aws_sns_topic_subscription"
         case is MetricAlarm: "aws_cloudwatch_metric_alarm"

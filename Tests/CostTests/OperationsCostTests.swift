@@ -29,7 +29,7 @@ private let runningBaseline = (1.4084 + 0.045 + 0.005 + 0.01 * 2) * 730 + 1 + 6 
     let removed = endpointMonthly + natHoursMonthly + addressMonthly + natWeightsMonthly + 3 * 0.10
     #expect(close(paused.totalMonthly, e.totalMonthly - removed, within: 1e-9))
     #expect(close(e.pauseSavingMonthly, removed, within: 1e-9))
-    #expect(Estimate.money(paused.totalMonthly) == "$17.81")
+    #expect(Estimate.money(paused.totalMonthly) == "$17.86")
     #expect(Estimate.money(e.pauseSavingMonthly) == "$1,065.03")
     // What stays: the interface endpoint, the key and three alarms, billed every hour.
     #expect(close(paused.baselineMonthly, 0.01 * 2 * 730 + 1 + 3 * 0.10, within: 1e-9))
@@ -43,11 +43,11 @@ private let runningBaseline = (1.4084 + 0.045 + 0.005 + 0.01 * 2) * 730 + 1 + 6 
 @Test func pausedSavingIsShownInEveryFormat() throws {
     let e = both()
     let table = e.rendered(.table)
-    #expect(table.contains("Paused    $17.81/month, $0.02/hour with Paused=true (slmstack pause): saves $1,065.03/month"))
+    #expect(table.contains("Paused    $17.86/month, $0.02/hour with Paused=true (slmstack pause): saves $1,065.03/month"))
     #expect(table.contains("-$1,028.13  EndpointConfig: Instance usage (ml.g5.xlarge, on-demand) x 1"))
     #expect(table.contains("-$32.85  NatGateway: NAT gateway hours"))
     #expect(table.contains("-$3.65  NatAddress: Public IPv4 address hours"))
-    #expect(e.rendered(.markdown).contains("**Paused: $17.81/month** ($0.02/hour) with `slmstack pause`, saving $1,065.03/month"))
+    #expect(e.rendered(.markdown).contains("**Paused: $17.86/month** ($0.02/hour) with `slmstack pause`, saving $1,065.03/month"))
     let json = try #require(try JSONSerialization.jsonObject(with: Data(e.rendered(.json).utf8)) as? [String: Any])
     let whenPaused = try #require(json["whenPaused"] as? [String: Any])
     #expect(close((whenPaused["monthly"] as? [String: Double])?["total"], e.whenPaused!.totalMonthly))
@@ -105,8 +105,8 @@ private let runningBaseline = (1.4084 + 0.045 + 0.005 + 0.01 * 2) * 730 + 1 + 6 
     let table = e.rendered(.table)
     #expect(table.contains("730 to 2,190"))
     #expect(table.contains("$1,028.13 to $3,084.40"))
-    #expect(table.contains("Total     $1,083.04/month, $1.48/hour at 1 instance (autoscaling minimum)"))
-    #expect(table.contains("Max       $3,139.50/month, $4.30/hour at 3 instances (autoscaling maximum)"))
+    #expect(table.contains("Total     $1,083.09/month, $1.48/hour at 1 instance (autoscaling minimum)"))
+    #expect(table.contains("Max       $3,139.55/month, $4.30/hour at 3 instances (autoscaling maximum)"))
     let json = try #require(try JSONSerialization.jsonObject(with: Data(e.rendered(.json).utf8)) as? [String: Any])
     let range = try #require(json["autoscaling"] as? [String: Any])
     #expect(range["minInstances"] as? Int == 1 && range["maxInstances"] as? Int == 3)
@@ -125,16 +125,16 @@ private let runningBaseline = (1.4084 + 0.045 + 0.005 + 0.01 * 2) * 730 + 1 + 6 
 
 @Test func budgetIsCheckedAgainstTheAutoscalingMaximum() throws {
     let e = both { $0.maxInstances = 3 }
-    // $1,083.04 at one instance fits $1,200; $3,139.50 at three does not.
+    // $1,083.09 at one instance fits $1,200; $3,139.55 at three does not.
     #expect(e.totalMonthly < 1_200 && e.worstCaseMonthly > 1_200)
     #expect(e.worstCaseMonthly == e.totalMonthlyMax)
-    #expect(e.rendered(.table, budget: 1_200).contains("budget $1,200.00: OVER by $1,939.50 (checked against the autoscaling maximum, 3 instances)"))
+    #expect(e.rendered(.table, budget: 1_200).contains("budget $1,200.00: OVER by $1,939.55 (checked against the autoscaling maximum, 3 instances)"))
     let json = try #require(try JSONSerialization.jsonObject(with: Data(e.rendered(.json, budget: 1_200).utf8)) as? [String: Any])
     #expect(json["overBudget"] as? Bool == true && json["budgetChecks"] as? String == "autoscaling maximum")
     // Without autoscaling the worst case is the total.
     let fixed = both()
     #expect(fixed.worstCaseMonthly == fixed.totalMonthly)
-    #expect(fixed.rendered(.table, budget: 1_200).contains("budget $1,200.00: within, $117.16 to spare\n"))
+    #expect(fixed.rendered(.table, budget: 1_200).contains("budget $1,200.00: within, $117.11 to spare\n"))
 }
 
 @Test func percentileAlarmCostsTheSameAsAnyStandardAlarm() {

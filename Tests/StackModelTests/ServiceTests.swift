@@ -8,7 +8,7 @@ import Testing
     #expect(stack.resources(of: Subnet.self).map(\.tier) == [.public, .public, .private, .private])
     #expect(stack.resources(of: NatGateway.self).count == 1)
     #expect(stack.resources(of: InterfaceEndpoint.self).map(\.service) == ["sagemaker.runtime"])
-    #expect(stack.resources(of: ApiMethod.self).map(\.path) == ["/invoke", "/v1/chat/completions"])
+    #expect(stack.resources(of: ApiMethod.self).map(\.path) == ["/invoke", "/v1/chat/completions", "/v1/models"])
     #expect(stack.resources(of: ApiMethod.self).allSatisfy { $0.apiKeyRequired })
     #expect(stack.resources(of: EndpointConfig.self).map(\.instanceType) == ["ml.g5.xlarge"])
     #expect(stack.outputs.map(\.name) == ["ApiUrl", "InvokeUrl", "ChatCompletionsUrl", "ApiKeyId", "EndpointName", "GetApiKeyCommand", "CurlExample"])
@@ -82,7 +82,7 @@ func apiGatewayAccountSettingIsOptional(_ on: Bool) throws {
     let stack = Stack.slmService(ServiceConfig())
     let deployment = stack.resources(of: ApiDeployment.self)[0]
     #expect(deployment.id.rawValue.hasPrefix("ApiDeployment") && deployment.id.rawValue.count == "ApiDeployment".count + 8)
-    #expect(deployment.dependsOn == ["InvokeMethod", "ChatCompletionsMethod"])
+    #expect(deployment.dependsOn == ["InvokeMethod", "ChatCompletionsMethod", "ModelsMethod", "Default4xxResponse", "Default5xxResponse"])
     // Same routes, same ID: a redeploy of an unchanged API changes nothing.
     #expect(Stack.slmService(ServiceConfig()).resources(of: ApiDeployment.self)[0].id == deployment.id)
 }

@@ -412,12 +412,21 @@ let propertyPairs: [String: (terraformType: String, pairs: [PropertyPair])] = [
     "AWS::Lambda::Permission": ("aws_lambda_permission", [.init("Action", "action"), .init("FunctionName", "function_name"),
                                                           .init("Principal", "principal"), .init("SourceArn", "source_arn")]),
     "AWS::ApiGateway::RestApi": ("aws_api_gateway_rest_api", [.init("Name", "name"), .init("Description", "description"),
-                                                              .init("EndpointConfiguration.Types", "endpoint_configuration.types")]),
+                                                              .init("EndpointConfiguration.Types", "endpoint_configuration.types"),
+                                                              .init("ApiKeySourceType", "api_key_source")]),
+    "AWS::ApiGateway::Authorizer": ("aws_api_gateway_authorizer", [
+        .init("RestApiId", "rest_api_id"), .init("Name", "name"), .init("Type", "type"), .init("AuthorizerUri", "authorizer_uri"),
+        .init("AuthorizerResultTtlInSeconds", "authorizer_result_ttl_in_seconds"),
+    ]),
+    "AWS::ApiGateway::GatewayResponse": ("aws_api_gateway_gateway_response", [
+        .init("RestApiId", "rest_api_id"), .init("ResponseType", "response_type"), .init("StatusCode", "status_code"),
+        .init("ResponseTemplates.application/json", "response_templates.application/json"),
+    ]),
     "AWS::ApiGateway::Resource": ("aws_api_gateway_resource", [.init("RestApiId", "rest_api_id"), .init("ParentId", "parent_id"),
                                                                .init("PathPart", "path_part")]),
     "AWS::ApiGateway::Method": ("aws_api_gateway_method", [
         .init("RestApiId", "rest_api_id"), .init("ResourceId", "resource_id"), .init("HttpMethod", "http_method"),
-        .init("AuthorizationType", "authorization"), .init("ApiKeyRequired", "api_key_required"),
+        .init("AuthorizationType", "authorization"), .init("AuthorizerId", "authorizer_id"), .init("ApiKeyRequired", "api_key_required"),
         .init("RestApiId", "rest_api_id", in: "aws_api_gateway_integration"), .init("ResourceId", "resource_id", in: "aws_api_gateway_integration"),
         .init("Integration.Type", "type", in: "aws_api_gateway_integration"),
         .init("Integration.IntegrationHttpMethod", "integration_http_method", in: "aws_api_gateway_integration"),

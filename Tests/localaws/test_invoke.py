@@ -151,20 +151,34 @@ def test_invoke_answers_with_the_key(stack: Stack) -> None:
     assert shim_lines and shim_lines[0]["route"] == "/invoke" and shim_lines[0]["status"] == 200, lines
 
 
+def forbidden(ans: Answer) -> bool:
+    """API Gateway's refusal of a key the usage plan does not hold, in OpenAI's error shape."""
+    return ans.status == 403 and ans.json == {"error": {"message": "Forbidden", "type": "invalid_request_error",
+                                                        "param": None, "code": "INVALID_API_KEY"}}
+
+
 def test_api_key_is_enforced(stack: Stack) -> None:
     body = {"prompt": "never reaches the model"}
-    for key in (None, "", "not-the-key", stack.key + "x"):
-        ans = call(stack.url(), body, key=key)
-        assert (ans.status, ans.json) == (403, {"message": "Forbidden"}), (key, ans.raw)
-        assert ans.headers["x-amzn-errortype"] == "ForbiddenException"
+    # no key at all (x-api-key and Authorization: Bearer absent or empty): the authorizer's 401
+    for headers in ({}, {"x-api-key": ""}, {"Authorization": "Bearer "}, {"Authorization": "Basic " + stack.key}):
+        ans = call(stack.url(), body, headers=headers)
+        assert (ans.status, ans.json["error"]["code"]) == (401, "UNAUTHORIZED"), (headers, ans.raw)
+        assert ans.headers["x-amzn-errortype"] == "UnauthorizedException"
+    # a key, but not one of the usage plan's, from either header: 403
+    for key in ("not-the-key", stack.key + "x"):
+        for headers in ({"x-api-key": key}, {"Authorization": "Bearer " + key}):
+            ans = call(stack.url(), body, headers=headers)
+            assert forbidden(ans), (headers, ans.raw)
+            assert ans.headers["x-amzn-errortype"] == "ForbiddenException"
     ag = stack.la.client("apigateway")
     # an enabled key that is on no usage plan of this API stage
     other = ag.create_api_key(name=unique("k"), enabled=True)
-    assert call(stack.url(), body, key=other["value"]).status == 403
+    assert forbidden(call(stack.url(), body, key=other["value"]))
     # the stack's own key, disabled
     ag.update_api_key(apiKey=stack.outputs["ApiKeyId"], patchOperations=[{"op": "replace", "path": "/enabled", "value": "false"}])
     try:
-        assert call(stack.url(), body, key=stack.key).status == 403
+        assert forbidden(call(stack.url(), body, key=stack.key))
+        assert forbidden(call(stack.url(), body, headers={"Authorization": "Bearer " + stack.key}))
     finally:
         ag.update_api_key(apiKey=stack.outputs["ApiKeyId"], patchOperations=[{"op": "replace", "path": "/enabled", "value": "true"}])
     ag.delete_api_key(apiKey=other["id"])
@@ -194,10 +208,13 @@ def test_bad_body_is_a_400_from_the_shim(stack: Stack) -> None:
 
 def test_unknown_routes_answer_as_api_gateway(stack: Stack) -> None:
     # API Gateway answers an unknown resource or method with 403 "Missing Authentication Token"
+    # (before any authorizer), in OpenAI's error shape
     for url, method in ((stack.url().replace("/invoke", "/nope"), "POST"), (stack.url(), "GET"),
-                        (stack.url().replace("/invoke", "/v1/chat"), "POST")):
+                        (stack.url().replace("/invoke", "/v1/chat"), "POST"),
+                        (stack.url().replace("/invoke", "/v1/models"), "POST")):
         ans = call(url, {"prompt": "x"}, key=stack.key, method=method)
-        assert (ans.status, ans.json) == (403, {"message": "Missing Authentication Token"}), (url, method, ans.raw)
+        assert (ans.status, ans.json) == (403, {"error": {"message": "Missing Authentication Token", "type": "invalid_request_error",
+                                                          "param": None, "code": "MISSING_AUTHENTICATION_TOKEN"}}), (url, method, ans.raw)
         assert ans.headers["x-amzn-errortype"] == "MissingAuthenticationTokenException"
     ans = call(stack.url().replace("/prod/", "/nostage/"), {"prompt": "x"}, key=stack.key)
     assert (ans.status, ans.json) == (403, {"message": "Forbidden"})

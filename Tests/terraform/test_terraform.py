@@ -234,11 +234,20 @@ def test_apply_and_destroy_against_moto(module_dir, tf_env, tmp_path):
         assert outputs["api_url"] == f"https://{api_id}.execute-api.us-east-1.amazonaws.com/prod/"
         assert outputs["invoke_url"] == outputs["api_url"] + "invoke"
         methods = {(r["path"], m) for r in apigateway.get_resources(restApiId=api_id)["items"] for m in r.get("resourceMethods", {})}
-        assert methods == {("/invoke", "POST"), ("/v1/chat/completions", "POST")}
-        for path in ("/invoke", "/v1/chat/completions"):
+        assert methods == {("/invoke", "POST"), ("/v1/chat/completions", "POST"), ("/v1/models", "GET")}
+        # keys from x-api-key or Authorization: Bearer, through the uncached REQUEST authorizer (the shim)
+        assert apigateway.get_rest_api(restApiId=api_id)["apiKeySource"] == "AUTHORIZER"
+        (authorizer,) = apigateway.get_authorizers(restApiId=api_id)["items"]
+        assert (authorizer["type"], authorizer["authorizerResultTtlInSeconds"]) == ("REQUEST", 0)
+        assert not authorizer.get("identitySource")
+        assert authorizer["authorizerUri"].endswith(":function:slmstack-shim-function/invocations")
+        responses = {r["responseType"] for r in apigateway.get_gateway_responses(restApiId=api_id)["items"]}
+        assert {"DEFAULT_4XX", "DEFAULT_5XX"} <= responses
+        for path, verb in sorted(methods):
             resource = next(r for r in apigateway.get_resources(restApiId=api_id)["items"] if r["path"] == path)
-            method = apigateway.get_method(restApiId=api_id, resourceId=resource["id"], httpMethod="POST")
+            method = apigateway.get_method(restApiId=api_id, resourceId=resource["id"], httpMethod=verb)
             assert method["apiKeyRequired"] is True and method["methodIntegration"]["type"] == "AWS_PROXY"
+            assert (method["authorizationType"], method["authorizerId"]) == ("CUSTOM", authorizer["id"])
         assert outputs["api_key_id"] == apigateway.get_usage_plan_keys(usagePlanId=plan["id"])["items"][0]["id"]
 
         lambda_ = client("lambda")

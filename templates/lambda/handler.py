@@ -6,6 +6,8 @@
 #                              -> {"generated_text", "prompt" (as sent to the model), "parameters"
 #                                  (as sent), "finish_reason", "usage"}
 #   POST /v1/chat/completions  OpenAI chat request (fields in CHAT) -> OpenAI "chat.completion"
+#   GET  /v1/models            OpenAI model list: MODEL_ID, the "model" that chat answers name
+# and the API's key authorizer: an event with "type": "REQUEST" -> authorize() (see there).
 # Environment, set by the stack:
 #   ENDPOINT_NAME, MODEL_ID (the "model" of chat answers; picks the tokenizer bound in PIECE),
 #   CHAT_TEMPLATE (JSON: "system", "user", "assistant" with "{}" where the content goes,
@@ -143,7 +145,22 @@ def fields(body, table, prefix, params, cap):
             params[t] = check(name, v, *(PARAMS[t] or (INT, 1, cap)))
 
 
+def authorize(event):
+    # The API's REQUEST authorizer (key source AUTHORIZER): the key from x-api-key or
+    # "Authorization: Bearer <key>" goes back as usageIdentifierKey; API Gateway checks it against
+    # the usage plan (403 if wrong), throttles and counts it. No key: 401. Never logged.
+    h = {k.lower(): v for k, v in (event.get("headers") or {}).items() if type(v) is str}
+    s, _, t = h.get("authorization", "").strip().partition(" ")
+    key = h.get("x-api-key", "").strip() or (t.strip() if s.lower() == "bearer" else "")
+    if not key:
+        raise Exception("Unauthorized")
+    return {"principalId": "api-key", "usageIdentifierKey": key, "policyDocument": {"Version": "2012-10-17", "Statement": [
+        {"Action": "execute-api:Invoke", "Effect": "Allow", "Resource": event["methodArn"]}]}}
+
+
 def handler(event, context):
+    if event.get("type") == "REQUEST":
+        return authorize(event)
     t0 = time.time()
     rid = str((event.get("requestContext") or {}).get("requestId") or getattr(context, "aws_request_id", "-"))
     log = {"request_id": rid, "route": event.get("resource"), "method": event.get("httpMethod")}
@@ -185,7 +202,16 @@ def tgi(raw):
     return r["generated_text"], n, len(pre), why
 
 
+def models(env):
+    # API Gateway routes only GET here. "created": the time of the answer, as vLLM gives it.
+    mid = env.get("MODEL_ID", "")
+    return 200, {"object": "list", "data": [{"id": mid, "object": "model", "created": int(time.time()),
+                                             "owned_by": mid.split("/")[0] if "/" in mid else "slmstack"}]}
+
+
 def serve(event, rid, log, env):
+    if event.get("resource") == "/v1/models":
+        return models(env)
     chat = event.get("resource") == "/v1/chat/completions"
     if not chat and event.get("resource") != "/invoke":
         fail(404, "not_found", None, "path: expected /invoke or /v1/chat/completions")

@@ -2,13 +2,39 @@
 # Do not edit: change the model or its settings and run `slmstack synth --format terraform`.
 
 resource "aws_api_gateway_rest_api" "api" {
-  name        = "${var.stack_name}-api"
-  description = "slmstack: key-protected access to TinyLlama/TinyLlama-1.1B-Chat-v1.0"
+  name           = "${var.stack_name}-api"
+  description    = "slmstack: key-protected access to TinyLlama/TinyLlama-1.1B-Chat-v1.0"
+  api_key_source = "AUTHORIZER"
   endpoint_configuration {
     types = ["REGIONAL"]
   }
   lifecycle {
     create_before_destroy = true
+  }
+}
+
+resource "aws_api_gateway_authorizer" "api_key_authorizer" {
+  name                             = "api-key"
+  rest_api_id                      = aws_api_gateway_rest_api.api.id
+  type                             = "REQUEST"
+  authorizer_uri                   = "arn:${data.aws_partition.current.partition}:apigateway:${data.aws_region.current.name}:lambda:path/2015-03-31/functions/${aws_lambda_function.shim_function.arn}/invocations"
+  authorizer_result_ttl_in_seconds = 0
+  identity_source                  = ""
+}
+
+resource "aws_api_gateway_gateway_response" "default_4_xx_response" {
+  rest_api_id   = aws_api_gateway_rest_api.api.id
+  response_type = "DEFAULT_4XX"
+  response_templates = {
+    "application/json" = "{\"error\":{\"message\":$context.error.messageString,\"type\":\"invalid_request_error\",\"param\":null,\"code\":\"$context.error.responseType\"}}"
+  }
+}
+
+resource "aws_api_gateway_gateway_response" "default_5_xx_response" {
+  rest_api_id   = aws_api_gateway_rest_api.api.id
+  response_type = "DEFAULT_5XX"
+  response_templates = {
+    "application/json" = "{\"error\":{\"message\":$context.error.messageString,\"type\":\"server_error\",\"param\":null,\"code\":\"$context.error.responseType\"}}"
   }
 }
 
@@ -23,7 +49,8 @@ resource "aws_api_gateway_method" "invoke_method" {
   rest_api_id      = aws_api_gateway_rest_api.api.id
   resource_id      = aws_api_gateway_resource.invoke_resource.id
   http_method      = "POST"
-  authorization    = "NONE"
+  authorization    = "CUSTOM"
+  authorizer_id    = aws_api_gateway_authorizer.api_key_authorizer.id
   api_key_required = true
 }
 
@@ -34,13 +61,6 @@ resource "aws_api_gateway_integration" "invoke_method" {
   type                    = "AWS_PROXY"
   integration_http_method = "POST"
   uri                     = "arn:${data.aws_partition.current.partition}:apigateway:${data.aws_region.current.name}:lambda:path/2015-03-31/functions/${aws_lambda_function.shim_function.arn}/invocations"
-}
-
-resource "aws_lambda_permission" "invoke_permission" {
-  action        = "lambda:InvokeFunction"
-  function_name = aws_lambda_function.shim_function.function_name
-  principal     = "apigateway.amazonaws.com"
-  source_arn    = "arn:${data.aws_partition.current.partition}:execute-api:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:${aws_api_gateway_rest_api.api.id}/*/POST/invoke"
 }
 
 resource "aws_api_gateway_resource" "v1_resource" {
@@ -66,7 +86,8 @@ resource "aws_api_gateway_method" "chat_completions_method" {
   rest_api_id      = aws_api_gateway_rest_api.api.id
   resource_id      = aws_api_gateway_resource.v1_chat_completions_resource.id
   http_method      = "POST"
-  authorization    = "NONE"
+  authorization    = "CUSTOM"
+  authorizer_id    = aws_api_gateway_authorizer.api_key_authorizer.id
   api_key_required = true
 }
 
@@ -79,24 +100,53 @@ resource "aws_api_gateway_integration" "chat_completions_method" {
   uri                     = "arn:${data.aws_partition.current.partition}:apigateway:${data.aws_region.current.name}:lambda:path/2015-03-31/functions/${aws_lambda_function.shim_function.arn}/invocations"
 }
 
-resource "aws_lambda_permission" "chat_completions_permission" {
+resource "aws_api_gateway_resource" "v1_models_resource" {
+  rest_api_id = aws_api_gateway_rest_api.api.id
+  parent_id   = aws_api_gateway_resource.v1_resource.id
+  path_part   = "models"
+}
+
+resource "aws_api_gateway_method" "models_method" {
+  #checkov:skip=CKV2_AWS_53:it takes no body and no parameters
+  rest_api_id      = aws_api_gateway_rest_api.api.id
+  resource_id      = aws_api_gateway_resource.v1_models_resource.id
+  http_method      = "GET"
+  authorization    = "CUSTOM"
+  authorizer_id    = aws_api_gateway_authorizer.api_key_authorizer.id
+  api_key_required = true
+}
+
+resource "aws_api_gateway_integration" "models_method" {
+  rest_api_id             = aws_api_gateway_rest_api.api.id
+  resource_id             = aws_api_gateway_resource.v1_models_resource.id
+  http_method             = aws_api_gateway_method.models_method.http_method
+  type                    = "AWS_PROXY"
+  integration_http_method = "POST"
+  uri                     = "arn:${data.aws_partition.current.partition}:apigateway:${data.aws_region.current.name}:lambda:path/2015-03-31/functions/${aws_lambda_function.shim_function.arn}/invocations"
+}
+
+resource "aws_lambda_permission" "api_permission" {
   action        = "lambda:InvokeFunction"
   function_name = aws_lambda_function.shim_function.function_name
   principal     = "apigateway.amazonaws.com"
-  source_arn    = "arn:${data.aws_partition.current.partition}:execute-api:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:${aws_api_gateway_rest_api.api.id}/*/POST/v1/chat/completions"
+  source_arn    = "arn:${data.aws_partition.current.partition}:execute-api:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:${aws_api_gateway_rest_api.api.id}/*"
 }
 
 resource "aws_api_gateway_deployment" "api_deployment" {
   rest_api_id = aws_api_gateway_rest_api.api.id
-  description = "Routes: POST /invoke, POST /v1/chat/completions"
+  description = "Routes: POST /invoke, POST /v1/chat/completions, GET /v1/models"
   triggers = {
-    redeployment = "39FA04C8"
+    redeployment = "11F411A5"
   }
   depends_on = [
     aws_api_gateway_method.invoke_method,
     aws_api_gateway_integration.invoke_method,
     aws_api_gateway_method.chat_completions_method,
     aws_api_gateway_integration.chat_completions_method,
+    aws_api_gateway_method.models_method,
+    aws_api_gateway_integration.models_method,
+    aws_api_gateway_gateway_response.default_4_xx_response,
+    aws_api_gateway_gateway_response.default_5_xx_response,
   ]
   lifecycle {
     create_before_destroy = true

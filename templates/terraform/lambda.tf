@@ -30,7 +30,7 @@ resource "aws_iam_role_policy" "shim_role_invoke_endpoint" {
       {
         Action   = "sagemaker:InvokeEndpoint"
         Effect   = "Allow"
-        Resource = local.running ? one(aws_sagemaker_endpoint.endpoint[*].arn) : "arn:${data.aws_partition.current.partition}:sagemaker:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:endpoint/paused.none"
+        Resource = "arn:${data.aws_partition.current.partition}:sagemaker:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:endpoint/${lower(substr(var.stack_name, 0, 54))}-endpoint"
         Sid      = "InvokeThisEndpoint"
       },
     ]
@@ -107,12 +107,11 @@ resource "aws_lambda_function" "shim_function" {
   environment {
     variables = {
       CHAT_TEMPLATE     = local.model.chat_template
-      ENDPOINT_NAME     = local.running ? one(aws_sagemaker_endpoint.endpoint[*].name) : "paused"
+      ENDPOINT_NAME     = "${lower(substr(var.stack_name, 0, 54))}-endpoint"
       LOG_PROMPTS       = tostring(var.log_prompts)
       MAX_INPUT_TOKENS  = tostring(var.max_input_tokens)
       MAX_TOTAL_TOKENS  = tostring(var.max_total_tokens)
       MODEL_ID          = var.model_id
-      PAUSED            = tostring(var.paused)
       SAGEMAKER_TIMEOUT = tostring(max(1, var.lambda_timeout - 3))
     }
   }

@@ -357,5 +357,6 @@ resource "aws_sagemaker_endpoint_configuration" "endpoint_config" {
 resource "aws_sagemaker_endpoint" "endpoint" {
   count = local.running ? 1 : 0
 
+  name                 = "${lower(substr(var.stack_name, 0, 54))}-endpoint"
   endpoint_config_name = aws_sagemaker_endpoint_configuration.endpoint_config.name
 }

@@ -236,19 +236,25 @@ _LAMBDA_URI = re.compile(r"^arn:[^:]+:apigateway:[^:]+:lambda:path/[^/]+/functio
 
 
 class GatewayError(Exception):
-    """An answer API Gateway itself gives (never reaches the integration)."""
+    """An answer API Gateway itself gives (never reaches the integration).
 
-    def __init__(self, status: int, message: str, error_type: str, reason: str) -> None:
+    `response_type` is the gateway response type that shapes it (INVALID_API_KEY ...; DEFAULT_4XX or
+    DEFAULT_5XX when none is more specific), for the API's gateway responses (authorizer_patches.py).
+    """
+
+    def __init__(self, status: int, message: str, error_type: str, reason: str, response_type: str | None = None) -> None:
         super().__init__(reason)
         self.status, self.message, self.error_type, self.reason = status, message, error_type, reason
+        self.response_type = response_type or ("DEFAULT_4XX" if status < 500 else "DEFAULT_5XX")
 
 
-def _forbidden(reason: str) -> GatewayError:
-    return GatewayError(403, "Forbidden", "ForbiddenException", reason)
+def _forbidden(reason: str, response_type: str | None = None) -> GatewayError:
+    return GatewayError(403, "Forbidden", "ForbiddenException", reason, response_type)
 
 
 def _missing_token(reason: str) -> GatewayError:
-    return GatewayError(403, "Missing Authentication Token", "MissingAuthenticationTokenException", reason)
+    return GatewayError(403, "Missing Authentication Token", "MissingAuthenticationTokenException", reason,
+                        "MISSING_AUTHENTICATION_TOKEN")
 
 
 def _internal(reason: str) -> GatewayError:
@@ -307,17 +313,41 @@ def _match_resource(api: Any, path: str) -> tuple[Any, dict[str, str]]:
 def _check_api_key(backend: Any, api: Any, stage: str, value: str | None) -> Any:
     """The enabled API key with this value that a usage plan of api/stage holds, else 403."""
     if not value:
-        raise _forbidden("no x-api-key header")
+        raise _forbidden("no x-api-key header", "INVALID_API_KEY")
     key = next((k for k in backend.keys.values() if k.value == value), None)
     if key is None:
-        raise _forbidden("no API key has this value")
+        raise _forbidden("no API key has this value", "INVALID_API_KEY")
     if str(key.enabled).lower() != "true":
-        raise _forbidden(f"API key {key.id} is disabled")
+        raise _forbidden(f"API key {key.id} is disabled", "INVALID_API_KEY")
     for plan in backend.usage_plans.values():
         on_stage = any(s.get("apiId") == api.id and s.get("stage") == stage for s in plan.api_stages or [])
         if on_stage and key.id in backend.usage_plan_keys.get(plan.id, {}):
             return key
-    raise _forbidden(f"API key {key.id} is on no usage plan of {api.id}/{stage}")
+    raise _forbidden(f"API key {key.id} is on no usage plan of {api.id}/{stage}", "INVALID_API_KEY")
+
+
+def authorize(req: Any, backend: Any, api: Any, stage: str, res: Any, m: Any, path: str,
+              request_id: str) -> tuple[Any, dict[str, Any] | None]:
+    """The method's authorization and API key check: (API key or None, requestContext.authorizer or None).
+
+    Here only authorizationType NONE and header-sourced keys; authorizer_patches.py replaces this
+    function to run Lambda authorizers (its fix `apigateway_lambda_authorizers`).
+    """
+    if (m.authorization_type or "NONE") != "NONE":
+        raise _internal(f"localaws: authorizationType {m.authorization_type} is not emulated")
+    key = None
+    if m.api_key_required and (api.api_key_source or "HEADER") == "HEADER":
+        key = _check_api_key(backend, api, stage, _header(req.headers, "x-api-key"))
+    return key, None
+
+
+def gateway_error_answer(err: GatewayError, api_id: str, stage: str, request_id: str) -> tuple[int, list[tuple[str, str]], bytes]:
+    """API Gateway's own answer for `err`: status, headers (without the request ids), body.
+
+    Here API Gateway's built-in `{"message": ...}`; authorizer_patches.py replaces this function to
+    apply the API's gateway responses (its fix `apigateway_gateway_responses`).
+    """
+    return err.status, [("Content-Type", "application/json")], json.dumps({"message": err.message}).encode()
 
 
 def _permitted(fn: Any, source_arn: str) -> bool:
@@ -342,7 +372,8 @@ def _permitted(fn: Any, source_arn: str) -> bool:
 
 
 def _proxy_event(req: Any, api: Any, stage_obj: Any, stage: str, res: Any, method: str, path: str,
-                 params: dict[str, str], key: Any, request_id: str) -> dict[str, Any]:
+                 params: dict[str, str], key: Any, request_id: str,
+                 authorizer: dict[str, Any] | None = None) -> dict[str, Any]:
     headers: dict[str, str] = {}
     multi_headers: dict[str, list[str]] = {}
     for k, v in req.headers.items():
@@ -377,6 +408,7 @@ def _proxy_event(req: Any, api: Any, stage_obj: Any, stage: str, res: Any, metho
                          "apiKey": key.value if key is not None else None,
                          "apiKeyId": key.id if key is not None else None},
             "domainName": host, "apiId": api.id,
+            **({"authorizer": authorizer} if authorizer is not None else {}),
         },
         "body": body, "isBase64Encoded": b64,
     }
@@ -398,11 +430,7 @@ def serve_user_request(req: Any, api_id: str, stage: str, path: str) -> tuple[in
         m = res.resource_methods.get(method) or res.resource_methods.get("ANY")
         if m is None:
             raise _missing_token(f"no {method} method on {res.get_path()}")
-        if (m.authorization_type or "NONE") != "NONE":
-            raise _internal(f"localaws: authorizationType {m.authorization_type} is not emulated")
-        key = None
-        if m.api_key_required and (api.api_key_source or "HEADER") == "HEADER":
-            key = _check_api_key(backend, api, stage, _header(req.headers, "x-api-key"))
+        key, authorizer = authorize(req, backend, api, stage, res, m, path, request_id)
         integ = m.method_integration
         if integ is None or integ.integration_type != "AWS_PROXY":
             raise _internal(f"localaws: {getattr(integ, 'integration_type', 'no')} integration is not emulated "
@@ -419,7 +447,7 @@ def serve_user_request(req: Any, api_id: str, stage: str, path: str) -> tuple[in
         if not _permitted(fn, source_arn):
             raise _internal(f"Invalid permissions on Lambda function: no policy statement lets "
                             f"apigateway.amazonaws.com invoke {uri['arn']} from {source_arn}")
-        event = _proxy_event(req, api, stage_obj, stage, res, method, path, params, key, request_id)
+        event = _proxy_event(req, api, stage_obj, stage, res, method, path, params, key, request_id, authorizer)
         response_headers: dict[str, str] = {}
         payload = lambda_backends[uri["account"]][uri["region"]].invoke(
             uri["name"], uri["qualifier"], json.dumps(event), {"x-amz-invocation-type": "RequestResponse"},
@@ -446,9 +474,9 @@ def serve_user_request(req: Any, api_id: str, stage: str, path: str) -> tuple[in
         return status, headers + base_headers, data
     except GatewayError as err:
         _log(f"apigateway: {method} /restapis/{api_id}/{stage}/_user_request_{path} -> {err.status}: {err.reason}")
-        return err.status, [("Content-Type", "application/json"), ("x-amzn-ErrorType", err.error_type),
-                            ("x-localaws-reason", err.reason[:200])] + base_headers, \
-            json.dumps({"message": err.message}).encode()
+        status, headers, body = gateway_error_answer(err, api_id, stage, request_id)
+        return status, headers + [("x-amzn-ErrorType", err.error_type),
+                                  ("x-localaws-reason", err.reason[:200])] + base_headers, body
 
 
 def apigateway_proxy_to_lambda() -> None:
@@ -466,8 +494,9 @@ def apigateway_proxy_to_lambda() -> None:
     lambda_invoke_subprocess) and its statusCode/headers/multiValueHeaders/body (isBase64Encoded) are the
     answer; a function error or a malformed answer is 502 {"message": "Internal server error"}.
     Gateway errors carry x-amzn-ErrorType and (localaws only) x-localaws-reason, and are logged.
-    Not emulated: authorizers, non-Lambda integrations, throttling/quotas, deployment snapshots (the
-    live resources answer), the 29 s integration timeout.
+    Authorizers, key sources other than HEADER and gateway responses: authorizer_patches.py (it
+    replaces `authorize` and `gateway_error_answer`). Not emulated: non-Lambda integrations,
+    deployment snapshots (the live resources answer), the 29 s integration timeout.
     """
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication
     from werkzeug.wrappers import Request, Response

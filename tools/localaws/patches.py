@@ -1314,3 +1314,19 @@ fix(sagemaker_runtime_missing_endpoint)
 from token_patches import cfn_change_set_client_token  # noqa: E402
 
 fix(cfn_change_set_client_token)
+
+
+# --------------------------------------------------------------------------------------------
+# 33-36. Who may call a deployed API: Lambda authorizers, API keys from an authorizer, gateway
+# responses, usage plan throttle and quota
+# --------------------------------------------------------------------------------------------
+# They live in authorizer_patches.py and gateway_patches.py (they replace invoke_patches.authorize and
+# gateway_error_answer);
+# registered here like every other fix, the limits after the authorizers they wrap.
+from authorizer_patches import apigateway_lambda_authorizers, cfn_apigateway_authorizers  # noqa: E402
+from gateway_patches import apigateway_gateway_responses, apigateway_usage_plan_limits  # noqa: E402
+
+fix(cfn_apigateway_authorizers)
+fix(apigateway_lambda_authorizers)
+fix(apigateway_gateway_responses)
+fix(apigateway_usage_plan_limits)

@@ -4,13 +4,16 @@ public struct RestApi: Resource {
     public let id: LogicalID
     public var name: Value
     public var description: String
+    /// Where API Gateway reads the API key of methods that require one.
+    public var apiKeySource: ApiKeySource
     public var dependsOn: [LogicalID] = []
     public var suppressions: [Suppression] = []
 
-    public init(_ id: LogicalID, name: Value, description: String) {
+    public init(_ id: LogicalID, name: Value, description: String, apiKeySource: ApiKeySource = .header) {
         self.id = id
         self.name = name
         self.description = description
+        self.apiKeySource = apiKeySource
     }
 }
 
@@ -58,11 +61,13 @@ public struct ApiMethod: Resource {
     public var apiKeyRequired: Bool
     /// The Lambda function the proxy integration calls.
     public var function: Value
+    /// The Lambda authorizer that runs first (`AuthorizationType` CUSTOM), or nil for none.
+    public var authorizer: Value?
     public var dependsOn: [LogicalID] = []
     public var suppressions: [Suppression] = []
 
     public init(_ id: LogicalID, api: RestApi, resource: ApiResource, httpMethod: String = "POST",
-                apiKeyRequired: Bool = true, function: LambdaFunction) {
+                apiKeyRequired: Bool = true, function: LambdaFunction, authorizer: ApiAuthorizer? = nil) {
         self.id = id
         self.api = api.ref
         self.resource = resource.ref
@@ -70,6 +75,7 @@ public struct ApiMethod: Resource {
         self.httpMethod = httpMethod
         self.apiKeyRequired = apiKeyRequired
         self.function = function.attribute(.arn)
+        self.authorizer = authorizer?.ref
     }
 
     /// The integration URI (`arn:aws:apigateway:REGION:lambda:path/2015-03-31/functions/ARN/invocations`).

@@ -53,7 +53,7 @@ extension LambdaFunction { public var values: [Value] { [role] + sorted(environm
 extension LambdaPermission { public var values: [Value] { [function, sourceArn] } }
 extension RestApi { public var values: [Value] { [name] } }
 extension ApiResource { public var values: [Value] { [api, parent] } }
-extension ApiMethod { public var values: [Value] { [api, resource, function] } }
+extension ApiMethod { public var values: [Value] { [api, resource, function] + (authorizer.map { [$0] } ?? []) } }
 extension ApiDeployment { public var values: [Value] { [api] } }
 extension ApiStage { public var values: [Value] { [api, deployment, accessLogGroup] } }
 extension ApiKey { public var values: [Value] { [] } }

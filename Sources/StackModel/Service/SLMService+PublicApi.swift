@@ -12,9 +12,12 @@ extension SLMService {
 
         init(config: ServiceConfig, network: Network, shim: Shim) {
             self.config = config
-            let api = RestApi("Api", name: .join([.pseudo(.stackName), "-api"]), description: "slmstack: key-protected access to \(config.modelID)")
+            let api = RestApi("Api", name: .join([.pseudo(.stackName), "-api"]), description: "slmstack: key-protected access to \(config.modelID)",
+                              apiKeySource: .authorizer)
             self.api = api
-            var parts: [any Resource] = [api]
+            // Keys come from x-api-key or Authorization: Bearer, through the authorizer (SLMService+Auth.swift).
+            let keys = KeyAuthorizer(shim: shim, api: api)
+            var parts: [any Resource] = [api] + keys.parts
             var resourcesByPath: [String: ApiResource] = [:]
             var methods: [ApiMethod] = []
             for route in SLMService.routes {
@@ -33,18 +36,25 @@ extension SLMService {
                     parts.append(resource)
                     parent = resource
                 }
-                let method = ApiMethod(LogicalID("\(route.stem)Method"), api: api, resource: parent!, function: shim.function)
-                    .suppress("CKV2_AWS_53", because: "the Lambda shim validates the JSON body and answers 400 with the reason; the method takes no parameters, and a request validator without a schema would check nothing")
+                let method = ApiMethod(LogicalID("\(route.stem)Method"), api: api, resource: parent!, httpMethod: route.httpMethod,
+                                       function: shim.function, authorizer: keys.authorizer)
+                    .suppress("CKV2_AWS_53", because: route.httpMethod == "GET" ? "it takes no body and no parameters"
+                              : "the Lambda shim validates the JSON body and answers 400 with the reason; the method takes no parameters, and a request validator without a schema would check nothing")
                 methods.append(method)
                 parts.append(method)
-                parts.append(LambdaPermission(LogicalID("\(route.stem)Permission"), function: shim.function, principal: "apigateway.amazonaws.com",
-                                              sourceArn: .join(["arn:", .pseudo(.partition), ":execute-api:", .pseudo(.region), ":", .pseudo(.accountID),
-                                                                ":", api.ref, .string("/*/\(method.httpMethod)\(method.path)")])))
             }
+            // One permission for every route and the authorizer (API/STAGE/METHOD/PATH and
+            // API/authorizers/ID): one per route cost 300 bytes each of a template close to its limit.
+            parts.append(LambdaPermission("ApiPermission", function: shim.function, principal: "apigateway.amazonaws.com",
+                                          sourceArn: .join(["arn:", .pseudo(.partition), ":execute-api:", .pseudo(.region), ":", .pseudo(.accountID),
+                                                            ":", api.ref, "/*"])))
             let signature = methods.map { "\($0.httpMethod) \($0.path) key=\($0.apiKeyRequired)" }.sorted().joined(separator: ";")
+                + ";" + keys.signature
+            // Gateway responses take effect with a deployment, so it waits for them too.
             let deployment = ApiDeployment(LogicalID("ApiDeployment\(StableHash.hex8(signature))"), api: api,
                                            description: "Routes: \(methods.map { "\($0.httpMethod) \($0.path)" }.joined(separator: ", "))",
                                            methods: methods)
+                .dependsOn(all: keys.responses)
             parts.append(deployment)
             let accessLogs = LogGroup("ApiAccessLogGroup", retentionDays: config.logRetentionDays, kmsKey: network.logsKey)
             parts.append(accessLogs)

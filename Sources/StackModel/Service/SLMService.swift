@@ -10,10 +10,11 @@ public struct SLMService: Construct {
     /// The tag every resource carries so `destroy` and `scan` can find what belongs to a stack.
     public static let ownerTagKey = "slmstack:stack"
 
-    /// Routes of the public API: path segments, logical-ID stem.
-    public static let routes: [(segments: [String], stem: String)] = [
-        (["invoke"], "Invoke"),
-        (["v1", "chat", "completions"], "ChatCompletions"),
+    /// Routes of the public API: path segments, logical-ID stem, HTTP method.
+    public static let routes: [(segments: [String], stem: String, httpMethod: String)] = [
+        (["invoke"], "Invoke", "POST"),
+        (["v1", "chat", "completions"], "ChatCompletions", "POST"),
+        (["v1", "models"], "Models", "GET"),
     ]
 
     /// How long the shim waits for the endpoint (`SAGEMAKER_TIMEOUT`): 3 s under the Lambda timeout,
