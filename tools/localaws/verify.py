@@ -550,6 +550,7 @@ def chk_rest_api(x: Ctx) -> None:
     ec = x.p("EndpointConfiguration", None)
     if ec not in (None, UNRESOLVED):
         x.expect("EndpointTypes", a.get("endpointConfiguration", {}).get("types"), ec.get("Types"))
+    x.expect("ApiKeySourceType", a.get("apiKeySource"), x.p("ApiKeySourceType", "HEADER"))
 
 
 def chk_resource(x: Ctx) -> None:
@@ -565,6 +566,8 @@ def chk_method(x: Ctx) -> None:
     m = x.c("apigateway").get_method(restApiId=api, resourceId=res, httpMethod=verb)
     x.expect("ApiKeyRequired", bool(m.get("apiKeyRequired")), _bool(x.p("ApiKeyRequired", False)))
     x.expect("AuthorizationType", m.get("authorizationType"), x.p("AuthorizationType"))
+    if "AuthorizerId" in x.props:
+        x.expect("AuthorizerId", m.get("authorizerId"), x.p("AuthorizerId"))
     integ, want = m.get("methodIntegration") or {}, x.p("Integration", None)
     if want not in (None, UNRESOLVED):
         x.expect("Integration.Type", integ.get("type"), want.get("Type"))
@@ -572,6 +575,22 @@ def chk_method(x: Ctx) -> None:
             x.expect("Integration.Uri", integ.get("uri"), want["Uri"])
         if "IntegrationHttpMethod" in want:
             x.expect("Integration.HttpMethod", integ.get("httpMethod"), want["IntegrationHttpMethod"])
+
+
+def chk_authorizer(x: Ctx) -> None:
+    a = x.c("apigateway").get_authorizer(restApiId=x.p("RestApiId"), authorizerId=x.pid)
+    x.expect("Type", a.get("type"), x.p("Type"))
+    x.expect("AuthorizerUri", a.get("authorizerUri"), x.p("AuthorizerUri"))
+    x.expect("AuthorizerResultTtlInSeconds", a.get("authorizerResultTtlInSeconds"), x.p("AuthorizerResultTtlInSeconds", 300), int)
+    x.expect("IdentitySource", a.get("identitySource") or None, x.p("IdentitySource", None))
+
+
+def chk_gateway_response(x: Ctx) -> None:
+    g = x.c("apigateway").get_gateway_response(restApiId=x.p("RestApiId"), responseType=x.p("ResponseType"))
+    if "StatusCode" in x.props:
+        x.expect("StatusCode", g.get("statusCode"), x.p("StatusCode"), str)
+    x.expect("ResponseTemplates", g.get("responseTemplates") or {}, x.p("ResponseTemplates", {}))
+    x.expect("ResponseParameters", g.get("responseParameters") or {}, x.p("ResponseParameters", {}))
 
 
 def chk_deployment(x: Ctx) -> None:
@@ -812,6 +831,7 @@ CHECKERS: dict[str, Callable[[Ctx], None]] = {
     "AWS::ApiGateway::Stage": chk_stage, "AWS::ApiGateway::ApiKey": chk_api_key,
     "AWS::ApiGateway::UsagePlan": chk_usage_plan, "AWS::ApiGateway::UsagePlanKey": chk_usage_plan_key,
     "AWS::ApiGateway::Account": chk_apigw_account,
+    "AWS::ApiGateway::Authorizer": chk_authorizer, "AWS::ApiGateway::GatewayResponse": chk_gateway_response,
     "AWS::SageMaker::Model": chk_sm_model, "AWS::SageMaker::EndpointConfig": chk_sm_endpoint_config,
     "AWS::SageMaker::Endpoint": chk_sm_endpoint,
     "AWS::Scheduler::Schedule": chk_schedule, "AWS::CloudWatch::Alarm": chk_alarm,
@@ -1015,6 +1035,9 @@ def _exists(c: Clients, rtype: str, pid: str | None, props: dict[str, Any], fact
         "AWS::ApiGateway::Deployment": lambda: ag.get_deployment(restApiId=props["RestApiId"], deploymentId=pid),
         "AWS::ApiGateway::Stage": lambda: ag.get_stage(restApiId=props["RestApiId"], stageName=pid),
         "AWS::ApiGateway::ApiKey": lambda: ag.get_api_key(apiKey=pid),
+        "AWS::ApiGateway::Authorizer": lambda: ag.get_authorizer(restApiId=props["RestApiId"], authorizerId=pid),
+        "AWS::ApiGateway::GatewayResponse": lambda: ag.get_gateway_response(restApiId=props["RestApiId"],
+                                                                            responseType=props["ResponseType"]),
         "AWS::ApiGateway::UsagePlan": lambda: ag.get_usage_plan(usagePlanId=pid),
         "AWS::ApiGateway::UsagePlanKey": lambda: [k for k in ag.get_usage_plans()["items"] if k["id"] == props.get("UsagePlanId")]
         and ag.get_usage_plan_key(usagePlanId=props["UsagePlanId"], keyId=props["KeyId"]),
