@@ -1,9 +1,12 @@
-"""Fix 40 (tools/localaws/endpoint_patches.py): InvokeEndpoint of an endpoint that does not exist.
+"""Fixes 40-41 (tools/localaws/endpoint_patches.py): InvokeEndpoint of an endpoint that does not exist; a new
+EndpointName replaces the endpoint (a stack upgraded to the fixed name).
 
 A pause deletes the endpoint and leaves the shim unchanged; on AWS the shim's call then fails with
 ValidationError "Endpoint <name> of account <id> not found." and the shim answers 503 paused.
 """
 from __future__ import annotations
+
+import json
 
 import pytest
 from botocore.exceptions import ClientError
@@ -45,3 +48,28 @@ def test_sagemaker_runtime_missing_endpoint(localaws: LocalAws, without) -> None
     localaws.client("sagemaker").delete_endpoint(EndpointName=name)
     with pytest.raises(ClientError, match="not found"):
         _invoke(localaws, name)
+
+
+def test_cfn_sagemaker_endpoint_rename(localaws: LocalAws, without) -> None:
+    from test_ops_fixes import _endpoint_resources
+
+    unnamed = {"Resources": _endpoint_resources(None)}
+    named = json.loads(json.dumps(unnamed))
+    fixed = unique("fixed")
+    named["Resources"]["Endpoint"]["Properties"]["EndpointName"] = fixed
+
+    def upgrade(la: LocalAws) -> tuple[set[str], str]:
+        stack = unique("rename")
+        la.deploy(stack, unnamed)
+        cfn, sm = la.client("cloudformation"), la.client("sagemaker")
+        generated = cfn.describe_stack_resource(StackName=stack, LogicalResourceId="Endpoint")["StackResourceDetail"]["PhysicalResourceId"]
+        cfn.update_stack(StackName=stack, TemplateBody=json.dumps(named), Capabilities=["CAPABILITY_IAM"])
+        assert cfn.describe_stacks(StackName=stack)["Stacks"][0]["StackStatus"] == "UPDATE_COMPLETE"
+        return {e["EndpointName"] for e in sm.list_endpoints()["Endpoints"]}, generated.rsplit("/", 1)[-1]
+
+    with without("cfn_sagemaker_endpoint_rename") as la:
+        names, generated = upgrade(la)
+        assert fixed not in names and generated in names, "moto alone keeps the generated name"
+    names, generated = upgrade(localaws)
+    assert fixed in names and generated not in names
+    assert localaws.client("sagemaker").describe_endpoint(EndpointName=fixed)["EndpointStatus"] == "InService"

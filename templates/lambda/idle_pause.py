@@ -1,15 +1,14 @@
-"""slmstack idle pause: invoked by the idle alarm, pauses this stack and says how that went.
-
-Pausing is a parameter-only update of the deployed template: Paused=true removes the SageMaker
-endpoint, the NAT gateway and what needs them; every other parameter keeps its value. `slmstack
-resume` undoes it. A new or just-resumed endpoint has no Invocations data points yet, which the
-alarm counts as breaching: the function skips an endpoint younger than IDLE_HOURS, and after any
-skip sets the alarm back to OK, so that it fires again later (alarm actions run only on changes).
-Once the update is accepted it waits for its outcome (DescribeStacks until 30 s before its own
-timeout) and publishes it, success or failure, to the alarm topic (TOPIC_ARN).
-Deployed by Terraform there is no stack (STACK_ID is then a pattern ending in /*): the function
-deletes the endpoint itself, which stops its bill; `terraform apply -var paused=true` records it.
-"""
+# slmstack idle pause: invoked by the idle alarm, pauses this stack and says how that went.
+#
+# Pausing is a parameter-only update of the deployed template: Paused=true removes the SageMaker
+# endpoint, the NAT gateway and what needs them; every other parameter keeps its value. `slmstack
+# resume` undoes it. A new or just-resumed endpoint has no Invocations data points yet, which the
+# alarm counts as breaching: the function skips an endpoint younger than IDLE_HOURS, and after any
+# skip sets the alarm back to OK, so that it fires again later (alarm actions run only on changes).
+# Once the update is accepted it waits for its outcome (DescribeStacks until 30 s before its own
+# timeout) and publishes it, success or failure, to the alarm topic (TOPIC_ARN).
+# Deployed by Terraform there is no stack (STACK_ID is then a pattern ending in /*): the function
+# deletes the endpoint itself, which stops its bill; `terraform apply -var paused=true` records it.
 import datetime
 import json
 import os
@@ -62,7 +61,7 @@ def handler(event, context):
 
 
 def endpoint_created(name):
-    """The endpoint's CreationTime, or None when there is no such endpoint."""
+    # The endpoint's CreationTime, or None when there is no such endpoint.
     try:
         return boto3.client("sagemaker").describe_endpoint(EndpointName=name)["CreationTime"]
     except ClientError as error:
@@ -73,7 +72,7 @@ def endpoint_created(name):
 
 
 def wait(cloudformation, stack_id, context):
-    """Polls the stack until its update ends or this invocation nears its timeout: (status, reason)."""
+    # Polls the stack until its update ends or this invocation nears its timeout: (status, reason).
     while True:
         stack = cloudformation.describe_stacks(StackName=stack_id)["Stacks"][0]
         status = stack["StackStatus"]
@@ -85,7 +84,7 @@ def wait(cloudformation, stack_id, context):
 
 
 def first_failure(cloudformation, stack_id):
-    """The reason of the newest resource failure in the stack's latest events, if any."""
+    # The reason of the newest resource failure in the stack's latest events, if any.
     try:
         events = cloudformation.describe_stack_events(StackName=stack_id).get("StackEvents", [])
     except ClientError:
@@ -99,7 +98,7 @@ def first_failure(cloudformation, stack_id):
 
 
 def rearm(stack_id, reason):
-    """Skips, and sets the alarm back to OK so that it fires again if the endpoint stays idle."""
+    # Skips, and sets the alarm back to OK so that it fires again if the endpoint stays idle.
     try:
         boto3.client("cloudwatch").set_alarm_state(AlarmName=os.environ.get("ALARM_NAME", ""), StateValue="OK",
                                                    StateReason=f"slmstack idle pause skipped: {reason}"[:1023])
@@ -117,7 +116,7 @@ def delete_endpoint(stack_id, name):
 
 
 def report(outcome, stack_id, reason):
-    """Logs the outcome and publishes it to the alarm topic."""
+    # Logs the outcome and publishes it to the alarm topic.
     record = log(outcome, stack_id, reason)
     topic = os.environ.get("TOPIC_ARN")
     if topic:

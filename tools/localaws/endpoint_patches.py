@@ -1,8 +1,11 @@
-"""Fix 40: SageMaker Runtime refuses an invocation of an endpoint that does not exist.
+"""Fixes 40-41: SageMaker endpoints, as a paused or upgraded stack meets them.
+
+40. SageMaker Runtime refuses an invocation of an endpoint that does not exist.
 
 moto's InvokeEndpoint answers every endpoint name with its canned result, so a paused stack (whose
 endpoint a pause deleted) still "answers". AWS answers HTTP 400 with the error code ValidationError
 and the message "Endpoint <name> of account <account> not found." (the shim maps it to 503 paused).
+41. AWS::SageMaker::Endpoint: a changed EndpointName replaces the endpoint (`cfn_sagemaker_endpoint_rename`).
 Kept apart from patches.py for size; patches.py registers it like every other fix.
 """
 from __future__ import annotations
@@ -29,3 +32,28 @@ def sagemaker_runtime_missing_endpoint() -> None:
         return original(self)
 
     SageMakerRuntimeResponse.invoke_endpoint = invoke_endpoint  # type: ignore[method-assign]
+
+
+def cfn_sagemaker_endpoint_rename() -> None:
+    """AWS::SageMaker::Endpoint: a changed EndpointName replaces the endpoint under the new name.
+
+    EndpointName is the type's create-only property, so CloudFormation creates an endpoint with the
+    new name and then deletes the old one (its physical ID changes). moto's update re-creates the
+    endpoint under the old name whatever the template says, so a stack that gains a fixed name (an
+    upgrade from a release that let CloudFormation name it) kept the generated one.
+    """
+    from moto.sagemaker.models import FakeEndpoint
+
+    original = FakeEndpoint.update_from_cloudformation_json.__func__
+
+    @classmethod  # type: ignore[misc]
+    def update_from_cloudformation_json(cls: Any, original_resource: Any, new_resource_name: str, cloudformation_json: Any,
+                                        account_id: str, region_name: str) -> Any:
+        wanted = (cloudformation_json.get("Properties") or {}).get("EndpointName")
+        if not wanted or wanted == original_resource.endpoint_name:
+            return original(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name)
+        replacement = cls.create_from_cloudformation_json(wanted, cloudformation_json, account_id, region_name)
+        cls.delete_from_cloudformation_json(original_resource.arn, cloudformation_json, account_id, region_name)
+        return replacement
+
+    FakeEndpoint.update_from_cloudformation_json = update_from_cloudformation_json  # type: ignore[method-assign]
