@@ -8,6 +8,7 @@ UPDATE_COMPLETE, the endpoint then carries its fixed name (CloudFormation replac
 then the old one deleted), the idle alarm its fixed name after its permission, the expiry role is
 retained, and destroy removes the stack.
 """
+import datetime as dt
 import json
 import pathlib
 import re
@@ -57,6 +58,16 @@ def test_the_previous_operations_stack_upgrades_in_place(local_aws):
         template = body if isinstance(body, dict) else json.loads(body)
         assert template["Resources"]["ExpiryRole"]["DeletionPolicy"] == "Retain"
         assert "PAUSED" not in template["Resources"]["ShimFunction"]["Properties"]["Environment"]["Variables"]
+
+        # a TTL that passed with the stack still here is shown as such (its deletion failed or was refused)
+        cfn = local_aws.client("cloudformation")
+        declared = [p["ParameterKey"] for p in cfn.describe_stacks(StackName=stack)["Stacks"][0]["Parameters"]]
+        past = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%S")
+        cfn.update_stack(StackName=stack, UsePreviousTemplate=True, Capabilities=["CAPABILITY_IAM"], Parameters=[
+            {"ParameterKey": k, "ParameterValue": past} if k == "ExpiresAt" else {"ParameterKey": k, "UsePreviousValue": True} for k in declared])
+        status = local_aws.run("status", "--stack-name", stack)
+        assert status.returncode == 0, _explain(status)
+        assert re.search(rf"^expires .*TTL PASSED and the stack is still here \(UPDATE_COMPLETE\).*slmstack destroy --stack-name {stack}", status.stdout, re.M), _explain(status)
 
         # and it still pauses: the endpoint and the NAT gateway go, nothing else changes
         paused = local_aws.run("pause", "--yes", "--stack-name", stack, timeout=300)

@@ -332,7 +332,12 @@ struct StatusCommand: SubCommand {
         case nil: break
         }
         if let deadline = report.expiresAt {
-            io.line("expires     \(ExpiryTime.relative(deadline, now: report.now))" + (deadline < report.now ? ": the expiry schedule is deleting the stack" : ""))
+            // A stack deletes in minutes: one still here well after its TTL had its deletion fail or
+            // refused (Scheduler does not retry a ValidationError), and keeps billing.
+            let overdue = report.now.timeIntervalSince(deadline)
+            io.line("expires     \(ExpiryTime.relative(deadline, now: report.now))" + (overdue <= 0 ? ""
+                : overdue < 3_600 ? ": the expiry schedule is deleting the stack"
+                : ": TTL PASSED and the stack is still here (\(stack.status)): its deletion failed or was refused; 'slmstack destroy --stack-name \(stack.name)' removes it"))
         } else if report.isPaused != nil {
             io.line("expires     never (no TTL; deploy with --ttl 4h to set one)")
         }
