@@ -187,6 +187,7 @@ public enum CloudFormationSynth {
                                       "PendingWindowInDays": .int(r.pendingWindowDays), "KeyPolicy": value(r.policy.value)], true)
         case let r as LogGroup:
             var props: [String: OrderedJSON] = ["RetentionInDays": .int(r.retentionDays)]
+            if let name = r.name { props["LogGroupName"] = value(name) }
             if let key = r.kmsKey { props["KmsKeyId"] = value(key) }
             return ("AWS::Logs::LogGroup", props, true)
         case let r as SageMakerModel:
@@ -214,10 +215,11 @@ public enum CloudFormationSynth {
             var props: [String: OrderedJSON] = [
                 "Description": .string(r.description), "Runtime": .string(r.runtime), "Handler": .string(r.handler),
                 "Code": .object([("ZipFile", .string(r.code))]), "Role": value(r.role), "MemorySize": .int(r.memoryMB),
-                "Timeout": .int(r.timeoutSeconds), "ReservedConcurrentExecutions": .int(r.reservedConcurrency),
+                "Timeout": .int(r.timeoutSeconds),
                 "Environment": .object([("Variables", .sorted(r.environment.mapValues(value)))]),
                 "LoggingConfig": .object([("LogGroup", value(r.logGroup))]),
             ]
+            if let reserved = r.reservedConcurrency { props["ReservedConcurrentExecutions"] = .int(reserved) }
             if !r.subnets.isEmpty {
                 props["VpcConfig"] = .sorted(["SubnetIds": ids(r.subnets), "SecurityGroupIds": ids(r.securityGroups)])
             }
@@ -261,12 +263,14 @@ public enum CloudFormationSynth {
                 "ResourcePath": .string("/*"), "HttpMethod": .string("*"), "LoggingLevel": .string(r.loggingLevel),
                 "MetricsEnabled": .bool(true), "DataTraceEnabled": .bool(false),
             ]
-            return ("AWS::ApiGateway::Stage", [
+            var props: [String: OrderedJSON] = [
                 "RestApiId": value(r.api), "DeploymentId": value(r.deployment), "StageName": .string(r.stageName),
                 "TracingEnabled": .bool(true),
                 "AccessLogSetting": .sorted(["DestinationArn": value(r.accessLogGroup), "Format": .string(r.accessLogFormat)]),
                 "MethodSettings": .array([.sorted(settings)]),
-            ], true)
+            ]
+            if let description = r.description { props["Description"] = value(description) }
+            return ("AWS::ApiGateway::Stage", props, true)
         case let r as ApiKey:
             return ("AWS::ApiGateway::ApiKey", ["Description": .string(r.description), "Enabled": .bool(true)], true)
         case let r as UsagePlan:

@@ -105,7 +105,13 @@ public struct Deployer: Sendable {
                                         : "continue or roll back the update in the CloudFormation console, then deploy again")
         }
         let type = existing == nil || existing?.status == "REVIEW_IN_PROGRESS" ? "CREATE" : "UPDATE"
-        let (request, parameters) = try planParameters(request, previous: type == "UPDATE" ? existing?.parameters : nil)
+        let accountRole = try await apiGatewayRoleValue(template: request.template, existing: type == "UPDATE" ? existing : nil)
+        let (request, parameters) = try planParameters(request, previous: type == "UPDATE" ? existing?.parameters : nil, apiGatewayRole: accountRole)
+        if type == "UPDATE", let current = existing {
+            // Log groups SageMaker or API Gateway created before the stack did: adopted first, or
+            // the update that creates them fails ("already exists").
+            _ = try await importServiceLogGroups(current, template: request.template, assumeYes: request.assumeYes)
+        }
 
         let source = try await templateSource(request)
         let changeSetName = "slmstack-\(Self.stamp(clock.now()))"
@@ -161,7 +167,8 @@ public struct Deployer: Sendable {
     ///
     /// - Parameters:
     ///   - previous: the stack's parameter values on an update, nil on a create.
-    func planParameters(_ request: DeployRequest, previous: [String: String]?) throws -> (DeployRequest, [StackParameter]) {
+    func planParameters(_ request: DeployRequest, previous: [String: String]?,
+                        apiGatewayRole: StackParameter.Value? = nil) throws -> (DeployRequest, [StackParameter]) {
         var request = request
         let stack = request.stackName
         var declared = StackParameters.declared(in: request.template)
@@ -176,7 +183,7 @@ public struct Deployer: Sendable {
             }
         }
         let parameters = try StackParameters.forDeploy(declared: declared, previous: previous, ttlMinutes: request.ttlMinutes,
-                                                       ttlGiven: request.ttlGiven, now: serverNow, stack: stack)
+                                                       ttlGiven: request.ttlGiven, now: serverNow, stack: stack, apiGatewayRole: apiGatewayRole)
         if previous?[StackParameters.paused] == "true", declared.contains(StackParameters.paused) {
             console.say("stack \(stack) is paused and stays paused (Paused keeps its value): run 'slmstack resume --stack-name \(stack)' to bring the endpoint back")
         }

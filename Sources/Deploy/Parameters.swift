@@ -10,6 +10,31 @@ public enum StackParameters {
     public static let paused = "Paused"
     /// `ExpiresAt`: when the stack deletes itself, UTC `yyyy-mm-ddThh:mm:ss`.
     public static let expiresAt = "ExpiresAt"
+    /// `ApiGatewayRole` (`api-gateway-account auto`): "true" makes the stack set API Gateway's
+    /// account-wide CloudWatch role.
+    public static let apiGatewayRole = "ApiGatewayRole"
+    /// The logical ID of the role that becomes API Gateway's account setting.
+    public static let apiGatewayLogsRole = "ApiGatewayLogsRole"
+
+    /// Whether this deploy makes the stack set API Gateway's CloudWatch role (`ApiGatewayRole`).
+    ///
+    /// - "true" when the account has no role (the stage's logging would fail without one), or when
+    ///   its role is this stack's own (`stackRoleName`, e.g. a stack deployed with the old default
+    ///   `on`: dropping the role from the stack would delete it and leave the setting dangling).
+    /// - A stack that set it keeps doing so (its previous value), so a later deploy never takes the
+    ///   role away from under the setting.
+    /// - Otherwise "false": the account's role, someone else's, is left as it is.
+    ///
+    /// - Parameters:
+    ///   - previous: the stack's current value, nil on a create or for a stack without the parameter.
+    ///   - accountRoleARN: the account's `cloudwatchRoleArn` (apigateway GetAccount), nil when unset.
+    ///   - stackRoleName: the physical name of the stack's `ApiGatewayLogsRole`, if it has one.
+    public static func apiGatewayRole(previous: String?, accountRoleARN: String?, stackRoleName: String?) -> StackParameter.Value {
+        if previous == "true" { return .previous }
+        guard let arn = accountRoleARN, !arn.isEmpty else { return .value("true") }
+        if let stackRoleName, !stackRoleName.isEmpty, arn.hasSuffix("/" + stackRoleName) { return .value("true") }
+        return previous == nil ? .value("false") : .previous
+    }
 
     /// The parameter names a JSON template declares, sorted; empty for a template that is not JSON.
     public static func declared(in template: String) -> [String] {
@@ -26,12 +51,14 @@ public enum StackParameters {
     ///   - ttlMinutes: the `ttl` setting, if any.
     ///   - ttlGiven: whether `--ttl` was given on this command line (then the deadline moves).
     ///   - now: the current time by the server's clock.
+    ///   - apiGatewayRole: `ApiGatewayRole` as `apiGatewayRole(previous:accountRoleARN:stackRoleName:)`
+    ///     decided it; nil keeps the stack's value, or "false" on a create.
     /// - Returns: one entry per declared parameter the deploy sets or keeps; a parameter that is
     ///   neither ours nor the stack's takes the template's default.
     /// - Throws: `DeployError.notApplicable` when the template has `ExpiresAt` but there is no TTL
     ///   to compute it from and no value to keep.
     public static func forDeploy(declared: [String], previous: [String: String]?, ttlMinutes: Int?, ttlGiven: Bool,
-                                 now: Date, stack: String) throws -> [StackParameter] {
+                                 now: Date, stack: String, apiGatewayRole decided: StackParameter.Value? = nil) throws -> [StackParameter] {
         var result: [StackParameter] = []
         for name in declared {
             switch name {
@@ -47,6 +74,8 @@ public enum StackParameters {
                 } else {
                     throw DeployError.notApplicable(stack: stack, reason: "is to get a template with an ExpiresAt parameter but no ttl is set: pass --ttl (for example --ttl 4h)")
                 }
+            case apiGatewayRole:
+                result.append(StackParameter(name, decided ?? (previous?[name] != nil ? .previous : .value("false"))))
             default:
                 if previous?[name] != nil { result.append(StackParameter(name, .previous)) }
             }

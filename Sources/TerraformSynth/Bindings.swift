@@ -40,6 +40,7 @@ struct Bindings {
         "max-batch-prefill-tokens": (1...10_000_000, true),
         "throttle-rate": (0.001...10_000, false),
         "throttle-burst": (1...5_000, true),
+        "request-seconds": (0.1...28, false),
         "lambda-memory": (128...10_240, true),
         "lambda-timeout": (1...28, true),
         "lambda-concurrency": (1...1_000, true),
@@ -236,7 +237,8 @@ struct Bindings {
     func defaultValue(_ setting: Setting) -> HCLExpression {
         let text = setting.read(config)
         switch setting.terraformType {
-        case "number": return .number(Double(text) ?? 0)
+        // A number setting that is unset (lambda-concurrency none) is null: the provider's default.
+        case "number": return Double(text).map { .number($0) } ?? .traversal("null")
         case "bool": return .bool(text == "true")
         case "map(string)": return .object(config.tags.keys.sorted().map { HCLObjectItem($0, .string(config.tags[$0]!)) })
         default: return .string(text)
@@ -251,6 +253,9 @@ struct Bindings {
         if let (range, whole) = Self.ranges[key] {
             let low = HCLRenderer.formatNumber(range.lowerBound), high = HCLRenderer.formatNumber(range.upperBound)
             let condition = "\(v) >= \(low) && \(v) <= \(high)" + (whole ? " && floor(\(v)) == \(v)" : "")
+            if key == "lambda-concurrency" {  // null: nothing reserved
+                return [(.raw("\(v) == null ? true : \(condition)"), "Expected null (nothing reserved) or a whole number from \(low) to \(high).")]
+            }
             return [(.raw(condition), "Expected a \(whole ? "whole number" : "number") from \(low) to \(high).")]
         }
         switch key {
@@ -373,9 +378,12 @@ struct Bindings {
                     .literal(" GiB usable: choose a larger instance type, or lower max_total_tokens or max_batch_prefill_tokens.")])),
     ]
 
-    /// Throttle rate at most the burst, on the usage plan.
+    /// Throttle rate at most the burst, and a shim reservation that can serve them
+    /// (`ServiceConfig.shimConcurrencyNeeded`), on the usage plan.
     static let throttlePreconditions: [(String, HCLExpression)] = [
         ("var.throttle_rate <= var.throttle_burst",
          .string("throttle_rate is above throttle_burst: raise throttle_burst or lower throttle_rate.")),
+        ("var.lambda_concurrency == null ? true : var.lambda_concurrency >= max(ceil(var.throttle_rate * var.request_seconds), var.throttle_burst)",
+         .string("lambda_concurrency cannot serve the usage plan, which needs max(ceil(throttle_rate x request_seconds), throttle_burst) executions (Lambda's throttles reach callers as 5xx): raise lambda_concurrency or set it to null, or lower throttle_rate and throttle_burst.")),
     ]
 }

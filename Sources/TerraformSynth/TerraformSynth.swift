@@ -481,7 +481,9 @@ struct Translator {
                 .attribute("policy", value(.document(r.policy.value))),
             ] + depends)
         case let r as LogGroup:
-            var body = skips + [.attribute("retention_in_days", t.tunable("log-retention-days", r.retentionDays))]
+            var body = skips
+            if let name = r.name { body.append(.attribute("name", value(name))) }
+            body.append(.attribute("retention_in_days", t.tunable("log-retention-days", r.retentionDays)))
             if let key = r.kmsKey { body.append(.attribute("kms_key_id", value(key))) }
             add(address.type, body + depends)
         case let r as SageMakerModel:
@@ -523,8 +525,12 @@ struct Translator {
             let note: [HCLBodyItem] = r.environment.values.contains(.pseudo(.stackID)) ? Self.stackIDNote : []
             // The lambda-* settings size the shim: a function is theirs when all three match (the
             // idle pause function's 60 s timeout is above lambda-timeout's range).
-            let sized = [("lambda-memory", r.memoryMB), ("lambda-timeout", r.timeoutSeconds), ("lambda-concurrency", r.reservedConcurrency)]
+            let sized = [("lambda-memory", r.memoryMB), ("lambda-timeout", r.timeoutSeconds)]
                 .allSatisfy { t.tunable($0.0, $0.1) != .number(Double($0.1)) }
+            // The shim's reservation follows var.lambda_concurrency (null: none reserved, the default).
+            let reserved: HCLExpression = sized && r.reservedConcurrency == config.lambdaReservedConcurrency
+                ? .variable(TerraformNames.variable("lambda-concurrency"))
+                : r.reservedConcurrency.map { HCLExpression.number(Double($0)) } ?? .traversal("null")
             add(address.type, skips + note + [
                 .attribute("function_name", .call("substr", [Self.template([.interpolation(.variable("stack_name")), .literal("-" + TerraformNames.kebabCase(r.id.rawValue))]), .number(0), .number(64)])),
                 .attribute("description", .string(r.description)),
@@ -535,7 +541,7 @@ struct Translator {
                 .attribute("role", value(r.role)),
                 .attribute("memory_size", sized ? t.tunable("lambda-memory", r.memoryMB) : .number(Double(r.memoryMB))),
                 .attribute("timeout", sized ? t.tunable("lambda-timeout", r.timeoutSeconds) : .number(Double(r.timeoutSeconds))),
-                .attribute("reserved_concurrent_executions", sized ? t.tunable("lambda-concurrency", r.reservedConcurrency) : .number(Double(r.reservedConcurrency))),
+                .attribute("reserved_concurrent_executions", reserved),
                 .block(HCLBlock("environment", [], [
                     .attribute("variables", .object(r.environment.keys.sorted().map { key in
                         if case .string(let text) = r.environment[key]! { HCLObjectItem(key, t.environment(key, text)) } else { HCLObjectItem(key, value(r.environment[key]!)) }
@@ -617,6 +623,7 @@ struct Translator {
                 .attribute("rest_api_id", value(r.api)),
                 .attribute("deployment_id", value(r.deployment)),
                 .attribute("stage_name", t.tunable("stage-name", r.stageName, .string(r.stageName))),
+            ] + (r.description.map { description -> [HCLBodyItem] in [.attribute("description", self.value(description))] } ?? []) + [
                 .attribute("xray_tracing_enabled", .bool(true)),
                 .block(HCLBlock("access_log_settings", [], [
                     .attribute("destination_arn", value(r.accessLogGroup)),
@@ -663,7 +670,9 @@ struct Translator {
                 .attribute("usage_plan_id", value(r.plan)),
             ] + depends)
         case let r as ApiGatewayAccount:
-            add(address.type, skips + [.attribute("cloudwatch_role_arn", value(r.cloudWatchRole))] + depends)
+            // Destroy resets the account setting (provider 5.x's reset_on_delete): Terraform has no
+            // Retain, and the role it points at is destroyed with the module.
+            add(address.type, skips + [.attribute("cloudwatch_role_arn", value(r.cloudWatchRole)), .attribute("reset_on_delete", .bool(true))] + depends)
         case let r as SnsTopic:
             add(address.type, skips + [
                 .attribute("name", Self.template([.interpolation(.variable("stack_name")), .literal("-" + TerraformNames.kebabCase(r.id.rawValue))])),

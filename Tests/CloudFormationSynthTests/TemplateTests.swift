@@ -112,7 +112,8 @@ let everyOperationsFeature: ServiceConfig = {
 @Test(arguments: [
     ServiceConfig(),
     { var c = ServiceConfig(); c.natGateway = false; return c }(),
-    { var c = ServiceConfig(); c.apiGatewayAccount = false; return c }(),
+    { var c = ServiceConfig(); c.apiGatewayAccount = .off; return c }(),
+    { var c = ServiceConfig(); c.apiGatewayAccount = .on; c.lambdaReservedConcurrency = 10; return c }(),
     { var c = ServiceConfig(); c.azCount = 3; c.region = "eu-west-2"; c.instanceType = "ml.g6.xlarge"; return c }(),
     everyOperationsFeature,
 ])

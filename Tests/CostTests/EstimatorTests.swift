@@ -43,8 +43,8 @@ func close(_ a: Double?, _ b: Double, within: Double = 1e-9) -> Bool {
     #expect(close(monthly(e, "Api", "Data transfer out"), 0.09))
     // 800 log bytes per request, plus 350 for the API key authorizer's invocation
     let ingest = 100_000 * (800 + 350) / 1e9 + 0.05
-    #expect(close(monthly(e, "ApiAccessLogGroup, FlowLogGroup, ShimLogGroup", "Log ingestion"), ingest * 0.50))
-    #expect(close(monthly(e, "ApiAccessLogGroup, FlowLogGroup, ShimLogGroup", "Log storage"), ingest * 365 / (730.0 / 24) * 0.03))
+    #expect(close(monthly(e, "ApiAccessLogGroup, ApiExecutionLogGroup, EndpointLogGroup, FlowLogGroup, ShimLogGroup", "Log ingestion"), ingest * 0.50))
+    #expect(close(monthly(e, "ApiAccessLogGroup, ApiExecutionLogGroup, EndpointLogGroup, FlowLogGroup, ShimLogGroup", "Log storage"), ingest * 365 / (730.0 / 24) * 0.03))
     #expect(close(monthly(e, "ShimFunction, ApiStage", "Traces recorded"), 100_000 * 5.0 / 1e6))
     #expect(close(e.totalHourly, e.totalMonthly / 730))
 }

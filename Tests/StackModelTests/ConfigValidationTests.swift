@@ -97,6 +97,9 @@ func eachProblemIsNamed(_ settings: [String: String], _ expected: String) throws
     ("tags", "aws:x=1", "tags: 'aws:x=1' is not a tag"),
     ("tags", "slmstack:stack=x", "tags: 'slmstack:stack' is reserved: slmstack sets it to the stack name"),
     ("lambda-timeout", "29", "lambda-timeout: expected a whole number from 1 to 28, got '29'"),
+    ("lambda-concurrency", "0", "lambda-concurrency: expected a whole number from 1 to 1000, got '0'"),
+    ("request-seconds", "60", "request-seconds: expected a number from 0.1 to 28.0, got '60'"),
+    ("api-gateway-account", "maybe", "api-gateway-account: expected auto, on or off, got 'maybe'"),
 ])
 func settingSyntaxErrorsNameTheKey(_ key: String, _ value: String, _ expected: String) throws {
     var config = ServiceConfig()
@@ -126,4 +129,28 @@ func settingSyntaxErrorsNameTheKey(_ key: String, _ value: String, _ expected: S
         == "763104351884.dkr.ecr.us-east-1.amazonaws.com/huggingface-pytorch-tgi-inference:2.6.0-tgi3.2.3-gpu-py311-cu124-ubuntu22.04")
     #expect(TGICatalog.image(region: "eu-south-1", version: "3.0.1")?.hasPrefix("692866216735.dkr.ecr.eu-south-1.amazonaws.com/") == true)
     #expect(TGICatalog.image(region: "mars-1", version: "3.2.3") == nil)
+}
+
+/// The usage plan against the shim's reservation: needed = max(ceil(rate x seconds), burst).
+@Test(arguments: [
+    (["throttle-rate": "5", "throttle-burst": "10"], 10),
+    (["throttle-rate": "50", "throttle-burst": "100"], 100),
+    (["throttle-rate": "20", "throttle-burst": "10", "request-seconds": "2.5"], 50),
+    (["throttle-rate": "3.3", "throttle-burst": "4", "request-seconds": "3"], 10),
+    (["throttle-rate": "2", "throttle-burst": "2", "request-seconds": "1.5"], 3),
+])
+func shimConcurrencyNeededFollowsTheFormula(_ settings: [String: String], _ needed: Int) throws {
+    #expect(try config(settings).shimConcurrencyNeeded == needed)
+}
+
+@Test func aReservationTooSmallForTheUsagePlanIsNamedWithItsFix() throws {
+    #expect(ServiceConfig().lambdaReservedConcurrency == nil, "nothing is reserved unless asked for")
+    #expect(try config(["lambda-concurrency": "none"]).validate().isEmpty)
+    #expect(try config(["lambda-concurrency": "10"]).validate().isEmpty, "the default plan needs 10")
+    let problems = try config(["lambda-concurrency": "10", "throttle-rate": "50", "throttle-burst": "100"]).validate()
+    #expect(problems.map(\.description) == [
+        "lambda-concurrency: 10 reserved executions cannot serve the usage plan, which needs max(throttle-rate 50 x request-seconds 2, throttle-burst 100) = 100 (Lambda's throttles reach callers as 5xx): set lambda-concurrency to at least 100 or none, or lower throttle-rate and throttle-burst",
+    ])
+    // Without a reservation the stack's own settings cannot know the account's pool: preflight checks it.
+    #expect(try config(["throttle-rate": "50", "throttle-burst": "100"]).validate().isEmpty)
 }

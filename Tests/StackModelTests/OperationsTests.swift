@@ -4,8 +4,10 @@ import Testing
 @Test func pausingRemovesExactlyTheBillablePartsAndWhatNeedsThem() throws {
     let stack = Stack.slmService(try config(["max-instances": "3", "idle-pause": "on"]))
     #expect(stack.validate().isEmpty)
-    let running = Set(stack.resources(flags: [:]).map(\.id))
-    let paused = Set(stack.resources(flags: [SLMService.pausedParameter.name: true]).map(\.id))
+    // ApiGatewayRole=true: the account had no CloudWatch role, so every resource exists while running.
+    let role = SLMService.apiGatewayRoleParameter.name
+    let running = Set(stack.resources(flags: [role: true]).map(\.id))
+    let paused = Set(stack.resources(flags: [SLMService.pausedParameter.name: true, role: true]).map(\.id))
     #expect(running == Set(stack.resources.map(\.id)), "Paused defaults to false")
     #expect(running.subtracting(paused) == ["NatAddress", "NatGateway", "PrivateDefaultRoute", "Endpoint", "IdleAlarm", "IdlePausePermission",
                                             "EndpointErrorsAlarm", "ModelLatencyAlarm", "ScalableTarget", "ScalingPolicy"])
@@ -19,7 +21,7 @@ import Testing
 
 @Test func withoutANatGatewayPausingRemovesOnlyTheEndpointParts() throws {
     let stack = Stack.slmService(try config(["nat-gateway": "off"]))
-    let removed = Set(stack.resources.map(\.id)).subtracting(stack.resources(flags: ["Paused": true]).map(\.id))
+    let removed = Set(stack.resources.map(\.id)).subtracting(stack.resources(flags: ["Paused": true, "ApiGatewayRole": true]).map(\.id))
     #expect(removed == ["Endpoint", "IdleAlarm", "EndpointErrorsAlarm", "ModelLatencyAlarm"])
 }
 
@@ -119,7 +121,7 @@ import Testing
 
 @Test func theExpiryScheduleDeletesThisStackThroughARoleScopedToIt() throws {
     let stack = Stack.slmService(try config(["ttl": "4h"]))
-    #expect(stack.parameters.map(\.name) == ["Paused", "ExpiresAt"])
+    #expect(stack.parameters.map(\.name) == ["Paused", "ExpiresAt", "ApiGatewayRole"])
     let schedule = try #require(stack.resources(of: OneTimeSchedule.self).first)
     #expect(schedule.targetArn == "arn:aws:scheduler:::aws-sdk:cloudformation:deleteStack")
     #expect(schedule.at == .parameter("ExpiresAt"))

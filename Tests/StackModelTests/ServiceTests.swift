@@ -16,18 +16,23 @@ import Testing
 }
 
 @Test func shimInvokesExactlyThisEndpointByItsOwnArn() throws {
-    let stack = Stack.slmService(ServiceConfig())
+    var config = ServiceConfig()
+    config.stackName = "Demo-Stack"
+    let stack = Stack.slmService(config)
     let role = try #require(stack.resources(of: Role.self).first { $0.id == "ShimRole" })
     let invoke = try #require(role.policies["invoke-endpoint"]?.statements.first)
     #expect(invoke.actions == ["sagemaker:InvokeEndpoint"])
-    guard case .ifCondition(let condition, let running, let paused)? = invoke.resources.first, invoke.resources.count == 1 else {
-        Issue.record("expected one resource chosen by the Running condition, got \(invoke.resources)"); return
+    // Built from the fixed name, never from the endpoint, so the shim does not wait for the GPU; in
+    // lower case, as SageMaker writes endpoint ARNs (IAM compares ARNs case-sensitively).
+    guard case .join(let parts)? = invoke.resources.first, invoke.resources.count == 1, case .string(let last)? = parts.last else {
+        Issue.record("expected one ARN built from the endpoint name, got \(invoke.resources)"); return
     }
-    #expect(condition == SLMService.running.name)
-    #expect(running == .ref("Endpoint"), "the endpoint's Ref is its lower-case ARN; never a hand-built one")
-    // paused, the shim may invoke nothing: '.' cannot occur in an endpoint name
-    guard case .join(let parts) = paused, case .string(let last)? = parts.last else { Issue.record("\(paused)"); return }
-    #expect(last.hasSuffix("endpoint/paused.none"))
+    #expect(last == ":endpoint/\(config.endpointName)" && config.endpointName == config.endpointName.lowercased())
+    let endpoint = try #require(stack.resources(of: Endpoint.self).first)
+    #expect(endpoint.name == config.endpointName)
+    #expect(!role.referencedIDs.contains("Endpoint"))
+    let shim = try #require(stack.resources(of: LambdaFunction.self).first { $0.id == "ShimFunction" })
+    #expect(shim.environment["ENDPOINT_NAME"] == .string(config.endpointName))
 }
 
 @Test func modelEnvironmentCarriesTheTokenLimits() throws {
@@ -56,16 +61,57 @@ func shimWaitsForSageMakerThreeSecondsLessThanItsTimeout(lambdaTimeout: Int, exp
     #expect(stack.resources(of: InternetGateway.self).isEmpty && stack.resources(of: NatGateway.self).isEmpty)
 }
 
-@Test(arguments: [true, false])
-func apiGatewayAccountSettingIsOptional(_ on: Bool) throws {
+@Test(arguments: ["auto", "on", "off"])
+func apiGatewayAccountSettingIsAutoOnOrOff(_ mode: String) throws {
     var config = ServiceConfig()
-    try ServiceConfig.setting("api-gateway-account")!.apply(&config, on ? "on" : "off")
+    try ServiceConfig.setting("api-gateway-account")!.apply(&config, mode)
     let stack = Stack.slmService(config)
     #expect(stack.validate().isEmpty)
-    #expect(stack.resources(of: ApiGatewayAccount.self).map(\.id) == (on ? ["ApiGatewayAccount"] : []))
-    #expect(stack.resources(of: Role.self).contains { $0.id == "ApiGatewayLogsRole" } == on)
+    let makesRole = mode != "off"
+    #expect(stack.resources(of: ApiGatewayAccount.self).map(\.id) == (makesRole ? ["ApiGatewayAccount"] : []))
+    #expect(stack.resources(of: Role.self).contains { $0.id == "ApiGatewayLogsRole" } == makesRole)
+    // A role that became the account setting outlives the stack: the setting never names a deleted role.
+    #expect(stack.deletionPolicies["ApiGatewayLogsRole"] == (makesRole ? .retain : nil))
+    // auto: both exist only when deploy found no role in the account (ApiGatewayRole=true).
+    #expect(stack.parameters.contains { $0.name == "ApiGatewayRole" } == (mode == "auto"))
+    #expect(stack.condition(of: "ApiGatewayAccount")?.name == (mode == "auto" ? "CreatesApiGatewayRole" : nil))
+    #expect(stack.condition(of: "ApiGatewayLogsRole")?.name == (mode == "auto" ? "CreatesApiGatewayRole" : nil))
     let stage = try #require(stack.resources(of: ApiStage.self).first)
-    #expect(stage.dependsOn == (on ? ["ApiGatewayAccount"] : []))
+    #expect(stage.dependsOn == ["ApiExecutionLogGroup"] + (mode == "on" ? ["ApiGatewayAccount"] : []))
+    // auto cannot DependsOn a resource that may not exist: it waits through an Fn::If instead.
+    #expect(stage.referencedIDs.contains("ApiGatewayAccount") == makesRole)
+    #expect(throws: SettingError.self) { try ServiceConfig.setting("api-gateway-account")!.apply(&config, "sometimes") }
+}
+
+@Test func serviceLogGroupsAreTheStacksAndComeFirst() throws {
+    let stack = Stack.slmService(ServiceConfig())
+    let groups = Dictionary(uniqueKeysWithValues: stack.resources(of: LogGroup.self).map { ($0.id, $0) })
+    let endpointGroup = try #require(groups["EndpointLogGroup"])
+    #expect(endpointGroup.name == .join(["/aws/sagemaker/Endpoints/", .string(ServiceConfig().endpointName)]))
+    #expect(endpointGroup.kmsKey == .attribute("LogsKey", .arn) && endpointGroup.retentionDays == 365)
+    #expect(stack.condition(of: "EndpointLogGroup") == nil, "it stays while paused: the endpoint comes back under the same name")
+    let execution = try #require(groups["ApiExecutionLogGroup"])
+    #expect(execution.name == .join(["API-Gateway-Execution-Logs_", .ref("Api"), "/prod"]))
+    #expect(execution.kmsKey == .attribute("LogsKey", .arn))
+    let endpoint = try #require(stack.resources(of: Endpoint.self).first)
+    #expect(endpoint.dependsOn.contains("EndpointLogGroup"))
+}
+
+@Test func theGpuEndpointIsCreatedAfterTheShimAndTheApi() throws {
+    let stack = Stack.slmService(ServiceConfig())
+    let endpoint = try #require(stack.resources(of: Endpoint.self).first)
+    #expect(Set(endpoint.dependsOn).isSuperset(of: ["ShimFunction", "ApiStage"]))
+    // Nothing the shim or the API is built from may wait for the endpoint, or DependsOn would cycle.
+    var seen: Set<LogicalID> = []
+    func reaches(_ id: LogicalID) -> Bool {
+        if id == "Endpoint" { return true }
+        guard seen.insert(id).inserted, let resource = stack.resource(id) else { return false }
+        return resource.referencedIDs.contains { reaches($0) }
+    }
+    for id in ["ShimFunction", "ShimRole", "ApiStage", "UsagePlan"] + stack.resources(of: ApiDeployment.self).map(\.id) {
+        seen = []
+        #expect(!reaches(id), "\(id) waits for the endpoint")
+    }
 }
 
 @Test func threeZonesGiveThreeSubnetsPerTier() {

@@ -287,6 +287,11 @@ struct TerraformFacts {
                 var merged: [String: Fact] = [:]
                 for case .object(let fields) in values { merged.merge(fields) { _, new in new } }
                 return .object(merged)
+            case ("lower", .text(let text)?): return .text(text.lowercased())
+            case ("substr", .text(let text)?):
+                // substr(text, offset, length): Terraform counts characters and clamps the length.
+                guard case .number(let offset) = values[1], case .number(let length) = values[2] else { return .opaque(name) }
+                return .text(String(text.dropFirst(Int(offset)).prefix(Int(length))))
             case ("cidrsubnet", .text(let prefix)?):
                 guard case .number(let bits) = values[1], case .number(let index) = values[2],
                       let block = try? CIDRBlock(parsing: prefix),
@@ -515,7 +520,9 @@ func equivalenceDifferences(template: OrderedJSON, module: TerraformModule, stac
     let cfn = CloudFormationFacts(template, stackName: stack.name)
     let tf = TerraformFacts(module, stack: stack)
     var differences: [String] = []
-    func compare(_ name: String, _ property: String, _ a: Fact?, _ b: Fact?) {
+    func compare(_ name: String, _ property: String, _ a: Fact?, _ terraformValue: Fact?) {
+        // An argument set to null is an argument left out (the provider's default), as Terraform treats it.
+        let b = terraformValue == .opaque("null") ? nil : terraformValue
         let same = switch (a, b) {
         case (nil, nil): true
         case (let a?, let b?): equivalent(property, a, b, cfn)

@@ -188,9 +188,10 @@ func everyModelReferenceIsATerraformReferenceToADeclaredResource(variant: String
     guard case .call("jsonencode", let arguments)? = role.attribute("policy"), case .object(let document) = arguments[0],
           case .list(let statements) = document.first(where: { $0.key == "Statement" })!.value,
           case .object(let statement) = statements[0] else { Issue.record("policy shape"); return }
-    // The endpoint's CloudFormation Ref is its ARN (while it exists: it has a count).
-    guard case .conditional(_, let running, _)? = statement.first(where: { $0.key == "Resource" })?.value else { Issue.record("not conditional"); return }
-    #expect(running == .call("one", [.splat(.traversal("aws_sagemaker_endpoint.endpoint"), "arn")]))
+    // The endpoint's ARN is built from its fixed name, so the shim's role does not wait for it.
+    let resource = statement.first(where: { $0.key == "Resource" })?.value
+    let rendered = resource.map { HCLRenderer.render($0, indent: 0) } ?? "absent"
+    #expect(rendered.contains(":endpoint/") && rendered.hasSuffix("-endpoint\"") && !rendered.contains("aws_sagemaker_endpoint"), "\(rendered)")
     let logs = try #require(module.resource(TerraformAddress("aws_iam_role_policy", "shim_role_logs")))
     // A log group's ARN in a policy gets CloudFormation's ":*" back, so the streams are covered.
     #expect(HCLRenderer.render(logs.attribute("policy")!, indent: 0).contains(#"Resource = "${aws_cloudwatch_log_group.shim_log_group.arn}:*""#))
@@ -300,12 +301,37 @@ func variableRangesMatchTheSettings(key: String) throws {
 
 @Test func apiGatewayAccountOffLeavesOutTheAccountAndItsDependency() throws {
     var config = ServiceConfig()
-    config.apiGatewayAccount = false
+    config.apiGatewayAccount = .off
     let module = try defaultModule(config)
     #expect(module.resource(TerraformAddress("aws_api_gateway_account", "api_gateway_account")) == nil)
     #expect(module.resource(TerraformAddress("aws_iam_role", "api_gateway_logs_role")) == nil)
     let stage = try #require(module.resource(TerraformAddress("aws_api_gateway_stage", "api_stage")))
-    #expect(stage.attribute("depends_on") == nil)
+    #expect(text(stage.attribute("depends_on")) == "[aws_cloudwatch_log_group.api_execution_log_group]")
+    #expect(!(module.file("variables.tf")!.blocks.contains { $0.labels == ["api_gateway_role"] }))
+}
+
+@Test func apiGatewayAccountAutoIsAVariableAndDestroyResetsTheSetting() throws {
+    let module = try defaultModule()
+    let variable = try #require(module.file("variables.tf")!.blocks.first { $0.labels == ["api_gateway_role"] })
+    #expect(variable.attribute("type") == .traversal("bool") && variable.attribute("default") == .bool(false))
+    let account = try #require(module.resource(TerraformAddress("aws_api_gateway_account", "api_gateway_account")))
+    #expect(text(account.attribute("count")) == "local.creates_api_gateway_role ? 1 : 0")
+    #expect(account.attribute("reset_on_delete") == .bool(true), "Terraform has no Retain: destroy clears the setting it made")
+    let stage = try #require(module.resource(TerraformAddress("aws_api_gateway_stage", "api_stage")))
+    #expect(text(stage.attribute("description")).contains("one(aws_api_gateway_account.api_gateway_account[*].id)"),
+            "the stage waits for the setting when the module makes it")
+}
+
+@Test func noReservationByDefaultAndTheVariableIsNullable() throws {
+    let module = try defaultModule()
+    let shim = try #require(module.resource(TerraformAddress("aws_lambda_function", "shim_function")))
+    #expect(text(shim.attribute("reserved_concurrent_executions")) == "var.lambda_concurrency")
+    let variable = try #require(module.file("variables.tf")!.blocks.first { $0.labels == ["lambda_concurrency"] })
+    #expect(variable.attribute("default") == .traversal("null"))
+    var reserved = ServiceConfig()
+    reserved.lambdaReservedConcurrency = 20
+    let reservedVariable = try #require(try defaultModule(reserved).file("variables.tf")!.blocks.first { $0.labels == ["lambda_concurrency"] })
+    #expect(reservedVariable.attribute("default") == .number(20))
 }
 
 // MARK: - Parameters and conditions
@@ -333,11 +359,13 @@ func resourcesUnderAConditionHaveCountAndTheOthersNot(variant: String) throws {
     let config = variant == "default" ? ServiceConfig() : try operationsConfig()
     let stack = Stack.slmService(config)
     let module = try defaultModule(config)
-    let paused = Set(stack.resources(flags: ["Paused": true]).map(\.id))
+    let paused = Set(stack.resources(flags: ["Paused": true, "ApiGatewayRole": true]).map(\.id))
     var conditional: [String] = []
     for resource in stack.resources {
         let block = try #require(module.resource(TerraformAddress(TerraformNames.primaryType(resource)!, TerraformNames.resourceName(resource))))
-        if paused.contains(resource.id) {
+        if stack.condition(of: resource.id)?.name == "CreatesApiGatewayRole" {
+            #expect(text(block.attribute("count")) == "local.creates_api_gateway_role ? 1 : 0", "\(resource.id)")
+        } else if paused.contains(resource.id) {
             #expect(block.attribute("count") == nil, "\(resource.id)")
         } else {
             #expect(text(block.attribute("count")) == "local.running ? 1 : 0", "\(resource.id)")
@@ -359,10 +387,11 @@ func resourcesUnderAConditionHaveCountAndTheOthersNot(variant: String) throws {
     // From what always exists, inside Fn::If: null rather than an error while paused.
     let shim = try #require(module.resource(TerraformAddress("aws_lambda_function", "shim_function")))
     guard case .object(let environment)? = shim.blocks("environment").first?.attribute("variables") else { Issue.record("no environment"); return }
-    #expect(text(environment.first { $0.key == "ENDPOINT_NAME" }?.value) == #"local.running ? one(aws_sagemaker_endpoint.endpoint[*].name) : "paused""#)
-    #expect(text(environment.first { $0.key == "PAUSED" }?.value) == "tostring(var.paused)")
+    // The shim names the endpoint by its fixed name, never through the endpoint (which waits for it).
+    let endpointName = text(environment.first { $0.key == "ENDPOINT_NAME" }?.value)
+    #expect(endpointName.hasSuffix("-endpoint\"") && !endpointName.contains("aws_sagemaker_endpoint"), "\(endpointName)")
     let invoke = text(module.resource(TerraformAddress("aws_iam_role_policy", "shim_role_invoke_endpoint"))?.attribute("policy"))
-    #expect(invoke.contains("Resource = local.running ? one(aws_sagemaker_endpoint.endpoint[*].arn) : \"arn:"))
+    #expect(invoke.contains(":endpoint/") && invoke.contains("-endpoint\"") && !invoke.contains("aws_sagemaker_endpoint.endpoint"), "\(invoke)")
     let output = module.blocks.first { $0.type == "output" && $0.labels == ["endpoint_name"] }
     #expect(text(output?.attribute("value")) == #"local.running ? one(aws_sagemaker_endpoint.endpoint[*].name) : "paused""#)
 }
@@ -585,7 +614,7 @@ func altered<R: Resource>(_ stack: Stack, _ type: R.Type, _ change: (inout R) ->
     let stack = Stack.slmService(ServiceConfig())
     let changed = altered(stack, UsagePlan.self) { $0.throttleRate = 25 }
     let differences = try equivalence(cloudFormation: changed, terraform: stack)
-    #expect(differences == ["UsagePlan Throttle.RateLimit: cloudformation 25, terraform 50"])
+    #expect(differences == ["UsagePlan Throttle.RateLimit: cloudformation 25, terraform 5"])
     let env = altered(stack, LambdaFunction.self) { $0.environment["LOG_PROMPTS"] = "true" }
     let envDifferences = try equivalence(cloudFormation: env, terraform: stack)
     #expect(envDifferences.count == 1 && envDifferences[0].hasPrefix("ShimFunction Environment.Variables:"), "\(envDifferences)")
@@ -626,8 +655,8 @@ func altered<R: Resource>(_ stack: Stack, _ type: R.Type, _ change: (inout R) ->
 }
 
 @Test func aChangedTerraformRenderingIsReportedExactly() throws {
-    // A test-only change to the Terraform output: the retention variable's default. All three log
-    // groups read it, so all three differ, and nothing else.
+    // A test-only change to the Terraform output: the retention variable's default. Every log
+    // group reads it, so each differs, and nothing else.
     let config = ServiceConfig()
     let stack = Stack.slmService(config)
     var module = try TerraformSynth.translate(stack, config: config)
@@ -640,6 +669,8 @@ func altered<R: Resource>(_ stack: Stack, _ type: R.Type, _ change: (inout R) ->
     }
     let differences = equivalenceDifferences(template: try CloudFormationSynth.translate(stack), module: module, stack: stack)
     #expect(differences == ["ApiAccessLogGroup RetentionInDays: cloudformation 365, terraform 30",
+                            "ApiExecutionLogGroup RetentionInDays: cloudformation 365, terraform 30",
+                            "EndpointLogGroup RetentionInDays: cloudformation 365, terraform 30",
                             "FlowLogGroup RetentionInDays: cloudformation 365, terraform 30",
                             "ShimLogGroup RetentionInDays: cloudformation 365, terraform 30"])
 }

@@ -67,9 +67,19 @@ def test_cfn_sagemaker_endpoint_rename(localaws: LocalAws, without) -> None:
         assert cfn.describe_stacks(StackName=stack)["Stacks"][0]["StackStatus"] == "UPDATE_COMPLETE"
         return {e["EndpointName"] for e in sm.list_endpoints()["Endpoints"]}, generated.rsplit("/", 1)[-1]
 
+    def create(la: LocalAws) -> set[str]:
+        again = json.loads(json.dumps(named))
+        again["Resources"]["Endpoint"]["Properties"]["EndpointName"] = created
+        la.deploy(unique("named"), again)
+        return {e["EndpointName"] for e in la.client("sagemaker").list_endpoints()["Endpoints"]}
+
     with without("cfn_sagemaker_endpoint_rename") as la:
         names, generated = upgrade(la)
         assert fixed not in names and generated in names, "moto alone keeps the generated name"
+        created = unique("created")
+        assert created not in create(la), "moto alone ignores EndpointName on create"
     names, generated = upgrade(localaws)
     assert fixed in names and generated not in names
     assert localaws.client("sagemaker").describe_endpoint(EndpointName=fixed)["EndpointStatus"] == "InService"
+    created = unique("created")
+    assert created in create(localaws)

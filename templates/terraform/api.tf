@@ -159,6 +159,8 @@ resource "aws_cloudwatch_log_group" "api_access_log_group" {
 }
 
 resource "aws_iam_role" "api_gateway_logs_role" {
+  count = local.creates_api_gateway_role ? 1 : 0
+
   description = "Lets API Gateway write execution and access logs in this account"
   assume_role_policy = jsonencode({
     Statement = [
@@ -175,8 +177,10 @@ resource "aws_iam_role" "api_gateway_logs_role" {
 }
 
 resource "aws_iam_role_policy" "api_gateway_logs_role_push_logs" {
+  count = local.creates_api_gateway_role ? 1 : 0
+
   name = "push-logs"
-  role = aws_iam_role.api_gateway_logs_role.name
+  role = aws_iam_role.api_gateway_logs_role[0].name
   policy = jsonencode({
     Statement = [
       {
@@ -198,7 +202,10 @@ resource "aws_iam_role_policy" "api_gateway_logs_role_push_logs" {
 }
 
 resource "aws_api_gateway_account" "api_gateway_account" {
-  cloudwatch_role_arn = aws_iam_role.api_gateway_logs_role.arn
+  count = local.creates_api_gateway_role ? 1 : 0
+
+  cloudwatch_role_arn = aws_iam_role.api_gateway_logs_role[0].arn
+  reset_on_delete     = true
 }
 
 resource "aws_api_gateway_stage" "api_stage" {
@@ -209,12 +216,13 @@ resource "aws_api_gateway_stage" "api_stage" {
   rest_api_id          = aws_api_gateway_rest_api.api.id
   deployment_id        = aws_api_gateway_deployment.api_deployment.id
   stage_name           = var.stage_name
+  description          = local.creates_api_gateway_role ? "Logs via this stack's account role (${one(aws_api_gateway_account.api_gateway_account[*].id)})" : "Logs via the account's CloudWatch role"
   xray_tracing_enabled = true
   access_log_settings {
     destination_arn = aws_cloudwatch_log_group.api_access_log_group.arn
     format          = "{\"requestId\":\"$context.requestId\",\"ip\":\"$context.identity.sourceIp\",\"apiKeyId\":\"$context.identity.apiKeyId\",\"requestTime\":\"$context.requestTime\",\"httpMethod\":\"$context.httpMethod\",\"resourcePath\":\"$context.resourcePath\",\"status\":\"$context.status\",\"protocol\":\"$context.protocol\",\"responseLength\":\"$context.responseLength\",\"integrationLatency\":\"$context.integration.latency\"}"
   }
-  depends_on = [aws_api_gateway_account.api_gateway_account]
+  depends_on = [aws_cloudwatch_log_group.api_execution_log_group]
 }
 
 resource "aws_api_gateway_method_settings" "api_stage" {
@@ -258,6 +266,10 @@ resource "aws_api_gateway_usage_plan" "usage_plan" {
     precondition {
       condition     = var.throttle_rate <= var.throttle_burst
       error_message = "throttle_rate is above throttle_burst: raise throttle_burst or lower throttle_rate."
+    }
+    precondition {
+      condition     = var.lambda_concurrency == null ? true : var.lambda_concurrency >= max(ceil(var.throttle_rate * var.request_seconds), var.throttle_burst)
+      error_message = "lambda_concurrency cannot serve the usage plan, which needs max(ceil(throttle_rate x request_seconds), throttle_burst) executions (Lambda's throttles reach callers as 5xx): raise lambda_concurrency or set it to null, or lower throttle_rate and throttle_burst."
     }
   }
 }

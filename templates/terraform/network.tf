@@ -249,3 +249,15 @@ resource "aws_flow_log" "vpc_flow_log" {
   log_destination      = aws_cloudwatch_log_group.flow_log_group.arn
   iam_role_arn         = aws_iam_role.flow_log_role.arn
 }
+
+resource "aws_cloudwatch_log_group" "endpoint_log_group" {
+  name              = "/aws/sagemaker/Endpoints/${lower(substr(var.stack_name, 0, 54))}-endpoint"
+  retention_in_days = var.log_retention_days
+  kms_key_id        = aws_kms_key.logs_key.arn
+}
+
+resource "aws_cloudwatch_log_group" "api_execution_log_group" {
+  name              = "API-Gateway-Execution-Logs_${aws_api_gateway_rest_api.api.id}/prod"
+  retention_in_days = var.log_retention_days
+  kms_key_id        = aws_kms_key.logs_key.arn
+}

@@ -359,4 +359,10 @@ resource "aws_sagemaker_endpoint" "endpoint" {
 
   name                 = "${lower(substr(var.stack_name, 0, 54))}-endpoint"
   endpoint_config_name = aws_sagemaker_endpoint_configuration.endpoint_config.name
+  depends_on = [
+    aws_cloudwatch_log_group.endpoint_log_group,
+    aws_lambda_function.shim_function,
+    aws_api_gateway_stage.api_stage,
+    aws_api_gateway_method_settings.api_stage,
+  ]
 }

@@ -18,6 +18,12 @@ variable "paused" {
   default     = false
 }
 
+variable "api_gateway_role" {
+  description = "true: the stack creates API Gateway's CloudWatch role and sets it for the account and region (kept after delete); slmstack deploy sets true only when get-account shows none"
+  type        = bool
+  default     = false
+}
+
 variable "stack_name" {
   description = "CloudFormation stack name (letters, digits, hyphens; starts with a letter)"
   type        = string
@@ -166,7 +172,7 @@ variable "max_batch_prefill_tokens" {
 variable "throttle_rate" {
   description = "Usage plan steady-state requests per second"
   type        = number
-  default     = 50
+  default     = 5
   validation {
     condition     = var.throttle_rate >= 0.001 && var.throttle_rate <= 10000
     error_message = "Expected a number from 0.001 to 10000."
@@ -176,10 +182,20 @@ variable "throttle_rate" {
 variable "throttle_burst" {
   description = "Usage plan burst (requests)"
   type        = number
-  default     = 100
+  default     = 10
   validation {
     condition     = var.throttle_burst >= 1 && var.throttle_burst <= 5000 && floor(var.throttle_burst) == var.throttle_burst
     error_message = "Expected a whole number from 1 to 5000."
+  }
+}
+
+variable "request_seconds" {
+  description = "Expected seconds per request, to size the throttle against the shim's concurrency: needs max(throttle-rate x this, throttle-burst) executions"
+  type        = number
+  default     = 2
+  validation {
+    condition     = var.request_seconds >= 0.1 && var.request_seconds <= 28
+    error_message = "Expected a number from 0.1 to 28."
   }
 }
 
@@ -277,12 +293,12 @@ variable "lambda_timeout" {
 }
 
 variable "lambda_concurrency" {
-  description = "Lambda reserved concurrency"
+  description = "Executions reserved for the shim (none: it shares the account's unreserved pool; a reservation must leave the account 100 unreserved, 10 in new accounts)"
   type        = number
-  default     = 10
+  default     = null
   validation {
-    condition     = var.lambda_concurrency >= 1 && var.lambda_concurrency <= 1000 && floor(var.lambda_concurrency) == var.lambda_concurrency
-    error_message = "Expected a whole number from 1 to 1000."
+    condition     = var.lambda_concurrency == null ? true : var.lambda_concurrency >= 1 && var.lambda_concurrency <= 1000 && floor(var.lambda_concurrency) == var.lambda_concurrency
+    error_message = "Expected null (nothing reserved) or a whole number from 1 to 1000."
   }
 }
 
@@ -329,7 +345,7 @@ variable "tags" {
 variable "budget" {
   description = "Monthly budget: cost exits 3 and deploy refuses above it"
   type        = number
-  default     = 0
+  default     = null
 }
 
 variable "idle_hours" {
@@ -343,5 +359,6 @@ variable "idle_hours" {
 }
 
 locals {
-  running = !var.paused
+  running                  = !var.paused
+  creates_api_gateway_role = var.api_gateway_role
 }

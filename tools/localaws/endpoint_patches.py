@@ -5,7 +5,7 @@
 moto's InvokeEndpoint answers every endpoint name with its canned result, so a paused stack (whose
 endpoint a pause deleted) still "answers". AWS answers HTTP 400 with the error code ValidationError
 and the message "Endpoint <name> of account <account> not found." (the shim maps it to 503 paused).
-41. AWS::SageMaker::Endpoint: a changed EndpointName replaces the endpoint (`cfn_sagemaker_endpoint_rename`).
+41. AWS::SageMaker::Endpoint honours EndpointName on create, and a changed one replaces it (`cfn_sagemaker_endpoint_rename`).
 Kept apart from patches.py for size; patches.py registers it like every other fix.
 """
 from __future__ import annotations
@@ -35,14 +35,20 @@ def sagemaker_runtime_missing_endpoint() -> None:
 
 
 def cfn_sagemaker_endpoint_rename() -> None:
-    """AWS::SageMaker::Endpoint: a changed EndpointName replaces the endpoint under the new name.
+    """AWS::SageMaker::Endpoint honours EndpointName: on create, and a changed one replaces the endpoint.
 
-    EndpointName is the type's create-only property, so CloudFormation creates an endpoint with the
-    new name and then deletes the old one (its physical ID changes). moto's update re-creates the
-    endpoint under the old name whatever the template says, so a stack that gains a fixed name (an
-    upgrade from a release that let CloudFormation name it) kept the generated one.
+    EndpointName is the type's name property (generated as `<stack>-<LogicalId>-<random>` only when
+    absent) and create-only, so CloudFormation creates an endpoint with a new name and then deletes
+    the old one (its physical ID changes). moto declares no name property for the type, so it
+    generated a name whatever the template said, and its update re-created the endpoint under the
+    old name: a stack with a fixed endpoint name got another one.
     """
+    from moto.cloudformation import parsing
     from moto.sagemaker.models import FakeEndpoint
+
+    FakeEndpoint.cloudformation_name_type = staticmethod(lambda: "EndpointName")  # type: ignore[method-assign]
+    for cached in (parsing.get_model_list, parsing.get_model_map, parsing.get_name_type_map):
+        cached.cache_clear()
 
     original = FakeEndpoint.update_from_cloudformation_json.__func__
 

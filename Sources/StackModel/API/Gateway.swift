@@ -121,12 +121,16 @@ public struct ApiStage: Resource {
     public var accessLogFormat: String
     /// Execution logging level: `OFF`, `ERROR` or `INFO`.
     public var loggingLevel: String
+    /// The stage's description, or nil for none. Through an `ifCondition` it can also wait for a
+    /// resource that exists only under a condition, which `DependsOn` cannot name.
+    public var description: Value?
     public var dependsOn: [LogicalID] = []
     public var suppressions: [Suppression] = []
 
     public init(_ id: LogicalID, api: RestApi, deployment: ApiDeployment, stageName: String, accessLogGroup: LogGroup,
-                accessLogFormat: String, loggingLevel: String = "ERROR") {
+                accessLogFormat: String, loggingLevel: String = "ERROR", description: Value? = nil) {
         self.id = id
+        self.description = description
         self.api = api.ref
         self.deployment = deployment.ref
         self.stageName = stageName

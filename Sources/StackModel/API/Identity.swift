@@ -100,17 +100,25 @@ public struct KmsKey: Resource {
 }
 
 /// A CloudWatch Logs log group with retention and optional KMS encryption
-/// (`AWS::Logs::LogGroup`, `aws_cloudwatch_log_group`). No fixed name.
+/// (`AWS::Logs::LogGroup`, `aws_cloudwatch_log_group`).
+///
+/// Without a `name` the group's name is generated. A name is for the groups a service writes to
+/// by a name of its own (`/aws/sagemaker/Endpoints/<endpoint>`,
+/// `API-Gateway-Execution-Logs_<api>/<stage>`): created by the stack first, they get its key and
+/// retention and go with it, instead of being created by the service, unencrypted and never expiring.
 public struct LogGroup: Resource {
     public static let kind = "LogGroup"
     public let id: LogicalID
+    /// The group's name (`LogGroupName`), or nil for a generated one.
+    public var name: Value?
     public var retentionDays: Int
     public var kmsKey: Value?
     public var dependsOn: [LogicalID] = []
     public var suppressions: [Suppression] = []
 
-    public init(_ id: LogicalID, retentionDays: Int, kmsKey: KmsKey?) {
+    public init(_ id: LogicalID, name: Value? = nil, retentionDays: Int, kmsKey: KmsKey?) {
         self.id = id
+        self.name = name
         self.retentionDays = retentionDays
         self.kmsKey = kmsKey?.attribute(.arn)
     }

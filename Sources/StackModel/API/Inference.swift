@@ -84,7 +84,9 @@ public struct LambdaFunction: Resource {
     public var role: Value
     public var memoryMB: Int
     public var timeoutSeconds: Int
-    public var reservedConcurrency: Int
+    /// Executions reserved for the function (`ReservedConcurrentExecutions`), or nil for none: it
+    /// then shares the account's unreserved pool (see `ServiceConfig.shimConcurrencyNeeded`).
+    public var reservedConcurrency: Int?
     /// Environment variables, rendered in key order.
     public var environment: [String: Value]
     public var subnets: [Value]
@@ -95,7 +97,7 @@ public struct LambdaFunction: Resource {
     public var suppressions: [Suppression] = []
 
     public init(_ id: LogicalID, description: String, runtime: String, handler: String, code: String, role: Role,
-                memoryMB: Int, timeoutSeconds: Int, reservedConcurrency: Int, environment: [String: Value],
+                memoryMB: Int, timeoutSeconds: Int, reservedConcurrency: Int?, environment: [String: Value],
                 subnets: [Subnet], securityGroups: [SecurityGroup], logGroup: LogGroup, tracing: Bool = true) {
         self.id = id
         self.description = description

@@ -45,7 +45,7 @@ extension Role {
     public var values: [Value] { trust.values + policies.keys.sorted().flatMap { policies[$0]!.values } }
 }
 extension KmsKey { public var values: [Value] { policy.values } }
-extension LogGroup { public var values: [Value] { kmsKey.map { [$0] } ?? [] } }
+extension LogGroup { public var values: [Value] { (name.map { [$0] } ?? []) + (kmsKey.map { [$0] } ?? []) } }
 extension SageMakerModel { public var values: [Value] { [executionRole] + subnets + securityGroups } }
 extension EndpointConfig { public var values: [Value] { [model] } }
 extension Endpoint { public var values: [Value] { [config] } }
@@ -55,7 +55,7 @@ extension RestApi { public var values: [Value] { [name] } }
 extension ApiResource { public var values: [Value] { [api, parent] } }
 extension ApiMethod { public var values: [Value] { [api, resource, function] + (authorizer.map { [$0] } ?? []) } }
 extension ApiDeployment { public var values: [Value] { [api] } }
-extension ApiStage { public var values: [Value] { [api, deployment, accessLogGroup] } }
+extension ApiStage { public var values: [Value] { [api, deployment, accessLogGroup] + (description.map { [$0] } ?? []) } }
 extension ApiKey { public var values: [Value] { [] } }
 extension UsagePlan { public var values: [Value] { [api, stage] } }
 extension UsagePlanKey { public var values: [Value] { [key, plan] } }

@@ -40,7 +40,8 @@ extension ServiceConfig {
     /// Checks the parameters and returns every problem, each naming the setting and the fix.
     ///
     /// Covers: known region, TGI version, instance type and model (or an explicit size), token
-    /// limits against each other and the model's context, throttle rate ≤ burst, VPC CIDR syntax and
+    /// limits against each other and the model's context, throttle rate ≤ burst, a shim reservation that can serve the usage plan
+    /// (`shimConcurrencyNeeded`), VPC CIDR syntax and
     /// size, and whether weights plus KV cache fit the instance's GPU memory with headroom.
     public func validate() -> [ValidationProblem] {
         var problems: [ValidationProblem] = []
@@ -80,6 +81,11 @@ extension ServiceConfig {
         }
         if throttleRate > Double(throttleBurst) {
             problem("throttle-rate", "\(throttleRate) requests/s is above the burst of \(throttleBurst): raise throttle-burst or lower throttle-rate")
+        }
+        if let reserved = lambdaReservedConcurrency, reserved < shimConcurrencyNeeded {
+            let rate = throttleRate == throttleRate.rounded() ? String(Int(throttleRate)) : String(throttleRate)
+            let seconds = requestSeconds == requestSeconds.rounded() ? String(Int(requestSeconds)) : String(requestSeconds)
+            problem("lambda-concurrency", "\(reserved) reserved executions cannot serve the usage plan, which needs max(throttle-rate \(rate) x request-seconds \(seconds), throttle-burst \(throttleBurst)) = \(shimConcurrencyNeeded) (Lambda's throttles reach callers as 5xx): set lambda-concurrency to at least \(shimConcurrencyNeeded) or none, or lower throttle-rate and throttle-burst")
         }
         if quotaLimit <= 0 {
             problem("quota", "must be greater than 0")

@@ -1,19 +1,31 @@
 // MARK: - Inference
 
 extension SLMService {
-    /// The SageMaker execution role, model, endpoint configuration and endpoint.
+    /// The SageMaker execution role, model, endpoint configuration, the endpoint's log group and
+    /// the endpoint.
     struct Inference: Construct {
         let config: ServiceConfig
         let network: Network
         let endpoint: Endpoint
+        /// `/aws/sagemaker/Endpoints/<name>`, which SageMaker would otherwise create: unencrypted,
+        /// never expiring, and left behind by destroy. It stays while paused (same name on resume).
+        let logGroup: LogGroup
 
         static let modelID: LogicalID = "Model"
 
-        init(config: ServiceConfig, network: Network) {
+        /// - Parameter after: what the endpoint waits for: the shim and the API stage, so that a
+        ///   failure there (a concurrency or API quota) rolls back before the GPU instance bills.
+        init(config: ServiceConfig, network: Network, after: [LogicalID] = []) {
             self.config = config
             self.network = network
-            self.endpoint = Endpoint("Endpoint", config: Self.endpointConfig(config, model: Self.model(config, network: network, role: Self.role(config, network: network))),
-                                     name: config.endpointName)
+            let logGroup = LogGroup(SLMService.endpointLogGroupID, name: .join(["/aws/sagemaker/Endpoints/", .string(config.endpointName)]),
+                                    retentionDays: config.logRetentionDays, kmsKey: network.logsKey)
+            self.logGroup = logGroup
+            var endpoint = Endpoint("Endpoint", config: Self.endpointConfig(config, model: Self.model(config, network: network, role: Self.role(config, network: network))),
+                                    name: config.endpointName)
+                .dependsOn(logGroup)
+            endpoint.dependsOn += after
+            self.endpoint = endpoint
         }
 
         static func arn(_ service: String, _ resource: String, global: Bool = false) -> Value {
@@ -74,6 +86,7 @@ extension SLMService {
             let model = Self.model(config, network: network, role: role)
             model
             Self.endpointConfig(config, model: model)
+            logGroup
             Conditional(SLMService.running) { endpoint }
         }
     }

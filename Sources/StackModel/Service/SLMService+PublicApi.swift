@@ -1,14 +1,19 @@
 // MARK: - API
 
 extension SLMService {
-    /// The REST API: routes with API keys and Lambda proxy integrations, deployment, logged stage,
-    /// API key, usage plan, and (with `api-gateway-account` on) the account's CloudWatch role.
+    /// The REST API: routes with API keys and Lambda proxy integrations, deployment, logged stage
+    /// with its execution log group, API key, usage plan, and (`api-gateway-account` auto or on) the
+    /// account's CloudWatch role.
     struct PublicApi: Construct {
         let config: ServiceConfig
         let api: RestApi
         let stage: ApiStage
         let key: ApiKey
         let parts: [any Resource]
+        /// The CloudWatch role and the account setting, under `createsApiGatewayRole` when auto.
+        let accountParts: [any Resource]
+        /// Where `accountParts` go among `parts`, to keep the template's order.
+        let accountIndex: Int
 
         init(config: ServiceConfig, network: Network, shim: Shim) {
             self.config = config
@@ -58,24 +63,39 @@ extension SLMService {
             parts.append(deployment)
             let accessLogs = LogGroup("ApiAccessLogGroup", retentionDays: config.logRetentionDays, kmsKey: network.logsKey)
             parts.append(accessLogs)
-            // The account's CloudWatch role is one setting per account and region: a second copy of the
-            // stack (or another tool that owns it) turns this off rather than overwrite it and, on
-            // destroy, leave it pointing at a deleted role.
+            // API Gateway writes execution logs (LoggingLevel ERROR) to a group it names itself; created
+            // here first, it gets the stack's key and retention and goes with the stack.
+            let executionLogs = LogGroup(SLMService.apiExecutionLogGroupID,
+                                         name: .join(["API-Gateway-Execution-Logs_", api.ref, .string("/\(config.stageName)")]),
+                                         retentionDays: config.logRetentionDays, kmsKey: network.logsKey)
+            parts.append(executionLogs)
+            // The account's CloudWatch role is one setting per account and region. auto sets it only when
+            // the account has none (deploy reads GetAccount into ApiGatewayRole); the role is retained
+            // (Stack.slmService), so after destroy the setting still names a live role.
             var account: ApiGatewayAccount?
-            if config.apiGatewayAccount {
-                let cloudWatchRole = Role("ApiGatewayLogsRole", description: "Lets API Gateway write execution and access logs in this account",
+            var accountParts: [any Resource] = []
+            accountIndex = parts.count
+            if config.apiGatewayAccount != .off {
+                let cloudWatchRole = Role(SLMService.apiGatewayLogsRoleID, description: "Lets API Gateway write execution and access logs in this account",
                                           assumedBy: "apigateway.amazonaws.com", policies: ["push-logs": PolicyDocument([.allow(
                                               ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogGroups", "logs:DescribeLogStreams",
                                                "logs:FilterLogEvents", "logs:GetLogEvents", "logs:PutLogEvents"],
                                               on: [Inference.arn("logs", "log-group:*")])])])
-                parts.append(cloudWatchRole)
                 let setting = ApiGatewayAccount("ApiGatewayAccount", cloudWatchRole: cloudWatchRole)
-                parts.append(setting)
+                accountParts = [cloudWatchRole, setting]
                 account = setting
             }
+            self.accountParts = accountParts
+            // DependsOn cannot name a resource that may not exist: under auto the stage waits for the
+            // account setting through an Fn::If in its description.
+            let described: Value? = config.apiGatewayAccount == .auto && account != nil
+                ? .ifCondition(SLMService.createsApiGatewayRole.name, .join(["Logs via this stack's account role (", account!.ref, ")"]),
+                               "Logs via the account's CloudWatch role")
+                : nil
             var loggedStage = ApiStage("ApiStage", api: api, deployment: deployment, stageName: config.stageName, accessLogGroup: accessLogs,
-                                       accessLogFormat: SLMService.accessLogFormat)
-            if let account { loggedStage = loggedStage.dependsOn(account) }
+                                       accessLogFormat: SLMService.accessLogFormat, description: described)
+                .dependsOn(executionLogs)
+            if let account, config.apiGatewayAccount == .on { loggedStage = loggedStage.dependsOn(account) }
             stage = loggedStage
                 .suppress("CKV_AWS_120", because: "model answers are not deterministic and differ per caller; a cache would serve one caller's answer to another")
                 .suppress("CKV_AWS_225", because: "model answers are not deterministic and differ per caller; a cache would serve one caller's answer to another")
@@ -93,7 +113,14 @@ extension SLMService {
         }
 
         var body: StackContent {
-            StackContent(resources: parts)
+            StackContent(resources: Array(parts[..<accountIndex]))
+            if config.apiGatewayAccount == .auto {
+                SLMService.apiGatewayRoleParameter
+                Conditional(SLMService.createsApiGatewayRole) { StackContent(resources: accountParts) }
+            } else {
+                StackContent(resources: accountParts)
+            }
+            StackContent(resources: Array(parts[accountIndex...]))
         }
     }
 }

@@ -8,7 +8,7 @@ extension SLMService {
         let logGroup: LogGroup
         let role: Role
 
-        init(config: ServiceConfig, network: Network, inference: Inference) {
+        init(config: ServiceConfig, network: Network) {
             self.config = config
             logGroup = LogGroup("ShimLogGroup", retentionDays: config.logRetentionDays, kmsKey: network.logsKey)
             role = Role("ShimRole", description: "Lambda shim: invoke this stack's endpoint, write its log group, run in the VPC",

@@ -37,16 +37,35 @@ public struct SLMService: Construct {
     /// Holds while the stack is not paused: the endpoint, the NAT gateway and what needs them exist.
     public static let running = StackCondition("Running", whenFlag: pausedParameter.name, is: false)
 
+    /// `ApiGatewayRole` (`api-gateway-account auto`): true makes the stack set API Gateway's
+    /// account-wide CloudWatch role; deploy sets it from GetAccount, true only when the account has none.
+    public static let apiGatewayRoleParameter = Parameter("ApiGatewayRole",
+        "true: the stack creates API Gateway's CloudWatch role and sets it for the account and region (kept after delete); slmstack deploy sets true only when get-account shows none",
+        .flag(default: false))
+
+    /// Holds when the stack sets API Gateway's CloudWatch role itself (`ApiGatewayRole` true).
+    public static let createsApiGatewayRole = StackCondition("CreatesApiGatewayRole", whenFlag: apiGatewayRoleParameter.name, is: true)
+
+    /// The role that becomes API Gateway's account setting: retained when the stack is deleted.
+    public static let apiGatewayLogsRoleID: LogicalID = "ApiGatewayLogsRole"
+    /// The log groups the services would create by name: `deploy` imports them into a stack
+    /// deployed before the stack created them (`Deploy.ServiceLogGroups`).
+    public static let apiExecutionLogGroupID: LogicalID = "ApiExecutionLogGroup"
+    public static let endpointLogGroupID: LogicalID = "EndpointLogGroup"
+
     public var body: StackContent {
         SLMService.pausedParameter
         if config.ttlMinutes != nil { SLMService.expiresAtParameter }
         let network = Network(config: config)
-        network
-        let inference = Inference(config: config, network: network)
-        inference
-        let shim = Shim(config: config, network: network, inference: inference)
-        shim
+        // Built in the order CloudFormation creates them: the shim and the API (cheap, quota-bound)
+        // before the GPU endpoint, which waits for them, so a failure there rolls back before the
+        // GPU bills. The template keeps its order.
+        let shim = Shim(config: config, network: network)
         let api = PublicApi(config: config, network: network, shim: shim)
+        let inference = Inference(config: config, network: network, after: [shim.function.id, api.stage.id])
+        network
+        inference
+        shim
         api
         Operations(config: config, network: network, inference: inference, shim: shim, api: api)
         Outputs(config: config, api: api, inference: inference)
@@ -93,6 +112,7 @@ extension Stack {
         // The stack's deletion by its TTL runs on the expiry role's credentials: deleting the role
         // would first remove the policy that allows it, so the role stays (see README, cost safety).
         if config.ttlMinutes != nil { stack.retain(SLMService.Operations.expiryRoleID) }
+        if config.apiGatewayAccount != .off { stack.retain(SLMService.apiGatewayLogsRoleID) }
         return stack
     }
 }

@@ -14,21 +14,28 @@ public struct ServiceConfig: Sendable, Hashable {
     public var maxInputTokens = 1536
     public var maxTotalTokens = 2048
     public var maxBatchPrefillTokens = 3072
-    public var throttleRate = 50.0
-    public var throttleBurst = 100
+    /// Usage plan rate and burst: sized with `requestSeconds` so the shim's concurrency can serve
+    /// them (see `shimConcurrencyNeeded`); 5 req/s and a burst of 10 fit a new account's 10
+    /// executions at 2 s per request.
+    public var throttleRate = 5.0
+    public var throttleBurst = 10
+    /// Expected seconds per request (generation time), for the throttle-versus-concurrency check.
+    public var requestSeconds = 2.0
     public var quotaLimit = 10_000
     public var quotaPeriod = QuotaPeriod.day
     public var stageName = "prod"
     public var vpcCidr = "10.20.0.0/16"
     public var azCount = 2
     public var natGateway = true
-    /// Whether the stack sets API Gateway's CloudWatch role (`AWS::ApiGateway::Account`): one setting
-    /// per account and region, so only one stack (or tool) there should own it.
-    public var apiGatewayAccount = true
+    /// Whether the stack sets API Gateway's CloudWatch role (`AWS::ApiGateway::Account`), one setting
+    /// per account and region: by default only when the account has none, decided at deploy time.
+    public var apiGatewayAccount = ApiGatewayAccountMode.auto
     public var logRetentionDays = 365
     public var lambdaMemoryMB = 256
     public var lambdaTimeoutSeconds = 28
-    public var lambdaReservedConcurrency = 10
+    /// Executions reserved for the shim, or nil (the default) for none: new accounts often have only
+    /// 10 in all, and Lambda refuses a reservation that leaves fewer than that unreserved.
+    public var lambdaReservedConcurrency: Int?
     public var startupHealthCheckTimeoutSeconds = 600
     public var modelDownloadTimeoutSeconds = 600
     public var logPrompts = false
@@ -70,15 +77,6 @@ public struct ServiceConfig: Sendable, Hashable {
     /// Whether the stack has an SNS topic for alarms.
     public var hasAlarmTopic: Bool { alarms || idleHours > 0 }
 
-    /// The model's spec: from the catalog, or built from `customModel` for an unknown model.
-    public var modelSpec: ModelSpec? {
-        if let known = ModelCatalog.models[modelID] { return known }
-        guard let params = customModel.parametersBillions, let layers = customModel.layers, let kv = customModel.kvHeads,
-              let dim = customModel.headDim, let context = customModel.contextTokens else { return nil }
-        return ModelSpec(id: modelID, parametersBillions: params, layers: layers, kvHeads: kv, headDim: dim,
-                         contextTokens: context, bytesPerParameter: 2, chatTemplate: nil)
-    }
-
     /// The shortest `ttl`: creating the stack takes 10-20 minutes, and the deletion must not meet a
     /// stack that is still being created.
     public static let minimumTTLMinutes = 30
@@ -88,6 +86,15 @@ public struct ServiceConfig: Sendable, Hashable {
     /// stack name in lower case (SageMaker writes endpoint ARNs in lower case and IAM compares ARNs
     /// case-sensitively), at most 54 characters, then `-endpoint` (63, SageMaker's limit).
     public var endpointName: String { String(stackName.lowercased().prefix(54)) + "-endpoint" }
+
+    /// The model's spec: from the catalog, or built from `customModel` for an unknown model.
+    public var modelSpec: ModelSpec? {
+        if let known = ModelCatalog.models[modelID] { return known }
+        guard let params = customModel.parametersBillions, let layers = customModel.layers, let kv = customModel.kvHeads,
+              let dim = customModel.headDim, let context = customModel.contextTokens else { return nil }
+        return ModelSpec(id: modelID, parametersBillions: params, layers: layers, kvHeads: kv, headDim: dim,
+                         contextTokens: context, bytesPerParameter: 2, chatTemplate: nil)
+    }
 }
 
 /// The size of a model the catalog does not know.
@@ -197,6 +204,11 @@ extension ServiceConfig {
         Setting(key: "throttle-burst", placeholder: "N", help: "Usage plan burst (requests)", terraformType: "number", read: { String($0.throttleBurst) }) { config, text throws(SettingError) in
             config.throttleBurst = try int("throttle-burst", text, 1...5_000)
         },
+        Setting(key: "request-seconds", placeholder: "SECONDS",
+                help: "Expected seconds per request, to size the throttle against the shim's concurrency: needs max(throttle-rate x this, throttle-burst) executions",
+                terraformType: "number", read: { format($0.requestSeconds) }) { config, text throws(SettingError) in
+            config.requestSeconds = try double("request-seconds", text, 0.1...28)
+        },
         Setting(key: "quota", placeholder: "N", help: "Usage plan quota: requests per quota period", terraformType: "number", read: { String($0.quotaLimit) }) { config, text throws(SettingError) in
             guard let value = Int(text), value > 0 else {
                 throw SettingError(key: "quota", message: "expected a whole number greater than 0, got '\(text)'")
@@ -227,10 +239,15 @@ extension ServiceConfig {
                 terraformType: "bool", read: { String($0.natGateway) }) { config, text throws(SettingError) in
             config.natGateway = try bool("nat-gateway", text)
         },
-        Setting(key: "api-gateway-account", placeholder: "on|off",
-                help: "Set API Gateway's CloudWatch role, one setting per account and region: turn off when another stack or tool already set API Gateway's CloudWatch role in this account and region, e.g. for a second copy of this stack",
-                terraformType: "bool", read: { String($0.apiGatewayAccount) }) { config, text throws(SettingError) in
-            config.apiGatewayAccount = try bool("api-gateway-account", text)
+        Setting(key: "api-gateway-account", placeholder: "auto|on|off",
+                help: "API Gateway's CloudWatch role, one setting per account and region: auto sets it only when the account has none (deploy asks API Gateway), on always sets it, off never does; a role the stack sets is kept after destroy",
+                terraformType: "string", read: { $0.apiGatewayAccount.rawValue }) { config, text throws(SettingError) in
+            switch text.lowercased() {
+            case "auto": config.apiGatewayAccount = .auto
+            case "on", "true", "yes", "1": config.apiGatewayAccount = .on
+            case "off", "false", "no", "0": config.apiGatewayAccount = .off
+            default: throw SettingError(key: "api-gateway-account", message: "expected auto, on or off, got '\(text)'")
+            }
         },
         Setting(key: "log-retention-days", placeholder: "DAYS", help: "CloudWatch log retention in days", terraformType: "number", read: { String($0.logRetentionDays) }) { config, text throws(SettingError) in
             let allowed = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653]
@@ -245,7 +262,13 @@ extension ServiceConfig {
         Setting(key: "lambda-timeout", placeholder: "SECONDS", help: "Lambda shim timeout, below API Gateway's 29 s", terraformType: "number", read: { String($0.lambdaTimeoutSeconds) }) { config, text throws(SettingError) in
             config.lambdaTimeoutSeconds = try int("lambda-timeout", text, 1...28)
         },
-        Setting(key: "lambda-concurrency", placeholder: "N", help: "Lambda reserved concurrency", terraformType: "number", read: { String($0.lambdaReservedConcurrency) }) { config, text throws(SettingError) in
+        Setting(key: "lambda-concurrency", placeholder: "N|none",
+                help: "Executions reserved for the shim (none: it shares the account's unreserved pool; a reservation must leave the account 100 unreserved, 10 in new accounts)",
+                terraformType: "number", read: { $0.lambdaReservedConcurrency.map(String.init) ?? "none" }) { config, text throws(SettingError) in
+            if ["none", "off", ""].contains(text.lowercased()) {
+                config.lambdaReservedConcurrency = nil
+                return
+            }
             config.lambdaReservedConcurrency = try int("lambda-concurrency", text, 1...1_000)
         },
         Setting(key: "startup-timeout", placeholder: "SECONDS", help: "Container startup health check timeout", terraformType: "number", read: { String($0.startupHealthCheckTimeoutSeconds) }) { config, text throws(SettingError) in
