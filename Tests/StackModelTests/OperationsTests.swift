@@ -9,14 +9,37 @@ import Testing
     let running = Set(stack.resources(flags: [role: true]).map(\.id))
     let paused = Set(stack.resources(flags: [SLMService.pausedParameter.name: true, role: true]).map(\.id))
     #expect(running == Set(stack.resources.map(\.id)), "Paused defaults to false")
-    #expect(running.subtracting(paused) == ["NatAddress", "NatGateway", "PrivateDefaultRoute", "Endpoint", "IdleAlarm", "IdlePausePermission",
+    #expect(running.subtracting(paused) == ["NatAddress", "NatGateway", "PrivateDefaultRoute", "Endpoint", "IdleAlarm",
                                             "EndpointErrorsAlarm", "ModelLatencyAlarm", "ScalableTarget", "ScalingPolicy"])
     // the API, key, usage plan, model and endpoint configuration stay
     for kept: LogicalID in ["Api", "ApiKey", "UsagePlan", "Model", "EndpointConfig", "ShimFunction", "InternetGateway"] {
         #expect(paused.contains(kept), "\(kept) must survive a pause")
     }
     let shim = try #require(stack.resources(of: LambdaFunction.self).first { $0.id == "ShimFunction" })
-    #expect(shim.environment["PAUSED"] == SLMService.pausedParameter.value)
+    #expect(shim.environment["PAUSED"] == nil && shim.environment["ENDPOINT_NAME"] == .string("slmstack-endpoint"))
+}
+
+/// A pause only removes: nothing that stays reads `Paused` or tests `Running`, so CloudFormation
+/// updates nothing and the idle-pause role needs delete-handler actions only (see README, cost safety).
+@Test(arguments: [["max-instances": "3", "idle-pause": "on", "ttl": "4h", "alarm-email": "ops@example.com"], [:], ["nat-gateway": "off"]])
+func aPauseChangesNothingThatStays(settings: [String: String]) throws {
+    let stack = Stack.slmService(try config(settings))
+    let paused = stack.resources(flags: [SLMService.pausedParameter.name: true, SLMService.apiGatewayRoleParameter.name: true])
+    for resource in paused {
+        let facts = resource.facts
+        #expect(!facts.parameters.contains(SLMService.pausedParameter.name), "\(resource.id) reads Paused")
+        #expect(!facts.conditions.contains(SLMService.running.name), "\(resource.id) tests Running")
+        #expect(!facts.referencedIDs.contains { stack.conditionByResource[$0] == SLMService.running.name }, "\(resource.id) refers to a paused part")
+    }
+}
+
+@Test(arguments: [("slmstack", "slmstack-endpoint"), ("My-Stack", "my-stack-endpoint"),
+                  (String(repeating: "Ab", count: 40), String(repeating: "ab", count: 27) + "-endpoint")])
+func theEndpointNameIsTheStackNameInLowerCase(stackName: String, expected: String) throws {
+    let configured = try config(["stack-name": stackName])
+    #expect(configured.endpointName == expected && expected.count <= 63)
+    let endpoint = try #require(Stack.slmService(configured).resources(of: Endpoint.self).first)
+    #expect(endpoint.name == expected)
 }
 
 @Test func withoutANatGatewayPausingRemovesOnlyTheEndpointParts() throws {
@@ -92,20 +115,31 @@ import Testing
     #expect(function.code == LambdaSource.inlinedIdlePause && function.subnets.isEmpty)
     #expect(function.environment["STACK_ID"] == .pseudo(.stackID))
     let idle = try #require(stack.resources(of: MetricAlarm.self).first { $0.id == "IdleAlarm" })
-    #expect(idle.actions.contains(function.attribute(.arn)))
+    #expect(idle.actions == [function.attribute(.arn)], "the function decides, and publishes what it did to the topic")
     let permission = try #require(stack.resources(of: LambdaPermission.self).first { $0.id == "IdlePausePermission" })
-    #expect(permission.principal == "lambda.alarms.cloudwatch.amazonaws.com" && permission.sourceArn == idle.attribute(.arn))
+    // the alarm has a fixed name, so the permission names its ARN and the alarm waits for the permission
+    let alarmArn: Value = .join(["arn:", .pseudo(.partition), ":cloudwatch:", .pseudo(.region), ":", .pseudo(.accountID), ":alarm:",
+                                 .join([.pseudo(.stackName), "-idle-alarm"])])
+    #expect(idle.name == .join([.pseudo(.stackName), "-idle-alarm"]))
+    #expect(permission.principal == "lambda.alarms.cloudwatch.amazonaws.com" && permission.sourceArn == alarmArn)
+    #expect(idle.dependsOn == ["IdlePausePermission"] && stack.conditionByResource["IdlePausePermission"] == nil)
+    let topic = try #require(stack.resources(of: SnsTopic.self).first)
+    #expect(function.environment["TOPIC_ARN"] == topic.ref && function.environment["IDLE_HOURS"] == "6")
+    #expect(function.environment["ALARM_NAME"] == idle.name && function.timeoutSeconds == 900)
     let role = try #require(stack.resources(of: Role.self).first { $0.id == "IdlePauseRole" })
     let update = try #require(role.policies["pause-stack"]?.statements.first { $0.sid == "UpdateThisStack" })
     #expect(update.resources == [.pseudo(.stackID)])
-    let others = role.policies["pause-stack"]!.statements.filter { $0.sid != "UpdateThisStack" && $0.sid != "DeleteOwnEndpoint" }
+    let others = role.policies["pause-stack"]!.statements.filter { $0.sid != "UpdateThisStack" && $0.sid != "OwnEndpoint" }
     #expect(others.allSatisfy { $0.conditions["ForAnyValue:StringEquals"]?["aws:CalledVia"] == ["cloudformation.amazonaws.com"] },
             "everything else only through CloudFormation")
-    // without a stack (Terraform) it deletes the endpoint itself: only one carrying this stack's owner tag
-    let direct = try #require(role.policies["pause-stack"]!.statements.first { $0.sid == "DeleteOwnEndpoint" })
-    #expect(direct.actions == ["sagemaker:DeleteEndpoint"])
-    #expect(direct.conditions["StringEquals"]?["aws:ResourceTag/slmstack:stack"] == "slmstack")
-    #expect(function.environment["ENDPOINT_NAME"] == .ifCondition("Running", .attribute("Endpoint", .endpointName), "paused"))
+    // its age, and without a stack (Terraform) its deletion: this stack's endpoint only, by its fixed name
+    let direct = try #require(role.policies["pause-stack"]!.statements.first { $0.sid == "OwnEndpoint" })
+    #expect(direct.actions == ["sagemaker:DeleteEndpoint", "sagemaker:DescribeEndpoint"] && direct.conditions.isEmpty)
+    #expect(direct.resources == [.join(["arn:", .pseudo(.partition), ":sagemaker:", .pseudo(.region), ":", .pseudo(.accountID), ":endpoint/slmstack-endpoint"])])
+    #expect(function.environment["ENDPOINT_NAME"] == "slmstack-endpoint", "fixed: a pause does not change the function")
+    let notify = try #require(role.policies["notify"]?.statements)
+    #expect(notify.map(\.actions) == [["cloudwatch:SetAlarmState"], ["sns:Publish"], ["kms:Decrypt", "kms:GenerateDataKey*"]])
+    #expect(notify.map(\.resources) == [[alarmArn], [topic.ref], [.attribute("LogsKey", .arn)]])
 }
 
 @Test func autoscalingStartsAtTheMinimumAndTracksInvocations() throws {
@@ -130,14 +164,19 @@ import Testing
     let statements = role.policies["delete-stack"]!.statements
     let direct = statements.filter { $0.conditions["ForAnyValue:StringEquals"] == nil }
     #expect(direct.first { $0.sid == "DeleteThisStack" }?.resources == [.pseudo(.stackID)])
-    for statement in direct where statement.sid != "DeleteThisStack" {
-        #expect(statement.conditions["StringEquals"]?["aws:ResourceTag/slmstack:stack"] == "slmstack", "\(statement.sid ?? "")")
-    }
+    // Terraform's schedule deletes the endpoint: this stack's own, not any endpoint with its tag
+    #expect(direct.first { $0.sid == "DeleteOwnEndpoint" }?.resources
+            == [.join(["arn:", .pseudo(.partition), ":sagemaker:", .pseudo(.region), ":", .pseudo(.accountID), ":endpoint/slmstack-endpoint"])])
+    #expect(direct.first { $0.sid == "ReadScheduleInput" }?.resources == [.attribute("LogsKey", .arn)])
+    #expect(direct.allSatisfy { $0.conditions.isEmpty })
     #expect(role.trust.statements.first?.servicePrincipals == ["scheduler.amazonaws.com"])
+    // the deletion runs on this role: it stays, so deleting it cannot remove its own permission first
+    #expect(stack.deletionPolicies["ExpiryRole"] == .retain)
+    #expect(Stack.slmService(ServiceConfig()).deletionPolicies["ExpiryRole"] == nil)
 }
 
 @Test(arguments: [
-    ("ttl", "4m", "expected a duration from 5m to 366d"), ("ttl", "four hours", "expected a duration"),
+    ("ttl", "4m", "expected a duration from 30m to 366d"), ("ttl", "29m", "creating the stack takes up to 20 minutes"), ("ttl", "four hours", "expected a duration"),
     ("idle-hours", "25", "from 0 to 24"), ("alarm-email", "ops.example.com", "is not an e-mail address"),
     ("max-instances", "0", "from 1 to 100"), ("scaling-target", "x", "whole number"),
 ])
