@@ -158,9 +158,9 @@ extension SLMService {
         /// makes on its credentials are allowed only through CloudFormation (`aws:CalledVia`), so the
         /// role deletes exactly this stack's resources. The role itself is kept (`DeletionPolicy:
         /// Retain`, see `Stack.slmService`): deleting it on its own session would first remove the
-        /// policy that allows the deletion. Scheduler retries the call (RetryPolicy) when it fails with
-        /// a retryable error; a stack still busy is refused with a ValidationError, which is not
-        /// retried, hence the 30-minute minimum TTL.
+        /// policy that allows the deletion. Scheduler retries a call it could not deliver (RetryPolicy);
+        /// a DeleteStack refused because the stack is busy (ValidationError) may not be retried, hence
+        /// the 30-minute minimum TTL and `status` showing a stack still there after its TTL.
         @StackBuilder func expiry() -> StackContent {
             let role = Role(Self.expiryRoleID, description: "Expiry: delete this stack when its TTL is up, and nothing else",
                             assumedBy: "scheduler.amazonaws.com", trustConditions: ["StringEquals": ["aws:SourceAccount": .pseudo(.accountID)]],
