@@ -27,7 +27,7 @@ extension SLMService {
             ])
             let template = ModelCatalog.models[config.modelID]?.chatTemplate
                 ?? ChatTemplate(system: "{}\n", user: "{}\n", assistant: "{}\n", generation: "", stop: [])
-            function = LambdaFunction(
+            let shimFunction = LambdaFunction(
                 "ShimFunction", description: "slmstack shim: API Gateway to the SageMaker TGI endpoint",
                 runtime: "python3.13", handler: "index.handler", code: LambdaSource.inlinedHandler, role: role,
                 memoryMB: config.lambdaMemoryMB, timeoutSeconds: config.lambdaTimeoutSeconds,
@@ -46,6 +46,11 @@ extension SLMService {
                 .suppress("CKV_AWS_116", because: "API Gateway invokes the shim synchronously; a dead-letter queue only receives failed asynchronous invocations")
                 .suppress("CKV_AWS_173", because: "the environment holds only the endpoint name, model ID and limits, no secrets")
                 .suppress("CKV_AWS_272", because: "the code is the reviewed handler from this repository, deployed inline or as the synthesized zip; code signing needs a signing profile and S3-hosted packages")
+            // Reserving is opt-in (lambda-concurrency): a new account has 10 executions in all and Lambda
+            // refuses a reservation that leaves it fewer; the usage plan's throttle bounds the calls.
+            function = config.lambdaReservedConcurrency == nil
+                ? shimFunction.suppress("CKV_AWS_115", because: "reserving is opt-in (lambda-concurrency): new accounts have 10 executions in all and Lambda refuses a reservation that leaves fewer; the usage plan throttles callers")
+                : shimFunction
         }
 
         var body: StackContent {
