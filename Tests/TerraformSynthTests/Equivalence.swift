@@ -516,6 +516,23 @@ func equivalent(_ property: String, _ cloudFormation: Fact, _ terraform: Fact, _
 
 /// Compares a CloudFormation template and a Terraform module of the same stack and lists every
 /// difference as `<LogicalId> <Property>: cloudformation <value>, terraform <value>`.
+/// A CloudFormation policy document without the statements on the stack's own ID or allowed only
+/// through CloudFormation (`aws:CalledVia`), or nil when none is left: what the Terraform role gets.
+func withoutStackStatements(_ document: Fact?, stackID: Fact) -> Fact? {
+    guard case .object(var fields)? = document, case .list(let statements)? = fields["Statement"] else { return document }
+    let kept = statements.filter { statement in
+        guard case .object(let parts) = statement else { return true }
+        if parts["Resource"] == stackID { return false }
+        guard case .object(let conditions)? = parts["Condition"] else { return true }
+        return !conditions.values.contains { condition in
+            if case .object(let keys) = condition, let via = keys["aws:CalledVia"] { via == .list([.text("cloudformation.amazonaws.com")]) } else { false }
+        }
+    }
+    guard !kept.isEmpty else { return nil }
+    fields["Statement"] = .list(kept)
+    return .object(fields)
+}
+
 func equivalenceDifferences(template: OrderedJSON, module: TerraformModule, stack: Stack) -> [String] {
     let cfn = CloudFormationFacts(template, stackName: stack.name)
     let tf = TerraformFacts(module, stack: stack)
@@ -578,7 +595,12 @@ func equivalenceDifferences(template: OrderedJSON, module: TerraformModule, stac
         case "AWS::IAM::Role":
             var cfnPolicies: [String: Fact] = [:]
             if case .list(let items)? = cfn.property(id, "Policies") {
-                for case .object(let fields) in items { if case .text(let name)? = fields["PolicyName"] { cfnPolicies[name] = fields["PolicyDocument"] } }
+                for case .object(let fields) in items {
+                    // Terraform leaves out what only a stack uses (Translator.withoutStackStatements)
+                    if case .text(let name)? = fields["PolicyName"], let document = withoutStackStatements(fields["PolicyDocument"], stackID: cfn.stackIDPattern) {
+                        cfnPolicies[name] = document
+                    }
+                }
             }
             var tfPolicies: [String: Fact] = [:]
             for block in module.blocks where block.type == "resource" && block.labels.first == "aws_iam_role_policy" {

@@ -1298,12 +1298,13 @@ fix(apigateway_account_role)
 
 
 # --------------------------------------------------------------------------------------------
-# 40. SageMaker Runtime: no answer from an endpoint that does not exist (a paused stack's)
+# 40-41. SageMaker endpoints: no answer from one that does not exist (a paused stack's); a new EndpointName replaces it
 # --------------------------------------------------------------------------------------------
-# It lives in endpoint_patches.py; registered here like every other fix.
-from endpoint_patches import sagemaker_runtime_missing_endpoint  # noqa: E402
+# They live in endpoint_patches.py; registered here like every other fix.
+from endpoint_patches import cfn_sagemaker_endpoint_rename, sagemaker_runtime_missing_endpoint  # noqa: E402
 
 fix(sagemaker_runtime_missing_endpoint)
+fix(cfn_sagemaker_endpoint_rename)
 
 
 # --------------------------------------------------------------------------------------------
