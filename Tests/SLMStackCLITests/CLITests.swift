@@ -130,10 +130,10 @@ func badInputIsOneLineWithExitTwo(_ arguments: [String], _ expected: String) {
     let same = slmstack("diff", "--against", folder.path, "--stack-name", "demo", "--region", "eu-west-2")
     #expect(same.code == .success && same.out.contains("no drift"))
 
-    let drift = slmstack("diff", "--against", folder.path, "--stack-name", "demo", "--region", "eu-west-2", "--throttle-rate", "20")
+    let drift = slmstack("diff", "--against", folder.path, "--stack-name", "demo", "--region", "eu-west-2", "--throttle-rate", "8")
     #expect(drift.code == .failure)
-    #expect(drift.out.contains("-              \"RateLimit\": 50,") || drift.out.contains("\"RateLimit\": 50"))
-    #expect(drift.out.contains("+") && drift.out.contains("20"))
+    #expect(drift.out.contains("-              \"RateLimit\": 5,") || drift.out.contains("\"RateLimit\": 5"))
+    #expect(drift.out.contains("+") && drift.out.contains("8"))
     #expect(drift.err.contains("drift: 1 of 1 files differ"))
 
     let missing = slmstack("diff", "--against", folder.path, "--stack-name", "other")
