@@ -79,9 +79,13 @@ let everyOperationsFeature: ServiceConfig = {
     #expect(document["Conditions"]?["Running"] == .object([("Fn::Equals", .array([.object([("Ref", .string("Paused"))]), .string("false")]))]))
     guard case .object(let resources) = document["Resources"]! else { Issue.record("no resources"); return }
     let conditional = Set(resources.filter { $0.1["Condition"] == .string("Running") }.map(\.0))
-    #expect(conditional == ["NatAddress", "NatGateway", "PrivateDefaultRoute", "Endpoint", "IdleAlarm", "IdlePausePermission",
+    #expect(conditional == ["NatAddress", "NatGateway", "PrivateDefaultRoute", "Endpoint", "IdleAlarm",
                             "EndpointErrorsAlarm", "ModelLatencyAlarm", "ScalableTarget", "ScalingPolicy"])
-    #expect(document["Resources"]?["ShimFunction"]?["Properties"]?["Environment"]?["Variables"]?["PAUSED"] == .object([("Ref", .string("Paused"))]))
+    // a pause changes nothing that stays: the shim names the endpoint by its fixed name, no PAUSED
+    #expect(document["Resources"]?["ShimFunction"]?["Properties"]?["Environment"]?["Variables"]?["PAUSED"] == nil)
+    #expect(document["Resources"]?["ShimFunction"]?["Properties"]?["Environment"]?["Variables"]?["ENDPOINT_NAME"] == .string("slmstack-endpoint"))
+    #expect(document["Resources"]?["Endpoint"]?["Properties"]?["EndpointName"] == .string("slmstack-endpoint"))
+    #expect(document["Resources"]?["IdleAlarm"]?["DependsOn"] == .array([.string("IdlePausePermission")]))
     #expect(document["Resources"]?["ExpirySchedule"]?["Properties"]?["ScheduleExpression"] == .object([("Fn::Sub", .string("at(${ExpiresAt})"))]))
     #expect(document["Resources"]?["ExpirySchedule"]?["Properties"]?["Target"]?["Input"]
         == .object([("Fn::Sub", .string(#"{"StackName":"${AWS::StackId}"}"#))]))
@@ -91,22 +95,15 @@ let everyOperationsFeature: ServiceConfig = {
     #expect(plain["Resources"]?["ExpirySchedule"] == nil)
 }
 
-@Test func theExpiryRoleIsDeletedLast() throws {
-    let stack = Stack.slmService(everyOperationsFeature)
-    // Every resource must depend on ExpiryRole directly or through what it refers to.
-    let byID = Dictionary(uniqueKeysWithValues: stack.resources.map { ($0.id, $0) })
-    var memo: [LogicalID: Bool] = [:]
-    func reaches(_ id: LogicalID) -> Bool {
-        if id == "ExpiryRole" { return true }
-        if let known = memo[id] { return known }
-        memo[id] = false
-        let result = byID[id]!.referencedIDs.contains { reaches($0) }
-        memo[id] = result
-        return result
-    }
-    let early = stack.resources.map(\.id).filter { $0 != "ExpiryRole" && !reaches($0) }
-    #expect(early.isEmpty, "deleted after the expiry role: \(early)")
-    #expect(stack.resource("ExpiryRole")!.referencedIDs.isEmpty, "the role must not depend on what it deletes")
+@Test func theExpiryRoleIsRetainedAndNothingWaitsForIt() throws {
+    // The TTL's deletion runs on the expiry role: deleting the role would first remove the policy that
+    // allows it, so CloudFormation keeps it, and no resource needs to be deleted before it.
+    let document = try CloudFormationSynth.translate(Stack.slmService(everyOperationsFeature))
+    #expect(document["Resources"]?["ExpiryRole"]?["DeletionPolicy"] == .string("Retain"))
+    #expect(document["Resources"]?["ExpiryRole"]?["UpdateReplacePolicy"] == .string("Retain"))
+    guard case .object(let resources) = document["Resources"]! else { Issue.record("no resources"); return }
+    let waiting = resources.filter { if case .array(let ids)? = $0.1["DependsOn"] { ids.contains(.string("ExpiryRole")) } else { false } }.map(\.0)
+    #expect(waiting.isEmpty, "\(waiting)")
 }
 
 @Test(arguments: [
@@ -171,10 +168,12 @@ func everyReferenceResolvesInsideTheTemplate(_ config: ServiceConfig) throws {
     #expect(LambdaSource.handlerFile == onDisk, "the binary embeds templates/lambda/handler.py as it is now")
     let template = try CloudFormationSynth.synthesize(stack)
     #expect(template.document["Resources"]?["ShimFunction"]?["Properties"]?["Code"]?["ZipFile"] == .string(function.code))
-    // deploy sends the compact form; the fullest configuration must still go inline
+    // deploy sends the compact form: the default inline; the fullest configuration is over CreateStack's
+    // inline limit and goes through the assets bucket, whose limit is 1 MB
     let fullest = try CloudFormationSynth.synthesize(Stack.slmService(everyOperationsFeature))
+    #expect(template.compactText.utf8.count <= CloudFormationSynth.templateBodyLimit, "\(template.compactText.utf8.count) bytes")
     for candidate in [template, fullest] {
-        #expect(candidate.compactText.utf8.count <= CloudFormationSynth.templateBodyLimit, "\(candidate.compactText.utf8.count) bytes")
+        #expect(candidate.compactText.utf8.count <= 1_000_000, "\(candidate.compactText.utf8.count) bytes")
         let pretty = try JSONSerialization.jsonObject(with: Data(candidate.text.utf8)) as? NSDictionary
         let compact = try JSONSerialization.jsonObject(with: Data(candidate.compactText.utf8)) as? NSDictionary
         #expect(pretty != nil && pretty == compact, "the compact text is the same document")
