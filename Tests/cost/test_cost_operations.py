@@ -31,7 +31,7 @@ def test_paused_is_running_less_endpoint_nat_and_address(slmstack_bin):
     assert paused["savingMonthly"] == pytest.approx(removed)
     assert running["monthly"]["baseline"] == pytest.approx(BASELINE)
     table = cost(slmstack_bin).stdout
-    assert "Paused    $17.81/month, $0.02/hour with Paused=true (slmstack pause): saves $1,065.03/month" in table
+    assert "Paused    $17.86/month, $0.02/hour with Paused=true (slmstack pause): saves $1,065.03/month" in table
 
 
 def test_ttl_shows_the_most_the_standing_charges_can_cost(slmstack_bin):
@@ -54,9 +54,9 @@ def test_autoscaling_range_and_budget_gate_on_the_maximum(slmstack_bin):
     assert scaled["autoscaling"]["minInstances"] == 1 and scaled["autoscaling"]["maxInstances"] == 3
     assert scaled["autoscaling"]["monthlyMax"]["total"] == pytest.approx(scaled["monthly"]["total"] + 2 * ENDPOINT + 2 * NAT_WEIGHTS)
 
-    # $1,083.04 at one instance is within $1,200; $3,139.50 at three is not: the gate takes the maximum.
+    # $1,083.09 at one instance is within $1,200; $3,139.55 at three is not: the gate takes the maximum.
     assert cost(slmstack_bin, "--budget", "1200").returncode == 0
     over = cost(slmstack_bin, "--max-instances", "3", "--budget", "1200")
     assert over.returncode == 3
-    assert "over budget: $3,139.50/month at the autoscaling maximum (3 instances) is $1,939.50 over $1,200.00" in over.stderr
-    assert "OVER by $1,939.50 (checked against the autoscaling maximum, 3 instances)" in over.stdout
+    assert "over budget: $3,139.55/month at the autoscaling maximum (3 instances) is $1,939.55 over $1,200.00" in over.stderr
+    assert "OVER by $1,939.55 (checked against the autoscaling maximum, 3 instances)" in over.stdout
