@@ -167,3 +167,46 @@ def test_fork_server_forks_servers_that_apply_their_own_fixes(localaws_fork_serv
     finally:
         assert launcher.stop(env_file)
     assert not launcher._alive(pid)
+
+
+def test_start_refuses_to_reuse_a_server_of_another_account(tmp_path: Path) -> None:
+    """A running permissive server is not handed to a start that asks for a rehearsal account (nor the reverse):
+    the env file records the account, and a mismatch is refused as a LOCALAWS_DISABLE mismatch is."""
+    env_file = (tmp_path / "acct.env").resolve()
+    cli = [sys.executable, str(TOOLS / "localaws.py")]
+    launcher.start(env_file, account="")
+    try:
+        env = launcher.read_env_file(env_file)
+        pid = env["LOCALAWS_PID"]
+        assert env["LOCALAWS_ACCOUNT"] == "{}"
+        for flags in (["--lambda-concurrency", "10"], ["--no-apigateway-role"],
+                      ["--service-quota", "ml.g5.xlarge for endpoint usage=0"]):
+            out = subprocess.run(cli + ["start", "--env-file", str(env_file), *flags], capture_output=True, text=True,
+                                 timeout=60, env={k: v for k, v in os.environ.items() if k != "LOCALAWS_ACCOUNT"})
+            assert out.returncode == 1, (flags, out.stderr)
+            assert f"pid {pid} runs with LOCALAWS_ACCOUNT='{{}}'" in out.stderr and "stop it first" in out.stderr, out.stderr
+            assert "reusing" not in out.stderr
+        assert launcher.read_env_file(env_file)["LOCALAWS_PID"] == pid and _our_servers_for(env_file) == [int(pid)]
+        assert launcher.start(env_file, account="{}") == env_file  # the same account is reused
+    finally:
+        launcher.stop(env_file)
+
+    rehearsal = '{"apigateway_role": false, "lambda_concurrency": 10, "service_quotas": {}}'
+    launcher.start(env_file, account=rehearsal)
+    try:
+        assert launcher.read_env_file(env_file)["LOCALAWS_ACCOUNT"] == rehearsal
+        with pytest.raises(launcher.LocalAwsError, match="runs with LOCALAWS_ACCOUNT='.*lambda_concurrency.*', not '{}'"):
+            launcher.start(env_file, account="")
+        assert launcher.start(env_file, account=rehearsal) == env_file
+    finally:
+        launcher.stop(env_file)
+
+
+@pytest.mark.parametrize("value", ["0", "-5"])
+def test_lambda_concurrency_below_one_is_a_usage_error(tmp_path: Path, value: str) -> None:
+    env_file = tmp_path / "bad.env"
+    out = subprocess.run([sys.executable, str(TOOLS / "localaws.py"), "start", "--env-file", str(env_file),
+                          f"--lambda-concurrency={value}"], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 2, out.stderr
+    assert f"--lambda-concurrency {value}: expected a whole number of at least 1" in out.stderr
+    assert not env_file.exists() and _our_servers_for(env_file.resolve()) == []

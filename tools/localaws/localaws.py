@@ -23,8 +23,6 @@ import argparse
 import importlib.util
 import json
 import os
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -34,22 +32,18 @@ from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import forkserver  # noqa: E402  (no moto import at module level)
+from processes import (  # noqa: E402,F401  (is_our_server, _alive, terminate: part of this module's API)
+    HERE, _alive, _free_port, _listens_on, _spawn, is_our_server, log, terminate,
+)
 
-HERE = Path(__file__).resolve().parent
-SERVER = HERE / "server.py"
 MOTO_REQUIREMENT = "moto[server]==5.2.1"
 MOTO_VERSION = "5.2.1"
 DEFAULT_ENV_FILE = ".localaws.env"
 USER_NAME = "localaws-admin"
-STOP_TIMEOUT = 10.0
 
 
 class LocalAwsError(Exception):
     """A start/stop failure with a message meant for the user."""
-
-
-def log(msg: str) -> None:
-    print(f"localaws: {msg}", file=sys.stderr, flush=True)
 
 
 # ---------------------------------------------------------------------------------- install
@@ -93,112 +87,6 @@ def _write_env_file(path: Path, values: dict[str, str]) -> None:
         fh.write("\n".join(lines) + "\n")
     os.chmod(tmp, 0o600)
     os.replace(tmp, path)
-
-
-# ---------------------------------------------------------------------------------- process
-def is_our_server(pid: int, port: int | str) -> bool:
-    """True when `pid` is alive and is our server.py serving `port`: started with `-p PORT`, or forked
-    by the fork server (which keeps the parent's command line and names itself localaws-PORT)."""
-    try:
-        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-        comm = Path(f"/proc/{pid}/comm").read_text().strip()
-    except OSError:
-        return False
-    args = [a.decode(errors="replace") for a in argv if a]
-    if not any(a.endswith("localaws/server.py") for a in args):
-        return False
-    if any(args[i] == "-p" and args[i + 1] == str(port) for i in range(len(args) - 1)):
-        return True
-    return "--fork-server" in args and comm == f"localaws-{port}"[:15]
-
-
-def _spawn(argv: list[str], env: dict[str, str], log_path: Path) -> subprocess.Popen | forkserver.Forked:
-    """Start server.py: forked by the fork server named in $LOCALAWS_FORK_SERVER when there is one."""
-    sock_path = os.environ.get("LOCALAWS_FORK_SERVER", "")
-    if sock_path and os.path.exists(sock_path):
-        try:
-            return forkserver.request(sock_path, argv, env, log_path, HERE)
-        except (OSError, ValueError, KeyError) as exc:
-            log(f"fork server {sock_path} did not answer ({exc}); starting a process instead")
-    with open(log_path, "ab") as logfh:
-        return subprocess.Popen([sys.executable, str(SERVER), *argv], stdin=subprocess.DEVNULL, stdout=logfh,
-                                stderr=subprocess.STDOUT, env=env, start_new_session=True, cwd=str(HERE))
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # a zombie child of ours counts as gone
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-        return state != "Z"
-    except OSError:
-        return False
-
-
-def terminate(pid: int, timeout: float = STOP_TIMEOUT, proc: subprocess.Popen | forkserver.Forked | None = None) -> None:
-    """SIGTERM, wait up to `timeout`, then SIGKILL; reaps `proc` when it is our child."""
-    def gone() -> bool:
-        if proc is not None and proc.poll() is not None:
-            return True
-        return not _alive(pid)
-
-    if gone():
-        return
-    try:
-        os.kill(pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if gone():
-            return
-        time.sleep(0.05)
-    log(f"pid {pid} ignored SIGTERM for {timeout:.0f}s; sending SIGKILL")
-    try:
-        os.kill(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        return
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline and not gone():
-        time.sleep(0.05)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _listens_on(pid: int, port: int) -> bool:
-    """True when process `pid` holds the socket listening on 127.0.0.1:`port` (Linux /proc).
-
-    Two launchers can pick the same free port at once; the loser's health check would then be
-    answered by the winner's server. Elsewhere (no /proc) this cannot tell and says True.
-    """
-    try:
-        inodes = set()
-        with open("/proc/net/tcp") as table:
-            for line in table.readlines()[1:]:
-                fields = line.split()
-                local, state, inode = fields[1], fields[3], fields[9]
-                if state == "0A" and int(local.split(":")[1], 16) == port:
-                    inodes.add(inode)
-        fds = os.listdir(f"/proc/{pid}/fd")
-    except OSError:
-        return True
-    for fd in fds:
-        try:
-            target = os.readlink(f"/proc/{pid}/fd/{fd}")
-        except OSError:
-            continue
-        if target.startswith("socket:[") and target[8:-1] in inodes:
-            return True
-    return False
 
 
 def _http(url: str, data: bytes | None = None, headers: dict[str, str] | None = None, timeout: float = 5) -> bytes:
@@ -256,17 +144,25 @@ def _credentials_work(env: dict[str, str]) -> bool:
         return False
 
 
+def _account_json(raw: str) -> str:
+    """The rehearsal account (LOCALAWS_ACCOUNT) in one canonical form; "{}" is the permissive default."""
+    return json.dumps(json.loads(raw or "{}"), sort_keys=True)
+
+
 def start(env_file: str | os.PathLike = DEFAULT_ENV_FILE, *, timeout: float | None = None,
-          disable: str | None = None) -> Path:
+          disable: str | None = None, account: str | None = None) -> Path:
     """Start (or reuse) the local AWS; returns the absolute path of the env file.
 
-    `disable` lists fixes to leave out (default: $LOCALAWS_DISABLE).
+    `disable` lists fixes to leave out (default: $LOCALAWS_DISABLE); `account` is the rehearsal account as
+    JSON (default: $LOCALAWS_ACCOUNT, set by the --service-quota/--lambda-concurrency/--no-apigateway-role flags).
+    A live server is reused only when both match what it was started with.
     """
     path = Path(env_file).expanduser().resolve()
     region = os.environ.get("LOCALAWS_REGION", "us-east-1")
     timeout = float(os.environ.get("LOCALAWS_START_TIMEOUT", "30")) if timeout is None else timeout
     auth = os.environ.get("LOCALAWS_NO_AUTH") != "1"
     disabled = os.environ.get("LOCALAWS_DISABLE", "") if disable is None else disable
+    account = _account_json(os.environ.get("LOCALAWS_ACCOUNT", "") if account is None else account)
 
     if path.exists():
         old = read_env_file(path)
@@ -275,6 +171,10 @@ def start(env_file: str | os.PathLike = DEFAULT_ENV_FILE, *, timeout: float | No
             if old.get("LOCALAWS_DISABLE", "") != disabled:
                 raise LocalAwsError(f"pid {pid} runs with LOCALAWS_DISABLE='{old.get('LOCALAWS_DISABLE', '')}', "
                                     f"not '{disabled}'; stop it first (stop --env-file {path})")
+            if _account_json(old.get("LOCALAWS_ACCOUNT", "")) != account:
+                raise LocalAwsError(f"pid {pid} runs with LOCALAWS_ACCOUNT='{_account_json(old.get('LOCALAWS_ACCOUNT', ''))}', "
+                                    f"not '{account}' (the --service-quota/--lambda-concurrency/--no-apigateway-role "
+                                    f"flags); stop it first (stop --env-file {path})")
             log(f"already running (pid {pid}, port {port}); reusing {path}")
             return path
         log(f"stale env file {path} (pid {pid or '?'} is not our live server); replacing it")
@@ -289,7 +189,8 @@ def start(env_file: str | os.PathLike = DEFAULT_ENV_FILE, *, timeout: float | No
             port = _free_port()
             child_env = dict(os.environ, INITIAL_NO_AUTH_ACTION_COUNT="1000000000", MOTO_PORT=str(port),
                              MOTO_IAM_LOAD_MANAGED_POLICIES="true",  # AWS managed policies exist on AWS
-                             LOCALAWS_ENV_FILE=str(path), LOCALAWS_DISABLE=disabled, PYTHONUNBUFFERED="1")
+                             LOCALAWS_ENV_FILE=str(path), LOCALAWS_DISABLE=disabled, PYTHONUNBUFFERED="1",
+                             LOCALAWS_ACCOUNT=account)
             proc = _spawn(["-H", "127.0.0.1", "-p", str(port)], child_env, log_path)
             endpoint = f"http://127.0.0.1:{port}"
             deadline = time.monotonic() + timeout
@@ -320,6 +221,7 @@ def start(env_file: str | os.PathLike = DEFAULT_ENV_FILE, *, timeout: float | No
             "AWS_REGION": region, "AWS_DEFAULT_REGION": region, "AWS_EC2_METADATA_DISABLED": "true",
             "AWS_PAGER": "", "TF_VAR_localaws_endpoint": endpoint, "LOCALAWS_PID": str(proc.pid),
             "LOCALAWS_PORT": str(port), "LOCALAWS_LOG": str(log_path), "LOCALAWS_DISABLE": disabled,
+            "LOCALAWS_ACCOUNT": f"'{account}'",  # JSON; quota names hold no single quote (QUOTA_NAMES)
         })
     except BaseException as exc:
         if proc is not None:
@@ -377,9 +279,12 @@ def main(argv: list[str] | None = None) -> int:
     # A rehearsal account (account_patches.py): quotas by Service Quotas name, Lambda concurrency, no API Gateway role.
     ap.add_argument("--service-quota", action="append", default=[], metavar="'NAME=VALUE'",
                     help="set a quota, e.g. 'ml.g5.xlarge for endpoint usage=0' (repeatable)")
-    ap.add_argument("--lambda-concurrency", type=int, metavar="N", help="the account's Lambda concurrency (default 1000)")
+    ap.add_argument("--lambda-concurrency", type=int, metavar="N", help="the account's Lambda concurrency, N >= 1 (default 1000)")
     ap.add_argument("--no-apigateway-role", action="store_true", help="the account has no API Gateway CloudWatch role")
     args = ap.parse_args(argv)
+    if args.lambda_concurrency is not None and args.lambda_concurrency < 1:
+        ap.error(f"--lambda-concurrency {args.lambda_concurrency}: expected a whole number of at least 1 (an account's "
+                 "Lambda concurrency, e.g. 10 for a new account)")
     if args.service_quota or args.lambda_concurrency is not None or args.no_apigateway_role:
         from account_patches import QUOTA_NAMES
 
