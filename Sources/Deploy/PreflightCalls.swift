@@ -95,16 +95,21 @@ extension AWSClient {
         return nil
     }
 
-    /// Service Quotas ListServiceQuotas for a service, every page; the quota named `name`, or nil.
+    /// The quota named `name` of a service, or nil: Service Quotas ListServiceQuotas (applied values), every
+    /// page, then ListAWSDefaultServiceQuotas, because ListServiceQuotas leaves out a quota whose applied value
+    /// is not available ("For some quotas, only the default values are available. If the applied quota value
+    /// is not available for a quota, the quota is not retrieved", Service Quotas API reference, ListServiceQuotas).
     public func serviceQuota(service: String, named name: String) async throws -> ServiceQuota? {
-        var token: String?
-        repeat {
-            var body: [String: JSONValue] = ["ServiceCode": .string(service), "MaxResults": 100]
-            if let token { body["NextToken"] = .string(token) }
-            let page = try await json(.serviceQuotas, operation: "ListServiceQuotas", body: .object(body))
-            if let found = (page["Quotas"]?.array ?? []).compactMap({ ServiceQuota($0) }).first(where: { $0.name == name }) { return found }
-            token = page["NextToken"]?.string
-        } while token?.isEmpty == false
+        for operation in ["ListServiceQuotas", "ListAWSDefaultServiceQuotas"] {
+            var token: String?
+            repeat {
+                var body: [String: JSONValue] = ["ServiceCode": .string(service), "MaxResults": 100]
+                if let token { body["NextToken"] = .string(token) }
+                let page = try await json(.serviceQuotas, operation: operation, body: .object(body))
+                if let found = (page["Quotas"]?.array ?? []).compactMap({ ServiceQuota($0) }).first(where: { $0.name == name }) { return found }
+                token = page["NextToken"]?.string
+            } while token?.isEmpty == false
+        }
         return nil
     }
 

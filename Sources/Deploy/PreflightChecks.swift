@@ -9,7 +9,7 @@ import StackModel
 /// region catalog (cfn-lint's region provider lists), not from DescribeType calls.
 public struct Preflight: Sendable {
     /// Service Quotas codes checked against their names (a code is used only when the answer carries the
-    /// expected name; other instance types are found by name with ListServiceQuotas).
+    /// expected name; other instance types are found by name, applied value first, else the AWS default).
     /// Sources: codes seen in public quota audits (`L-1928E07B` "ml.g5.xlarge for endpoint usage" in three).
     public static let endpointQuotaCodes: [String: String] = [
         "ml.g5.xlarge": "L-1928E07B", "ml.g6.xlarge": "L-D470D954", "ml.g6e.xlarge": "L-B0729CB4",

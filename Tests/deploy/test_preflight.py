@@ -125,6 +125,16 @@ def test_permissive_account_passes(permissive: LocalAWS) -> None:
     assert all(c["status"] != "fail" for c in report["checks"])
 
 
+def test_an_instance_type_found_only_by_its_default_quota(permissive: LocalAWS) -> None:
+    """ml.g5.2xlarge is outside preflight's code table and its quota has no applied value (ListServiceQuotas leaves
+    it out, as AWS documents): found with ListAWSDefaultServiceQuotas, not reported as not offered."""
+    result = permissive.run("preflight", "--format", "json", "--instance-type", "ml.g5.2xlarge")
+    assert result.returncode == 0, result.stdout + result.stderr
+    by_id = checks(result)[1]
+    assert by_id["hosting-instance"]["status"] == "ok", by_id["hosting-instance"]
+    assert "'ml.g5.2xlarge for endpoint usage' (L-9614C779) is 20" in by_id["endpoint-quota"]["summary"]
+
+
 def test_permissive_deploy_passes_preflight_and_creates(permissive: LocalAWS) -> None:
     result = permissive.run("deploy", "--yes", "--stack-name", "pf-ok", timeout=180)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -69,6 +69,28 @@ def test_service_quotas_account(localaws: LocalAws, without) -> None:
         sq.get_service_quota(ServiceCode="sagemaker", QuotaCode="L-00000000")
 
 
+def test_default_only_quotas_come_from_list_aws_default_service_quotas(localaws: LocalAws, without) -> None:
+    """A quota without an applied value (ml.g5.2xlarge here) is left out of ListServiceQuotas and GetServiceQuota,
+    as AWS documents, and listed with its default by ListAWSDefaultServiceQuotas (moto's knows only vpc)."""
+    with without("service_quotas_account") as la:
+        with pytest.raises(ClientError, match="NoSuchResource"):
+            la.client("service-quotas").list_aws_default_service_quotas(ServiceCode="sagemaker")
+    sq = localaws.client("service-quotas")
+    assert "ml.g5.2xlarge for endpoint usage" not in [q["QuotaName"] for q in sq.list_service_quotas(ServiceCode="sagemaker")["Quotas"]]
+    with pytest.raises(ClientError, match="NoSuchResourceException"):
+        sq.get_service_quota(ServiceCode="sagemaker", QuotaCode="L-9614C779")
+    defaults = {q["QuotaName"]: q for q in sq.list_aws_default_service_quotas(ServiceCode="sagemaker")["Quotas"]}
+    quota = defaults["ml.g5.2xlarge for endpoint usage"]
+    assert (quota["QuotaCode"], quota["Value"], quota["ServiceCode"], quota["Adjustable"]) == ("L-9614C779", 20.0, "sagemaker", True)
+    assert quota["QuotaArn"] == "arn:aws:servicequotas:us-east-1::sagemaker/L-9614C779"  # AWS's default ARNs name no account
+    assert "ml.g5.xlarge for endpoint usage" in defaults
+    page = sq.list_aws_default_service_quotas(ServiceCode="sagemaker", MaxResults=2)
+    assert len(page["Quotas"]) == 2 and sq.list_aws_default_service_quotas(
+        ServiceCode="sagemaker", MaxResults=2, NextToken=page["NextToken"])["Quotas"]
+    with pytest.raises(ClientError, match="NoSuchResourceException"):
+        sq.list_aws_default_service_quotas(ServiceCode="nosuchservice")
+
+
 def test_sagemaker_endpoint_quota(localaws: LocalAws, without) -> None:
     with without("sagemaker_endpoint_quota") as la:
         _endpoint(la, 21)  # moto has no quota: 21 instances over the quota of 20 are accepted

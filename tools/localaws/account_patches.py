@@ -2,9 +2,12 @@
 
 A new AWS account refuses parts of the stack that moto always accepts. These fixes make the local AWS answer
 as such an account does, from the settings `start` passes in LOCALAWS_ACCOUNT (JSON):
-- `service_quotas_account`: Service Quotas GetServiceQuota, GetAWSDefaultServiceQuota and ListServiceQuotas
-  for the quotas slmstack reads (SageMaker endpoint usage, VPC, Elastic IP, NAT gateway, Lambda concurrency),
-  with AWS's names, codes and wire format; other codes are NoSuchResourceException as on AWS
+- `service_quotas_account`: Service Quotas GetServiceQuota, GetAWSDefaultServiceQuota, ListServiceQuotas and
+  ListAWSDefaultServiceQuotas for the quotas slmstack reads (SageMaker endpoint usage, VPC, Elastic IP, NAT
+  gateway, Lambda concurrency), with AWS's names, codes and wire format; other codes are NoSuchResourceException
+  as on AWS. As AWS documents for GetServiceQuota and ListServiceQuotas ("For some quotas, only the default values
+  are available. If the applied quota value is not available for a quota, the quota is not retrieved"), the quotas
+  in DEFAULT_ONLY have no applied value unless `--service-quota` sets one: only the AWS-default calls return them.
 - `sagemaker_endpoint_quota`: CreateEndpoint counts the instances of each type in live endpoints and refuses
   with ResourceLimitExceeded and AWS's message above the "<type> for endpoint usage" quota
 - `lambda_account_settings`: GetAccountSettings (GET /2016-08-19/account-settings/) with AccountLimit and
@@ -45,6 +48,9 @@ QUOTAS: list[tuple[str, str, str, str, float]] = [
     ("lambda", "AWS Lambda", "L-B99A9384", "Concurrent executions", float(DEFAULT_LAMBDA_CONCURRENCY)),
 ]
 QUOTA_NAMES = {q[3] for q in QUOTAS}
+# Quotas without an applied value (an instance type outside preflight's code table, found by name): absent from
+# GetServiceQuota and ListServiceQuotas, present in GetAWSDefaultServiceQuota and ListAWSDefaultServiceQuotas.
+DEFAULT_ONLY = {"L-9614C779"}
 
 
 def account_settings(environ: dict[str, str] | None = None) -> dict[str, Any]:
@@ -80,20 +86,24 @@ def service_quotas_account() -> None:
     def error(code: str, message: str) -> Any:
         raise JsonRESTError(code, message)
 
+    def applied(q: tuple[str, str, str, str, float]) -> bool:
+        return q[2] not in DEFAULT_ONLY or q[3] in account_settings()["service_quotas"]
+
     def lookup(self: Any, default: bool) -> Any:
         params = json.loads(self.body or "{}")
         service, code = params.get("ServiceCode"), params.get("QuotaCode")
         for q in QUOTAS:
-            if q[0] == service and q[2] == code:
+            if q[0] == service and q[2] == code and (default or applied(q)):
                 return json.dumps({"Quota": _quota_json(q, self.region, "" if default else self.current_account, default)})
         error("NoSuchResourceException", f"The request failed because the specified service or quota does not exist: {service} {code}.")
 
-    def list_service_quotas(self: Any) -> Any:
+    def listing(self: Any, default: bool) -> Any:
         params = json.loads(self.body or "{}")
         service = params.get("ServiceCode")
-        items = [_quota_json(q, self.region, self.current_account, False) for q in QUOTAS if q[0] == service]
-        if not items:
+        if not any(q[0] == service for q in QUOTAS):
             error("NoSuchResourceException", f"The request failed because the specified service does not exist: {service}.")
+        items = [_quota_json(q, self.region, "" if default else self.current_account, default)
+                 for q in QUOTAS if q[0] == service and (default or applied(q))]
         start = int(params.get("NextToken") or 0)
         size = int(params.get("MaxResults") or 100)
         page = {"Quotas": items[start:start + size]}
@@ -103,7 +113,8 @@ def service_quotas_account() -> None:
 
     ServiceQuotasResponse.get_service_quota = lambda self: lookup(self, False)  # type: ignore[method-assign]
     ServiceQuotasResponse.get_aws_default_service_quota = lambda self: lookup(self, True)  # type: ignore[attr-defined]
-    ServiceQuotasResponse.list_service_quotas = list_service_quotas  # type: ignore[attr-defined]
+    ServiceQuotasResponse.list_service_quotas = lambda self: listing(self, False)  # type: ignore[attr-defined]
+    ServiceQuotasResponse.list_aws_default_service_quotas = lambda self: listing(self, True)  # type: ignore[method-assign]
 
 
 def sagemaker_endpoint_quota() -> None:
