@@ -68,18 +68,40 @@ enum PreflightGate {
     /// The flag deploy and resume accept.
     static let skipSpec: OptionSpec = .flag("skip-preflight", "Do not check quotas, concurrency and account settings first (slmstack preflight).")
 
-    /// Runs the checks, mapping a template that cannot be read to bad input.
-    static func report(client: AWSClient, template: String, stack: String) async throws -> PreflightReport {
+    /// Runs the checks, mapping a template that cannot be read to bad input and an AWS error answer to one
+    /// line naming preflight and the IAM action it needs (exit 1); `gate` adds the `--skip-preflight` way out.
+    static func report(client: AWSClient, template: String, stack: String, gate: Bool = false) async throws -> PreflightReport {
         do {
             return try await Preflight(client: client).run(template: template, stackName: stack)
         } catch let error as PreflightError {
             throw CLIError.usage(error.description)
+        } catch AWSClientError.service(let error) {
+            throw CLIError.failure(failure(error, gate: gate))
         }
+    }
+
+    /// The IAM action a preflight call needs ("servicequotas:ListAWSDefaultServiceQuotas"), from the failed
+    /// call's "<endpoint prefix> <operation>"; nil for sts GetCallerIdentity, which needs no permission.
+    /// API Gateway authorizes its REST calls by HTTP method: GetAccount is apigateway:GET on /account.
+    static func iamAction(_ operation: String) -> String? {
+        let parts = operation.split(separator: " ", maxSplits: 1).map(String.init)
+        guard parts.count == 2, operation != "sts GetCallerIdentity" else { return nil }
+        return parts[0] == "apigateway" ? "apigateway:GET (arn:aws:apigateway:REGION::/account)" : "\(parts[0]):\(parts[1])"
+    }
+
+    /// One line for a preflight call AWS answered with an error.
+    static func failure(_ error: AWSError, gate: Bool) -> String {
+        let denied = ["AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedAccess"].contains(error.code)
+        var text = "preflight: \(error.operation) failed: \(error.code)" + (error.message.isEmpty ? "" : " (\(error.message.split(whereSeparator: \.isNewline).joined(separator: " ")))")
+        if let action = iamAction(error.operation) {
+            text += denied ? "; grant \(action) to these credentials (preflight's calls are read-only)" : "; preflight needs \(action)"
+        }
+        return text + (gate ? "; or pass --skip-preflight to go ahead without the checks" : "")
     }
 
     /// Runs the checks before a deploy or resume: prints them, and stops (exit 3) when one failed.
     static func check(client: AWSClient, template: String, stack: String, io: CommandIO) async throws {
-        let report = try await report(client: client, template: template, stack: stack)
+        let report = try await report(client: client, template: template, stack: stack, gate: true)
         io.line("preflight (read-only; --skip-preflight to skip):")
         print(report, io: io)
         if report.status == .fail { throw CLIError.gate(PreflightError.failed(report).description) }
