@@ -49,7 +49,7 @@ public struct Preflight: Sendable {
         let identity = try await client.getCallerIdentity()
         var checks = [PreflightCheck("identity", .ok, "account \(identity.account) as \(identity.arn)")]
         let existing = try await ExistingStack.read(stackName, api: CloudFormationAPI(client: client))
-        checks.append(cloudFormationTypes(needs, region: region))
+        checks.append(Self.cloudFormationTypes(needs, region: region))
         checks += try await endpointQuota(needs, region: region)
         checks.append(try await lambdaConcurrency(needs, existing: existing, region: region))
         checks.append(try await apiGatewayRole(needs, existing: existing))
@@ -57,7 +57,9 @@ public struct Preflight: Sendable {
         return PreflightReport(region: region, account: identity.account, checks: checks)
     }
 
-    func cloudFormationTypes(_ needs: StackNeeds, region: String) -> PreflightCheck {
+    /// Whether the region offers the template's CloudFormation types, from the generated region catalog; a type
+    /// the catalog does not list (a `--template` of one's own) is reported unchecked (warn), never as offered.
+    static func cloudFormationTypes(_ needs: StackNeeds, region: String) -> PreflightCheck {
         let used = needs.typeCounts.keys.sorted()
         if let missing = RegionCatalog.missingCloudFormationTypes[region] {
             let lacking = used.filter { missing.contains($0) }
@@ -68,6 +70,11 @@ public struct Preflight: Sendable {
         } else if RegionCatalog.tgiRegistryAccounts[region] == nil {
             return PreflightCheck("cloudformation-types", .warn, "\(region) is not in the region catalog, so its CloudFormation types are unchecked",
                                   fix: "use a catalog region (--region): \(RegionCatalog.regions.joined(separator: ", "))")
+        }
+        let unlisted = used.filter { !RegionCatalog.cloudFormationTypes.contains($0) }
+        guard unlisted.isEmpty else {
+            return PreflightCheck("cloudformation-types", .warn, "\(used.count - unlisted.count) of the \(used.count) CloudFormation types the stack uses are offered in \(region); \(unlisted.count) not in the region catalog, unchecked: \(unlisted.joined(separator: ", "))",
+                                  fix: "check each is offered in \(region): aws cloudformation describe-type --type RESOURCE --type-name TYPE --region \(region)")
         }
         return PreflightCheck("cloudformation-types", .ok, "all \(used.count) CloudFormation types the stack uses are offered in \(region) (generated catalog from cfn-lint's region lists)")
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import StackModel
 @testable import Deploy
 
 /// What preflight reads from a template: every number it compares with the account.
@@ -65,5 +66,32 @@ import Testing
         ])
         #expect(report.status == .fail && report.failures.map(\.id) == ["c"])
         #expect(PreflightError.failed(report).description.contains("(c)"))
+    }
+}
+
+/// The CloudFormation types check: what the generated region catalog does not list is unchecked, not offered.
+@Suite struct PreflightTypesTests {
+    static func needs(_ types: [String], region: String = "us-east-1") throws -> StackNeeds {
+        let resources = types.enumerated().map { "\"R\($0.offset)\": {\"Type\": \"\($0.element)\"}" }.joined(separator: ", ")
+        return try StackNeeds(template: "{\"Resources\": {\(resources)}}", region: region)
+    }
+
+    @Test func typesTheCatalogDoesNotListAreUncheckedNotOffered() throws {
+        #expect(!RegionCatalog.cloudFormationTypes.contains("AWS::SQS::Queue"))
+        let check = Preflight.cloudFormationTypes(try Self.needs(["AWS::SageMaker::Endpoint", "AWS::SQS::Queue"]), region: "us-east-1")
+        #expect(check.status == .warn)
+        #expect(check.summary.contains("1 of the 2 CloudFormation types") && check.summary.contains("unchecked: AWS::SQS::Queue"), "\(check.summary)")
+        #expect(!check.summary.contains("all 2"))
+        #expect(check.fix?.contains("describe-type") == true)
+    }
+
+    @Test func catalogTypesAreOffered() throws {
+        let check = Preflight.cloudFormationTypes(try Self.needs(["AWS::SageMaker::Endpoint", "AWS::Lambda::Function"]), region: "us-east-1")
+        #expect(check.status == .ok && check.summary.hasPrefix("all 2 CloudFormation types"))
+    }
+
+    @Test func aRegionLackingACatalogTypeStillFails() throws {
+        let check = Preflight.cloudFormationTypes(try Self.needs(["AWS::SageMaker::Endpoint", "AWS::SQS::Queue"], region: "ap-south-2"), region: "ap-south-2")
+        #expect(check.status == .fail && check.summary.contains("lacks 1 of the 2"))
     }
 }
