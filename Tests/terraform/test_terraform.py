@@ -331,7 +331,7 @@ def test_operations_variant_paused_then_resumed_then_destroyed(ops_module_dir, t
         conditional = {"aws_eip.nat_address", "aws_nat_gateway.nat_gateway", "aws_route.private_default_route",
                        "aws_sagemaker_endpoint.endpoint", "aws_cloudwatch_metric_alarm.idle_alarm",
                        "aws_cloudwatch_metric_alarm.endpoint_errors_alarm", "aws_cloudwatch_metric_alarm.model_latency_alarm",
-                       "aws_lambda_permission.idle_pause_permission", "aws_appautoscaling_target.scalable_target",
+                       "aws_appautoscaling_target.scalable_target",
                        "aws_appautoscaling_policy.scaling_policy"}
         declared = declared_resources(module)
         assert conditional < declared
