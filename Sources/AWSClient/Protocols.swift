@@ -55,9 +55,11 @@ extension AWSClient {
     ///   - service: a service with a `targetPrefix`, for example `.sageMaker`.
     ///   - operation: for example `ListEndpoints`.
     ///   - body: the input (`{}` when the operation takes none).
-    /// - Returns: the decoded answer (`{}` for an empty body).
+    ///   - noOutput: true only for an operation AWS documents as having no output; an empty
+    ///     answer is then `{}`. Otherwise an empty 2xx is an error (retried for reads).
+    /// - Returns: the decoded answer.
     /// - Throws: `AWSClientError`.
-    public func json(_ service: AWSService, operation: String, body: JSONValue = .object([:])) async throws -> JSONValue {
+    public func json(_ service: AWSService, operation: String, body: JSONValue = .object([:]), noOutput: Bool = false) async throws -> JSONValue {
         guard let prefix = service.targetPrefix else {
             throw AWSClientError.invalidConfiguration("\(service.id) does not speak the JSON protocol: use query, restJSON or the S3 calls")
         }
@@ -65,8 +67,9 @@ extension AWSClient {
             service: service, operation: operation, method: "POST", path: "/",
             headers: [("Content-Type", "application/x-amz-json-\(service.jsonVersion)"), ("X-Amz-Target", "\(prefix).\(operation)")],
             body: body.encoded(),
-            idempotent: Self.isReadOnly(operation) || Self.clientTokenNames.contains { body[$0] != nil }, expect: .json))
-        return try Self.decodeJSON(response, operation: "\(service.endpointPrefix) \(operation)")
+            idempotent: Self.isReadOnly(operation) || Self.clientTokenNames.contains { body[$0] != nil },
+            expect: noOutput ? .jsonOrEmpty : .json))
+        return try Self.decodeJSON(response, operation: "\(service.endpointPrefix) \(operation)", allowEmpty: noOutput)
     }
 
     // MARK: REST-JSON (API Gateway, SageMaker Runtime, Lambda, Scheduler)
@@ -80,11 +83,12 @@ extension AWSClient {
     ///   - path: wire form; encode labels with `URIEncoding.encode(_:)`, for example `"/restapis/" + URIEncoding.encode(id)`.
     ///   - query: query parameters, not encoded.
     ///   - body: a JSON body, or nil for none.
-    /// - Returns: the decoded answer (`{}` for an empty body).
+    ///   - noOutput: true only for an operation AWS documents as having no output (see `json`).
+    /// - Returns: the decoded answer.
     /// - Throws: `AWSClientError`.
     public func restJSON(_ service: AWSService, operation: String, method: String, path: String,
                          query: [(name: String, value: String)] = [], headers: [(name: String, value: String)] = [],
-                         body: JSONValue? = nil) async throws -> JSONValue {
+                         body: JSONValue? = nil, noOutput: Bool = false) async throws -> JSONValue {
         var allHeaders = headers
         if body != nil, !allHeaders.contains(where: { $0.name.lowercased() == "content-type" }) {
             allHeaders.append(("Content-Type", "application/json"))
@@ -93,8 +97,8 @@ extension AWSClient {
             || Self.clientTokenNames.contains { body?[$0] != nil }
         let response = try await send(AWSRequest(service: service, operation: operation, method: method, path: path,
                                                  query: query, headers: allHeaders, body: body?.encoded() ?? [],
-                                                 idempotent: idempotent, expect: .json))
-        return try Self.decodeJSON(response, operation: "\(service.endpointPrefix) \(operation)")
+                                                 idempotent: idempotent, expect: noOutput ? .jsonOrEmpty : .json))
+        return try Self.decodeJSON(response, operation: "\(service.endpointPrefix) \(operation)", allowEmpty: noOutput)
     }
 
     /// Calls a REST operation with a raw body and returns the raw answer (SageMaker Runtime
@@ -128,8 +132,13 @@ extension AWSClient {
         }
     }
 
-    static func decodeJSON(_ response: AWSResponse, operation: String) throws -> JSONValue {
-        guard response.body.contains(where: { ![0x20, 0x0a, 0x0d, 0x09].contains($0) }) else { return .object([:]) }
+    /// The JSON document of an answer; an empty body is `{}` only with `allowEmpty` (an operation
+    /// without output), and an error otherwise.
+    static func decodeJSON(_ response: AWSResponse, operation: String, allowEmpty: Bool = false) throws -> JSONValue {
+        guard response.body.contains(where: { ![0x20, 0x0a, 0x0d, 0x09].contains($0) }) else {
+            if allowEmpty { return .object([:]) }
+            throw AWSClientError.invalidResponse(operation: operation, reason: "an empty answer (HTTP \(response.status)), not the JSON document it promises")
+        }
         do {
             return try JSONValue.parse(response.body)
         } catch {

@@ -8,8 +8,12 @@ public enum ResponseShape: Sendable, Equatable {
     case any
     /// The query protocol's `<{Operation}Response>` XML document (CloudFormation, STS, IAM, EC2, CloudWatch).
     case queryXML
-    /// The JSON protocols: a JSON object, or an empty body for an operation without output.
+    /// The JSON protocols: a JSON object. An empty body is not one: read as `{}` it would say
+    /// "nothing set" (apigateway GetAccount: no CloudWatch role).
     case json
+    /// The JSON protocols, for an operation AWS documents as having no output (its model has no
+    /// `output` shape, e.g. SageMaker DeleteEndpoint): a JSON object or an empty body.
+    case jsonOrEmpty
     /// REST-XML (S3): empty, or an XML document that is not an HTML page.
     case restXML
 
@@ -26,8 +30,11 @@ public enum ResponseShape: Sendable, Equatable {
             if root?.name == operation + "Response" { return nil }
             return "\(ResponseText.summary(response)) is not the <\(operation)Response> document the query protocol promises"
                 + (root.map { " (its root element is <\($0.name)>)" } ?? "")
-        case .json:
-            if blank { return nil }
+        case .json, .jsonOrEmpty:
+            if blank {
+                return self == .jsonOrEmpty ? nil
+                    : "\(ResponseText.summary(response)) is empty, not the JSON object \(operation) answers with"
+            }
             if case .object? = try? JSONValue.parse(body) { return nil }
             return "\(ResponseText.summary(response)) is not the JSON object the protocol promises"
         case .restXML:

@@ -11,8 +11,7 @@ extension Deployer {
     /// see `StackParameters.apiGatewayRole` for the rule.
     func apiGatewayRoleValue(template: String, existing: StackDescription?) async throws -> StackParameter.Value? {
         guard StackParameters.declared(in: template).contains(StackParameters.apiGatewayRole) else { return nil }
-        let account = try await api.client.restJSON(.apiGateway, operation: "GetAccount", method: "GET", path: "/account")
-        let arn = account["cloudwatchRoleArn"]?.string.flatMap { $0.isEmpty ? nil : $0 }
+        let arn = try await api.client.apiGatewayAccount().cloudWatchRoleARN
         var ownRole: String?
         if let existing {
             ownRole = try await api.stackResources(existing.name).first { $0.logicalID == StackParameters.apiGatewayLogsRole }?.physicalID

@@ -113,9 +113,17 @@ extension AWSClient {
         return nil
     }
 
-    /// apigateway GetAccount (`GET /account`).
+    /// apigateway GetAccount (`GET /account`), for preflight and deploy alike.
+    ///
+    /// AWS leaves `cloudwatchRoleArn` out when no role is set, so its absence means "no role" only
+    /// in an answer that is GetAccount's: one with `throttleSettings`, which AWS always sends (the
+    /// account's limits). An answer without it (`{}` from a proxy) is an error, never "no role",
+    /// which would make the stack take over the account-wide setting.
+    ///
+    /// - Throws: `AWSClientError.invalidResponse` naming `throttleSettings`, or the call's errors.
     public func apiGatewayAccount() async throws -> APIGatewayAccountSetting {
         let answer = try await restJSON(.apiGateway, operation: "GetAccount", method: "GET", path: "/account")
+        _ = try answer.require("throttleSettings", operation: "apigateway GetAccount")
         return APIGatewayAccountSetting(cloudWatchRoleARN: answer["cloudwatchRoleArn"]?.string)
     }
 
