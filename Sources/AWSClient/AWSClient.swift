@@ -88,7 +88,12 @@ public final class AWSClient: Sendable {
     /// Seconds without a byte from the server before an attempt is abandoned; nil leaves it to the
     /// transport (`URLSessionTransport(timeout:)`).
     public let idleTimeout: TimeInterval?
+    /// Seconds one call may take in all, every attempt and backoff included (see `AWSTimeouts`);
+    /// nil: no budget beyond `retry.maxAttempts` attempts.
+    public let callTimeout: TimeInterval?
     private let clock: @Sendable () -> Date
+    /// Seconds on a monotonic clock, for the call budget (tests move their own).
+    private let uptime: @Sendable () -> TimeInterval
     private let logger: (@Sendable (String) -> Void)?
     private let warn: @Sendable (String) -> Void
     private let state = Locked(State())
@@ -108,13 +113,17 @@ public final class AWSClient: Sendable {
     ///   - retry: attempts and backoff.
     ///   - timeout: seconds one attempt may take in all (see `AWSTimeouts`).
     ///   - idleTimeout: seconds without data before an attempt is abandoned; nil: the transport's.
+    ///   - callTimeout: seconds the whole call may take, retries included; nil: no budget.
     ///   - clock: the current time (tests inject a skewed one).
+    ///   - uptime: a monotonic clock in seconds, for the call budget.
     ///   - logger: receives `--debug` lines; they never contain secrets.
     ///   - warn: receives warnings (plain HTTP to a host that is not loopback); stderr by default.
     public init(credentials: any CredentialsProvider, region: String, endpoints: EndpointResolver = EndpointResolver(),
                 transport: any HTTPTransport = URLSessionTransport(), retry: RetryPolicy = RetryPolicy(),
                 timeout: TimeInterval = AWSTimeouts.standard.attempt, idleTimeout: TimeInterval? = nil,
+                callTimeout: TimeInterval? = AWSTimeouts.standard.call,
                 clock: @escaping @Sendable () -> Date = Date.init,
+                uptime: @escaping @Sendable () -> TimeInterval = { ProcessInfo.processInfo.systemUptime },
                 logger: (@Sendable (String) -> Void)? = nil, warn: (@Sendable (String) -> Void)? = nil) {
         self.region = region
         self.endpoints = endpoints
@@ -123,7 +132,9 @@ public final class AWSClient: Sendable {
         self.retry = retry
         self.timeout = timeout
         self.idleTimeout = idleTimeout
+        self.callTimeout = callTimeout
         self.clock = clock
+        self.uptime = uptime
         self.logger = logger
         self.warn = warn ?? { line in FileHandle.standardError.write(Data((line + "\n").utf8)) }
     }
@@ -131,16 +142,19 @@ public final class AWSClient: Sendable {
     /// The correction added to the local clock after a server reported skew, in seconds.
     public var clockOffset: TimeInterval { state.withLock { $0.clockOffset } }
 
-    /// The same client with other credentials (used for role chaining and SSO).
-    public func with(credentials: any CredentialsProvider) -> AWSClient {
-        AWSClient(credentials: credentials, region: region, endpoints: endpoints, transport: transport, retry: retry,
-                  timeout: timeout, idleTimeout: idleTimeout, clock: clock, logger: logger, warn: warn)
+    /// The same client with other credentials (used for role chaining and SSO), and optionally
+    /// other endpoints or another region.
+    public func with(credentials: any CredentialsProvider, endpoints: EndpointResolver? = nil, region: String? = nil) -> AWSClient {
+        AWSClient(credentials: credentials, region: region ?? self.region, endpoints: endpoints ?? self.endpoints, transport: transport,
+                  retry: retry, timeout: timeout, idleTimeout: idleTimeout, callTimeout: callTimeout, clock: clock, uptime: uptime,
+                  logger: logger, warn: warn)
     }
 
     /// The same client with other timeouts.
     public func with(timeouts: AWSTimeouts) -> AWSClient {
         AWSClient(credentials: credentialsProvider, region: region, endpoints: endpoints, transport: transport, retry: retry,
-                  timeout: timeouts.attempt, idleTimeout: timeouts.idle, clock: clock, logger: logger, warn: warn)
+                  timeout: timeouts.attempt, idleTimeout: timeouts.idle, callTimeout: timeouts.call, clock: clock, uptime: uptime,
+                  logger: logger, warn: warn)
     }
 
     // MARK: - Core
@@ -166,10 +180,25 @@ public final class AWSClient: Sendable {
         var attempt = 0
         var skewRetried = false
         var regionRedirected = false
-        func backoff(_ why: String) async {
+        let started = uptime()
+        var budgetSpent = false
+        func remaining() -> TimeInterval { callTimeout.map { $0 - (uptime() - started) } ?? .infinity }
+        // Whether another attempt is worth making: attempts left, and time left in the call's budget
+        // after the backoff (the wait is skipped when there is none).
+        func backoff(_ why: String) async -> Bool {
+            guard attempt < retry.maxAttempts else { return false }
             let delay = retry.delay(afterAttempt: attempt)
+            guard remaining() - delay >= Self.shortestAttempt else {
+                logger?("  \(why): no retry, the call's \(Self.seconds(callTimeout ?? 0)) s budget is spent (--call-timeout)")
+                budgetSpent = true
+                return false
+            }
             logger?("  \(why): retrying in \(String(format: "%.2f", delay)) s")
             await retry.sleep(delay)
+            return true
+        }
+        var budgetNote: String {
+            budgetSpent ? " (no time left for another attempt in the call's \(Self.seconds(callTimeout ?? 0)) s budget: --call-timeout, \(AWSTimeouts.callVariable))" : ""
         }
         while true {
             attempt += 1
@@ -197,34 +226,39 @@ public final class AWSClient: Sendable {
             } else {
                 logger?("→ \(request.method) \(url) (\(label), unsigned, attempt \(attempt)/\(retry.maxAttempts))")
             }
-            let started = Date()
+            // The attempt gets its own deadline or what is left of the call's budget, whichever is shorter.
+            let left = remaining()
+            guard left >= Self.shortestAttempt || attempt == 1 else {
+                throw AWSClientError.transport(url: url, reason: "the call's \(Self.seconds(callTimeout ?? 0)) s budget was spent before attempt \(attempt) (--call-timeout, \(AWSTimeouts.callVariable))",
+                                               attempts: attempt - 1, operation: label)
+            }
+            let attemptTimeout = max(Self.shortestAttempt, min(timeout, left))
+            let attemptStarted = Date()
             let response: HTTPResponse
             do {
-                response = try await transport.send(HTTPRequest(method: request.method, url: url, headers: headers,
-                                                                body: Data(request.body), timeout: timeout, idleTimeout: idleTimeout))
+                response = try await transport.send(HTTPRequest(method: request.method, url: url, headers: headers, body: Data(request.body),
+                                                                timeout: attemptTimeout, idleTimeout: idleTimeout.map { min($0, attemptTimeout) }))
             } catch let error as TransportError {
-                logger?("← \(error) after \(String(format: "%.2f", Date().timeIntervalSince(started))) s")
+                logger?("← \(error) after \(String(format: "%.2f", Date().timeIntervalSince(attemptStarted))) s")
                 let repeatable = request.idempotent || !error.mayHaveReachedServer
-                if error.isRetryable, repeatable, attempt < retry.maxAttempts {
-                    await backoff("network failure")
+                if error.isRetryable, repeatable, await backoff("network failure") {
                     continue
                 }
                 let note = error.isRetryable && !repeatable
-                    ? " (\(request.operation) is not idempotent and may have reached the server, so it was not sent again: check its effect before repeating)" : ""
+                    ? " (\(request.operation) is not idempotent and may have reached the server, so it was not sent again: check its effect before repeating)" : budgetNote
                 throw AWSClientError.transport(url: url, reason: error.description + note, attempts: attempt, operation: label)
             }
             let requestID = response.headers["x-amzn-requestid"] ?? response.headers["x-amz-request-id"] ?? response.headers["x-amzn-request-id"]
-            logger?("← HTTP \(response.status) in \(String(format: "%.2f", Date().timeIntervalSince(started))) s, \(response.body.count) bytes\(requestID.map { ", request id \($0)" } ?? "")")
+            logger?("← HTTP \(response.status) in \(String(format: "%.2f", Date().timeIntervalSince(attemptStarted))) s, \(response.body.count) bytes\(requestID.map { ", request id \($0)" } ?? "")")
             if (200..<300).contains(response.status) {
                 guard let problem = request.expect.problem(in: response, operation: request.operation) else {
                     return AWSResponse(status: response.status, headers: response.headers, body: response.body)
                 }
                 logger?("  not an AWS answer: \(problem)")
-                if request.idempotent, attempt < retry.maxAttempts {
-                    await backoff("unexpected document")
+                if request.idempotent, await backoff("unexpected document") {
                     continue
                 }
-                throw AWSClientError.invalidResponse(operation: label, reason: problem + (attempt > 1 ? " (\(attempt) attempts)" : ""))
+                throw AWSClientError.invalidResponse(operation: label, reason: problem + (attempt > 1 ? " (\(attempt) attempts)" : "") + budgetNote)
             }
             // S3 answers a request for a bucket in another region with that region in a header:
             // sign again for the bucket's regional endpoint (as the SDKs do) instead of following.
@@ -246,8 +280,7 @@ public final class AWSClient: Sendable {
                 attempt -= 1
                 continue
             }
-            if RetryPolicy.isRetryable(error), attempt < retry.maxAttempts {
-                await backoff(error.code)
+            if RetryPolicy.isRetryable(error), await backoff(error.code) {
                 continue
             }
             throw AWSClientError.service(error)
@@ -269,6 +302,14 @@ public final class AWSClient: Sendable {
     }
 
     private static let warned = Locked(Set<String>())
+
+    /// No attempt is started with less time than this left in the call's budget.
+    static let shortestAttempt: TimeInterval = 0.1
+
+    /// `90` or `1.5`, for messages.
+    static func seconds(_ value: TimeInterval) -> String {
+        value == value.rounded() ? String(Int(value)) : String(format: "%g", value)
+    }
 
     private func signer(for credentials: SigV4Credentials) -> SigV4Signer {
         state.withLock { state in

@@ -88,7 +88,7 @@ public enum AWSClientError: Error, CustomStringConvertible, Sendable {
         case .invalidEndpoint(let name, let value):
             return "invalid endpoint url '\(value)' in \(name): expected http(s)://host[:port], for example http://127.0.0.1:5000"
         case .transport(let url, let reason, let attempts, let operation):
-            return (operation.isEmpty ? "" : "\(operation): ") + "no complete answer from \(url) after \(attempts) attempt\(attempts == 1 ? "" : "s"): \(reason); check the network, the region, any proxy and any --endpoint-url / AWS_ENDPOINT_URL override (timeouts: --read-timeout, --attempt-timeout)"
+            return (operation.isEmpty ? "" : "\(operation): ") + "no complete answer from \(url) after \(attempts) attempt\(attempts == 1 ? "" : "s"): \(reason); check the network, the region, any proxy and any --endpoint-url / AWS_ENDPOINT_URL override (timeouts: --read-timeout, --attempt-timeout, --call-timeout)"
         case .invalidResponse(let operation, let reason):
             return "\(operation): not an AWS answer: \(reason); a proxy or captive portal may be answering instead of AWS"
         case .credentialProcess(let profile, let reason):

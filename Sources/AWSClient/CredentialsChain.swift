@@ -38,10 +38,22 @@ extension AWSClient {
     /// Builds a client from command-line settings and the environment, as the AWS CLI would:
     /// region, endpoints, retries, and credentials from the chain (see `CredentialsChain`).
     ///
+    /// `--endpoint-url` (`settings.endpointURL`) applies to the returned client only, never to the
+    /// calls that find credentials (STS AssumeRole and AssumeRoleWithWebIdentity, SSO OIDC, the SSO
+    /// portal): those carry web identity tokens, SSO bearer tokens and OIDC client secrets, and go
+    /// to `AWS_ENDPOINT_URL_<SERVICE>`, `AWS_ENDPOINT_URL` or the standard host. The AWS CLI does
+    /// the same: awscli/clidriver.py `CLIOperationCaller.invoke` (awscli 1.45) passes
+    /// `parsed_globals.endpoint_url` to the command's own client only, while botocore's credential
+    /// providers create theirs without one (botocore/credentials.py `_get_client_creator`,
+    /// botocore/tokens.py `SSOTokenProvider._client`), so `_compute_configured_endpoint_url` in
+    /// botocore/args.py gives them only the configured endpoints (environment, config file).
+    ///
     /// - Parameters:
     ///   - settings: the flags.
     ///   - environment: the process environment (tests pass their own).
     ///   - transport: the HTTP layer.
+    ///   - timeouts: the timeouts of every call, credential calls included; nil: `settings.timeout`
+    ///     per attempt and the standard call budget.
     ///   - logger: `--debug` lines (never secrets).
     /// - Throws: `AWSClientError.noCredentials` listing what was tried and the fix, `.noRegion`,
     ///   `.invalidConfiguration`, `.invalidEndpoint`, or errors from STS, the SSO portal, the
@@ -49,19 +61,22 @@ extension AWSClient {
     public static func resolve(_ settings: AWSSettings, environment: [String: String],
                                transport: any HTTPTransport = URLSessionTransport(),
                                retry: RetryPolicy? = nil, clock: @escaping @Sendable () -> Date = Date.init,
-                               logger: (@Sendable (String) -> Void)? = nil) async throws -> AWSClient {
+                               timeouts: AWSTimeouts? = nil, logger: (@Sendable (String) -> Void)? = nil) async throws -> AWSClient {
         var chain = try CredentialsChain(settings: settings, environment: environment, clock: clock)
         chain.logger = logger
         let region = try chain.region()
         let endpoints = try EndpointResolver(flag: settings.endpointURL, environment: environment)
+        var configured = endpoints
+        configured.override = nil
         var policy = retry ?? RetryPolicy()
         if let attempts = try chain.maxAttempts() { policy.maxAttempts = attempts }
         let bootstrap = AWSClient(credentials: StaticCredentialsProvider(AWSCredentials(
                                       credentials: SigV4Credentials(accessKeyID: "-", secretAccessKey: "-"), source: .explicit)),
-                                  region: region, endpoints: endpoints, transport: transport, retry: policy,
-                                  timeout: settings.timeout, clock: clock, logger: logger)
+                                  region: region, endpoints: configured, transport: transport, retry: policy,
+                                  timeout: timeouts?.attempt ?? settings.timeout, idleTimeout: timeouts?.idle,
+                                  callTimeout: timeouts?.call ?? AWSTimeouts.standard.call, clock: clock, logger: logger)
         let provider = try await chain.provider(bootstrap: bootstrap)
-        return bootstrap.with(credentials: provider)
+        return bootstrap.with(credentials: provider, endpoints: endpoints)
     }
 }
 
@@ -146,12 +161,16 @@ public struct CredentialsChain: Sendable {
     }
 
     /// Finds credentials; the bootstrap client (any credentials) is used for STS, SSO OIDC and the
-    /// SSO portal.
+    /// SSO portal, with its endpoints: pass one without the `--endpoint-url` override (see
+    /// `AWSClient.resolve`).
     ///
     /// - Throws: `AWSClientError.noCredentials` with every step tried when nothing usable is found,
     ///   or when a source that is configured (an SSO profile, a container endpoint, a
     ///   `credential_source`) fails; `.invalidConfiguration` for settings that cannot work.
     public func provider(bootstrap: AWSClient) async throws -> any CredentialsProvider {
+        var configured = bootstrap.endpoints
+        configured.override = nil
+        let bootstrap = bootstrap.endpoints.override == nil ? bootstrap : bootstrap.with(credentials: bootstrap.credentialsProvider, endpoints: configured)
         var tried: [String] = []
         // 1. Explicit keys.
         switch (settings.accessKeyID, settings.secretAccessKey) {

@@ -102,6 +102,16 @@ def test_every_command_under_answers_that_are_not_aws(local_aws):
             took = time.monotonic() - started
         assert drip.returncode == 1 and "per-attempt deadline" in drip.stderr, explain(drip)
         assert took < 15, f"status took {took:.1f} s against a dripping server"
+        # ... and the call's budget ends the retries: 5 attempts of 1.5 s allowed, but --call-timeout 2
+        # leaves room for two (7.5 s and more without it), and the error names the budget.
+        with running_proxy(local_aws, rules=[Rule(operation="DescribeStacks", kind="drip", seconds=0.1, times=99)]) as proxy:
+            started = time.monotonic()
+            budget = run(local_aws, proxy, "status", "--stack-name", stack, "--max-attempts", "5", "--attempt-timeout", "1.5",
+                         "--read-timeout", "1", "--call-timeout", "2", fast=False)
+            took = time.monotonic() - started
+            stats = proxy.stats()
+        assert budget.returncode == 1 and "--call-timeout" in budget.stderr, explain(budget)
+        assert stats["operations"].get("DescribeStacks", 0) <= 2 and took < 7, (stats, f"{took:.1f} s")
 
         # diff: GetTemplate cut once (retried); then a redirect to another host on every
         # DescribeStacks: never followed, nothing reaches the other host.

@@ -41,8 +41,7 @@ extension CredentialsChain {
         let cache = SSOTokenCache(path: files.home + "/.aws/sso/cache/" + (try SHA1.hexHash(Array(cacheKey.utf8))) + ".json",
                                   startURL: startURL, region: ssoRegion, refreshable: sessionName != nil)
         fix = "log in again: make sso-login PROFILE=\(name) (or aws sso login --profile \(name))"
-        let client = AWSClient(credentials: bootstrap.credentialsProvider, region: ssoRegion, endpoints: bootstrap.endpoints,
-                               transport: bootstrap.transport, retry: bootstrap.retry, timeout: bootstrap.timeout)
+        let client = bootstrap.with(credentials: bootstrap.credentialsProvider, region: ssoRegion)
         let clock = self.clock
         let loginFix = fix
         let fetch: @Sendable () async throws -> AWSCredentials = {

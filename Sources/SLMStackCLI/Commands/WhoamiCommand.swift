@@ -63,7 +63,8 @@ enum AWSCommandOptions {
         .value("endpoint-url", "URL", "Send every AWS call to this URL (for example a local moto server)."),
         .value("max-attempts", "N", "Attempts per AWS call, with backoff on throttling, 5xx and network failures (default 3)."),
         .value("read-timeout", "SECONDS", "Abandon an attempt after this long without data from AWS (default 30; env SLMSTACK_READ_TIMEOUT)."),
-        .value("attempt-timeout", "SECONDS", "Abandon an attempt that takes longer than this in all (default 60; env SLMSTACK_ATTEMPT_TIMEOUT)."),
+        .value("attempt-timeout", "SECONDS", "Abandon an attempt that takes longer than this in all (default 30; env SLMSTACK_ATTEMPT_TIMEOUT)."),
+        .value("call-timeout", "SECONDS", "Give up a call, retries and backoff included, after this long (default 60; env SLMSTACK_CALL_TIMEOUT)."),
         .flag("debug", "Log each AWS request and response to stderr (never secrets)."),
     ]
 
@@ -88,11 +89,12 @@ enum AWSCommandOptions {
         return settings
     }
 
-    /// `--read-timeout` and `--attempt-timeout`, else `SLMSTACK_READ_TIMEOUT` and
-    /// `SLMSTACK_ATTEMPT_TIMEOUT`, else 30 s and 60 s.
+    /// `--read-timeout`, `--attempt-timeout` and `--call-timeout`, else `SLMSTACK_READ_TIMEOUT`,
+    /// `SLMSTACK_ATTEMPT_TIMEOUT` and `SLMSTACK_CALL_TIMEOUT`, else 30 s, 30 s and 60 s.
     static func timeouts(_ arguments: ParsedArguments, environment: [String: String]) throws -> AWSTimeouts {
         do {
-            return try AWSTimeouts.resolve(idle: arguments["read-timeout"], attempt: arguments["attempt-timeout"], environment: environment)
+            return try AWSTimeouts.resolve(idle: arguments["read-timeout"], attempt: arguments["attempt-timeout"],
+                                           call: arguments["call-timeout"], environment: environment)
         } catch {
             throw CLIError.usage("\(error)")
         }
