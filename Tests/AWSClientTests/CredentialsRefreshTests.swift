@@ -88,10 +88,11 @@ struct CredentialsRefreshTests {
         """
 
     /// A fake SSO OIDC (`POST /token`) and portal (`GET /federation/credentials`) in one server.
-    static func ssoServer(oidcStatus: Int = 200) throws -> LoopbackServer {
+    static func ssoServer(oidcStatus: Int = 200, oidcBody: String? = nil) throws -> LoopbackServer {
         try LoopbackServer { request in
             if request.method == "POST", request.path == "/token" {
                 guard oidcStatus == 200 else { return .json(#"{"error":"invalid_grant"}"#, status: oidcStatus) }
+                if let oidcBody { return .json(oidcBody) }
                 return .json(#"{"accessToken":"fresh-access","expiresIn":28800,"refreshToken":"next-refresh","tokenType":"Bearer"}"#)
             }
             let key = request.headers["x-amz-sso_bearer_token"] == "fresh-access" ? "ASIAFRESH" : "ASIACACHED"
@@ -152,5 +153,23 @@ struct CredentialsRefreshTests {
         let before = server.requests.count
         await #expect(throws: AWSClientError.self) { try await TestChain.provider(AWSSettings(profile: "sso-dev"), environment) }
         #expect(server.requests.count == before)
+    }
+
+    @Test func aFailedRefreshOfAnyKindKeepsATokenWithTimeLeft() async throws {
+        // A bad answer (200 without accessToken) and no answer at all (a closed port) alike.
+        let server = try Self.ssoServer(oidcBody: #"{"unexpected":true}"#)
+        let home = try Home(config: Self.config)
+        for oidc in [server.url, "http://127.0.0.1:9"] {
+            let environment = home.environment.merging(["AWS_ENDPOINT_URL_SSO_OIDC": oidc, "AWS_ENDPOINT_URL_SSO": server.url]) { $1 }
+            let cacheFile = try Self.cache(home, expiresIn: 5 * 60)
+            let found = try await TestChain.provider(AWSSettings(profile: "sso-dev"), environment).credentials()
+            #expect(found.credentials.accessKeyID == "ASIACACHED", "refresh through \(oidc)")
+            let kept = try JSONValue.parse(try Data(contentsOf: URL(fileURLWithPath: cacheFile)))
+            #expect(kept["accessToken"]?.string == "cached-access" && kept["refreshToken"]?.string == "refresh-1")
+            // Once the token has expired, the failure is the answer.
+            _ = try Self.cache(home, expiresIn: -60)
+            await #expect(throws: AWSClientError.self) { try await TestChain.provider(AWSSettings(profile: "sso-dev"), environment) }
+        }
+        #expect(server.requests.filter { $0.path == "/token" }.count == 2)
     }
 }

@@ -95,9 +95,16 @@ struct SSOTokenCache: Sendable {
               let expiresText = token["expiresAt"]?.string, let expiresAt = parseISO8601(expiresText) else {
             throw Problem(reason: "SSO token cache \(path) has no accessToken/expiresAt")
         }
-        if expiresAt.timeIntervalSince(now) < CredentialsChain.ssoTokenRefreshWindow, refreshable,
-           let fresh = try await refreshed(token, client: client, now: now) {
-            return fresh
+        if expiresAt.timeIntervalSince(now) < CredentialsChain.ssoTokenRefreshWindow, refreshable {
+            do {
+                if let fresh = try await refreshed(token, client: client, now: now) { return fresh }
+            } catch where expiresAt > now {
+                // A failed refresh (network, a bad answer, a cache that cannot be written) does not
+                // end a token that still has time left; the portal decides whether it is still
+                // good. botocore/tokens.py goes part of the way: `_refresh_access_token` ignores
+                // ClientError, and `DeferredRefreshableToken._protected_refresh` any error in the
+                // advisory window (15 to 10 minutes left); here any error, until expiry.
+            }
         }
         guard expiresAt > now else {
             let why = refreshable ? "" : " (a legacy sso_start_url profile cannot refresh it: use an sso_session)"
@@ -107,7 +114,8 @@ struct SSOTokenCache: Sendable {
     }
 
     /// SSO OIDC CreateToken with the refresh token; nil when the cache cannot refresh or the call
-    /// is refused (the cached token is then used while it lasts, as botocore does).
+    /// is refused (the cached token is then used while it lasts, as botocore does). Other failures
+    /// are thrown; `accessToken(client:now:)` ignores them too while the cached token lasts.
     private func refreshed(_ token: JSONValue, client: AWSClient, now: Date) async throws -> String? {
         guard let refreshToken = token["refreshToken"]?.string, let clientID = token["clientId"]?.string,
               let clientSecret = token["clientSecret"]?.string,
