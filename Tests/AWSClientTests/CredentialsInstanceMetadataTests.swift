@@ -221,4 +221,30 @@ struct CredentialsInstanceMetadataTests {
             "\(error)".hasPrefix("profile 'loop-b': source_profile loop loop-a → loop-b → loop-a")
         }
     }
+
+    @Test func badSettingsNameWhereTheyCameFromAndTheRangeIsTheOneEnforced() async throws {
+        // From the profile: the message names the profile key, not the variable that was never set.
+        for (key, value, expected) in [
+            ("metadata_service_timeout", "0.5", "metadata_service_timeout in profile 'default' '0.5': expected seconds from 1 to 60"),
+            ("metadata_service_timeout", "61", "metadata_service_timeout in profile 'default' '61': expected seconds from 1 to 60"),
+            ("metadata_service_num_attempts", "0", "metadata_service_num_attempts in profile 'default' '0': expected a whole number from 1 to 10"),
+            ("ec2_metadata_service_endpoint_mode", "IPv5", "ec2_metadata_service_endpoint_mode in profile 'default' 'IPv5': expected IPv4 or IPv6"),
+        ] {
+            let home = try Home(config: "[default]\n\(key) = \(value)\n")
+            await #expect { try await TestChain.provider(AWSSettings(region: "us-east-1"), Self.environment(home, [:])) } throws: { error in
+                "\(error)" == expected
+            }
+        }
+        let home = try Home(config: "[default]\nec2_metadata_service_endpoint = 169.254.169.254\n")
+        var environment = home.environment
+        environment["AWS_EC2_METADATA_SERVICE_ENDPOINT"] = nil
+        await #expect { try await TestChain.provider(AWSSettings(region: "us-east-1"), environment) } throws: { error in
+            "\(error)".contains("in ec2_metadata_service_endpoint in profile 'default'")
+        }
+        // From the environment: the variable, which wins over the profile.
+        await #expect { try await TestChain.provider(AWSSettings(region: "us-east-1"), Self.environment(try Home(config: "[default]\nmetadata_service_timeout = 2\n"), ["AWS_METADATA_SERVICE_TIMEOUT": "0"])) } throws: { error in
+            "\(error)" == "AWS_METADATA_SERVICE_TIMEOUT '0': expected seconds from 1 to 60"
+        }
+        #expect(try InstanceMetadata.settings { variable, _ in variable == "AWS_METADATA_SERVICE_TIMEOUT" ? "1.5" : nil }?.timeout == 1.5)
+    }
 }

@@ -209,10 +209,27 @@ struct CredentialsProvidersTests {
             Issue.record("expected an error")
         } catch {
             let text = "\(error)"
-            #expect(text.contains("  5. container credentials: GET \(server.url)/creds (AWS_CONTAINER_CREDENTIALS_FULL_URI) failed 3 times, last: HTTP 401: {\"Message\":\"bad token\"}"), "\(text)")
+            #expect(text.contains("  5. container credentials: GET \(server.url)/creds (AWS_CONTAINER_CREDENTIALS_FULL_URI) failed 3 times, last: HTTP 401: \"bad token\""), "\(text)")
             #expect(!text.contains("secret-bearer"))
         }
         #expect(server.requests.count == 3)
         #expect(imds.requests.isEmpty, "the instance metadata service comes after the container and is not asked")
+    }
+
+    @Test func aContainerErrorBodyIsQuotedAsOneShortSanitizedLine() async throws {
+        let body = "upstream failed\n\u{1b}[31mred alert\u{7}\r\n" + String(repeating: "x", count: 300)
+        let server = try LoopbackServer { _ in LoopbackServer.Response(status: 502, headers: ["Content-Type": "text/plain"], body: body) }
+        let home = try Home()
+        let environment = home.environment.merging(["AWS_CONTAINER_CREDENTIALS_FULL_URI": server.url + "/creds"]) { $1 }
+        await #expect { try await TestChain.provider(AWSSettings(region: "us-east-1"), environment) } throws: { error in
+            let text = "\(error)"
+            guard let line = text.split(separator: "\n").first(where: { $0.contains("container credentials: GET") }) else { return false }
+            let quoted = line.components(separatedBy: "last: HTTP 502: ").last ?? ""
+            return quoted.hasPrefix("\"upstream failed [31mred alert") && quoted.count <= 82
+                && !text.contains("\u{1b}") && !text.contains("\u{7}") && !text.contains(String(repeating: "x", count: 100))
+        }
+        // A JSON document that is not an error (no Code or Message) is not quoted at all.
+        #expect(ContainerCredentials.errorLine(Data(#"{"AccessKeyId":"AKIA","SecretAccessKey":"s3cr3t"}"#.utf8)) == "")
+        #expect(ContainerCredentials.errorLine(Data(#"{"Code":"InvalidToken","Message":"bad\ntoken"}"#.utf8)) == "InvalidToken: bad token")
     }
 }

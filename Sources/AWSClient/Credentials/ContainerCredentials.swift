@@ -47,6 +47,17 @@ enum ContainerCredentials {
         throw AWSClientError.invalidConfiguration("AWS_CONTAINER_CREDENTIALS_FULL_URI '\(url)': plain http is allowed only to a loopback address or \(allowedHosts.joined(separator: ", ")): use https or one of those hosts")
     }
 
+    /// One short sanitized line about an error answer, for messages (`ResponseText.line`): the
+    /// `Code` and `Message` of a JSON answer, or a page's title or a text's first words; any other
+    /// document is not quoted (it may hold credentials).
+    static func errorLine(_ body: Data) -> String {
+        if case .object? = try? JSONValue.parse(body), let json = try? JSONValue.parse(body) {
+            let parts = [json["Code"] ?? json["code"], json["Message"] ?? json["message"]].compactMap { $0?.string }
+            return ResponseText.line(Data(parts.joined(separator: ": ").utf8))
+        }
+        return ResponseText.quotable(body) ? ResponseText.line(body) : ""
+    }
+
     /// Parses the JSON both metadata services answer with (`Token`, not `SessionToken`).
     static func parse(_ body: Data, source: CredentialSource, what: String) throws -> AWSCredentials {
         guard let json = try? JSONValue.parse(body) else {
@@ -110,8 +121,8 @@ extension CredentialsChain {
                                                                         timeout: ContainerCredentials.timeout))
                     logger?("← HTTP \(response.status), \(response.body.count) bytes")
                     guard response.status == 200 else {
-                        let text = String(decoding: response.body.prefix(200), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-                        failure = "HTTP \(response.status)\(text.isEmpty ? "" : ": \(text)")"
+                        let text = ContainerCredentials.errorLine(response.body)
+                        failure = "HTTP \(response.status)\(text.isEmpty ? "" : ": \"\(text)\"")"
                         continue
                     }
                     return try ContainerCredentials.parse(response.body, source: source, what: "container credentials GET \(url)")

@@ -41,27 +41,36 @@ struct InstanceMetadata: Sendable {
 
     /// Reads the settings; nil when `AWS_EC2_METADATA_DISABLED` is true.
     ///
-    /// - Throws: `AWSClientError.invalidConfiguration` for an unknown mode, a bad endpoint or timeout.
-    static func settings(_ setting: (String, String) -> String?) throws -> (endpoint: String, timeout: TimeInterval, attempts: Int, allowV1: Bool)? {
+    /// - Parameters:
+    ///   - setting: the value of an environment variable, else of a profile key.
+    ///   - origin: where that value came from, for messages: the variable, or the profile key.
+    /// - Throws: `AWSClientError.invalidConfiguration` for an unknown mode, a bad endpoint, timeout
+    ///   or number of attempts, naming where the value came from.
+    static func settings(_ setting: (String, String) -> String?,
+                         origin: (String, String) -> String = { variable, _ in variable }) throws -> (endpoint: String, timeout: TimeInterval, attempts: Int, allowV1: Bool)? {
         if setting("AWS_EC2_METADATA_DISABLED", "")?.lowercased() == "true" { return nil }
         var endpoint = ipv4Endpoint
-        if let mode = setting("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE", "ec2_metadata_service_endpoint_mode") {
+        let modeNames = ("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE", "ec2_metadata_service_endpoint_mode")
+        if let mode = setting(modeNames.0, modeNames.1) {
             switch mode.lowercased() {
             case "ipv4": endpoint = ipv4Endpoint
             case "ipv6": endpoint = ipv6Endpoint
-            default: throw AWSClientError.invalidConfiguration("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE '\(mode)': expected IPv4 or IPv6")
+            default: throw AWSClientError.invalidConfiguration("\(origin(modeNames.0, modeNames.1)) '\(mode)': expected IPv4 or IPv6")
             }
         }
-        if let custom = setting("AWS_EC2_METADATA_SERVICE_ENDPOINT", "ec2_metadata_service_endpoint") {
-            endpoint = try EndpointResolver.validated(custom, name: "AWS_EC2_METADATA_SERVICE_ENDPOINT")
+        let endpointNames = ("AWS_EC2_METADATA_SERVICE_ENDPOINT", "ec2_metadata_service_endpoint")
+        if let custom = setting(endpointNames.0, endpointNames.1) {
+            endpoint = try EndpointResolver.validated(custom, name: origin(endpointNames.0, endpointNames.1))
         }
-        let timeoutText = setting("AWS_METADATA_SERVICE_TIMEOUT", "metadata_service_timeout") ?? "1"
-        guard let timeout = Double(timeoutText), timeout > 0, timeout <= 60 else {
-            throw AWSClientError.invalidConfiguration("AWS_METADATA_SERVICE_TIMEOUT '\(timeoutText)': expected seconds from 1 to 60")
+        let timeoutNames = ("AWS_METADATA_SERVICE_TIMEOUT", "metadata_service_timeout")
+        let timeoutText = setting(timeoutNames.0, timeoutNames.1) ?? "1"
+        guard let timeout = Double(timeoutText), (1...60).contains(timeout) else {
+            throw AWSClientError.invalidConfiguration("\(origin(timeoutNames.0, timeoutNames.1)) '\(timeoutText)': expected seconds from 1 to 60")
         }
-        let attemptsText = setting("AWS_METADATA_SERVICE_NUM_ATTEMPTS", "metadata_service_num_attempts") ?? "1"
+        let attemptNames = ("AWS_METADATA_SERVICE_NUM_ATTEMPTS", "metadata_service_num_attempts")
+        let attemptsText = setting(attemptNames.0, attemptNames.1) ?? "1"
         guard let attempts = Int(attemptsText), (1...10).contains(attempts) else {
-            throw AWSClientError.invalidConfiguration("AWS_METADATA_SERVICE_NUM_ATTEMPTS '\(attemptsText)': expected a whole number from 1 to 10")
+            throw AWSClientError.invalidConfiguration("\(origin(attemptNames.0, attemptNames.1)) '\(attemptsText)': expected a whole number from 1 to 10")
         }
         let v1Disabled = setting("AWS_EC2_METADATA_V1_DISABLED", "ec2_metadata_v1_disabled")?.lowercased() == "true"
         return (endpoint, timeout, attempts, !v1Disabled)
@@ -146,6 +155,8 @@ extension CredentialsChain {
     func instanceMetadataProvider(tried: inout [String]) async throws -> (any CredentialsProvider)? {
         guard let settings = try InstanceMetadata.settings({ variable, key in
             env(variable) ?? (key.isEmpty ? nil : files.setting(key, profile: profileName))
+        }, origin: { variable, key in
+            env(variable) != nil || key.isEmpty ? variable : "\(key) in profile '\(profileName)'"
         }) else {
             tried.append("EC2 instance metadata: disabled by AWS_EC2_METADATA_DISABLED")
             return nil
