@@ -92,7 +92,8 @@ extension Deployer {
 
     /// A change set on the deployed template with `changes` set and every other parameter kept:
     /// shown, confirmed, executed and followed. Returns the stack after it and the changes applied
-    /// (none when CloudFormation found nothing to change).
+    /// (none when CloudFormation found nothing to change). Once executed, a failure to follow it is
+    /// `DeployError.lostTrack`: the update goes on in CloudFormation.
     func updateParameters(_ current: StackDescription, _ changes: [String: String], action: String, heading: String,
                           question: String, verb: String, assumeYes: Bool) async throws -> (StackDescription, [PlannedChange]) {
         let stack = current.name
@@ -126,7 +127,9 @@ extension Deployer {
         let since = clock.now()
         let executeToken = "slmstack-\(action)-exec-\(makeToken())"
         try await api.executeChangeSet(id, stack: stack, clientToken: executeToken, disableRollback: false)
-        let outcome = try await follower.follow(stack: stack, since: since, total: changeSet.changes.count, verb: verb, clientToken: executeToken)
+        let outcome = try await followStarted("the \(action)", stack: stack) {
+            try await follower.follow(stack: stack, since: since, total: changeSet.changes.count, verb: verb, clientToken: executeToken)
+        }
         try report(outcome, stack: stack)
         guard let final = outcome.final else { throw DeployError.noStack(stack, region: api.client.region) }
         return (final, changeSet.changes)

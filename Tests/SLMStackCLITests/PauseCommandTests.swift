@@ -74,3 +74,14 @@ func deploySendsTheTemplateCompact(flags: [String]) throws {
     #expect(lines[0].contains("up to $") && lines[0].contains("at 3 instances (autoscaling maximum)") && lines[0].contains("; paused $"))
     #expect(lines[1].hasPrefix("ttl 4h: at most $") && lines[1].contains("before the stack deletes itself"))
 }
+
+@Test func aPauseWhoseTemplateCannotBeReadSaysTheCostWasSkippedAndWhy() throws {
+    let config = try ServiceOptions.config(from: ArgumentParser.parse([], options: ServiceOptions.specs))
+    let template = try Synthesis.compactCloudFormation(try Synthesis.stack(for: config))
+    let priced = PauseCommand.costLine(paused: true, template: .success(template), parameters: ["Paused": "true"], config: config)
+    #expect(priced.hasPrefix("monthly cost: $") && priced.contains(" running → $") && priced.contains("priced from the deployed template"))
+    let unread = PauseCommand.costLine(paused: true, template: .failure(.init(cause: "cloudformation GetTemplate: not an AWS answer: HTTP 200\nsecond line")),
+                                       parameters: [:], config: config)
+    #expect(unread == "monthly cost: skipped, the deployed template could not be read (cloudformation GetTemplate: not an AWS answer: HTTP 200); 'slmstack cost' prices the model")
+    #expect(PauseCommand.costLine(paused: false, template: .success("not json"), parameters: [:], config: config).hasPrefix("monthly cost: skipped, the deployed template could not be priced"))
+}

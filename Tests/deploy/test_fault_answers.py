@@ -125,14 +125,22 @@ def test_every_command_under_answers_that_are_not_aws(local_aws):
         assert redirected.returncode == 1 and f"redirected to {target}, not followed" in redirected.stderr, explain(redirected)
         assert caught == [], f"the client followed the redirect and sent {caught}"
 
-        # pause and resume: a portal page for DescribeChangeSet and a cut DescribeStackEvents once each.
+        # pause and resume: a portal page for DescribeChangeSet and a cut DescribeStackEvents once each;
+        # the pause's GetTemplate (for the price line only, after the update) gets the page every time:
+        # the pause succeeded and the price line says it was skipped and why, never nothing.
         for verb, operation, kind in (("pause", "DescribeChangeSet", "html200"), ("resume", "DescribeStackEvents", "midbody")):
             rule = Rule(operation=operation, kind=kind)
-            with running_proxy(local_aws, rules=[rule]) as proxy:
+            price = Rule(operation="GetTemplate", kind="html200", times=99)
+            with running_proxy(local_aws, rules=[rule, price] if verb == "pause" else [rule]) as proxy:
                 proc = run(local_aws, proxy, verb, "--yes", "--stack-name", stack, fast=False, timeout=120)
                 stats = proxy.stats()
             assert proc.returncode == 0 and f"{verb}d {stack}: UPDATE_COMPLETE" in proc.stdout, explain(proc)
             assert rule.hits == 1 and stats["forwarded_operations"].get("ExecuteChangeSet") == 1, stats
+            if verb == "pause":
+                assert price.hits >= 1 and "monthly cost: skipped, the deployed template could not be read (" in proc.stdout, explain(proc)
+                assert "GetTemplate" in proc.stdout and "Network login required" in proc.stdout, explain(proc)
+            else:
+                assert "monthly cost: $" in proc.stdout, explain(proc)
         assert counts(local_aws, stack) == ONE_OF_EACH
 
         # destroy with the first DescribeStacks cut mid-body: retried, then everything goes.

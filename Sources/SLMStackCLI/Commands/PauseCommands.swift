@@ -46,23 +46,47 @@ struct PauseCommand: SubCommand {
                 try await PreflightGate.check(client: client, template: try await deployer.api.template(stack.id), stack: name, io: io)
             }
             let result = try await deployer.setPaused(paused, stack: name, assumeYes: yes)
-            guard case .updated(let stack, _) = result else { return (result, String?.none) }
-            return (result, try? await deployer.api.template(stack.id))
+            guard case .updated(let stack, _) = result else { return (result, Result<String, TemplateUnread>.failure(TemplateUnread(cause: ""))) }
+            // The update is done: a template that cannot be read now costs the price line only.
+            do {
+                return (result, .success(try await deployer.api.template(stack.id)))
+            } catch {
+                return (result, .failure(TemplateUnread(cause: "\(error)")))
+            }
         }
         guard case .updated(let stack, _) = result else { return .success }
         io.line("\(paused ? "paused" : "resumed") \(stack.name): \(stack.status)")
-        if let template, let costs = StateCosts.of(template: template, parameters: stack.parameters, region: context.config.region, config: context.config) {
-            let (from, to) = paused ? (costs.running, costs.paused) : (costs.paused, costs.running)
-            let saving = costs.running - costs.paused
-            io.line("monthly cost: \(Estimate.money(from)) \(paused ? "running" : "paused") → \(Estimate.money(to)) \(paused ? "paused" : "running")"
-                + " (pausing saves \(Estimate.money(saving))/month, \(Estimate.money(saving / Estimate.hoursPerMonth))/hour; priced from the deployed template)")
-        }
+        io.line(costLine(paused: paused, template: template, parameters: stack.parameters, config: context.config))
         if paused {
             io.line("resume with: slmstack resume --stack-name \(stack.name)")
         } else {
             io.line("the endpoint is back: 'slmstack status --stack-name \(stack.name)' shows it, 'slmstack invoke' calls it")
         }
         return .success
+    }
+}
+
+extension PauseCommand {
+    /// Why the deployed template was not read after a pause or resume.
+    struct TemplateUnread: Error { var cause: String }
+
+    /// The monthly cost before and after, priced from the deployed template; or a line that says
+    /// it was skipped and why (the pause or resume itself succeeded).
+    static func costLine(paused: Bool, template: Result<String, TemplateUnread>, parameters: [String: String], config: ServiceConfig) -> String {
+        let text: String
+        switch template {
+        case .success(let value): text = value
+        case .failure(let unread):
+            let cause = unread.cause.split(separator: "\n").first.map(String.init) ?? ""
+            return "monthly cost: skipped, the deployed template could not be read (\(cause)); 'slmstack cost' prices the model"
+        }
+        guard let costs = StateCosts.of(template: text, parameters: parameters, region: config.region, config: config) else {
+            return "monthly cost: skipped, the deployed template could not be priced; 'slmstack cost' prices the model"
+        }
+        let (from, to) = paused ? (costs.running, costs.paused) : (costs.paused, costs.running)
+        let saving = costs.running - costs.paused
+        return "monthly cost: \(Estimate.money(from)) \(paused ? "running" : "paused") → \(Estimate.money(to)) \(paused ? "paused" : "running")"
+            + " (pausing saves \(Estimate.money(saving))/month, \(Estimate.money(saving / Estimate.hoursPerMonth))/hour; priced from the deployed template)"
     }
 }
 
