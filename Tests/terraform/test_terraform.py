@@ -204,14 +204,17 @@ def live_nat_gateways(client):
 
 def test_apply_and_destroy_against_moto(module_dir, tf_env, tmp_path):
     with local_aws(module_dir, tf_env, tmp_path) as (env, client):
+        # api_gateway_role keeps its default (false): the local AWS has an account role, so the
+        # module leaves it (the role, its policy and the setting have count 0).
         var = []
 
         applied = terraform(["apply", "-auto-approve", "-input=false", *var], module_dir, env)
         assert applied.returncode == 0, applied.stdout[-4000:] + applied.stderr
         added = int(re.search(r"Resources: (\d+) added", applied.stdout).group(1))
-        declared = declared_resources(module_dir)
-        # Every resource of the output was created (those with a count once: paused is false): none
-        # is left out for moto.
+        declared = {a for a in declared_resources(module_dir)
+                    if not a.startswith(("aws_api_gateway_account.", "aws_iam_role.api_gateway_logs_role", "aws_iam_role_policy.api_gateway_logs_role"))}
+        # Every resource of the output was created (those with a count once: paused is false, and the
+        # account role left out as above): none is left out for moto.
         assert set(state_list(module_dir, env)) == declared and added == len(declared) >= 62
         outputs = {k: v["value"] for k, v in json.loads(terraform(["output", "-json"], module_dir, env).stdout).items()}
 
@@ -227,7 +230,7 @@ def test_apply_and_destroy_against_moto(module_dir, tf_env, tmp_path):
 
         apigateway = client("apigateway")
         plan = apigateway.get_usage_plans()["items"][0]
-        assert plan["throttle"] == {"rateLimit": 50.0, "burstLimit": 100}
+        assert plan["throttle"] == {"rateLimit": 5.0, "burstLimit": 10}
         assert plan["quota"]["limit"] == 10000 and plan["quota"]["period"] == "DAY"
         api_id = plan["apiStages"][0]["apiId"]
         assert plan["apiStages"][0]["stage"] == "prod"
@@ -290,7 +293,8 @@ def test_apply_and_destroy_against_moto(module_dir, tf_env, tmp_path):
         assert destroyed == {"aws_sagemaker_endpoint.endpoint[0]", "aws_nat_gateway.nat_gateway[0]", "aws_eip.nat_address[0]",
                              "aws_route.private_default_route[0]", "aws_cloudwatch_metric_alarm.idle_alarm[0]",
                              "aws_cloudwatch_metric_alarm.endpoint_errors_alarm[0]", "aws_cloudwatch_metric_alarm.model_latency_alarm[0]"}
-        assert "# aws_lambda_function.shim_function will be updated in-place" in paused.stdout
+        # the shim names the endpoint by its fixed name: a pause does not touch it
+        assert "aws_lambda_function.shim_function will be updated" not in paused.stdout
 
         # The variables' validation and the cross-variable preconditions stop a bad plan.
         bad_stage = terraform(["plan", "-input=false", "-refresh=false", *var, "-var", "stage_name=no spaces"], module_dir, env)
