@@ -296,7 +296,9 @@ private struct Builder {
                 }
             }
             let functionGroups = function.securityGroups.flatMap(\.references)
-            // The SageMaker endpoints the function may call: its role's policies or its environment refer to them.
+            // The SageMaker endpoints the function may call: its role's policies or its environment refer
+            // to them, or its environment holds an endpoint's fixed name (the shim names it so, to be
+            // created before it).
             let roles = of(Role.self).filter { refers(function.role, to: $0.id) }
             let called = sageMakerEndpoints.filter { endpoint in
                 roles.contains { role in
@@ -304,6 +306,7 @@ private struct Builder {
                         role.policies[name]!.statements.contains { refers($0.resources, to: endpoint.id) }
                     }
                 } || function.environment.keys.sorted().contains { refers(function.environment[$0]!, to: endpoint.id) }
+                    || endpoint.name.map { name in function.environment.values.contains(.string(name)) } ?? false
             }
             var reached = false
             for interface in interfaceEndpoints {
