@@ -182,6 +182,11 @@ func badInputIsOneLineWithExitTwo(_ arguments: [String], _ expected: String) {
     let stack = StackModel.Stack.slmService(try ServiceOptions.config(from: try ArgumentParser.parse(
         ["--ttl", "4h", "--idle-pause", "on", "--alarm-email", "ops@example.com", "--max-instances", "3"], options: ServiceOptions.specs)))
     let compact = try Synthesis.compactCloudFormation(stack).utf8.count
-    #expect(run.out.contains("template \(compact) bytes as sent (inline)"), "\(run.out)")
+    // The fullest variant may exceed CreateStack's inline limit; deploy then uploads it (the default must not).
+    let path = compact <= 51_200 ? "(inline)" : "over CreateStack's 51,200: deploy uploads it to the assets bucket"
+    #expect(run.out.contains("template \(compact) bytes as sent\(compact <= 51_200 ? " " : ", ")\(path)"), "\(run.out)")
     #expect(run.out.contains("on 1-3 x ml.g5.xlarge"), "\(run.out)")
+    let plain = slmstack("validate")
+    let defaultSize = try Synthesis.compactCloudFormation(StackModel.Stack.slmService(ServiceConfig())).utf8.count
+    #expect(defaultSize <= 51_200 && plain.out.contains("template \(defaultSize) bytes as sent (inline)"), "\(plain.out)")
 }
