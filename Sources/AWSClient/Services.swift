@@ -68,13 +68,15 @@ public struct AWSService: Sendable, Hashable, CustomStringConvertible {
     public static let cloudWatch = AWSService(id: "CloudWatch", endpointPrefix: "monitoring", apiVersion: "2010-08-01")
     /// EventBridge Scheduler, REST-JSON.
     public static let scheduler = AWSService(id: "Scheduler", endpointPrefix: "scheduler", apiVersion: "2021-06-30")
+    /// SQS, JSON 1.0 (`X-Amz-Target: AmazonSQS.<Op>`), as botocore's sqs model since 2023.
+    public static let sqs = AWSService(id: "SQS", endpointPrefix: "sqs", apiVersion: "2012-11-05", targetPrefix: "AmazonSQS", jsonVersion: "1.0")
     /// IAM Identity Center portal (GetRoleCredentials), REST-JSON with a bearer token, host `portal.sso.{region}`.
     public static let sso = AWSService(id: "SSO", endpointPrefix: "portal.sso", signingName: "awsssoportal", apiVersion: "2019-06-10")
 
     /// Every service above.
     public static let all: [AWSService] = [
         .cloudFormation, .sts, .iam, .ec2, .s3, .sageMaker, .sageMakerRuntime, .apiGateway, .pricing, .lambda, .logs,
-        .cloudWatch, .scheduler, .sso,
+        .cloudWatch, .scheduler, .sso, .sqs,
     ]
 }
 

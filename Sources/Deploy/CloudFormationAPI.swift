@@ -136,10 +136,17 @@ public struct CloudFormationAPI: Sendable {
         guard let member = try root.require("DescribeStacksResult", "Stacks", operation: operation).members.first else {
             throw AWSClientError.invalidResponse(operation: operation, reason: "the answer lists no stack for \(name), and no ValidationError said it does not exist")
         }
-        guard let status = member.value("StackStatus"), !status.isEmpty, member.value("StackId") != nil, member.value("StackName") != nil else {
+        let stack = try Self.stack(member, operation: operation)
+        return stack.status == "DELETE_COMPLETE" ? nil : stack
+    }
+
+    /// One member of DescribeStacks' `Stacks` list.
+    ///
+    /// - Throws: `AWSClientError.invalidResponse` when it lacks a StackId, StackName or StackStatus.
+    static func stack(_ member: XMLNode, operation: String) throws -> StackDescription {
+        guard let status = member.value("StackStatus"), !status.isEmpty, let id = member.value("StackId"), let name = member.value("StackName") else {
             throw AWSClientError.invalidResponse(operation: operation, reason: "the stack in the answer has no StackId, StackName or StackStatus")
         }
-        if status == "DELETE_COMPLETE" { return nil }
         let outputs = (member.child("Outputs")?.members ?? []).map { ($0.value("OutputKey") ?? "", $0.value("OutputValue") ?? "") }
         var tags: [String: String] = [:]
         for tag in member.child("Tags")?.members ?? [] { tags[tag.value("Key") ?? ""] = tag.value("Value") ?? "" }
@@ -148,7 +155,7 @@ public struct CloudFormationAPI: Sendable {
             guard let key = parameter.value("ParameterKey") else { continue }
             parameters[key] = parameter.value("ParameterValue") ?? ""
         }
-        return StackDescription(name: member.value("StackName") ?? name, id: member.value("StackId") ?? name, status: status,
+        return StackDescription(name: name, id: id, status: status,
                                 statusReason: member.value("StackStatusReason"), creationTime: Self.date(member.value("CreationTime")),
                                 lastUpdatedTime: Self.date(member.value("LastUpdatedTime")), outputs: outputs.map { (key: $0.0, value: $0.1) }, tags: tags,
                                 parameters: parameters)

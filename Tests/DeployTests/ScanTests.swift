@@ -95,3 +95,34 @@ func classify(_ items: EndpointFacts..., idleHours: Double = 168) -> ScanReport 
     let report = classify(facts("b"), facts("a"), facts("c"))
     #expect(report.endpoints.map(\.facts.name) == ["a", "b", "c"])
 }
+
+func described(_ name: String, status: String = "UPDATE_COMPLETE", expiresHoursAgo: Double?, outputs: [(key: String, value: String)] = []) -> StackDescription {
+    var parameters = ["Paused": "false"]
+    if let hours = expiresHoursAgo { parameters["ExpiresAt"] = ExpiryTime.text(scanNow.addingTimeInterval(-hours * 3600)) }
+    return StackDescription(name: name, id: "arn:aws:cloudformation:us-east-1:123456789012:stack/\(name)/1", status: status,
+                            statusReason: nil, creationTime: nil, lastUpdatedTime: nil, outputs: outputs, tags: [:], parameters: parameters)
+}
+
+@Test func aStackOverAnHourPastItsTTLIsOverdue() {
+    let overdue = StackTTLScan.overdue([
+        described("zeta", expiresHoursAgo: 2.5),
+        described("alpha", status: "DELETE_FAILED", expiresHoursAgo: 30,
+                  outputs: [(key: DeadLetterQueue.outputKey, value: "https://sqs.us-east-1.amazonaws.com/123456789012/q")]),
+        described("deleting-now", expiresHoursAgo: 0.5),           // within the hour: the schedule is still deleting it
+        described("being-deleted", status: "DELETE_IN_PROGRESS", expiresHoursAgo: 5),
+        described("future", expiresHoursAgo: -4),
+        described("no-ttl", expiresHoursAgo: nil),
+    ], now: scanNow)
+    #expect(overdue.map(\.name) == ["alpha", "zeta"])
+    #expect(overdue[0].status == "DELETE_FAILED" && overdue[0].deadLetterQueueURL == "https://sqs.us-east-1.amazonaws.com/123456789012/q")
+    #expect(abs(overdue[1].overdueHours - 2.5) < 0.001)
+    #expect(overdue[1].reason.hasPrefix("TTL passed 2h 30m ago (at 2026-11-22T09:30:00Z) and the stack is still here (UPDATE_COMPLETE)"))
+    #expect(overdue[1].reason.hasSuffix("run 'slmstack destroy --stack-name zeta'"))
+}
+
+@Test func deadLetterMessagesAreNamedInTheReason() {
+    var stack = StackTTLScan.overdue([described("s", expiresHoursAgo: 3, outputs: [(key: DeadLetterQueue.outputKey, value: "https://q/1")])], now: scanNow)[0]
+    #expect(!stack.reason.contains("TTL deletion failed"))
+    stack.deadLetterMessages = 2
+    #expect(stack.reason.contains("; TTL deletion failed: 2 messages in https://q/1; run 'slmstack destroy --stack-name s'"))
+}

@@ -1,6 +1,8 @@
 """`slmstack scan` against the project's local AWS (SigV4 verification on): a deployed stack's endpoint is
 owned, an endpoint created outside any stack is an unowned GPU endpoint and makes the scan exit 3; CloudWatch
-answers no datapoints, which counts as 0 invocations."""
+answers no datapoints, which counts as 0 invocations. A stack whose TTL passed over an hour ago and that is
+still there is listed with its destroy command and also makes the scan exit 3."""
+import datetime as dt
 import json
 
 STACK = "scanned"
@@ -83,3 +85,49 @@ def test_scan_finds_the_owned_and_the_unowned_endpoint(local_aws):
     # With the outside endpoint and the stack gone, nothing is flagged.
     clean = local_aws.run("scan")
     assert clean.returncode == 0, clean.stdout + clean.stderr
+
+
+def set_expires_at(local_aws, stack, hours_ago):
+    """Moves the stack's ExpiresAt into the past, as a deletion that failed or was refused leaves it."""
+    cfn = local_aws.client("cloudformation")
+    declared = [p["ParameterKey"] for p in cfn.describe_stacks(StackName=stack)["Stacks"][0]["Parameters"]]
+    when = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=hours_ago)).strftime("%Y-%m-%dT%H:%M:%S")
+    cfn.update_stack(StackName=stack, UsePreviousTemplate=True, Capabilities=["CAPABILITY_IAM"], Parameters=[
+        {"ParameterKey": k, "ParameterValue": when} if k == "ExpiresAt" else {"ParameterKey": k, "UsePreviousValue": True}
+        for k in declared])
+    return when
+
+
+def test_scan_flags_a_stack_still_there_an_hour_after_its_ttl(local_aws):
+    stack = "scanned-ttl"
+    try:
+        deployed = local_aws.run("deploy", "--yes", "--stack-name", stack, "--ttl", "4h", timeout=300)
+        assert deployed.returncode == 0, deployed.stdout + deployed.stderr
+        fresh = local_aws.run("scan", "--format", "json")
+        assert fresh.returncode == 0 and json.loads(fresh.stdout)["ttlPassed"] == [], fresh.stdout + fresh.stderr
+
+        # within the hour the schedule may still be deleting it: not flagged
+        set_expires_at(local_aws, stack, 0.5)
+        recent = local_aws.run("scan", "--format", "json")
+        assert recent.returncode == 0 and json.loads(recent.stdout)["ttlPassed"] == [], recent.stdout + recent.stderr
+
+        when = set_expires_at(local_aws, stack, 2)
+        scan = local_aws.run("scan", "--format", "json")
+        assert scan.returncode == 3, scan.stdout + scan.stderr
+        report = json.loads(scan.stdout)
+        assert report["flagged"] == []  # its endpoint is owned and not idle: the stack alone makes exit 3
+        [passed] = report["ttlPassed"]
+        assert (passed["stack"], passed["status"], passed["expiresAt"]) == (stack, "UPDATE_COMPLETE", when + "Z")
+        assert 1.9 < passed["overdueHours"] < 2.1 and passed["destroy"] == f"slmstack destroy --stack-name {stack}"
+        assert f"flagged: stack {stack}: TTL passed 2h" in scan.stderr and "still here (UPDATE_COMPLETE)" in scan.stderr
+        assert f"run 'slmstack destroy --stack-name {stack}'" in scan.stderr and "past its TTL (exit 3)" in scan.stderr
+
+        table = local_aws.run("scan")
+        assert table.returncode == 3, table.stderr
+        rows = table.stdout.split("\nSTACK", 1)[1].splitlines()
+        assert rows[1].split()[:2] == [stack, "UPDATE_COMPLETE"] and rows[1].endswith(f"slmstack destroy --stack-name {stack}"), table.stdout
+    finally:
+        destroyed = local_aws.run("destroy", "--yes", "--stack-name", stack, timeout=300)
+        assert destroyed.returncode == 0, destroyed.stdout + destroyed.stderr
+    gone = local_aws.run("scan", "--format", "json")
+    assert gone.returncode == 0 and json.loads(gone.stdout)["ttlPassed"] == [], gone.stdout + gone.stderr

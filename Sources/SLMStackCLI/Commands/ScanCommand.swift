@@ -6,7 +6,7 @@ import Foundation
 /// `slmstack scan`: every SageMaker endpoint in the account and region, its cost, use and owner.
 struct ScanCommand: SubCommand {
     static let name = "scan"
-    static let abstract = "List every SageMaker endpoint with its cost, use and owner; exit 3 on idle or unowned GPU ones."
+    static let abstract = "List every SageMaker endpoint with its cost, use and owner, and stacks whose TTL passed; exit 3 on any of them flagged."
     static let discussion = """
         For each SageMaker endpoint in the account and region: status, age, instance type and count
         (DescribeEndpoint, DescribeEndpointConfig), hourly price (embedded table; 'unknown' with a warning),
@@ -15,6 +15,9 @@ struct ScanCommand: SubCommand {
         datapoints counts as 0) and the owner (the 'slmstack:stack' or 'aws:cloudformation:stack-name' tag).
         An endpoint whose instances bill is flagged when it had no invocations in the last 7 days and is older
         than --idle-hours, or when it runs on a GPU type (unknown types count as GPU) and no stack owns it.
+        It also lists every stack (DescribeStacks) whose ExpiresAt parameter is more than an hour past and
+        that still exists: its TTL deletion failed or was refused and it keeps billing (with the messages in
+        its expiry dead-letter queue, SQS GetQueueAttributes, and the destroy command).
         Exit codes: 0 all owned and used, 3 something flagged (each with the reason, for scheduled CI),
         1 an AWS call failed, 2 bad flags (nothing sent to AWS).
         """
@@ -47,25 +50,32 @@ struct ScanCommand: SubCommand {
         let settings = self.settings, idleHours = self.idleHours, timeouts = self.timeouts
         let logger: (@Sendable (String) -> Void)? = debug ? { @Sendable line in io.note("debug: " + line) } : nil
         let now = Date()
-        let (facts, region) = try AWSCommandOptions.blocking {
+        let (facts, overdue, region) = try AWSCommandOptions.blocking {
             let client = try await AWSClient.resolve(settings, timeouts: timeouts, environment: io.environment, logger: logger)
-            return (try await EndpointScanner(client: client).collect(now: now), client.region)
+            let facts = try await EndpointScanner(client: client).collect(now: now)
+            return (facts, try await CloudFormationAPI(client: client).overdueStacks(now: now), client.region)
         }
         let report = EndpointScan.classify(facts, region: region, idleHours: Double(idleHours), now: now)
         switch format {
-        case .table: io.write(Self.table(report))
-        case .json: io.write(try Self.json(report, idleHours: idleHours))
+        case .table: io.write(Self.table(report) + Self.overdueTable(overdue))
+        case .json: io.write(try Self.json(report, idleHours: idleHours, overdue: overdue))
         }
         for warning in report.warnings { io.note("warning: \(warning)") }
+        for stack in overdue { io.note("flagged: stack \(stack.name): \(stack.reason)") }
         let flagged = report.flagged
         guard !flagged.isEmpty else {
+            if !overdue.isEmpty {
+                io.note("scan: \(overdue.count) stack\(overdue.count == 1 ? "" : "s") in \(region) past \(overdue.count == 1 ? "its" : "their") TTL (exit 3)")
+                return .gate
+            }
             if format == .table { io.line(report.endpoints.isEmpty ? "no SageMaker endpoints in \(region)" : "all \(report.endpoints.count) endpoints are owned and used") }
             return .success
         }
         for endpoint in flagged {
             for finding in endpoint.findings { io.note("flagged: \(endpoint.facts.name): \(finding)") }
         }
-        io.note("scan: \(flagged.count) of \(report.endpoints.count) endpoints in \(region) flagged (exit 3)")
+        io.note("scan: \(flagged.count) of \(report.endpoints.count) endpoints in \(region) flagged" +
+                (overdue.isEmpty ? "" : ", \(overdue.count) stack\(overdue.count == 1 ? "" : "s") past \(overdue.count == 1 ? "its" : "their") TTL") + " (exit 3)")
         return .gate
     }
 
@@ -106,8 +116,22 @@ struct ScanCommand: SubCommand {
         return ([header] + rows).map(line).joined()
     }
 
+    /// Stacks whose TTL passed, after the endpoint table: name, status, how long ago, the command.
+    static func overdueTable(_ stacks: [OverdueStack]) -> String {
+        guard !stacks.isEmpty else { return "" }
+        let rows = [["STACK", "STATUS", "TTL PASSED", "DLQ MESSAGES", "REMOVE WITH"]] + stacks.map {
+            [$0.name, $0.status, ExpiryTime.span($0.overdueHours * 3600) + " ago",
+             $0.deadLetterMessages.map(String.init) ?? "-", $0.destroyCommand]
+        }
+        let widths = rows[0].indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
+        return "\n" + rows.map { cells in
+            zip(cells, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
+                .replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression) + "\n"
+        }.joined()
+    }
+
     /// The report as JSON with sorted keys; prices in USD, null when unknown.
-    static func json(_ report: ScanReport, idleHours: Int) throws -> String {
+    static func json(_ report: ScanReport, idleHours: Int, overdue: [OverdueStack] = []) throws -> String {
         let formatter = ISO8601DateFormatter()
         let endpoints: [[String: Any]] = report.endpoints.map { endpoint in
             let facts = endpoint.facts
@@ -140,6 +164,11 @@ struct ScanCommand: SubCommand {
             "windowDays": EndpointScan.windowDays,
             "endpoints": endpoints,
             "flagged": report.flagged.map(\.facts.name),
+            "ttlPassed": overdue.map { stack -> [String: Any] in [
+                "stack": stack.name, "status": stack.status, "expiresAt": ExpiryTime.text(stack.expiresAt) + "Z",
+                "overdueHours": (stack.overdueHours * 100).rounded() / 100, "reason": stack.reason, "destroy": stack.destroyCommand,
+                "deadLetterQueueUrl": stack.deadLetterQueueURL ?? NSNull(), "deadLetterMessages": stack.deadLetterMessages ?? NSNull(),
+            ] },
             "warnings": report.warnings,
         ]
         let data = try JSONSerialization.data(withJSONObject: document, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
