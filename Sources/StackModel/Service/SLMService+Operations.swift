@@ -103,7 +103,7 @@ extension SLMService {
             .suppress("CKV_AWS_355", because: "CloudFormation names the resources at run time; aws:CalledVia limits these actions to this stack's update")
             let function = LambdaFunction("IdlePauseFunction", description: "slmstack idle pause: sets Paused=true on this stack when the idle alarm fires",
                                           runtime: "python3.13", handler: "index.handler", code: LambdaSource.inlinedIdlePause, role: role,
-                                          memoryMB: 128, timeoutSeconds: Self.idlePauseTimeoutSeconds, reservedConcurrency: 1,
+                                          memoryMB: 128, timeoutSeconds: Self.idlePauseTimeoutSeconds, reservedConcurrency: nil,
                                           environment: ["STACK_ID": .pseudo(.stackID),
                                                         "ENDPOINT_NAME": .string(config.endpointName),
                                                         "ALARM_NAME": Self.idleAlarmName,
@@ -111,6 +111,7 @@ extension SLMService {
                                                         "IDLE_HOURS": .string(String(config.idleHours))],
                                           subnets: [], securityGroups: [], logGroup: logGroup)
                 .suppress("CKV_AWS_117", because: "it calls the CloudFormation API; inside the VPC it would need the NAT gateway that pausing removes")
+                .suppress("CKV_AWS_115", because: "no reservation: new accounts have 10 executions in all and Lambda refuses any reservation that leaves fewer; the alarm invokes it once per idle period")
                 .suppress("CKV_AWS_116", because: "the alarm invokes it once per idle period; it publishes the pause's outcome, success or failure, to the alarm topic")
                 .suppress("CKV_AWS_173", because: "the environment holds only the stack ID, the endpoint and alarm names and the topic's ARN")
                 .suppress("CKV_AWS_272", because: "the code is the reviewed idle_pause.py from this repository, deployed inline or as the synthesized zip")
