@@ -303,13 +303,17 @@ public enum CloudFormationSynth {
             if let name = r.name { props["AlarmName"] = value(name) }
             return ("AWS::CloudWatch::Alarm", props, true)
         case let r as OneTimeSchedule:
+            var target: [String: OrderedJSON] = ["Arn": .string(r.targetArn), "RoleArn": value(r.role), "Input": jsonText(r.input),
+                "RetryPolicy": .object([("MaximumEventAgeInSeconds", .int(r.maximumEventAgeSeconds)), ("MaximumRetryAttempts", .int(r.maximumRetryAttempts))])]
+            if let queue = r.deadLetterQueue { target["DeadLetterConfig"] = .object([("Arn", value(queue))]) }
             return ("AWS::Scheduler::Schedule", [
                 "Description": .string(r.description), "ScheduleExpression": value(.join(["at(", r.at, ")"])),
                 "ScheduleExpressionTimezone": .string("UTC"), "FlexibleTimeWindow": .object([("Mode", .string("OFF"))]),
                 "State": .string("ENABLED"), "KmsKeyArn": value(r.kmsKey),
-                "Target": .sorted(["Arn": .string(r.targetArn), "RoleArn": value(r.role), "Input": jsonText(r.input),
-                                   "RetryPolicy": .object([("MaximumEventAgeInSeconds", .int(86_400)), ("MaximumRetryAttempts", .int(185))])]),
+                "Target": .sorted(target),
             ], false)
+        case let r as SqsQueue:
+            return ("AWS::SQS::Queue", ["SqsManagedSseEnabled": .bool(true), "MessageRetentionPeriod": .int(r.retentionSeconds)], true)
         case let r as ScalableTarget:
             return ("AWS::ApplicationAutoScaling::ScalableTarget", [
                 "ResourceId": value(r.resourceID), "ScalableDimension": .string(ScalableTarget.scalableDimension),

@@ -279,6 +279,10 @@ public enum Estimator {
         if !inventory.alarmFunctions.isEmpty {
             assumptions.append("the idle alarm pauses the stack \(format(usage.idlePausesPerMonth)) time(s) per month, \(format(usage.pauseFunctionMs)) ms each")
         }
+        if inventory.free.contains(where: { ["SqsQueue", "AWS::SQS::Queue"].contains($0.type) }) {
+            // aws.amazon.com/sqs/pricing: standard queues bill per request ($0.40 per million, first million a month free), nothing per queue or stored message
+            assumptions.append("the TTL's dead-letter queue is priced at $0: SQS bills requests only ($0.40 per million; nothing per queue or stored message), and it gets at most one message per TTL plus one read per status or scan")
+        }
         if instancesLow != instancesHigh {
             assumptions.append("autoscaling from \(instancesLow) to \(instancesHigh) instance(s): totals at the minimum, with the maximum beside them; the budget is checked against the maximum")
         }

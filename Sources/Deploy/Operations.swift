@@ -277,6 +277,9 @@ public struct StatusReport: Sendable {
     public var instanceCount: Int?
     /// The time of the report by the server's clock, for the time left until `ExpiresAt`.
     public var now: Date = Date()
+    /// The expiry schedule's dead-letter queue (output `ExpiryDeadLetterQueueUrl`) and the messages
+    /// waiting in it, each a DeleteStack Scheduler could not make; nil without a TTL.
+    public var deadLetter: (url: String, messages: Int)?
 
     /// True when paused, false when running, nil for a stack without the `Paused` parameter.
     public var isPaused: Bool? { stack.parameters[StackParameters.paused].map { $0 == "true" } }
@@ -292,6 +295,9 @@ extension Deployer {
     public func status(stack: String) async throws -> StatusReport {
         guard let description = try await api.describeStack(stack) else { throw DeployError.noStack(stack, region: api.client.region) }
         var report = StatusReport(stack: description, now: serverNow)
+        if let url = description.output(DeadLetterQueue.outputKey) {
+            report.deadLetter = (url, try await DeadLetterQueue.messages(api.client, queueURL: url))
+        }
         if report.isPaused != true, let name = description.output("EndpointName") {
             let sagemaker = SageMakerAPI(client: api.client)
             if let (endpoint, answer) = try await sagemaker.describeEndpointIfExists(name) {

@@ -172,6 +172,10 @@ private struct Builder {
         for schedule in of(OneTimeSchedule.self) {
             nodes.append(DiagramGraph.Node(id: schedule.id.rawValue, lines: ["Expiry schedule", "at ExpiresAt"]))
             edges.append(.init(schedule.id.rawValue, Self.stackID, label: schedule.targetArn.split(separator: ":").last.map(String.init)))
+            for queue in of(SqsQueue.self) where schedule.deadLetterQueue.map({ refers($0, to: queue.id) }) == true {
+                nodes.append(DiagramGraph.Node(id: queue.id.rawValue, lines: ["Dead-letter queue", "failed deletions, kept"]))
+                edges.append(.init(schedule.id.rawValue, queue.id.rawValue, label: "on failure", style: .dashed))
+            }
         }
         if edges.contains(where: { $0.to == Self.stackID }) {
             outside.append(DiagramGraph.Node(id: Self.stackID, lines: ["CloudFormation stack"], shape: .external))

@@ -108,6 +108,7 @@ public enum TerraformNames {
         case is SnsSubscription: "aws_sns_topic_subscription"
         case is MetricAlarm: "aws_cloudwatch_metric_alarm"
         case is OneTimeSchedule: "aws_scheduler_schedule"
+        case is SqsQueue: "aws_sqs_queue"
         case is ScalableTarget: "aws_appautoscaling_target"
         case is TargetTrackingPolicy: "aws_appautoscaling_policy"
         default: nil

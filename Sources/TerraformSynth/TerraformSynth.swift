@@ -201,7 +201,7 @@ struct Translator {
             case is LambdaFunction: areas[resource.id] = .lambda
             case is RestApi, is ApiResource, is ApiMethod, is ApiDeployment, is ApiStage, is ApiKey,
                  is UsagePlan, is UsagePlanKey, is ApiGatewayAccount, is ApiAuthorizer, is GatewayResponse: areas[resource.id] = .api
-            case is SnsTopic, is SnsSubscription, is MetricAlarm, is OneTimeSchedule, is ScalableTarget, is TargetTrackingPolicy:
+            case is SnsTopic, is SnsSubscription, is MetricAlarm, is OneTimeSchedule, is SqsQueue, is ScalableTarget, is TargetTrackingPolicy:
                 areas[resource.id] = .operations
             case is Role, is LogGroup, is LambdaPermission: break
             default: areas[resource.id] = .network
@@ -724,10 +724,17 @@ struct Translator {
                     .attribute("role_arn", value(r.role)),
                     .attribute("input", value(input)),
                     .block(HCLBlock("retry_policy", [], [
-                        .attribute("maximum_event_age_in_seconds", .number(86_400)),
-                        .attribute("maximum_retry_attempts", .number(185)),
+                        .attribute("maximum_event_age_in_seconds", .number(Double(r.maximumEventAgeSeconds))),
+                        .attribute("maximum_retry_attempts", .number(Double(r.maximumRetryAttempts))),
                     ])),
-                ])),
+                ] + (r.deadLetterQueue.map { [.block(HCLBlock("dead_letter_config", [], [.attribute("arn", value($0))]))] } ?? []))),
+            ] + depends)
+        case let r as SqsQueue:
+            // Terraform has no Retain: the queue goes with terraform destroy, which the schedule never runs.
+            add(address.type, skips + [
+                .attribute("name", Self.template([.interpolation(.variable("stack_name")), .literal("-" + TerraformNames.kebabCase(r.id.rawValue))])),
+                .attribute("sqs_managed_sse_enabled", .bool(true)),
+                .attribute("message_retention_seconds", .number(Double(r.retentionSeconds))),
             ] + depends)
         case let r as ScalableTarget:
             let low = t.minInstances(r.minCapacity), high = t.tunable("max-instances", r.maxCapacity)

@@ -175,6 +175,24 @@ func theEndpointNameIsTheStackNameInLowerCase(stackName: String, expected: Strin
     #expect(Stack.slmService(ServiceConfig()).deletionPolicies["ExpiryRole"] == nil)
 }
 
+@Test func aFailedExpiryDeletionWaitsInAQueueThatOutlivesTheStack() throws {
+    let stack = Stack.slmService(try config(["ttl": "4h"]))
+    let schedule = try #require(stack.resources(of: OneTimeSchedule.self).first)
+    let queue = try #require(stack.resources(of: SqsQueue.self).first)
+    #expect(queue.id == "ExpiryDeadLetterQueue" && queue.retentionSeconds == 1_209_600)
+    #expect(schedule.deadLetterQueue == .attribute("ExpiryDeadLetterQueue", .arn))
+    #expect((schedule.maximumRetryAttempts, schedule.maximumEventAgeSeconds) == (185, 86_400), "Scheduler's maximums")
+    // Scheduler sends the dead-letter event with the execution role: SendMessage on exactly that queue
+    let role = try #require(stack.resources(of: Role.self).first { $0.id == "ExpiryRole" })
+    let sends = role.policies.values.flatMap(\.statements).filter { $0.actions.contains("sqs:SendMessage") }
+    #expect(sends.count == 1 && sends[0].actions == ["sqs:SendMessage"] && sends[0].resources == [.attribute("ExpiryDeadLetterQueue", .arn)])
+    #expect(stack.deletionPolicies["ExpiryDeadLetterQueue"] == .retain)
+    #expect(stack.outputs.first { $0.name == "ExpiryDeadLetterQueueUrl" }?.value == .ref("ExpiryDeadLetterQueue"))
+    let plain = Stack.slmService(ServiceConfig())
+    #expect(plain.resources(of: SqsQueue.self).isEmpty && plain.deletionPolicies["ExpiryDeadLetterQueue"] == nil)
+    #expect(!plain.outputs.contains { $0.name == "ExpiryDeadLetterQueueUrl" })
+}
+
 @Test(arguments: [
     ("ttl", "4m", "expected a duration from 30m to 366d"), ("ttl", "29m", "creating the stack takes up to 20 minutes"), ("ttl", "four hours", "expected a duration"),
     ("idle-hours", "25", "from 0 to 24"), ("alarm-email", "ops.example.com", "is not an e-mail address"),

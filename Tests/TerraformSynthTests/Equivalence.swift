@@ -71,7 +71,7 @@ let cloudFormationRef: [String: String] = [
     "AWS::EC2::EIP": "publicIp", "AWS::IAM::Role": "name", "AWS::Logs::LogGroup": "name", "AWS::KMS::Key": "keyId",
     "AWS::SageMaker::Model": "arn", "AWS::SageMaker::EndpointConfig": "arn", "AWS::SageMaker::Endpoint": "arn",
     "AWS::Lambda::Function": "name", "AWS::ApiGateway::Stage": "name", "AWS::SNS::Topic": "arn", "AWS::SNS::Subscription": "arn",
-    "AWS::CloudWatch::Alarm": "name", "AWS::Scheduler::Schedule": "name", "AWS::ApplicationAutoScaling::ScalingPolicy": "arn",
+    "AWS::CloudWatch::Alarm": "name", "AWS::Scheduler::Schedule": "name", "AWS::SQS::Queue": "id", "AWS::ApplicationAutoScaling::ScalingPolicy": "arn",
 ]
 
 /// The renderer-neutral attribute of `Fn::GetAtt`.
@@ -471,6 +471,10 @@ let propertyPairs: [String: (terraformType: String, pairs: [PropertyPair])] = [
         .init("Target.Input", "target.input"),
         .init("Target.RetryPolicy.MaximumEventAgeInSeconds", "target.retry_policy.maximum_event_age_in_seconds"),
         .init("Target.RetryPolicy.MaximumRetryAttempts", "target.retry_policy.maximum_retry_attempts"),
+        .init("Target.DeadLetterConfig.Arn", "target.dead_letter_config.arn"),
+    ]),
+    "AWS::SQS::Queue": ("aws_sqs_queue", [
+        .init("SqsManagedSseEnabled", "sqs_managed_sse_enabled"), .init("MessageRetentionPeriod", "message_retention_seconds"),
     ]),
     "AWS::ApplicationAutoScaling::ScalableTarget": ("aws_appautoscaling_target", [
         .init("ResourceId", "resource_id"), .init("ScalableDimension", "scalable_dimension"), .init("ServiceNamespace", "service_namespace"),

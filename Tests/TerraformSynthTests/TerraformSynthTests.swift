@@ -460,6 +460,7 @@ func resourcesUnderAConditionHaveCountAndTheOthersNot(variant: String) throws {
         })
         """)
     #expect(target.blocks("retry_policy").first?.attribute("maximum_retry_attempts") == .number(185))
+    #expect(target.blocks("dead_letter_config").first?.attribute("arn") == .traversal("aws_sqs_queue.expiry_dead_letter_queue.arn"))
     #expect(schedule.comments.contains { $0.contains("there is no CloudFormation stack to delete") })
     // Without exactly one endpoint there is nothing to stand for deleting the stack.
     let config = try operationsConfig()

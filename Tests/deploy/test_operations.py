@@ -107,11 +107,25 @@ def test_ttl_creates_the_expiry_schedule_and_extend_moves_it(local_aws):
         stack_id = local_aws.client("cloudformation").describe_stacks(StackName=stack)["Stacks"][0]["StackId"]
         assert stack_id in found["Target"]["Input"]
         assert found["Target"]["RoleArn"].split("/")[-1] == ids["ExpiryRole"]
+        # ... retried, then dead-lettered to a queue of the stack that SQS encrypts with its own keys
+        assert found["Target"]["RetryPolicy"] == {"MaximumEventAgeInSeconds": 86400, "MaximumRetryAttempts": 185}
+        queue_url = ids["ExpiryDeadLetterQueue"]
+        sqs = local_aws.client("sqs")
+        queue = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["All"])["Attributes"]
+        assert found["Target"]["DeadLetterConfig"] == {"Arn": queue["QueueArn"]}
+        assert queue["SqsManagedSseEnabled"] == "true" and queue["MessageRetentionPeriod"] == "1209600"
 
         status = timed(local_aws, "status", "--stack-name", stack, timings=timings)
         assert status.returncode == 0, explain(status)
         assert re.search(rf"^expires\s+in 4[0-4]m \(at {deadline}Z\)$", status.stdout, re.M), explain(status)
         assert re.search(r"^state\s+Running", status.stdout, re.M), explain(status)
+        assert "TTL deletion failed" not in status.stdout, explain(status)
+        # a dead-letter event (as Scheduler sends when its DeleteStack failed) is shown by status
+        sqs.send_message(QueueUrl=queue_url, MessageBody='{"error": "Stack is in UPDATE_IN_PROGRESS state and can not be deleted"}')
+        status = timed(local_aws, "status", "--stack-name", stack, timings=timings)
+        assert status.returncode == 0, explain(status)
+        assert f"TTL deletion failed: 1 message in {queue_url}; run slmstack destroy --stack-name {stack}" in status.stdout, explain(status)
+        sqs.purge_queue(QueueUrl=queue_url)
 
         extended = timed(local_aws, "extend", "1h", "--stack-name", stack, timings=timings)
         assert extended.returncode == 0, explain(extended)
@@ -151,6 +165,9 @@ def test_ttl_creates_the_expiry_schedule_and_extend_moves_it(local_aws):
     assert destroyed.returncode == 0, explain(destroyed)
     assert stack_gone(local_aws, stack)
     assert not [s for s in local_aws.client("scheduler").list_schedules()["Schedules"] if s["Name"].startswith(f"{stack}-")]
+    # the dead-letter queue outlives the stack (DeletionPolicy Retain): remove it by hand, as the README says
+    sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])
+    sqs.delete_queue(QueueUrl=queue_url)
     print("timings:", ", ".join(f"{what}: {seconds:.2f} s" for what, seconds in timings))
 
 

@@ -4,6 +4,7 @@ answers no datapoints, which counts as 0 invocations. A stack whose TTL passed o
 still there is listed with its destroy command and also makes the scan exit 3."""
 import datetime as dt
 import json
+import re
 
 STACK = "scanned"
 OUTSIDE = "outside-endpoint"
@@ -126,8 +127,20 @@ def test_scan_flags_a_stack_still_there_an_hour_after_its_ttl(local_aws):
         assert table.returncode == 3, table.stderr
         rows = table.stdout.split("\nSTACK", 1)[1].splitlines()
         assert rows[1].split()[:2] == [stack, "UPDATE_COMPLETE"] and rows[1].endswith(f"slmstack destroy --stack-name {stack}"), table.stdout
+        assert re.search(r" ago +0 +slmstack destroy", rows[1]), table.stdout  # DLQ MESSAGES 0
+
+        # a dead-letter event in the stack's expiry queue (Scheduler's failed DeleteStack) is counted and named
+        queue_url = passed["deadLetterQueueUrl"]
+        assert queue_url and passed["deadLetterMessages"] == 0
+        local_aws.client("sqs").send_message(QueueUrl=queue_url, MessageBody='{"error": "stack busy"}')
+        dead = local_aws.run("scan", "--format", "json")
+        assert dead.returncode == 3 and json.loads(dead.stdout)["ttlPassed"][0]["deadLetterMessages"] == 1, dead.stdout
+        assert f"TTL deletion failed: 1 message in {queue_url}; run 'slmstack destroy --stack-name {stack}'" in dead.stderr
     finally:
         destroyed = local_aws.run("destroy", "--yes", "--stack-name", stack, timeout=300)
         assert destroyed.returncode == 0, destroyed.stdout + destroyed.stderr
+        sqs = local_aws.client("sqs")
+        for url in sqs.list_queues(QueueNamePrefix=f"{stack}-ExpiryDeadLetterQueue").get("QueueUrls", []):
+            sqs.delete_queue(QueueUrl=url)  # retained with the stack's deletion
     gone = local_aws.run("scan", "--format", "json")
     assert gone.returncode == 0 and json.loads(gone.stdout)["ttlPassed"] == [], gone.stdout + gone.stderr

@@ -223,3 +223,26 @@ def test_terraform_checker_reports_a_removed_permission(synthesized):
             return _without(super().role_documents(role_arn), action)
     failures = Stripped(out / "terraform", STACK_NAME, {"paused": False}).schedule_failures()
     assert any(f"lacks {action} on {resource}" in f for f in failures), report(failures)
+
+
+def test_ttl_dead_letter_send_is_checked(synthesized):
+    """Scheduler sends the TTL's failed DeleteStack to the dead-letter queue with the execution role
+    ("Configuring a schedule's dead-letter queue", EventBridge Scheduler User Guide): the role must hold
+    sqs:SendMessage on exactly that queue, in both formats, and the check fails without it."""
+    template, out = synthesized["operations"]
+    target = template["Resources"]["ExpirySchedule"]["Properties"]["Target"]
+    assert target["DeadLetterConfig"]["Arn"] == {"Fn::GetAtt": ["ExpiryDeadLetterQueue", "Arn"]}
+    assert template["Resources"]["ExpiryDeadLetterQueue"]["DeletionPolicy"] == "Retain"
+    paths = stack_paths(template, out)
+    assert not cfn_failures(paths)
+    sends = [c for c in paths.checked if c[2] == "sqs:SendMessage"]
+    assert sends and all(c[0].startswith("TTL destroy") and "-ExpiryDeadLetterQueue-" in c[3] for c in sends), sends
+    mutated = copy.deepcopy(template)
+    for policy in mutated["Resources"]["ExpiryRole"]["Properties"]["Policies"]:
+        policy["PolicyDocument"] = _without([policy["PolicyDocument"]], "sqs:SendMessage")[0]
+    failures = cfn_failures(stack_paths(mutated, out))
+    assert any("lacks sqs:SendMessage on" in f and "ExpiryDeadLetterQueue" in f for f in failures), report(failures)
+
+    tf = TerraformPaths(out / "terraform", STACK_NAME, {"paused": False})
+    assert not tf.schedule_failures()
+    assert any(c[1] == "sqs:SendMessage" for c in tf.checked), tf.checked

@@ -213,7 +213,8 @@ class StackPaths:
             path = f"TTL destroy ({label}, {schedule})"
             needs = []
             dlq = target.get("DeadLetterConfig", {}).get("Arn")
-            if dlq:  # Scheduler sends failed events with the role
+            if dlq:  # Scheduler sends the dead-letter event with the execution role ("Configuring a schedule's
+                # dead-letter queue": set up execution role permissions, sqs:SendMessage on the queue)
                 needs.append(Need(path, caller, "sqs:SendMessage", dlq, f"{schedule}'s dead-letter queue"))
                 needs += key_needs(path, caller, "sqs:SendMessage", dlq, model, f"{schedule}'s dead-letter queue")
             if props.get("KmsKeyArn"):

@@ -192,6 +192,7 @@ class Resolver:
             ("AWS::SageMaker::EndpointConfig", "EndpointConfigName"): lambda: pid.split("/")[-1],
             ("AWS::SageMaker::Model", "ModelName"): lambda: pid.split("/")[-1],
             ("AWS::Scheduler::Schedule", "Arn"): lambda: c("scheduler").get_schedule(Name=pid)["Arn"],
+            ("AWS::SQS::Queue", "Arn"): lambda: c("sqs").get_queue_attributes(QueueUrl=pid, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"],
             ("AWS::CloudWatch::Alarm", "Arn"): lambda: c("cloudwatch").describe_alarms(AlarmNames=[pid])["MetricAlarms"][0]["AlarmArn"],
             ("AWS::SNS::Topic", "TopicName"): lambda: pid.split(":")[-1],
             ("AWS::SNS::Topic", "TopicArn"): lambda: pid,
@@ -707,6 +708,16 @@ def chk_schedule(x: Ctx) -> None:
                 x.expect(f"Target.{key}", target.get(key), want[key])
         for key, val in (want.get("RetryPolicy") or {}).items():
             x.expect(f"Target.RetryPolicy.{key}", (target.get("RetryPolicy") or {}).get(key), val, _num(int))
+        if "DeadLetterConfig" in want:
+            x.expect("Target.DeadLetterConfig.Arn", (target.get("DeadLetterConfig") or {}).get("Arn"), want["DeadLetterConfig"].get("Arn"))
+
+
+def chk_queue(x: Ctx) -> None:
+    attrs = x.c("sqs").get_queue_attributes(QueueUrl=x.pid, AttributeNames=["All"])["Attributes"]
+    if "SqsManagedSseEnabled" in x.props:
+        x.expect("SqsManagedSseEnabled", attrs.get("SqsManagedSseEnabled", "false").lower(), str(x.p("SqsManagedSseEnabled")).lower())
+    if "MessageRetentionPeriod" in x.props:
+        x.expect("MessageRetentionPeriod", attrs.get("MessageRetentionPeriod"), x.p("MessageRetentionPeriod"), _num(int))
 
 
 def chk_alarm(x: Ctx) -> None:
@@ -834,7 +845,7 @@ CHECKERS: dict[str, Callable[[Ctx], None]] = {
     "AWS::ApiGateway::Authorizer": chk_authorizer, "AWS::ApiGateway::GatewayResponse": chk_gateway_response,
     "AWS::SageMaker::Model": chk_sm_model, "AWS::SageMaker::EndpointConfig": chk_sm_endpoint_config,
     "AWS::SageMaker::Endpoint": chk_sm_endpoint,
-    "AWS::Scheduler::Schedule": chk_schedule, "AWS::CloudWatch::Alarm": chk_alarm,
+    "AWS::Scheduler::Schedule": chk_schedule, "AWS::CloudWatch::Alarm": chk_alarm, "AWS::SQS::Queue": chk_queue,
     "AWS::SNS::Topic": chk_topic, "AWS::SNS::Subscription": chk_subscription,
     "AWS::ApplicationAutoScaling::ScalableTarget": chk_scalable_target,
     "AWS::ApplicationAutoScaling::ScalingPolicy": chk_scaling_policy,
@@ -1047,6 +1058,7 @@ def _exists(c: Clients, rtype: str, pid: str | None, props: dict[str, Any], fact
         "AWS::Scheduler::Schedule": lambda: c("scheduler").get_schedule(
             Name=pid, **({"GroupName": props["GroupName"]} if props.get("GroupName") else {})),
         "AWS::CloudWatch::Alarm": lambda: c("cloudwatch").describe_alarms(AlarmNames=[pid])["MetricAlarms"],
+        "AWS::SQS::Queue": lambda: c("sqs").get_queue_attributes(QueueUrl=pid),
         "AWS::SNS::Topic": lambda: c("sns").get_topic_attributes(TopicArn=pid),
         "AWS::SNS::Subscription": lambda: c("sns").get_subscription_attributes(SubscriptionArn=pid),
         "AWS::ApplicationAutoScaling::ScalableTarget": lambda: c("application-autoscaling").describe_scalable_targets(

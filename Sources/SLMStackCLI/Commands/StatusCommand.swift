@@ -45,6 +45,9 @@ struct StatusCommand: SubCommand {
         } else if report.isPaused != nil {
             io.line("expires     never (no TTL; deploy with --ttl 4h to set one)")
         }
+        if let (url, count) = report.deadLetter, count > 0 {
+            io.line("TTL deletion failed: \(count) message\(count == 1 ? "" : "s") in \(url); run slmstack destroy --stack-name \(stack.name)")
+        }
         if report.isPaused == true {
             // No endpoint while paused: nothing bills by the hour for it.
         } else if let endpoint = report.endpoint {

@@ -116,17 +116,41 @@ public struct OneTimeSchedule: Resource {
     public var input: Value
     /// The key that encrypts the schedule's input.
     public var kmsKey: Value
+    /// The ARN of the SQS queue Scheduler sends the event to when its retries are exhausted, or nil.
+    public var deadLetterQueue: Value?
+    /// Scheduler's retry policy: at most this many retries, within this many seconds of the event
+    /// (185 and 86,400 are Scheduler's maximums, and its defaults).
+    public var maximumRetryAttempts = 185
+    public var maximumEventAgeSeconds = 86_400
     public var dependsOn: [LogicalID] = []
     public var suppressions: [Suppression] = []
 
-    public init(_ id: LogicalID, description: String, at: Value, targetArn: String, role: Role, input: Value, kmsKey: KmsKey) {
+    public init(_ id: LogicalID, description: String, at: Value, targetArn: String, role: Role, input: Value, kmsKey: KmsKey,
+                deadLetterQueue: SqsQueue? = nil) {
         self.id = id
+        self.deadLetterQueue = deadLetterQueue?.attribute(.arn)
         self.description = description
         self.at = at
         self.targetArn = targetArn
         self.role = role.attribute(.arn)
         self.input = input
         self.kmsKey = kmsKey.attribute(.arn)
+    }
+}
+
+/// An SQS standard queue encrypted with SQS-managed keys (SSE-SQS): it needs no key of the stack,
+/// so it stays readable after the stack and its key are gone. `Ref` is its URL.
+public struct SqsQueue: Resource {
+    public static let kind = "SqsQueue"
+    public let id: LogicalID
+    /// How long a message is kept, in seconds (SQS allows 60 to 1,209,600, 14 days).
+    public var retentionSeconds: Int
+    public var dependsOn: [LogicalID] = []
+    public var suppressions: [Suppression] = []
+
+    public init(_ id: LogicalID, retentionSeconds: Int = 1_209_600) {
+        self.id = id
+        self.retentionSeconds = retentionSeconds
     }
 }
 

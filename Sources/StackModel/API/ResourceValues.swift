@@ -63,6 +63,7 @@ extension ApiGatewayAccount { public var values: [Value] { [cloudWatchRole] } }
 extension SnsTopic { public var values: [Value] { [kmsKey] } }
 extension SnsSubscription { public var values: [Value] { [topic] } }
 extension MetricAlarm { public var values: [Value] { (name.map { [$0] } ?? []) + dimensions.map(\.value) + actions } }
-extension OneTimeSchedule { public var values: [Value] { [at, role, input, kmsKey] } }
+extension OneTimeSchedule { public var values: [Value] { [at, role, input, kmsKey] + (deadLetterQueue.map { [$0] } ?? []) } }
+extension SqsQueue { public var values: [Value] { [] } }
 extension ScalableTarget { public var values: [Value] { [resourceID] } }
 extension TargetTrackingPolicy { public var values: [Value] { [target, targetResourceID] } }

@@ -6,6 +6,8 @@ extension SLMService {
     /// expiry schedule that deletes the stack when its TTL is up.
     struct Operations: Construct {
         static let expiryRoleID: LogicalID = "ExpiryRole"
+        /// The expiry schedule's dead-letter queue, retained like the role (see `expiry()`).
+        static let deadLetterQueueID: LogicalID = "ExpiryDeadLetterQueue"
         /// Scheduler's universal target for CloudFormation's DeleteStack.
         static let deleteStackTarget = "arn:aws:scheduler:::aws-sdk:cloudformation:deleteStack"
 
@@ -159,10 +161,15 @@ extension SLMService {
         /// makes on its credentials are allowed only through CloudFormation (`aws:CalledVia`), so the
         /// role deletes exactly this stack's resources. The role itself is kept (`DeletionPolicy:
         /// Retain`, see `Stack.slmService`): deleting it on its own session would first remove the
-        /// policy that allows the deletion. Scheduler retries a call it could not deliver (RetryPolicy);
-        /// a DeleteStack refused because the stack is busy (ValidationError) may not be retried, hence
-        /// the 30-minute minimum TTL and `status` showing a stack still there after its TTL.
+        /// policy that allows the deletion. Scheduler retries a call it could not deliver (RetryPolicy)
+        /// and then sends the event to the dead-letter queue ("Configuring a schedule's dead-letter
+        /// queue", EventBridge Scheduler User Guide), which is retained too (SSE-SQS, no stack key),
+        /// so `status` and `scan` can say a deletion failed after the stack's own alarm topic is
+        /// gone. A DeleteStack CloudFormation accepts and that then ends DELETE_FAILED is no failed
+        /// call: `status` and `scan` catch that one by `ExpiresAt` being past.
         @StackBuilder func expiry() -> StackContent {
+            let queue = SqsQueue(Self.deadLetterQueueID)
+                .suppress("CKV_AWS_27", because: "encrypted with SQS-managed keys (SqsManagedSseEnabled), which checkov's CloudFormation check does not read; a stack key would be deleted with the stack while this queue is kept")
             let role = Role(Self.expiryRoleID, description: "Expiry: delete this stack when its TTL is up, and nothing else",
                             assumedBy: "scheduler.amazonaws.com", trustConditions: ["StringEquals": ["aws:SourceAccount": .pseudo(.accountID)]],
                             policies: [
@@ -173,14 +180,18 @@ extension SLMService {
                     // deployed without a stack (Terraform), the schedule deletes the endpoint itself
                     .allow(["sagemaker:DeleteEndpoint"], on: [endpointArn], sid: "DeleteOwnEndpoint"),
                     .allow(["kms:Decrypt"], on: [network.logsKey.attribute(.arn)], sid: "ReadScheduleInput"),
+                    // Scheduler sends the dead-letter event with the schedule's execution role
+                    .allow(["sqs:SendMessage"], on: [queue.attribute(.arn)], sid: "ReportFailedDeletion"),
                 ]),
             ])
             .suppress("CKV_AWS_111", because: "the delete actions are allowed only when CloudFormation makes them while deleting this stack (aws:CalledVia)")
             .suppress("CKV_AWS_355", because: "CloudFormation names the resources at run time; aws:CalledVia limits these actions to this stack's deletion")
             role
+            queue
             OneTimeSchedule("ExpirySchedule", description: "slmstack TTL: deletes this stack at ExpiresAt (UTC); slmstack extend moves it",
                             at: SLMService.expiresAtParameter.value, targetArn: Self.deleteStackTarget, role: role,
-                            input: .document(["StackName": .pseudo(.stackID)]), kmsKey: network.logsKey)
+                            input: .document(["StackName": .pseudo(.stackID)]), kmsKey: network.logsKey, deadLetterQueue: queue)
+            Output("ExpiryDeadLetterQueueUrl", "Where the TTL's failed deletions wait (CloudFormation keeps it after the stack); slmstack status and scan count them", queue.ref)
         }
     }
 }

@@ -111,7 +111,10 @@ extension Stack {
         }
         // The stack's deletion by its TTL runs on the expiry role's credentials: deleting the role
         // would first remove the policy that allows it, so the role stays (see README, cost safety).
-        if config.ttlMinutes != nil { stack.retain(SLMService.Operations.expiryRoleID) }
+        if config.ttlMinutes != nil {
+            stack.retain(SLMService.Operations.expiryRoleID)
+            stack.retain(SLMService.Operations.deadLetterQueueID)
+        }
         if config.apiGatewayAccount != .off { stack.retain(SLMService.apiGatewayLogsRoleID) }
         return stack
     }
