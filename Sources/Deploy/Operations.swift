@@ -279,7 +279,7 @@ public struct StatusReport: Sendable {
     public var now: Date = Date()
     /// The expiry schedule's dead-letter queue (output `ExpiryDeadLetterQueueUrl`) and the messages
     /// waiting in it, each a DeleteStack Scheduler could not make; nil without a TTL.
-    public var deadLetter: (url: String, messages: Int)?
+    public var deadLetter: (url: String, messages: Result<Int, AWSError>)?
 
     /// True when paused, false when running, nil for a stack without the `Paused` parameter.
     public var isPaused: Bool? { stack.parameters[StackParameters.paused].map { $0 == "true" } }
@@ -296,7 +296,7 @@ extension Deployer {
         guard let description = try await api.describeStack(stack) else { throw DeployError.noStack(stack, region: api.client.region) }
         var report = StatusReport(stack: description, now: serverNow)
         if let url = description.output(DeadLetterQueue.outputKey) {
-            report.deadLetter = (url, try await DeadLetterQueue.messages(api.client, queueURL: url))
+            report.deadLetter = (url, try await DeadLetterQueue.messagesOrRefusal(api.client, queueURL: url))
         }
         if report.isPaused != true, let name = description.output("EndpointName") {
             let sagemaker = SageMakerAPI(client: api.client)

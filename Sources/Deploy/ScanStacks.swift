@@ -69,6 +69,17 @@ public enum DeadLetterQueue {
         }
         return count
     }
+
+    /// The messages waiting, or the error code when SQS refuses the read (the queue deleted by hand,
+    /// no `sqs:GetQueueAttributes`): a stack's report goes on without it. Transport failures throw.
+    public static func messagesOrRefusal(_ client: AWSClient, queueURL: String) async throws -> Result<Int, AWSError> {
+        do {
+            return .success(try await messages(client, queueURL: queueURL))
+        } catch let error as AWSClientError {
+            guard let refusal = error.serviceError else { throw error }
+            return .failure(refusal)
+        }
+    }
 }
 
 extension CloudFormationAPI {
@@ -96,7 +107,7 @@ extension CloudFormationAPI {
         var overdue = StackTTLScan.overdue(try await describeAllStacks(), now: now)
         for index in overdue.indices {
             if let url = overdue[index].deadLetterQueueURL {
-                overdue[index].deadLetterMessages = try await DeadLetterQueue.messages(client, queueURL: url)
+                overdue[index].deadLetterMessages = try? await DeadLetterQueue.messagesOrRefusal(client, queueURL: url).get()
             }
         }
         return overdue

@@ -136,6 +136,16 @@ def test_scan_flags_a_stack_still_there_an_hour_after_its_ttl(local_aws):
         dead = local_aws.run("scan", "--format", "json")
         assert dead.returncode == 3 and json.loads(dead.stdout)["ttlPassed"][0]["deadLetterMessages"] == 1, dead.stdout
         assert f"TTL deletion failed: 1 message in {queue_url}; run 'slmstack destroy --stack-name {stack}'" in dead.stderr
+        status = local_aws.run("status", "--stack-name", stack)
+        assert status.returncode == 0 and f"TTL deletion failed: 1 message in {queue_url}" in status.stdout, status.stdout + status.stderr
+
+        # a queue deleted by hand does not stop either report
+        local_aws.client("sqs").delete_queue(QueueUrl=queue_url)
+        gone_queue = local_aws.run("scan", "--format", "json")
+        assert gone_queue.returncode == 3 and json.loads(gone_queue.stdout)["ttlPassed"][0]["deadLetterMessages"] is None, gone_queue.stderr
+        status = local_aws.run("status", "--stack-name", stack)
+        assert status.returncode == 0 and "TTL PASSED" in status.stdout, status.stdout + status.stderr
+        assert f"warning: the TTL's dead-letter queue {queue_url} could not be read (" in status.stderr, status.stderr
     finally:
         destroyed = local_aws.run("destroy", "--yes", "--stack-name", stack, timeout=300)
         assert destroyed.returncode == 0, destroyed.stdout + destroyed.stderr

@@ -45,8 +45,12 @@ struct StatusCommand: SubCommand {
         } else if report.isPaused != nil {
             io.line("expires     never (no TTL; deploy with --ttl 4h to set one)")
         }
-        if let (url, count) = report.deadLetter, count > 0 {
-            io.line("TTL deletion failed: \(count) message\(count == 1 ? "" : "s") in \(url); run slmstack destroy --stack-name \(stack.name)")
+        switch report.deadLetter?.messages {
+        case .success(let count)? where count > 0:
+            io.line("TTL deletion failed: \(count) message\(count == 1 ? "" : "s") in \(report.deadLetter!.url); run slmstack destroy --stack-name \(stack.name)")
+        case .failure(let refusal)?:
+            io.note("warning: the TTL's dead-letter queue \(report.deadLetter!.url) could not be read (\(refusal.code)): failed deletions are not counted")
+        default: break
         }
         if report.isPaused == true {
             // No endpoint while paused: nothing bills by the hour for it.
