@@ -98,7 +98,7 @@ invoke: build ## Send PROMPT="…" to the deployed API
 
 sso-login: ## Log in to AWS SSO for PROFILE (needs the aws CLI)
 	@if command -v aws >/dev/null 2>&1; then aws sso login $(if $(PROFILE),--profile $(PROFILE)); \
-	else echo "the aws CLI is not installed: install it (pip install awscli, or AWS's installer) and run 'aws sso login --profile $(PROFILE)';" \
+	else echo "the aws CLI is not installed: install it (AWS's installer, or pipx install awscli) and run 'aws sso login --profile $(PROFILE)';" \
 	  "slmstack itself reads the token cache that command writes"; exit 2; fi
 
 local-up: venv ## Start the local AWS (patched moto, SigV4 verification on) and write $(LOCALAWS_ENV)

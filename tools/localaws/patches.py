@@ -1331,3 +1331,12 @@ fix(cfn_apigateway_authorizers)
 fix(apigateway_lambda_authorizers)
 fix(apigateway_gateway_responses)
 fix(apigateway_usage_plan_limits)
+
+
+# --------------------------------------------------------------------------------------------
+# 42. CreateStack creates in full dependency order (Ref, Fn::GetAtt, Fn::Sub, DependsOn)
+# --------------------------------------------------------------------------------------------
+# It lives in order_patches.py; registered here like every other fix.
+from order_patches import cfn_create_dependency_order  # noqa: E402
+
+fix(cfn_create_dependency_order)

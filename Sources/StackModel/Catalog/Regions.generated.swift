@@ -51,7 +51,9 @@ extension RegionCatalog {
     public static let cloudFormationTypes: [String] = [
         "AWS::ApiGateway::Account",
         "AWS::ApiGateway::ApiKey",
+        "AWS::ApiGateway::Authorizer",
         "AWS::ApiGateway::Deployment",
+        "AWS::ApiGateway::GatewayResponse",
         "AWS::ApiGateway::Method",
         "AWS::ApiGateway::Resource",
         "AWS::ApiGateway::RestApi",
@@ -80,6 +82,7 @@ extension RegionCatalog {
         "AWS::Logs::LogGroup",
         "AWS::SNS::Subscription",
         "AWS::SNS::Topic",
+        "AWS::SQS::Queue",
         "AWS::SageMaker::Endpoint",
         "AWS::SageMaker::EndpointConfig",
         "AWS::SageMaker::Model",
