@@ -77,10 +77,10 @@ import StackModel
     }
 
     @Test func typesTheCatalogDoesNotListAreUncheckedNotOffered() throws {
-        #expect(!RegionCatalog.cloudFormationTypes.contains("AWS::SQS::Queue"))
-        let check = Preflight.cloudFormationTypes(try Self.needs(["AWS::SageMaker::Endpoint", "AWS::SQS::Queue"]), region: "us-east-1")
+        #expect(!RegionCatalog.cloudFormationTypes.contains("AWS::DynamoDB::Table"))
+        let check = Preflight.cloudFormationTypes(try Self.needs(["AWS::SageMaker::Endpoint", "AWS::DynamoDB::Table"]), region: "us-east-1")
         #expect(check.status == .warn)
-        #expect(check.summary.contains("1 of the 2 CloudFormation types") && check.summary.contains("unchecked: AWS::SQS::Queue"), "\(check.summary)")
+        #expect(check.summary.contains("1 of the 2 CloudFormation types") && check.summary.contains("unchecked: AWS::DynamoDB::Table"), "\(check.summary)")
         #expect(!check.summary.contains("all 2"))
         #expect(check.fix?.contains("describe-type") == true)
     }
