@@ -3,8 +3,8 @@ import Testing
 @testable import SigV4
 
 /// Every case of the aws-c-auth v4 suite (header and presigned-query signing) and of botocore's
-/// aws4_testsuite, read from `../shared/sigv4-suite` at test time.
-@Suite("SigV4 test suites", .enabled(if: SuiteFiles.available, "../shared/sigv4-suite is missing"))
+/// aws4_testsuite, read from the vendored `Tests/Fixtures/sigv4-suite` at test time.
+@Suite("SigV4 test suites", .enabled(if: SuiteFiles.available, "Tests/Fixtures/sigv4-suite is missing"))
 struct SuiteTests {
     struct Context: Decodable {
         struct Credentials: Decodable {
