@@ -29,6 +29,10 @@ class LocalAWS:
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
         env.update(self.env)
         env["CI"] = "true"
+        # The local AWS does a whole stack operation inside one request (AWS answers at once and works after),
+        # so on a loaded 2-core machine an answer can take longer than the 30 s idle timeout meant for AWS.
+        # Tests that exercise the timeouts pass their own flags, which win over these.
+        env.update(SLMSTACK_READ_TIMEOUT="120", SLMSTACK_ATTEMPT_TIMEOUT="180", SLMSTACK_CALL_TIMEOUT="300")
         env.update(extra)
         return env
 
