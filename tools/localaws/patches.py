@@ -1340,3 +1340,12 @@ fix(apigateway_usage_plan_limits)
 from order_patches import cfn_create_dependency_order  # noqa: E402
 
 fix(cfn_create_dependency_order)
+
+
+# --------------------------------------------------------------------------------------------
+# 43. SageMaker Runtime InvokeEndpointWithResponseStream (TGI's token stream in AWS event-stream framing)
+# --------------------------------------------------------------------------------------------
+# It lives in stream_patches.py; registered here like every other fix.
+from stream_patches import sagemaker_runtime_response_stream  # noqa: E402
+
+fix(sagemaker_runtime_response_stream)
