@@ -20,7 +20,7 @@ let package = Package(
         .target(name: "AWSClient", dependencies: ["SigV4"]),
         .target(
             name: "StackModel",
-            resources: [.embedInCode("Resources/handler.py"), .embedInCode("Resources/idle_pause.py")]
+            resources: [.embedInCode("Resources/handler.py"), .embedInCode("Resources/idle_pause.py"), .embedInCode("Resources/serve.py")]
         ),
         .target(name: "CloudFormationSynth", dependencies: ["StackModel"]),
         .target(name: "TerraformSynth", dependencies: ["StackModel"]),

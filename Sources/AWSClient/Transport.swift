@@ -19,16 +19,20 @@ public struct HTTPRequest: Sendable {
     /// Seconds without a byte from the server before the attempt is abandoned; nil takes the
     /// transport's own (never more than `timeout`).
     public var idleTimeout: TimeInterval?
+    /// Called with the body's bytes as they arrive, for an answer read while it streams (server-sent
+    /// events); the response still carries the whole body. Transports that cannot stream never call it.
+    public var onBody: (@Sendable (Data) -> Void)?
 
     /// Creates a request.
     public init(method: String, url: String, headers: [(name: String, value: String)], body: Data, timeout: TimeInterval,
-                idleTimeout: TimeInterval? = nil) {
+                idleTimeout: TimeInterval? = nil, onBody: (@Sendable (Data) -> Void)? = nil) {
         self.method = method
         self.url = url
         self.headers = headers
         self.body = body
         self.timeout = timeout
         self.idleTimeout = idleTimeout
+        self.onBody = onBody
     }
 }
 
@@ -139,7 +143,7 @@ public final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
             urlRequest.httpBody = request.body
         }
         let task = session.dataTask(with: urlRequest)
-        let exchange = Exchange(deadline: deadline, idle: idle)
+        let exchange = Exchange(deadline: deadline, idle: idle, onBody: request.onBody)
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 exchange.start(continuation: continuation, task: task, router: router)
@@ -188,10 +192,12 @@ private final class Exchange: @unchecked Sendable {
     private var response: HTTPURLResponse?
     private var data = Data()
     private var done = false
+    private let onBody: (@Sendable (Data) -> Void)?
 
-    init(deadline: TimeInterval, idle: TimeInterval) {
+    init(deadline: TimeInterval, idle: TimeInterval, onBody: (@Sendable (Data) -> Void)?) {
         self.deadline = deadline
         self.idle = idle
+        self.onBody = onBody
     }
 
     func start(continuation: CheckedContinuation<HTTPResponse, Error>, task: URLSessionTask, router: TaskRouter) {
@@ -227,10 +233,12 @@ private final class Exchange: @unchecked Sendable {
     }
 
     func received(_ chunk: Data) {
-        lock.withLock {
+        let finished = lock.withLock { () -> Bool in
             data.append(chunk)
             lastByte = Date()
+            return done
         }
+        if !finished { onBody?(chunk) }
     }
 
     func completed(_ error: Error?) {

@@ -214,12 +214,15 @@ public enum CloudFormationSynth {
             }
             var props: [String: OrderedJSON] = [
                 "Description": .string(r.description), "Runtime": .string(r.runtime), "Handler": .string(r.handler),
-                "Code": .object([("ZipFile", .string(r.code))]), "Role": value(r.role), "MemorySize": .int(r.memoryMB),
+                "Code": r.package.map { .object([("S3Bucket", value(LambdaPackage.bucket)), ("S3Key", .string($0.key))]) }
+                    ?? .object([("ZipFile", .string(r.code))]),
+                "Role": value(r.role), "MemorySize": .int(r.memoryMB),
                 "Timeout": .int(r.timeoutSeconds),
                 "Environment": .object([("Variables", .sorted(r.environment.mapValues(value)))]),
                 "LoggingConfig": .object([("LogGroup", value(r.logGroup))]),
             ]
             if let reserved = r.reservedConcurrency { props["ReservedConcurrentExecutions"] = .int(reserved) }
+            if !r.layers.isEmpty { props["Layers"] = .array(r.layers.map(value)) }
             if !r.subnets.isEmpty {
                 props["VpcConfig"] = .sorted(["SubnetIds": ids(r.subnets), "SecurityGroupIds": ids(r.securityGroups)])
             }
@@ -238,8 +241,11 @@ public enum CloudFormationSynth {
             var props: [String: OrderedJSON] = [
                 "RestApiId": value(r.api), "ResourceId": value(r.resource), "HttpMethod": .string(r.httpMethod),
                 "AuthorizationType": .string(r.authorizer == nil ? "NONE" : "CUSTOM"), "ApiKeyRequired": .bool(r.apiKeyRequired),
-                "Integration": .sorted(["Type": .string("AWS_PROXY"), "IntegrationHttpMethod": .string("POST"), "Uri": value(r.integrationURI)]),
             ]
+            var integration: [String: OrderedJSON] = ["Type": .string("AWS_PROXY"), "IntegrationHttpMethod": .string("POST"), "Uri": value(r.integrationURI)]
+            if r.responseTransferMode == .stream { integration["ResponseTransferMode"] = .string(r.responseTransferMode.rawValue) }
+            if let timeout = r.timeoutMillis { integration["TimeoutInMillis"] = .int(timeout) }
+            props["Integration"] = .sorted(integration)
             if let authorizer = r.authorizer { props["AuthorizerId"] = value(authorizer) }
             return ("AWS::ApiGateway::Method", props, false)
         case let r as ApiAuthorizer:

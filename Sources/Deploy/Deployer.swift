@@ -1,6 +1,7 @@
 import AWSClient
 import Foundation
 import SigV4
+import StackModel
 
 /// What to deploy and how.
 public struct DeployRequest: Sendable {
@@ -23,10 +24,12 @@ public struct DeployRequest: Sendable {
     /// The template with the TTL kept, for a stack that has one when this template has none and
     /// the ttl setting was not turned off explicitly; nil removes the TTL.
     public var keepingExpiry: (@Sendable () throws -> (template: String, resourceCount: Int))?
+    /// Lambda code packages the template names in the assets bucket, uploaded before the change set.
+    public var packages: [LambdaPackage]
 
     public init(stackName: String, template: String, resourceCount: Int, tags: [String: String], assumeYes: Bool, noRollback: Bool,
                 ttlMinutes: Int? = nil, ttlGiven: Bool = false,
-                keepingExpiry: (@Sendable () throws -> (template: String, resourceCount: Int))? = nil) {
+                keepingExpiry: (@Sendable () throws -> (template: String, resourceCount: Int))? = nil, packages: [LambdaPackage] = []) {
         self.stackName = stackName
         self.template = template
         self.resourceCount = resourceCount
@@ -36,6 +39,7 @@ public struct DeployRequest: Sendable {
         self.ttlMinutes = ttlMinutes
         self.ttlGiven = ttlGiven
         self.keepingExpiry = keepingExpiry
+        self.packages = packages
     }
 }
 
@@ -75,7 +79,7 @@ public struct Deployer: Sendable {
     ///
     /// 1. Looks at the stack: none → CREATE; a running operation → attach and follow it first;
     ///    ROLLBACK_COMPLETE (a failed first create) → offer to delete it and create again.
-    /// 2. Uploads the template to the assets bucket when it is over 51,200 bytes.
+    /// 2. Uploads Lambda packages, and the template when it is over 51,200 bytes, to the assets bucket.
     /// 3. Creates a change set and waits for it; no changes → deletes it and stops.
     /// 4. Prints the changes, asks (or takes `--yes`), executes, and follows the events.
     /// 5. On failure throws with the first failed resource and its reason first.
@@ -113,6 +117,10 @@ public struct Deployer: Sendable {
             _ = try await importServiceLogGroups(current, template: request.template, assumeYes: request.assumeYes)
         }
 
+        for package in request.packages {
+            let url = try await AssetsBucket(client: api.client).upload(package, stack: stack)
+            console.say("Lambda package \(package.key) (\(package.archive.bytes.count) bytes) is in \(url)")
+        }
         let source = try await templateSource(request)
         let changeSetName = "slmstack-\(Self.stamp(clock.now()))"
         let changeSetID: String
@@ -268,77 +276,5 @@ public struct Deployer: Sendable {
         formatter.timeZone = TimeZone(identifier: "UTC")
         formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
         return formatter.string(from: date)
-    }
-}
-
-/// The private, encrypted, versioned bucket that holds templates too large to send inline.
-///
-/// Its name is predictable (`slmstack-assets-<account>-<region>`), so every call names the expected
-/// owner (`x-amz-expected-bucket-owner`): a bucket of that name owned by anyone else is refused, never
-/// written to. Hardening runs on every upload, so a bucket whose first hardening failed is fixed.
-public struct AssetsBucket: Sendable {
-    public let client: AWSClient
-
-    public init(client: AWSClient) { self.client = client }
-
-    /// The bucket name for an account and region.
-    public static func name(account: String, region: String) -> String { "slmstack-assets-\(account)-\(region)" }
-
-    /// Uploads `bytes` under a content-addressed key, creating and hardening the bucket as needed,
-    /// and returns the https URL CloudFormation reads it from (path-style, which every region accepts).
-    ///
-    /// - Throws: `DeployError.stuck` when a bucket of that name belongs to another account.
-    public func upload(_ bytes: Data, stack: String) async throws -> String {
-        let account = try await client.getCallerIdentity().account
-        let bucket = Self.name(account: account, region: client.region)
-        let owner = [("x-amz-expected-bucket-owner", account)]
-        do {
-            try await client.createBucket(bucket)
-        } catch let error as AWSClientError {
-            switch error.serviceError?.code {
-            case "BucketAlreadyOwnedByYou":
-                break
-            case "BucketAlreadyExists":
-                throw DeployError.stuck(stack: stack, status: "template over 51,200 bytes",
-                                        advice: "the assets bucket name \(bucket) is taken by another account; nothing was uploaded: shorten the template (fewer or shorter tags) so it goes inline")
-            default:
-                throw error
-            }
-        }
-        try await harden(bucket, owner: owner)
-        let key = "templates/\(stack)/\(Self.digest(bytes)).template.json"
-        _ = try await client.rest(.s3, operation: "PutObject", method: "PUT", path: "/\(bucket)/\(key)",
-                                  headers: [("Content-Type", "application/json")] + owner + Self.checksum(Array(bytes)), body: Array(bytes),
-                                  expect: .restXML)
-        return "https://s3.\(client.region).amazonaws.com/\(bucket)/\(key)"
-    }
-
-    /// Blocks public access, turns on default encryption and versioning (idempotent).
-    func harden(_ bucket: String, owner: [(String, String)]) async throws {
-        let path = "/" + bucket
-        let namespace = "xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\""
-        let block = "<PublicAccessBlockConfiguration \(namespace)><BlockPublicAcls>true</BlockPublicAcls><IgnorePublicAcls>true</IgnorePublicAcls><BlockPublicPolicy>true</BlockPublicPolicy><RestrictPublicBuckets>true</RestrictPublicBuckets></PublicAccessBlockConfiguration>"
-        let encryption = "<ServerSideEncryptionConfiguration \(namespace)><Rule><ApplyServerSideEncryptionByDefault><SSEAlgorithm>AES256</SSEAlgorithm></ApplyServerSideEncryptionByDefault></Rule></ServerSideEncryptionConfiguration>"
-        let versioning = "<VersioningConfiguration \(namespace)><Status>Enabled</Status></VersioningConfiguration>"
-        for (name, subresource, body) in [("PutPublicAccessBlock", "publicAccessBlock", block), ("PutBucketEncryption", "encryption", encryption),
-                                          ("PutBucketVersioning", "versioning", versioning)] {
-            // These operations require a body checksum (Content-MD5 or a flexible checksum).
-            _ = try await client.restXML(.s3, operation: name, method: "PUT", path: path, query: [(subresource, "")],
-                                         headers: [("Content-Type", "application/xml")] + owner + Self.checksum(Array(body.utf8)),
-                                         body: Array(body.utf8))
-        }
-    }
-
-    /// `x-amz-checksum-sha256` (base64 of the body's SHA-256) with its algorithm header.
-    static func checksum(_ body: [UInt8]) -> [(String, String)] {
-        guard let digest = try? SHA256.hash(body) else { return [] }
-        return [("x-amz-sdk-checksum-algorithm", "SHA256"), ("x-amz-checksum-sha256", Data(digest).base64EncodedString())]
-    }
-
-    /// A short content hash for the object key (FNV-1a, hex), so the same template is not uploaded twice.
-    static func digest(_ bytes: Data) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
-        return String(hash, radix: 16)
     }
 }

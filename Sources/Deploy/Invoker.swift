@@ -39,4 +39,26 @@ public struct Invoker: Sendable {
             body: body, timeout: timeout))
         return (response.status, response.body)
     }
+
+    /// POSTs a chat request with `"stream": true` and calls `onEvent` with each server-sent event's
+    /// data as it arrives (`[DONE]` included); returns the status and the whole body.
+    ///
+    /// A transport that cannot stream still delivers: the body is then read as events at the end.
+    public func stream(url: String, apiKey: String, body: Data, timeout: TimeInterval = 330,
+                       onEvent: @escaping @Sendable (String) -> Void) async throws -> (status: Int, body: Data) {
+        let parser = Locked(ServerSentEvents())
+        let streamed = Locked(false)
+        let response = try await client.transport.send(HTTPRequest(
+            method: "POST", url: target(for: url),
+            headers: [("Content-Type", "application/json"), ("x-api-key", apiKey), ("Accept", "text/event-stream")],
+            body: body, timeout: timeout, idleTimeout: 90,
+            onBody: { chunk in
+                streamed.withLock { $0 = true }
+                parser.withLock { $0.feed(chunk) }.forEach(onEvent)
+            }))
+        if response.status == 200, !streamed.withLock({ $0 }) {
+            parser.withLock { $0.feed(response.body) }.forEach(onEvent)
+        }
+        return (response.status, response.body)
+    }
 }

@@ -160,8 +160,8 @@ struct Translator {
             let area = areas[resource.id] ?? .network
             areaBlocks[area, default: []] += translated.map { HCLBlock("resource", [$0.address.type, $0.address.name], $0.body) }
             if let function = resource as? LambdaFunction {
-                archives.append((Self.packageName(function),
-                                 ZipArchive([.init(path: Self.moduleFile(function), bytes: Array(function.code.utf8))])))
+                archives.append((Self.packageName(function), function.package?.archive
+                                 ?? ZipArchive([.init(path: Self.moduleFile(function), bytes: Array(function.code.utf8))])))
             }
         }
         if !stack.resources(of: EndpointConfig.self).isEmpty || !stack.resources(of: SageMakerModel.self).isEmpty {
@@ -523,6 +523,7 @@ struct Translator {
                 .attribute("security_group_ids", ids(r.securityGroups)),
             ]))]
             let note: [HCLBodyItem] = r.environment.values.contains(.pseudo(.stackID)) ? Self.stackIDNote : []
+            let layers: [HCLBodyItem] = r.layers.isEmpty ? [] : [.attribute("layers", .list(r.layers.map { value($0) }))]
             // The lambda-* settings size the shim: a function is theirs when all three match (the
             // idle pause function's 60 s timeout is above lambda-timeout's range).
             let sized = [("lambda-memory", r.memoryMB), ("lambda-timeout", r.timeoutSeconds)]
@@ -542,6 +543,7 @@ struct Translator {
                 .attribute("memory_size", sized ? t.tunable("lambda-memory", r.memoryMB) : .number(Double(r.memoryMB))),
                 .attribute("timeout", sized ? t.tunable("lambda-timeout", r.timeoutSeconds) : .number(Double(r.timeoutSeconds))),
                 .attribute("reserved_concurrent_executions", reserved),
+            ] + layers + [
                 .block(HCLBlock("environment", [], [
                     .attribute("variables", .object(r.environment.keys.sorted().map { key in
                         if case .string(let text) = r.environment[key]! { HCLObjectItem(key, t.environment(key, text)) } else { HCLObjectItem(key, value(r.environment[key]!)) }
@@ -575,6 +577,11 @@ struct Translator {
                 .attribute("path_part", .string(r.pathPart)),
             ] + depends)
         case let r as ApiMethod:
+            // The hashicorp/aws provider tested here (5.100.0) has no response transfer mode on the integration.
+            guard r.responseTransferMode == .buffered else {
+                throw TerraformSynthError.noEquivalent(kind: ApiMethod.kind, id: r.id.rawValue,
+                    reason: "response streaming (Integration.ResponseTransferMode STREAM) has no equivalent in the hashicorp/aws provider's aws_api_gateway_integration (5.100.0): deploy this stack with CloudFormation (`slmstack deploy`, `synth --format cloudformation`), or set streaming off for Terraform")
+            }
             add(address.type, skips + [
                 .attribute("rest_api_id", value(r.api)),
                 .attribute("resource_id", value(r.resource)),

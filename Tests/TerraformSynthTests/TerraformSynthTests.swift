@@ -688,3 +688,16 @@ func altered<R: Resource>(_ stack: Stack, _ type: R.Type, _ change: (inout R) ->
     #expect(differences == ["VpcFlowLog: no aws_flow_log.vpc_flow_log in the Terraform output",
                             "aws_default_security_group.extra: in the Terraform output but from no CloudFormation resource"])
 }
+
+/// Terraform refuses a streaming stack with one line naming the route, why, and what to use.
+@Test func terraformRefusesStreamingNamingCloudFormation() throws {
+    var config = ServiceConfig()
+    config.streaming = true
+    #expect {
+        try TerraformSynth.synthesize(Stack.slmService(config), config: config)
+    } throws: { error in
+        let text = "\(error)"
+        return text.hasPrefix("ApiMethod 'ChatCompletionsMethod': response streaming") && text.contains("CloudFormation")
+            && !text.contains("\n")
+    }
+}

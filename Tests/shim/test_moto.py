@@ -53,7 +53,7 @@ def test_invoke_end_to_end(moto_shim):
     (body,) = sent_bodies()
     assert body == {"inputs": "<|system|>\nAnswer in one word.</s>\n<|user|>\nCapital of France?</s>\n<|assistant|>\n",
                     "parameters": {"max_new_tokens": 16, "temperature": 0.2, "do_sample": True, "seed": 1, "stop": ["</s>"],
-                                   "details": True, "decoder_input_details": True}}
+                                   "details": True, "decoder_input_details": True, "return_full_text": False}}
     assert out == {"generated_text": "Paris.", "prompt": body["inputs"],
                    "parameters": {"max_new_tokens": 16, "temperature": 0.2, "do_sample": True, "seed": 1, "stop": ["</s>"]},
                    "finish_reason": "stop", "usage": {"prompt_tokens": 21, "completion_tokens": 3, "total_tokens": 24}}

@@ -35,7 +35,7 @@ def test_invoke_renders_the_template_and_forwards_parameters(shim, fake):
     assert req["headers"]["Content-Type"] == "application/json"
     assert req["body"]["inputs"] == RENDERED
     used = dict(params, do_sample=True, stop=["Eiffel", "</s>"])
-    assert req["body"]["parameters"] == dict(used, details=True, decoder_input_details=True)
+    assert req["body"]["parameters"] == dict(used, details=True, decoder_input_details=True, return_full_text=False)
     # TGI keeps the stop string (and counts its tokens); the shim cuts it
     assert out["generated_text"] == "Paris is the capital of France. It is known for the "
     assert out["finish_reason"] == "stop"
@@ -48,7 +48,7 @@ def test_invoke_renders_the_template_and_forwards_parameters(shim, fake):
 def test_invoke_defaults(shim, fake):
     status, out = shim.call("/invoke", {"prompt": Q})
     assert status == 200, out
-    assert sent(fake)["parameters"] == {"max_new_tokens": 256, "stop": ["</s>"], "details": True, "decoder_input_details": True}
+    assert sent(fake)["parameters"] == {"max_new_tokens": 256, "stop": ["</s>"], "details": True, "decoder_input_details": True, "return_full_text": False}
     assert out["generated_text"] == "Paris is the capital of France. It is known for the Eiffel Tower."
     assert out["finish_reason"] == "stop"  # TGI's eos_token
     assert out["parameters"] == {"max_new_tokens": 256, "stop": ["</s>"]}
@@ -138,7 +138,7 @@ def test_chat_completion(shim, fake):
                 f"<|user|>\n{Q}</s>\n<|assistant|>\n")
     assert sent(fake)["inputs"] == rendered
     assert sent(fake)["parameters"] == {"max_new_tokens": 5, "temperature": 0.5, "do_sample": True, "top_p": 0.95, "seed": 7,
-                                        "stop": ["zzz", "</s>"], "details": True, "decoder_input_details": True}
+                                        "stop": ["zzz", "</s>"], "details": True, "decoder_input_details": True, "return_full_text": False}
     assert set(out) == {"id", "object", "created", "model", "choices", "usage"}
     assert out["id"] == "chatcmpl-req-1" and out["object"] == "chat.completion" and out["model"] == MODEL_ID
     assert before <= out["created"] <= time.time() and type(out["created"]) is int

@@ -14,7 +14,8 @@
 #   "generation", "stop"), MAX_INPUT_TOKENS and MAX_TOTAL_TOKENS (the endpoint's TGI limits),
 #   LOG_PROMPTS ("true" adds prompt and completion to the log line), PAUSED ("true" -> 503 "paused"
 #   without calling SageMaker), SAGEMAKER_TIMEOUT (seconds to wait for the endpoint: the Lambda
-#   timeout - 3, at least 1; default 25).
+#   timeout - 3, at least 1; default 25), STREAMING ("true" in the streaming function, serve.py,
+#   which imports this file as index and answers "stream": true itself).
 # Every error body has OpenAI's shape, on both routes: {"error": {"message": a string that names
 # the field and what was expected, "type": invalid_request_error | rate_limit_error | server_error,
 # "param": the field or null, "code": snake_case}}; 5xx messages carry the request id and no text
@@ -52,9 +53,10 @@ PARAMS = {
 }
 # Top-level fields: a str forwards the value as that TGI parameter; a tuple is a spec for check().
 # Anything not listed -> 400 unknown_field. "model" may be any string (answers name MODEL_ID);
-# "n" must be 1, "user" is ignored, "stream" must be false.
+# "n" must be 1, "user" is ignored; "stream" (and "stream_options") only where STREAMING is "true":
+# the streaming function (serve.py) answers those.
 CHAT = {
-    "model": (STR,), "messages": (LIST,), "n": (INT, 1, 1), "user": (STR,), "stream": (BOOL,),
+    "model": (STR,), "messages": (LIST,), "n": (INT, 1, 1), "user": (STR,), "stream": (BOOL,), "stream_options": (OBJ,),
     "max_tokens": "max_new_tokens", "max_completion_tokens": "max_new_tokens",
     "temperature": "temperature", "top_p": "top_p", "stop": "stop", "seed": "seed",
 }
@@ -212,6 +214,12 @@ def models(env):
 def serve(event, rid, log, env):
     if event.get("resource") == "/v1/models":
         return models(env)
+    return complete(prepare(event, log, env), rid, log, env)
+
+
+# The request checked and rendered: a dict with "chat", "prompt", "params" (TGI's), "stops", "field"
+# (what a 413 names), "least" (prompt tokens at least), "stream" and "usage" (stream_options).
+def prepare(event, log, env):
     chat = event.get("resource") == "/v1/chat/completions"
     if not chat and event.get("resource") != "/invoke":
         fail(404, "not_found", None, "path: expected /invoke or /v1/chat/completions")
@@ -229,10 +237,18 @@ def serve(event, rid, log, env):
     max_in = int(env.get("MAX_INPUT_TOKENS", 1536))
     cap = int(env.get("MAX_TOTAL_TOKENS", 2048)) - max_in
     p = {}
+    usage = False
     if chat:
         fields(body, CHAT, "", p, cap)
-        if body.get("stream"):
-            fail(400, "unsupported", "stream", "expected false, streaming is not supported")
+        if body.get("stream") and env.get("STREAMING") != "true":
+            fail(400, "unsupported", "stream", "expected false: this stack does not stream; deploy it with --streaming on")
+        opts = body.get("stream_options") or {}
+        for k, v in opts.items():
+            if k != "include_usage":
+                fail(400, "unknown_field", "stream_options." + k, "unknown field, expected include_usage")
+            usage = check("stream_options.include_usage", v, BOOL)
+        if opts and not body.get("stream"):
+            fail(400, "invalid_value", "stream_options", "only allowed when stream is true")
         msgs = check("messages", body.get("messages"), LIST)
         if not msgs:
             fail(400, "invalid_value", "messages", "expected at least one message")
@@ -278,22 +294,21 @@ def serve(event, rid, log, env):
     piece = next((n for k, n in PIECE.items() if env.get("MODEL_ID", "").startswith(k)), None)
     least = -(-len(prompt) // piece) if piece else 0
     log["prompt_tokens_min"] = least
-    log_text = env.get("LOG_PROMPTS") == "true"
-    if log_text:
+    if env.get("LOG_PROMPTS") == "true":
         log["prompt"] = prompt
     field = "messages" if chat else "prompt"
     if least > max_in:
         fail(413, "prompt_too_long", field, f"expected at most {max_in} tokens, got {len(prompt)} characters: at least {least} tokens")
     if env.get("PAUSED") == "true":
         fail(503, "paused", None, "the model endpoint is paused; resume the stack and retry")
+    return {"chat": chat, "prompt": prompt, "params": p, "stops": stops, "field": field, "least": least,
+            "stream": chat and bool(body.get("stream")), "usage": usage}
 
+
+# A failed model call as the client's error (raises Fail).
+def model_failed(e, field, rid, log):
     status = 502
-    try:
-        # details: finish_reason and generated_tokens; decoder_input_details: prefill = prompt tokens
-        r = SM.invoke_endpoint(EndpointName=env["ENDPOINT_NAME"], ContentType="application/json", Accept="application/json",
-                               Body=json.dumps({"inputs": prompt, "parameters": dict(p, details=True, decoder_input_details=True)}))
-        text, n_out, n_in, why = tgi(r["Body"].read())
-    except ClientError as e:
+    if isinstance(e, ClientError):
         # ModelError carries TGI's status and body: 422 (validation) -> 400 with TGI's message,
         # or 413 for its input-length errors; 429 (overloaded) -> 429. SageMaker's container
         # timeout is a ModelError "Received server error (0) ... timed out". A missing or
@@ -327,29 +342,43 @@ def serve(event, rid, log, env):
             status = 503
         elif code == "ModelError" and (orig == 408 or "timed out" in str(e.response["Error"].get("Message"))):
             status = 504
-    except (ReadTimeoutError, ConnectTimeoutError):
+    elif isinstance(e, (ReadTimeoutError, ConnectTimeoutError)):
         status = 504
-    except Exception as e:
+    else:
         # unreachable endpoint, or an answer that is not TGI's shape
         log["upstream"] = type(e).__name__
-    else:
-        status = 200
-    if status != 200:
-        fail(status, UPSTREAM[status][0], None, UPSTREAM[status][1] + "request id " + rid)
+    fail(status, UPSTREAM[status][0], None, UPSTREAM[status][1] + "request id " + rid)
+
+
+def complete(q, rid, log, env):
+    p = q["params"]
+    try:
+        # details: finish_reason and generated_tokens; decoder_input_details: prefill = prompt tokens;
+        # return_full_text: TGI's SageMaker route otherwise starts a text-generation model's answer
+        # with the prompt (its default follows the model's pipeline tag)
+        r = SM.invoke_endpoint(EndpointName=env["ENDPOINT_NAME"], ContentType="application/json", Accept="application/json",
+                               Body=json.dumps({"inputs": q["prompt"], "parameters": dict(p, details=True, decoder_input_details=True,
+                                                                                          return_full_text=False)}))
+        text, n_out, n_in, why = tgi(r["Body"].read())
+    except Exception as e:
+        model_failed(e, q["field"], rid, log)
 
     # Cut at the first stop string: TGI keeps it in the text, OpenAI clients expect it gone.
-    for s in stops:
+    for s in q["stops"]:
         text = text.split(s)[0]
-    n_in = n_in or least
-    usage = {"prompt_tokens": n_in, "completion_tokens": n_out, "total_tokens": n_in + n_out}
+    usage = counts(n_in or q["least"], n_out)
     finish = "length" if why == "length" else "stop"
     log.update(usage)
-    if log_text:
+    if env.get("LOG_PROMPTS") == "true":
         log["completion"] = text
-    if chat:
+    if q["chat"]:
         return 200, {
             "id": "chatcmpl-" + rid, "object": "chat.completion", "created": int(time.time()), "model": env.get("MODEL_ID", ""),
             "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": finish}],
             "usage": usage,
         }
-    return 200, {"generated_text": text, "prompt": prompt, "parameters": p, "finish_reason": finish, "usage": usage}
+    return 200, {"generated_text": text, "prompt": q["prompt"], "parameters": p, "finish_reason": finish, "usage": usage}
+
+
+def counts(n_in, n_out):
+    return {"prompt_tokens": n_in, "completion_tokens": n_out, "total_tokens": n_in + n_out}

@@ -13,12 +13,14 @@ struct InvokeCommand: SubCommand {
     static let options: [OptionSpec] = [
         .value("max-new-tokens", "N", "Longest answer in tokens (default: the shim's)."),
         .flag("chat", "Use the OpenAI-style /v1/chat/completions route."),
+        .flag("stream", "Stream the answer from /v1/chat/completions, printing tokens as they arrive (a stack deployed with --streaming on)."),
     ] + AWSContext.specs
 
     let context: AWSContext
     let prompt: String
     let maxNewTokens: Int?
     let chat: Bool
+    let stream: Bool
 
     init(arguments: ParsedArguments, io: CommandIO) throws {
         guard let prompt = arguments.positionals.first, !prompt.isEmpty else {
@@ -26,22 +28,25 @@ struct InvokeCommand: SubCommand {
         }
         self.prompt = prompt
         maxNewTokens = try arguments.int("max-new-tokens", in: 1...100_000)
-        chat = arguments.flag("chat")
+        stream = arguments.flag("stream")
+        chat = arguments.flag("chat") || stream
         context = try AWSContext(arguments: arguments, io: io)
     }
 
     func run(io: CommandIO) throws -> ExitCode {
-        let context = self.context, prompt = self.prompt, chat = self.chat, maxNewTokens = self.maxNewTokens
+        let context = self.context, prompt = self.prompt, chat = self.chat, maxNewTokens = self.maxNewTokens, stream = self.stream
         let name = context.config.stackName
         var body: [String: Any]
         if chat {
             body = ["model": context.config.modelID, "messages": [["role": "user", "content": prompt]]]
             if let maxNewTokens { body["max_tokens"] = maxNewTokens }
+            if stream { body["stream"] = true }
         } else {
             body = ["prompt": prompt]
             if let maxNewTokens { body["parameters"] = ["max_new_tokens": maxNewTokens] }
         }
         let payload = try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])
+        let printer = TokenPrinter(io: io)
         let (status, answer) = try AWSContext.run {
             let client = try await context.client(io: io)
             guard let stack = try await CloudFormationAPI(client: client).describeStack(name) else {
@@ -52,7 +57,12 @@ struct InvokeCommand: SubCommand {
             guard let keyID = stack.output("ApiKeyId") else { throw DeployError.missingOutput(stack: name, output: "ApiKeyId") }
             let invoker = Invoker(client: client)
             let key = try await invoker.apiKeyValue(id: keyID)
-            return try await invoker.post(url: url, apiKey: key, body: payload)
+            guard stream else { return try await invoker.post(url: url, apiKey: key, body: payload) }
+            return try await invoker.stream(url: url, apiKey: key, body: payload) { printer.take($0) }
+        }
+        if stream, status == 200 {
+            try printer.end()
+            return .success
         }
         let text = String(decoding: answer, as: UTF8.self)
         guard (200..<300).contains(status) else {
@@ -65,5 +75,45 @@ struct InvokeCommand: SubCommand {
             ?? (((object?["choices"] as? [[String: Any]])?.first?["message"] as? [String: Any])?["content"] as? String)
         io.line(generated ?? text)
         return .success
+    }
+}
+
+/// Prints a streamed chat answer's tokens as their events arrive, and remembers how it ended.
+final class TokenPrinter: @unchecked Sendable {
+    private let io: CommandIO
+    private let lock = NSLock()
+    private var done = false
+    private var failure: String?
+    private var printed = false
+
+    init(io: CommandIO) { self.io = io }
+
+    /// One event's data: `[DONE]`, a `chat.completion.chunk`, or an `{"error": …}` object.
+    func take(_ data: String) {
+        lock.withLock {
+            guard !done, failure == nil else { return }
+            if data == "[DONE]" {
+                done = true
+                return
+            }
+            let object = (try? JSONSerialization.jsonObject(with: Data(data.utf8))) as? [String: Any]
+            if let error = object?["error"] as? [String: Any] {
+                failure = (error["message"] as? String) ?? data
+                return
+            }
+            let delta = ((object?["choices"] as? [[String: Any]])?.first?["delta"] as? [String: Any])?["content"] as? String
+            if let delta, !delta.isEmpty {
+                io.write(delta)
+                printed = true
+            }
+        }
+    }
+
+    /// Ends the line; throws when the stream carried an error or stopped before `[DONE]`.
+    func end() throws {
+        let (done, failure, printed) = lock.withLock { (self.done, self.failure, self.printed) }
+        if printed { io.line() }
+        if let failure { throw CLIError.failure("the answer stopped: \(failure)") }
+        if !done { throw CLIError.failure("the answer stopped before its end ([DONE] never came): try again, or without --stream") }
     }
 }

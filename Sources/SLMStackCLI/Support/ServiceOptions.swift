@@ -146,6 +146,10 @@ enum Synthesis {
         var files: [SynthesizedFile] = []
         if format == .cloudformation || format == .all {
             files.append(try cloudFormation(stack))
+            // Code deploy uploads to the assets bucket, beside the template for those who deploy it themselves.
+            files += stack.resources(of: LambdaFunction.self).compactMap(\.package).map {
+                SynthesizedFile(path: "cloudformation/\($0.key)", bytes: $0.archive.bytes)
+            }
         }
         if format == .terraform || format == .all {
             files += try terraform(stack, config: config)

@@ -63,11 +63,17 @@ public struct ApiMethod: Resource {
     public var function: Value
     /// The Lambda authorizer that runs first (`AuthorizationType` CUSTOM), or nil for none.
     public var authorizer: Value?
+    /// Whether API Gateway sends the answer as the function streams it (`STREAM`: the function is
+    /// invoked with InvokeWithResponseStream) or once it is complete (`BUFFERED`, the default).
+    public var responseTransferMode: ResponseTransferMode
+    /// The integration timeout (`TimeoutInMillis`), or nil for API Gateway's default (29 s).
+    public var timeoutMillis: Int?
     public var dependsOn: [LogicalID] = []
     public var suppressions: [Suppression] = []
 
     public init(_ id: LogicalID, api: RestApi, resource: ApiResource, httpMethod: String = "POST",
-                apiKeyRequired: Bool = true, function: LambdaFunction, authorizer: ApiAuthorizer? = nil) {
+                apiKeyRequired: Bool = true, function: LambdaFunction, authorizer: ApiAuthorizer? = nil,
+                responseTransferMode: ResponseTransferMode = .buffered, timeoutMillis: Int? = nil) {
         self.id = id
         self.api = api.ref
         self.resource = resource.ref
@@ -76,13 +82,28 @@ public struct ApiMethod: Resource {
         self.apiKeyRequired = apiKeyRequired
         self.function = function.attribute(.arn)
         self.authorizer = authorizer?.ref
+        self.responseTransferMode = responseTransferMode
+        self.timeoutMillis = timeoutMillis
     }
 
-    /// The integration URI (`arn:aws:apigateway:REGION:lambda:path/2015-03-31/functions/ARN/invocations`).
+    /// The integration URI: `arn:aws:apigateway:REGION:lambda:path/2015-03-31/functions/ARN/invocations`
+    /// (Invoke), or `.../2021-11-15/functions/ARN/response-streaming-invocations` (InvokeWithResponseStream)
+    /// when the route streams.
     public var integrationURI: Value {
-        .join(["arn:", .pseudo(.partition), ":apigateway:", .pseudo(.region),
-               ":lambda:path/2015-03-31/functions/", function, "/invocations"])
+        switch responseTransferMode {
+        case .buffered:
+            .join(["arn:", .pseudo(.partition), ":apigateway:", .pseudo(.region), ":lambda:path/2015-03-31/functions/", function, "/invocations"])
+        case .stream:
+            .join(["arn:", .pseudo(.partition), ":apigateway:", .pseudo(.region), ":lambda:path/2021-11-15/functions/", function,
+                   "/response-streaming-invocations"])
+        }
     }
+}
+
+/// How API Gateway returns an integration's answer (`Integration.ResponseTransferMode`).
+public enum ResponseTransferMode: String, Sendable, Hashable {
+    case buffered = "BUFFERED"
+    case stream = "STREAM"
 }
 
 /// A deployment of a REST API (`AWS::ApiGateway::Deployment`, `aws_api_gateway_deployment`).

@@ -72,15 +72,20 @@ public struct Endpoint: Resource {
 }
 
 /// A Lambda function with its code inline (`AWS::Lambda::Function` with `Code.ZipFile`;
-/// Terraform `aws_lambda_function` with a zip beside the .tf files).
+/// Terraform `aws_lambda_function` with a zip beside the .tf files), or from a `LambdaPackage` in
+/// the assets bucket (`Code.S3Bucket`/`S3Key`).
 public struct LambdaFunction: Resource {
     public static let kind = "LambdaFunction"
     public let id: LogicalID
     public var description: String
     public var runtime: String
     public var handler: String
-    /// The source of the handler module, as it is inlined.
+    /// The source of the handler module, as it is inlined (empty when `package` holds the code).
     public var code: String
+    /// The code as a zip package in the assets bucket, or nil when `code` is inlined.
+    public var package: LambdaPackage?
+    /// Layer version ARNs, in order (`Layers`).
+    public var layers: [Value] = []
     public var role: Value
     public var memoryMB: Int
     public var timeoutSeconds: Int

@@ -49,7 +49,7 @@ extension LogGroup { public var values: [Value] { (name.map { [$0] } ?? []) + (k
 extension SageMakerModel { public var values: [Value] { [executionRole] + subnets + securityGroups } }
 extension EndpointConfig { public var values: [Value] { [model] } }
 extension Endpoint { public var values: [Value] { [config] } }
-extension LambdaFunction { public var values: [Value] { [role] + sorted(environment) + subnets + securityGroups + [logGroup] } }
+extension LambdaFunction { public var values: [Value] { [role] + sorted(environment) + subnets + securityGroups + [logGroup] + layers } }
 extension LambdaPermission { public var values: [Value] { [function, sourceArn] } }
 extension RestApi { public var values: [Value] { [name] } }
 extension ApiResource { public var values: [Value] { [api, parent] } }

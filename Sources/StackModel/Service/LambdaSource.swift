@@ -32,6 +32,9 @@ public enum LambdaSource {
     /// The idle-pause function's file (`templates/lambda/idle_pause.py`) exactly as committed.
     public static let idlePauseFile: String = String(decoding: PackageResources.idle_pause_py, as: UTF8.self)
 
+    /// The streaming chat function's web app (`templates/lambda/serve.py`), packaged as it is.
+    public static let streamServerFile: String = String(decoding: PackageResources.serve_py, as: UTF8.self)
+
     /// The idle-pause function as it is inlined.
     public static let inlinedIdlePause: String = inlined(idlePauseFile)
 }

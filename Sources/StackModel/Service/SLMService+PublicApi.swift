@@ -41,8 +41,12 @@ extension SLMService {
                     parts.append(resource)
                     parent = resource
                 }
+                // With streaming on, the chat route goes to the streaming function, streamed, up to its timeout.
+                let streamed = route.segments == ["v1", "chat", "completions"] ? shim.stream?.function : nil
                 let method = ApiMethod(LogicalID("\(route.stem)Method"), api: api, resource: parent!, httpMethod: route.httpMethod,
-                                       function: shim.function, authorizer: keys.authorizer)
+                                       function: streamed ?? shim.function, authorizer: keys.authorizer,
+                                       responseTransferMode: streamed == nil ? .buffered : .stream,
+                                       timeoutMillis: streamed == nil ? nil : SLMService.streamSeconds * 1000)
                     .suppress("CKV2_AWS_53", because: route.httpMethod == "GET" ? "it takes no body and no parameters"
                               : "the Lambda shim validates the JSON body and answers 400 with the reason; the method takes no parameters, and a request validator without a schema would check nothing")
                 methods.append(method)
@@ -53,7 +57,13 @@ extension SLMService {
             parts.append(LambdaPermission("ApiPermission", function: shim.function, principal: "apigateway.amazonaws.com",
                                           sourceArn: .join(["arn:", .pseudo(.partition), ":execute-api:", .pseudo(.region), ":", .pseudo(.accountID),
                                                             ":", api.ref, "/*"])))
-            let signature = methods.map { "\($0.httpMethod) \($0.path) key=\($0.apiKeyRequired)" }.sorted().joined(separator: ";")
+            if let stream = shim.stream?.function {
+                parts.append(LambdaPermission("StreamPermission", function: stream, principal: "apigateway.amazonaws.com",
+                                              sourceArn: .join(["arn:", .pseudo(.partition), ":execute-api:", .pseudo(.region), ":", .pseudo(.accountID),
+                                                                ":", api.ref, "/*/POST/v1/chat/completions"])))
+            }
+            let signature = methods.map { "\($0.httpMethod) \($0.path) key=\($0.apiKeyRequired)" + ($0.responseTransferMode == .stream ? " stream" : "") }
+                .sorted().joined(separator: ";")
                 + ";" + keys.signature
             // Gateway responses take effect with a deployment, so it waits for them too.
             let deployment = ApiDeployment(LogicalID("ApiDeployment\(StableHash.hex8(signature))"), api: api,

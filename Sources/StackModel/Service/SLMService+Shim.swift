@@ -1,22 +1,27 @@
 // MARK: - Lambda shim
 
 extension SLMService {
-    /// The Lambda shim, its role and its log group.
+    /// The Lambda shim, its role and its log group; with `streaming` on, also the streaming chat
+    /// function (SLMService+Stream.swift), which shares the role.
     struct Shim: Construct {
         let config: ServiceConfig
         let function: LambdaFunction
         let logGroup: LogGroup
         let role: Role
+        /// The chat route's function when `streaming` is on, and its log group.
+        let stream: (function: LambdaFunction, logGroup: LogGroup)?
 
         init(config: ServiceConfig, network: Network) {
             self.config = config
             logGroup = LogGroup("ShimLogGroup", retentionDays: config.logRetentionDays, kmsKey: network.logsKey)
+            let streamLogs = config.streaming ? LogGroup("StreamLogGroup", retentionDays: config.logRetentionDays, kmsKey: network.logsKey) : nil
             role = Role("ShimRole", description: "Lambda shim: invoke this stack's endpoint, write its log group, run in the VPC",
                         assumedBy: "lambda.amazonaws.com", policies: [
-                "invoke-endpoint": PolicyDocument([.allow(["sagemaker:InvokeEndpoint"],
+                "invoke-endpoint": PolicyDocument([.allow(["sagemaker:InvokeEndpoint"] + (config.streaming ? ["sagemaker:InvokeEndpointWithResponseStream"] : []),
                                                           on: [Inference.arn("sagemaker", "endpoint/\(config.endpointName)")],
                                                           sid: "InvokeThisEndpoint")]),
-                "logs": PolicyDocument([.allow(["logs:CreateLogStream", "logs:PutLogEvents"], on: [logGroup.attribute(.arn)], sid: "WriteOwnLogGroup")]),
+                "logs": PolicyDocument([.allow(["logs:CreateLogStream", "logs:PutLogEvents"], on: [logGroup.attribute(.arn)] + (streamLogs.map { [$0.attribute(.arn)] } ?? []),
+                                               sid: "WriteOwnLogGroup")]),
                 "vpc-and-tracing": PolicyDocument([
                     .allow(["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets", "xray:PutTelemetryRecords", "xray:PutTraceSegments"],
                            on: ["*"], sid: "DescribeAndTrace"),
@@ -51,12 +56,21 @@ extension SLMService {
             function = config.lambdaReservedConcurrency == nil
                 ? shimFunction.suppress("CKV_AWS_115", because: "reserving is opt-in (lambda-concurrency): new accounts have 10 executions in all and Lambda refuses a reservation that leaves fewer; the usage plan throttles callers")
                 : shimFunction
+            if let streamLogs {
+                stream = (SLMService.streamFunction(config: config, network: network, shim: shimFunction, role: role, logGroup: streamLogs), streamLogs)
+            } else {
+                stream = nil
+            }
         }
 
         var body: StackContent {
             logGroup
             role
             function
+            if let stream {
+                stream.logGroup
+                stream.function
+            }
         }
     }
 }

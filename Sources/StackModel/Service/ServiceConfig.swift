@@ -39,6 +39,9 @@ public struct ServiceConfig: Sendable, Hashable {
     public var startupHealthCheckTimeoutSeconds = 600
     public var modelDownloadTimeoutSeconds = 600
     public var logPrompts = false
+    /// Whether chat answers can stream (`stream: true`): the chat route then goes through the
+    /// streaming function behind the Lambda Web Adapter with API Gateway response streaming.
+    public var streaming = false
     public var tags: [String: String] = [:]
     /// The most the stack may cost per month, in USD: `cost` exits 3 and `deploy` refuses above it.
     public var budgetUSD: Double?
@@ -279,6 +282,11 @@ extension ServiceConfig {
         },
         Setting(key: "log-prompts", placeholder: "true|false", help: "Let the shim log prompts and completions", terraformType: "bool", read: { String($0.logPrompts) }) { config, text throws(SettingError) in
             config.logPrompts = try bool("log-prompts", text)
+        },
+        Setting(key: "streaming", placeholder: "on|off",
+                help: "Stream chat answers (stream: true) as server-sent events, through a second function behind the Lambda Web Adapter layer and API Gateway response streaming (CloudFormation only)",
+                terraformType: "bool", read: { String($0.streaming) }) { config, text throws(SettingError) in
+            config.streaming = try bool("streaming", text)
         },
         Setting(key: "tags", placeholder: "K=V,…", help: "Extra tags for every resource", terraformType: "map(string)",
                 read: { current in current.tags.keys.sorted().map { "\($0)=\(current.tags[$0]!)" }.joined(separator: ",") }) { config, text throws(SettingError) in

@@ -20,7 +20,8 @@ public enum CRC32 {
 }
 
 /// A ZIP archive written byte for byte the same every time: entries stored (no compression), in the
-/// given order, every timestamp 1980-01-01 00:00, no extra fields, Unix mode 0644.
+/// given order, every timestamp 1980-01-01 00:00, no extra fields, Unix mode 0644 (0755 for an
+/// executable entry, such as a Lambda Web Adapter start script).
 ///
 /// Layout (PKWARE APPNOTE 6.3.10, §4.3): per entry a local file header and the data, then a central
 /// directory entry per file, then the end-of-central-directory record.
@@ -29,10 +30,13 @@ public struct ZipArchive: Hashable, Sendable {
     public struct Entry: Hashable, Sendable {
         public var path: String
         public var bytes: [UInt8]
+        /// Whether the entry is extracted with the execute bits (mode 0755).
+        public var executable: Bool
 
-        public init(path: String, bytes: [UInt8]) {
+        public init(path: String, bytes: [UInt8], executable: Bool = false) {
             self.path = path
             self.bytes = bytes
+            self.executable = executable
         }
     }
 
@@ -83,7 +87,8 @@ public struct ZipArchive: Hashable, Sendable {
             central.append(le16: 0)             // comment
             central.append(le16: 0)             // disk number
             central.append(le16: 0)             // internal attributes
-            central.append(le32: 0o100644 << 16) // external attributes: regular file, rw-r--r--
+            // external attributes: regular file, rw-r--r-- (rwxr-xr-x when executable)
+            central.append(le32: (entry.executable ? 0o100755 : 0o100644) << 16)
             central.append(le32: offset)
             central += name
         }

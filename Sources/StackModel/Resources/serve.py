@@ -1,0 +1,1 @@
+../../../templates/lambda/serve.py

@@ -1,0 +1,77 @@
+"""The streaming function's parts (templates/lambda/serve.py) on their own: TGI's stream read back
+from PayloadPart bytes cut anywhere, stop strings held back and cut, TGI's events decoded.
+
+The whole path (adapter, API Gateway streaming, SageMaker's event stream, the openai client) is
+tested against the local AWS in Tests/localaws/test_openai_streaming.py.
+"""
+import json
+import sys
+
+import pytest
+
+from conftest import HANDLER, ROOT, load_shim
+
+SERVE = ROOT / "templates" / "lambda" / "serve.py"
+
+
+@pytest.fixture
+def serve(monkeypatch, stack_env):
+    monkeypatch.setitem(sys.modules, "index", load_shim(HANDLER.read_text()))
+    return load_shim(SERVE.read_text(), name="serve")
+
+
+def tgi_stream(pieces, finish="eos_token"):
+    out = b""
+    for i, text in enumerate(pieces):
+        last = i == len(pieces) - 1
+        ev = {"index": i + 1, "token": {"id": i, "text": text, "logprob": -0.5, "special": False},
+              "generated_text": "".join(pieces) if last else None,
+              "details": {"finish_reason": finish, "generated_tokens": len(pieces), "seed": None, "input_length": 9} if last else None}
+        out += b"data:" + json.dumps(ev, ensure_ascii=False).encode() + b"\n\n"
+    return out
+
+
+def test_lines_are_whole_wherever_the_parts_are_cut(serve):
+    raw = tgi_stream([" Paris", " é", "🙂", " ok"])
+    expected = raw.decode().split("\n")[:-1]
+    for cut in range(1, len(raw)):
+        parts = [{"PayloadPart": {"Bytes": raw[:cut]}}, {"PayloadPart": {"Bytes": raw[cut:]}}]
+        assert list(serve.lines(parts)) == expected, cut
+    # one byte per part: every multi-byte character is split
+    assert list(serve.lines({"PayloadPart": {"Bytes": raw[i:i + 1]}} for i in range(len(raw)))) == expected
+
+
+def test_a_stream_error_event_ends_the_lines(serve):
+    events = [{"PayloadPart": {"Bytes": b"data:{}\n"}}, {"ModelStreamError": {"Message": "boom", "ErrorCode": "ModelStreamError"}}]
+    got = []
+    with pytest.raises(serve.StreamFailed):
+        for line in serve.lines(events):
+            got.append(line)
+    assert got == ["data:{}"]
+
+
+def test_token_reads_tgi_events(serve):
+    assert serve.token("") is None and serve.token(":keep-alive") is None
+    assert serve.token('data:{"token":{"text":" Hi","special":false},"details":null}') == (" Hi", None)
+    assert serve.token('data: {"token":{"text":"</s>","special":true},"details":{"generated_tokens":3,"input_length":7,"finish_reason":"eos_token"}}') \
+        == ("", (3, 7, "eos_token"))
+    with pytest.raises(serve.StreamFailed):
+        serve.token('data:{"error":"Request failed during generation","error_type":"generation"}')
+
+
+@pytest.mark.parametrize("tokens, stops, expected, stopped", [
+    ([" Paris", " is", "</", "s>", " more"], ["</s>"], [" Paris", " is", "", ""], True),
+    ([" a<", "b", " c"], ["</s>"], [" a", "<b", " c"], False),
+    ([" x", "EN", "D tail"], ["END"], [" x", "", ""], True),
+    (["ab", "c"], [], ["ab", "c"], False),
+])
+def test_cut_holds_back_what_may_start_a_stop_string(serve, tokens, stops, expected, stopped):
+    cut = serve.Cut(stops)
+    out, done = [], False
+    for t in tokens:
+        piece, done = cut.add(t)
+        out.append(piece)
+        if done:
+            break
+    assert out == expected and done == stopped
+    assert "".join(out) + cut.flush() == "".join(tokens).split(stops[0])[0] if stops else "".join(tokens)

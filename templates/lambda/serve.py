@@ -1,0 +1,217 @@
+#!/usr/bin/env python3
+# slmstack streaming chat function: a web app behind the AWS Lambda Web Adapter layer
+# (AWS_LAMBDA_EXEC_WRAPPER=/opt/bootstrap runs this file; AWS_LWA_INVOKE_MODE=response_stream).
+# API Gateway (REST, integration ResponseTransferMode STREAM) -> adapter -> HTTP on AWS_LWA_PORT.
+#
+#   GET  /healthz               the adapter's readiness check (AWS_LWA_READINESS_CHECK_PATH)
+#   POST /v1/chat/completions   as the shim (index.py, the same file as handler.py), and with
+#                               "stream": true Server-Sent Events in OpenAI's chunk format:
+#                               data: {chat.completion.chunk} ... data: [DONE]
+#
+# The model streams through SageMaker's InvokeEndpointWithResponseStream: PayloadPart events whose
+# bytes are TGI's own Server-Sent Events (data:{"token": ..., "details": ...}), cut anywhere, even
+# inside a UTF-8 character, so bytes are buffered and split by line. Errors before the first byte
+# are the shim's JSON errors with their status; after it, one data: {"error": ...} event (the
+# openai client raises APIError on it) and no [DONE].
+import json
+import os
+import sys
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import index
+
+
+class Chat(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        # the one JSON line per request is the log
+        pass
+
+    def do_GET(self):
+        if self.path.split("?")[0] == "/healthz":
+            return self.whole(200, {"status": "ok"})
+        self.answer("GET")
+
+    def do_POST(self):
+        self.answer("POST")
+
+    def whole(self, status, out):
+        body = json.dumps(out, allow_nan=False).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def answer(self, method):
+        t0 = time.time()
+        context = {}
+        try:
+            context = json.loads(self.headers.get("x-amzn-request-context") or "{}")
+        except ValueError:
+            pass
+        rid = str(context.get("requestId") or "-")
+        log = {"request_id": rid, "route": self.path.split("?")[0], "method": method, "stream": False}
+        n = int(self.headers.get("Content-Length") or 0)
+        event = {"resource": log["route"], "httpMethod": method, "body": self.rfile.read(n).decode("utf-8", "replace") if n else ""}
+        status = 200
+        try:
+            q = index.prepare(event, log, os.environ)
+            if q["stream"]:
+                log["stream"] = True
+                status = self.stream(q, rid, log)
+            else:
+                status, out = index.complete(q, rid, log, os.environ)
+                self.whole(status, out)
+        except index.Fail as e:
+            status, code, param, message = e.args
+            log["error"] = code
+            self.whole(status, index.error(status, code, param, message))
+        except Exception as e:
+            # a bug: type name in the log, nothing out
+            log["exception"] = type(e).__name__
+            status = 500
+            self.whole(500, index.error(500, "internal_error", None, "request id " + rid))
+        log.update(status=status, latency_ms=round(1000 * (time.time() - t0)))
+        print(json.dumps(log), flush=True)
+
+    def stream(self, q, rid, log):
+        env = os.environ
+        try:
+            r = index.SM.invoke_endpoint_with_response_stream(
+                EndpointName=env["ENDPOINT_NAME"], ContentType="application/json", Accept="text/event-stream",
+                Body=json.dumps({"inputs": q["prompt"], "parameters": dict(q["params"], details=True, return_full_text=False), "stream": True}))
+        except Exception as e:
+            index.model_failed(e, q["field"], rid, log)
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream; charset=utf-8")
+        self.send_header("Cache-Control", "no-cache")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        head = {"id": "chatcmpl-" + rid, "object": "chat.completion.chunk", "created": int(time.time()), "model": env.get("MODEL_ID", "")}
+        extra = {"usage": None} if q["usage"] else {}
+
+        def send(data):
+            data = data.encode()
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+            self.wfile.flush()
+
+        def chunk(delta, finish=None):
+            send("data: " + json.dumps(dict(head, choices=[{"index": 0, "delta": delta, "finish_reason": finish}], **extra)) + "\n\n")
+
+        chunk({"role": "assistant", "content": ""})
+        cut = Cut(q["stops"])
+        n_out, n_in, why, text = 0, 0, "", ""
+        try:
+            for line in lines(r["Body"]):
+                tgi = token(line)
+                if tgi is None:
+                    continue
+                n_out += 1
+                piece, done = cut.add(tgi[0])
+                text += piece
+                if piece:
+                    chunk({"content": piece})
+                if tgi[1] is not None:
+                    n_out, n_in, why = tgi[1]
+                if done:
+                    why = "stop"
+                    break
+            tail = cut.flush()
+            if tail:
+                text += tail
+                chunk({"content": tail})
+        except Exception as e:
+            try:
+                index.model_failed(e, q["field"], rid, log)
+            except index.Fail as f:
+                status, code, param, message = f.args
+                log["error"] = code
+                send("data: " + json.dumps(index.error(status, code, param, message)) + "\n\n")
+                send("")
+                return 200
+        chunk({}, "length" if why == "length" else "stop")
+        usage = index.counts(n_in or q["least"], n_out)
+        log.update(usage)
+        if env.get("LOG_PROMPTS") == "true":
+            log["completion"] = text
+        if q["usage"]:
+            send("data: " + json.dumps(dict(head, choices=[], usage=usage)) + "\n\n")
+        send("data: [DONE]\n\n")
+        send("")
+        return 200
+
+
+class StreamFailed(Exception):
+    pass
+
+
+# TGI's SSE lines from the PayloadPart events, whole and decoded; a stream error raises.
+def lines(events):
+    buf = b""
+    for ev in events:
+        if "PayloadPart" in ev:
+            buf += ev["PayloadPart"].get("Bytes") or b""
+            *done, buf = buf.split(b"\n")
+            for line in done:
+                yield line.rstrip(b"\r").decode("utf-8", "replace")
+        else:
+            # ModelStreamError or InternalStreamFailure: the stream is over
+            raise StreamFailed(next(iter(ev), "unknown"))
+    if buf:
+        yield buf.decode("utf-8", "replace")
+
+
+# One TGI event: (text, None) per token, (text, (generated, input tokens, finish reason)) for the
+# last; None for anything else (blank lines, comments). TGI's own error event raises.
+def token(line):
+    if not line.startswith("data:"):
+        return None
+    ev = json.loads(line[5:])
+    if type(ev) is not dict:
+        raise ValueError
+    if "error" in ev:
+        raise StreamFailed(str(ev.get("error_type") or "model"))
+    tok = ev.get("token") or {}
+    text = "" if tok.get("special") else tok.get("text") or ""
+    d = ev.get("details")
+    if type(text) is not str:
+        raise ValueError
+    if type(d) is dict:
+        return text, (int(d.get("generated_tokens") or 0), int(d.get("input_length") or 0), str(d.get("finish_reason") or ""))
+    return text, None
+
+
+# Holds back text that may be the start of a stop string, and ends the answer at one: TGI keeps
+# the stop string in its text, OpenAI clients expect it gone.
+class Cut:
+    def __init__(self, stops):
+        self.stops = [s for s in stops if s]
+        self.held = ""
+
+    def add(self, text):
+        self.held += text
+        hits = [self.held.index(s) for s in self.stops if s in self.held]
+        if hits:
+            out, self.held = self.held[:min(hits)], ""
+            return out, True
+        keep = max((k for s in self.stops for k in range(1, len(s)) if self.held.endswith(s[:k])), default=0)
+        out, self.held = self.held[:len(self.held) - keep], self.held[len(self.held) - keep:]
+        return out, False
+
+    def flush(self):
+        out, self.held = self.held, ""
+        return out
+
+
+def main():
+    port = int(os.environ.get("AWS_LWA_PORT") or os.environ.get("PORT") or 8080)
+    server = ThreadingHTTPServer(("127.0.0.1", port), Chat)
+    print(json.dumps({"listening": port}), flush=True)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
