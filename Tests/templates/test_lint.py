@@ -1,7 +1,7 @@
 """cfn-lint and checkov on synthesized templates: 0 errors, 0 warnings, 0 failed checks.
 
 The committed default template and several variants (another region and instance family, 3 AZs,
-no NAT, no API Gateway account setting, a larger model, every operations feature on, alarms off) are synthesized by the real binary, then linted by the real tools.
+no NAT, no API Gateway account setting, a larger model, every operations feature on, alarms off, streaming) are synthesized by the real binary, then linted by the real tools.
 """
 import json
 import pathlib
@@ -21,6 +21,7 @@ VARIANTS = {
     "every-operations-feature": ["--ttl", "4h", "--idle-pause", "on", "--alarm-email", "ops@example.com",
                                  "--min-instances", "1", "--max-instances", "3"],
     "no-alarms-no-idle": ["--alarms", "off", "--idle-hours", "0"],
+    "streaming": ["--streaming", "on"],
 }
 
 
