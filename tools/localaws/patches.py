@@ -1340,3 +1340,15 @@ fix(apigateway_usage_plan_limits)
 from order_patches import cfn_create_dependency_order  # noqa: E402
 
 fix(cfn_create_dependency_order)
+
+
+# --------------------------------------------------------------------------------------------
+# 44-45. Lambda Web Adapter functions (layer + exec wrapper), API Gateway response streaming (STREAM)
+# --------------------------------------------------------------------------------------------
+# They live in lwa_patches.py (with lwa_http.py) and stream_gateway_patches.py; registered here like
+# every other fix, after fix 13 (LWA wraps its Invoke) and fix 14 (STREAM wraps its route).
+from lwa_patches import lambda_web_adapter  # noqa: E402
+from stream_gateway_patches import apigateway_response_streaming  # noqa: E402
+
+fix(lambda_web_adapter)
+fix(apigateway_response_streaming)
