@@ -341,3 +341,32 @@ def test_stack_update_switches_the_transfer_mode(localaws: LocalAws) -> None:
         got = integration()
         assert got["responseTransferMode"] == mode and got["uri"].endswith(suffix), got
     cfn.delete_stack(StackName=name)
+
+
+def test_lwa_translation_follows_the_adapter_source() -> None:
+    import lwa_http  # pure functions: no server needed
+
+    # lib.rs test_parse_status_codes, verbatim
+    assert lwa_http.parse_status_codes("500,502-504,422") == [500, 502, 503, 504, 422]
+    assert lwa_http.parse_status_codes("500, 502-504, 422") == [500, 502, 503, 504, 422]
+    assert lwa_http.parse_status_codes("invalid") == lwa_http.parse_status_codes("500-invalid") == []
+    assert lwa_http.parse_status_codes("200-300-400") == []
+    opts = lwa_http.options({})
+    assert (opts.host, opts.port, opts.readiness_path, opts.readiness_protocol, opts.invoke_mode) == \
+        ("127.0.0.1", "8080", "/", "http", "buffered")
+    assert opts.healthy == frozenset(range(100, 500))
+    assert lwa_http.options({"PORT": "7000", "READINESS_CHECK_PATH": "/up"}).readiness_port == "7000"
+    # MIN_UNHEALTHY_STATUS: deprecated in 1.0.0-rc1 (layer 25), gone in 1.0.0 (layer 26)
+    env = {"AWS_LWA_READINESS_CHECK_MIN_UNHEALTHY_STATUS": "400"}
+    assert 404 not in lwa_http.options(env, 25).healthy and 404 in lwa_http.options(env, 26).healthy
+    # the streaming prelude: Set-Cookie moved to cookies, a repeated header as a list, a Content-Type default
+    meta, _, rest = lwa_http.stream_prelude(201, [("Set-Cookie", "a=1"), ("Vary", "x"), ("Vary", "y"),
+                                                  ("Transfer-Encoding", "chunked")]).partition(b"\0" * 8)
+    assert rest == b"" and json.loads(meta) == {"statusCode": 201, "headers": {"vary": ["x", "y"],
+                                                "content-type": "application/octet-stream"}, "cookies": ["a=1"]}
+    # buffered: text types as text (with their charset), others and Content-Encoding as base64
+    out = json.loads(lwa_http.buffered_payload(200, [("Content-Type", "text/plain; charset=latin-1")], "é".encode("latin-1")))
+    assert (out["body"], out["isBase64Encoded"], out["headers"]) == ("é", False, {})
+    for headers in ([("Content-Type", "image/png")], [("Content-Type", "application/json"), ("Content-Encoding", "gzip")]):
+        out = json.loads(lwa_http.buffered_payload(200, headers, b"\x89P"))
+        assert (out["body"], out["isBase64Encoded"]) == ("iVA=", True)
