@@ -1349,3 +1349,14 @@ fix(cfn_create_dependency_order)
 from stream_patches import sagemaker_runtime_response_stream  # noqa: E402
 
 fix(sagemaker_runtime_response_stream)
+
+# --------------------------------------------------------------------------------------------
+# 44-45. Lambda Web Adapter functions (layer + exec wrapper), API Gateway response streaming (STREAM)
+# --------------------------------------------------------------------------------------------
+# They live in lwa_patches.py (with lwa_http.py) and stream_gateway_patches.py; registered here like
+# every other fix, after fix 13 (LWA wraps its Invoke) and fix 14 (STREAM wraps its route).
+from lwa_patches import lambda_web_adapter  # noqa: E402
+from stream_gateway_patches import apigateway_response_streaming  # noqa: E402
+
+fix(lambda_web_adapter)
+fix(apigateway_response_streaming)
