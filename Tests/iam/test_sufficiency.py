@@ -10,22 +10,28 @@ WHAT A FAILURE PRINTS: one line per missing permission or ordering problem, e.g.
   "[X update]" names the resource change CloudFormation makes, "implicit deny" that no statement allows it,
   "undecided: ..." a condition the evaluator could not decide (it then counts against the Allow).
 
-What it checks, per variant (default, and --ttl 4h --idle-pause on --alarm-email ops@example.com --max-instances 3):
+What it checks, per variant (tools/iam/variants.py: default; operations = --ttl 4h --idle-pause on --alarm-email
+ops@example.com --max-instances 3; streaming = --streaming on; streaming-operations = both):
 - TTL destroy: each schedule's universal target (DeleteStack) on its role, then every delete handler's
   permissions (Tests/iam/fixtures/handler_permissions.json, from AWS's registry schemas) on the principal
   CloudFormation acts as (the caller via forward access sessions with aws:CalledVia, or the service role passed
   as RoleARN), with Paused=false and Paused=true, plus the role-deletes-itself and deletion-order problems.
-- Idle pause: the function's own calls (read from its inline code for the CloudFormation environment), and
+- Idle pause: the function's own calls (read from its code for the CloudFormation environment), and
   the handlers of the change Paused=false -> Paused=true (removed: delete, changed: update, create-only changed:
   replace, added: create); the alarm's permission to invoke the function. Functions a schedule, an EventBridge
   rule or a topic invokes are checked the same way (their own calls), with Paused=false and Paused=true.
+- The request path (tools/iam/request_paths.py): each function a method or authorizer invokes (the shim; with
+  streaming the chat function, whose code is the zip synth writes, run by the Lambda Web Adapter) with its own
+  calls, logs, traces and VPC interface calls on its role, and API Gateway's Lambda permission for each caller.
 - Terraform: the schedule's universal target and the alarm-invoked function's own calls against their roles.
-- The committed templates/ (both formats) as well as the two synthesized variants.
+  Streaming variants have no Terraform (synth --format terraform refuses them by design): those tests skip, saying so.
+- The committed templates/ (both formats) as well as the synthesized variants.
 - Direct sagemaker:DeleteEndpoint reaches only the stack's own endpoint.
 - Nothing wider: every action a checked principal's Allow statements grant is used by one of its checked calls.
 A CloudFormation service role that lives outside the stack: write its properties (Policies as in an
 AWS::IAM::Role) to OUT/cloudformation/<stack>.service-role.json from synth and this test evaluates them.
-Models: tools/iam/{paths,handler_calls,cfn_model,lambda_calls,policy_eval,tf_paths,tf_model}.py.
+Models: tools/iam/{paths,request_paths,function_code,handler_calls,cfn_model,lambda_calls,policy_eval,tf_paths,
+tf_model}.py. Streaming-specific evidence: Tests/iam/test_sufficiency_streaming.py.
 """
 import copy
 import json
@@ -42,8 +48,9 @@ from cfn_model import references  # noqa: E402
 from handler_calls import load_fixture  # noqa: E402
 from paths import StackPaths  # noqa: E402
 from policy_eval import Request, action_matches, evaluate, statements_of  # noqa: E402
+from request_paths import request_path_failures  # noqa: E402
 from tf_paths import TerraformPaths  # noqa: E402
-from variants import ACCOUNT, REGION, STACK_NAME, VARIANTS, synth_templates  # noqa: E402
+from variants import ACCOUNT, CLOUDFORMATION_ONLY, REGION, STACK_NAME, VARIANTS, synth_templates  # noqa: E402
 
 # Functions on the request path, not unattended cost-safety paths (the API invokes them).
 REQUEST_PATH = {"AWS::ApiGateway::Method", "AWS::ApiGateway::Authorizer"}
@@ -63,7 +70,14 @@ def stack_paths(template, out):
     if extra.exists():
         props = json.loads(extra.read_text())
         service_roles[f"arn:aws:iam::{ACCOUNT}:role/{props['RoleName']}"] = props
-    return StackPaths(template, STACK_NAME, service_roles)
+    return StackPaths(template, STACK_NAME, service_roles, package_dir=out / "cloudformation")
+
+
+def terraform_paths(variant, out):
+    """The variant's Terraform paths; a variant that has only CloudFormation is skipped, with the reason."""
+    if variant in CLOUDFORMATION_ONLY:
+        pytest.skip(f"{variant}: {CLOUDFORMATION_ONLY[variant]}")
+    return TerraformPaths(out / "terraform", STACK_NAME, {"paused": False})
 
 
 def cfn_failures(paths):
@@ -78,6 +92,9 @@ def cfn_failures(paths):
             needs, problems = paths.function_needs(path, function, model, alarms)
             failures += problems + paths.check(needs, model)
             failures += paths.alarm_permission_problems(path, function, alarms, model)
+    for label, model in (("running", paths.running), ("paused", paths.paused)):
+        if model is not None:
+            failures += request_path_failures(paths, model, label)
     return failures
 
 
@@ -104,9 +121,13 @@ def test_cloudformation_paths_have_their_permissions(synthesized, variant):
     paths = stack_paths(template, out)
     failures = cfn_failures(paths)
     assert not failures, f"{variant}: " + report(failures)
-    if variant == "operations":  # the paths exist and were evaluated, not skipped
-        assert any(p.startswith("TTL destroy") for p, *_ in paths.checked)
+    if variant.endswith("operations"):  # the paths exist and were evaluated, not skipped
+        assert any(p.startswith("TTL destroy (running") for p, *_ in paths.checked)
+        assert any(p.startswith("TTL destroy (paused") for p, *_ in paths.checked)
         assert any(p.startswith("idle pause") for p, *_ in paths.checked)
+    assert any(p.startswith("request path (running, ShimFunction)") for p, *_ in paths.checked)
+    if variant.startswith("streaming"):
+        assert any(p.startswith("request path (running, StreamFunction)") for p, *_ in paths.checked)
 
 
 def test_committed_templates_paths_have_their_permissions():
@@ -121,7 +142,7 @@ def test_committed_templates_paths_have_their_permissions():
 @pytest.mark.parametrize("variant", sorted(VARIANTS))
 def test_terraform_paths_have_their_permissions(synthesized, variant):
     _, out = synthesized[variant]
-    paths = TerraformPaths(out / "terraform", STACK_NAME, {"paused": False})
+    paths = terraform_paths(variant, out)
     failures = paths.schedule_failures() + paths.function_failures()
     assert not failures, f"{variant}: " + report(failures)
     if variant == "operations":
@@ -146,16 +167,23 @@ def test_every_unattended_function_is_modelled(synthesized, variant):
 
 
 @pytest.mark.parametrize("variant", sorted(VARIANTS))
-def test_unattended_roles_grant_nothing_their_paths_do_not_use(synthesized, variant):
-    """Issue 15's "and nothing wider": every Action entry of a principal's Allow statements allows at least one
-    call its checked paths make (both formats; a role's policy written for the other format's paths is wider)."""
+def test_roles_grant_nothing_their_paths_do_not_use(synthesized, variant):
+    """Issue 15's "and nothing wider": every Action entry of a checked principal's Allow statements allows at
+    least one call its checked paths make (the unattended roles, and the request path's ShimRole)."""
     template, out = synthesized[variant]
     paths = stack_paths(template, out)
     cfn_failures(paths)
     unused = [f"CloudFormation {p}: {sid} {a}" for p, sid, a in paths.unused_grants(paths.running)]
-    terraform = TerraformPaths(out / "terraform", STACK_NAME, {"paused": False})
+    assert not unused, f"{variant}: {len(unused)} granted action(s) no checked call uses:\n" + "\n".join(unused)
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+def test_terraform_roles_grant_nothing_their_paths_do_not_use(synthesized, variant):
+    """The same for Terraform's roles (a role's policy written for the other format's paths is wider)."""
+    _, out = synthesized[variant]
+    terraform = terraform_paths(variant, out)
     terraform.schedule_failures() + terraform.function_failures()
-    unused += [f"Terraform {r.rsplit('/', 1)[-1]}: {sid} {a}" for r, sid, a in terraform.unused_grants()]
+    unused = [f"Terraform {r.rsplit('/', 1)[-1]}: {sid} {a}" for r, sid, a in terraform.unused_grants()]
     assert not unused, f"{variant}: {len(unused)} granted action(s) no checked call uses:\n" + "\n".join(unused)
 
 
@@ -180,11 +208,16 @@ def test_direct_delete_endpoint_reaches_only_the_stacks_endpoint(synthesized, va
             docs = paths.documents(lid, paths.running)
             if evaluate(docs, _foreign_endpoint_request(paths.running.arn(lid), STACK_NAME)).allowed:
                 wide.append(f"CloudFormation {lid}")
-    tf = TerraformPaths(out / "terraform", STACK_NAME, {"paused": False})
-    for (_, name), _ in tf.tf.resources("aws_iam_role").items():
-        arn = tf.tf.resource_attr("aws_iam_role", name, "arn")
-        if evaluate(tf.role_documents(arn), _foreign_endpoint_request(arn, STACK_NAME)).allowed:
-            wide.append(f"Terraform {name}")
+    assert not wide, f"{variant}: may delete an endpoint outside the stack that carries its tag: {wide}"
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+def test_terraform_direct_delete_endpoint_reaches_only_the_stacks_endpoint(synthesized, variant):
+    _, out = synthesized[variant]
+    tf = terraform_paths(variant, out)
+    wide = [f"Terraform {name}" for (_, name), _ in tf.tf.resources("aws_iam_role").items()
+            if evaluate(tf.role_documents(tf.tf.resource_attr("aws_iam_role", name, "arn")),
+                        _foreign_endpoint_request(tf.tf.resource_attr("aws_iam_role", name, "arn"), STACK_NAME)).allowed]
     assert not wide, f"{variant}: may delete an endpoint outside the stack that carries its tag: {wide}"
 
 

@@ -1,11 +1,14 @@
 """The AWS API calls a Lambda function's Python source makes, read from its AST, for given environment values.
 
-Follows module-level functions from the entry point; an `if` whose test depends only on os.environ values and
-constants (==, !=, in, startswith, endswith, not, and, or) takes only the live branch for the given environment,
-any other test keeps both branches (so every call that might run is required). boto3 client methods, waiters
-and paginators map to IAM actions through botocore's service models (`service:OperationName`).
-Each call is returned with the keyword names it passes and, where a keyword's value comes from os.environ, the
-variable name, so that the caller can tell which resource it acts on.
+Follows module-level functions and methods (`self.f()`) from the entry point, and across the modules of a
+package (`import index` then `index.f()` or `index.CLIENT.method()`); an `if` whose test depends only on
+os.environ values and constants (==, !=, in, startswith, endswith, not, and, or) takes only the live branch for
+the given environment, any other test keeps both branches (so every call that might run is required). os.environ
+is followed through a variable bound to it and a parameter it is passed to (`env = os.environ`, `f(os.environ)`).
+boto3 client methods, waiters and paginators map to IAM actions through botocore's service models
+(`service:OperationName`), plus DOCUMENTED_ALSO. Each call is returned with the keyword names it passes and,
+where a keyword's value comes from os.environ, the variable name, so that the caller can tell which resource it
+acts on.
 """
 import ast
 import functools
@@ -16,6 +19,11 @@ import boto3
 # boto3 client name -> IAM service prefix, where they differ.
 IAM_PREFIX = {"stepfunctions": "states", "sagemaker-runtime": "sagemaker", "application-autoscaling": "application-autoscaling"}
 UNDECIDED = object()
+# Operations AWS's documents authorize under more than one action name: both are required. InvokeEndpoint-
+# WithResponseStream: the Service Authorization Reference (list_amazonsagemaker) lists it as its own action
+# sagemaker:InvokeEndpointWithResponseStream, while its API reference page says the caller must be allowed
+# sagemaker:InvokeEndpoint; a role that holds only one of them fails under the other reading.
+DOCUMENTED_ALSO = {"sagemaker:InvokeEndpointWithResponseStream": ["sagemaker:InvokeEndpoint"]}
 
 
 @dataclass
@@ -23,6 +31,7 @@ class ApiCall:
     action: str
     keywords: dict = field(default_factory=dict)  # keyword -> env var name, a constant, or None
     line: int = 0
+    module: str = "index"
 
 
 @functools.lru_cache(maxsize=None)
@@ -31,13 +40,21 @@ def _clients(service):
 
 
 class _Reader(ast.NodeVisitor):
-    def __init__(self, tree, env):
-        self.functions = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)}
+    def __init__(self, tree, env, package=None, calls=None, name="index"):
+        self.name = name
+        self.functions = {}  # name -> [FunctionDef]: module functions and class methods
+        for node in tree.body:
+            for f in node.body if isinstance(node, ast.ClassDef) else [node]:
+                if isinstance(f, ast.FunctionDef):
+                    self.functions.setdefault(f.name, []).append(f)
         self.env = env
-        self.calls = []
+        self.calls = [] if calls is None else calls
+        self.package = package if package is not None else {}  # module name -> _Reader
+        self.imports = {a.asname or a.name: a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
         self.visited = set()
         self.clients = {}  # variable -> boto3 service
         self.env_vars = {}  # variable -> env var name
+        self.environ = set()  # variables and parameters bound to os.environ
         # every service the module makes a client for: a client passed around as an argument is still found
         self.services = sorted({self.const(n.args[0]) for n in ast.walk(tree) if isinstance(n, ast.Call)
                                 and ast.unparse(n.func) == "boto3.client" and n.args and self.const(n.args[0])})
@@ -46,12 +63,16 @@ class _Reader(ast.NodeVisitor):
                 self.visit(statement)
 
     # ---- static values -----------------------------------------------------------------------------
+    def is_environ(self, node):
+        return ast.unparse(node) == "os.environ" or (isinstance(node, ast.Name) and node.id in self.environ)
+
     def env_name(self, node):
         """The env var a node reads (os.environ["X"], os.environ.get("X", ...)) or a variable bound to one."""
-        if isinstance(node, ast.Subscript) and ast.unparse(node.value) == "os.environ":
+        if isinstance(node, ast.Subscript) and self.is_environ(node.value):
             return self.const(node.slice)
-        if isinstance(node, ast.Call) and ast.unparse(node.func) in ("os.environ.get", "os.getenv"):
-            return self.const(node.args[0]) if node.args else None
+        if isinstance(node, ast.Call) and node.args and (ast.unparse(node.func) == "os.getenv" or (
+                isinstance(node.func, ast.Attribute) and node.func.attr == "get" and self.is_environ(node.func.value))):
+            return self.const(node.args[0])
         if isinstance(node, ast.Name):
             return self.env_vars.get(node.id)
         return None
@@ -95,8 +116,20 @@ class _Reader(ast.NodeVisitor):
         if name in self.visited or name not in self.functions:
             return
         self.visited.add(name)
-        for statement in self.functions[name].body:
-            self.visit(statement)
+        for function in self.functions[name]:
+            try:
+                for statement in function.body:
+                    self.visit(statement)
+            except _Stop:  # a live branch returned: the rest of this function does not run
+                pass
+
+    def bind(self, name, call, caller):
+        """Parameters of `name` that this call passes os.environ to become os.environ too."""
+        for function in self.functions.get(name, []):
+            params = [a.arg for a in function.args.args]
+            params = params[1:] if params[:1] == ["self"] else params
+            passed = list(zip(params, call.args)) + [(k.arg, k.value) for k in call.keywords if k.arg]
+            self.environ |= {param for param, value in passed if caller.is_environ(value)}
 
     def visit_If(self, node):
         test = self.value(node.test)
@@ -119,6 +152,8 @@ class _Reader(ast.NodeVisitor):
                 env = self.env_name(node.value)
                 if env:
                     self.env_vars[target.id] = env
+                if self.is_environ(node.value):
+                    self.environ.add(target.id)
 
     def client_service(self, node):
         if isinstance(node, ast.Call) and ast.unparse(node.func) == "boto3.client" and node.args:
@@ -129,9 +164,26 @@ class _Reader(ast.NodeVisitor):
         self.generic_visit(node)
         func = node.func
         if isinstance(func, ast.Name):
+            self.bind(func.id, node, self)
             self.run(func.id)
             return
         if not isinstance(func, ast.Attribute):
+            return
+        owner = func.value
+        if isinstance(owner, ast.Name) and self.imports.get(owner.id) in self.package:  # index.prepare(...)
+            module = self.package[self.imports[owner.id]]
+            module.bind(func.attr, node, self)
+            module.run(func.attr)
+            return
+        if isinstance(owner, ast.Attribute) and isinstance(owner.value, ast.Name) and \
+                self.imports.get(owner.value.id) in self.package:  # index.SM.invoke_endpoint(...)
+            service = self.package[self.imports[owner.value.id]].clients.get(owner.attr)
+            if service:
+                self.record(service, func, node)
+            return
+        if isinstance(owner, ast.Name) and owner.id == "self" and func.attr in self.functions:  # a method
+            self.bind(func.attr, node, self)
+            self.run(func.attr)
             return
         service = self.client_service(func.value) or (self.clients.get(func.value.id) if isinstance(func.value, ast.Name) else None)
         if service:
@@ -152,9 +204,10 @@ class _Reader(ast.NodeVisitor):
                 return
             operation = (client.get_waiter(name).config.operation if func.attr == "get_waiter"
                          else client.meta.method_to_api_mapping[name])
-            self.calls.append(ApiCall(f"{prefix}:{operation}", keywords, node.lineno))
+            self.calls.append(ApiCall(f"{prefix}:{operation}", keywords, node.lineno, self.name))
         elif func.attr in client.meta.method_to_api_mapping:
-            self.calls.append(ApiCall(f"{prefix}:{client.meta.method_to_api_mapping[func.attr]}", keywords, node.lineno))
+            action = f"{prefix}:{client.meta.method_to_api_mapping[func.attr]}"
+            self.calls += [ApiCall(a, keywords, node.lineno, self.name) for a in [action] + DOCUMENTED_ALSO.get(action, [])]
 
 
 class _Stop(Exception):
@@ -163,14 +216,17 @@ class _Stop(Exception):
 
 def api_calls(source, env, entry="handler"):
     """[ApiCall] the function may make when invoked through `entry` with environment `env`."""
-    reader = _Reader(ast.parse(source), env)
-    original = reader.run
+    return package_calls({"index": source}, "index", env, entry)
 
-    def run(name):
-        try:
-            original(name)
-        except _Stop:
-            pass
-    reader.run = run
-    reader.run(entry)
-    return reader.calls
+
+def package_calls(sources, module, env, entry=None):
+    """[ApiCall] of a package ({module name: source}) run through `module`.`entry`; entry None runs every
+    function and method of that module (a program whose handlers a framework calls by name, such as
+    http.server's do_<METHOD>, which the AST cannot follow)."""
+    calls, package = [], {}
+    for name, source in sources.items():
+        package[name] = _Reader(ast.parse(source), env, package, calls, name)
+    reader = package[module]
+    for name in [entry] if entry else list(reader.functions):
+        reader.run(name)
+    return calls

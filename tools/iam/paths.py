@@ -4,7 +4,7 @@
   then every delete handler of the stack's resources (DeletionPolicy Retain excepted), on the session that
   called DeleteStack (forward access sessions, aws:CalledVia=[cloudformation.amazonaws.com]) or on the service
   role the call passes as RoleARN. Checked with Paused=false and Paused=true (the TTL fires in either state).
-- Idle pause: the function's own calls (from its inline code, see lambda_calls.py) and the handlers of the
+- Idle pause: the function's own calls (from its code: function_code.py, lambda_calls.py) and the handlers of the
   change between the template resolved with Paused=false and Paused=true.
 AWS doc sources: "Forward access sessions (FAS)" and "aws:CalledVia" (IAM User Guide, global condition keys);
 "AWS CloudFormation service role" (CloudFormation User Guide); EventBridge Scheduler "universal targets"
@@ -15,7 +15,7 @@ import json
 
 from cfn_model import Template
 from handler_calls import HandlerCalls
-from lambda_calls import api_calls
+from function_code import function_calls, vpc_interface_calls
 from policy_eval import Request, evaluate, statements_of
 from variants import ACCOUNT, REGION
 
@@ -89,8 +89,9 @@ def unused_grants(documents, requests):
 class StackPaths:
     """The automated paths of one synthesized template."""
 
-    def __init__(self, raw, stack_name, service_roles=None):
+    def __init__(self, raw, stack_name, service_roles=None, package_dir=None):
         self.raw = raw
+        self.package_dir = package_dir  # where synth wrote the functions' S3 packages (OUT/cloudformation)
         self.stack_name = stack_name
         self.running = Template(raw, {"Paused": "false"}, stack_name) if "Paused" in raw.get("Parameters", {}) \
             else Template(raw, {}, stack_name)
@@ -296,23 +297,23 @@ class StackPaths:
                 if any(k == "alarm" for k, _ in t)}
 
     def function_needs(self, path, function, model, alarms=()):
-        """The function's own calls (from its inline code), its log and trace writes, and for an UpdateStack
-        with Paused=true the handlers of that change. Returns (needs, problems)."""
+        """The function's own calls (from its code, function_code.py), its log, trace and VPC interface calls,
+        and for an UpdateStack with Paused=true the handlers of that change. Returns (needs, problems)."""
         props = model.resources[function]["Properties"]
         role = self.role_lid(props["Role"], model) or props["Role"]
-        code = props.get("Code", {}).get("ZipFile")
-        if code is None:
-            return [], [f"{path}: {function}'s code is not inline: cannot read the calls it makes"]
         env = props.get("Environment", {}).get("Variables", {})
+        calls, problem = function_calls(props, env, self.package_dir)
+        if problem:
+            return [], [f"{path}: {function}'s {problem}"]
         needs, problems = [], []
         group = props.get("LoggingConfig", {}).get("LogGroup", f"/aws/lambda/{model.name(function)}")
         stream = f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:{group}:log-stream:STREAM"
         needs += [Need(path, role, a, stream, "Lambda writes the function's logs") for a in ("logs:CreateLogStream", "logs:PutLogEvents")]
         if props.get("TracingConfig", {}).get("Mode") == "Active":
             needs += [Need(path, role, a, "*", "active tracing") for a in ("xray:PutTraceSegments", "xray:PutTelemetryRecords")]
-        calls = api_calls(code, env)
+        needs += [Need(path, role, a, r, why) for a, r, why in vpc_interface_calls(props, function)]
         for call in calls:
-            where = f"{function} line {call.line}"
+            where = f"{function} {'' if 'ZipFile' in props['Code'] else call.module + '.py '}line {call.line}"
             if call.action in STAR_ACTIONS:
                 needs.append(Need(path, role, call.action, "*", where))
                 continue
