@@ -31,8 +31,8 @@ public struct AssetsBucket: Sendable {
         try await put(package.archive.bytes, key: package.key, contentType: "application/zip", stack: stack)
     }
 
-    /// Creates and hardens the bucket as needed, then puts one object.
-    func put(_ bytes: [UInt8], key: String, contentType: String, stack: String) async throws -> String {
+    /// Creates and hardens the bucket as needed, then puts one object; returns its URL.
+    public func put(_ bytes: [UInt8], key: String, contentType: String, stack: String) async throws -> String {
         let account = try await client.getCallerIdentity().account
         let bucket = Self.name(account: account, region: client.region)
         let owner = [("x-amz-expected-bucket-owner", account)]

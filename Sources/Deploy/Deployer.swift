@@ -24,12 +24,13 @@ public struct DeployRequest: Sendable {
     /// The template with the TTL kept, for a stack that has one when this template has none and
     /// the ttl setting was not turned off explicitly; nil removes the TTL.
     public var keepingExpiry: (@Sendable () throws -> (template: String, resourceCount: Int))?
-    /// Lambda code packages the template names in the assets bucket, uploaded before the change set.
-    public var packages: [LambdaPackage]
+    /// Lambda code packages the template names in the assets bucket (object key, zip bytes),
+    /// uploaded before the change set.
+    public var packages: [(key: String, bytes: [UInt8])]
 
     public init(stackName: String, template: String, resourceCount: Int, tags: [String: String], assumeYes: Bool, noRollback: Bool,
                 ttlMinutes: Int? = nil, ttlGiven: Bool = false,
-                keepingExpiry: (@Sendable () throws -> (template: String, resourceCount: Int))? = nil, packages: [LambdaPackage] = []) {
+                keepingExpiry: (@Sendable () throws -> (template: String, resourceCount: Int))? = nil, packages: [(key: String, bytes: [UInt8])] = []) {
         self.stackName = stackName
         self.template = template
         self.resourceCount = resourceCount
@@ -118,8 +119,8 @@ public struct Deployer: Sendable {
         }
 
         for package in request.packages {
-            let url = try await AssetsBucket(client: api.client).upload(package, stack: stack)
-            console.say("Lambda package \(package.key) (\(package.archive.bytes.count) bytes) is in \(url)")
+            let url = try await AssetsBucket(client: api.client).put(package.bytes, key: package.key, contentType: "application/zip", stack: stack)
+            console.say("Lambda package \(package.key) (\(package.bytes.count) bytes) is in \(url)")
         }
         let source = try await templateSource(request)
         let changeSetName = "slmstack-\(Self.stamp(clock.now()))"

@@ -112,3 +112,10 @@ def test_a_bearer_key_is_limited_by_its_own_usage_plan(deployed: Deployed) -> No
     assert [m.id for m in deployed.client().models.list().data] == [MODEL]
     body = json.loads(caught.value.response.text)
     assert set(body["error"]) == {"message", "type", "param", "code"}
+
+
+def test_stream_on_a_stack_without_streaming_names_the_setting(deployed: Deployed) -> None:
+    with pytest.raises(openai.BadRequestError) as caught:
+        list(deployed.client().chat.completions.create(model=MODEL, messages=[{"role": "user", "content": "Hi"}], stream=True))
+    assert caught.value.param == "stream" and caught.value.code == "unsupported"
+    assert "--streaming on" in caught.value.message

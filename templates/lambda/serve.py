@@ -24,6 +24,8 @@ import index
 
 class Chat(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # the Server header reaches the client through the adapter: no Python version in it
+    server_version, sys_version = "slmstack", ""
 
     def log_message(self, *args):
         # the one JSON line per request is the log

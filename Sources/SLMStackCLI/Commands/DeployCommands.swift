@@ -43,13 +43,14 @@ struct DeployCommand: SubCommand {
 
     /// The template to deploy, its resource count and its cost estimate: synthesized from the model,
     /// or read from `--template` (priced from what the file contains).
-    func plan(io: CommandIO) throws -> (text: String, resources: Int, tags: [String: String], estimate: Estimate) {
+    func plan(io: CommandIO) throws -> (text: String, resources: Int, tags: [String: String], estimate: Estimate, packages: [(key: String, bytes: [UInt8])]) {
         let config = context.config
         let stack = try Synthesis.stack(for: config)
         guard let templateFile else {
             let template = try Synthesis.compactCloudFormation(stack)
             io.line("\(stack.name) in \(config.region): \(stack.resources.count) resources, \(config.modelID) on \(config.instanceCount) x \(config.instanceType)")
-            return (template, stack.resources.count, stack.tags, Estimator.estimate(stack, config: config))
+            let packages = stack.resources(of: LambdaFunction.self).compactMap(\.package).map { (key: $0.key, bytes: $0.archive.bytes) }
+            return (template, stack.resources.count, stack.tags, Estimator.estimate(stack, config: config), packages)
         }
         guard let data = FileManager.default.contents(atPath: templateFile), let text = String(data: data, encoding: .utf8) else {
             throw CLIError.usage("--template: cannot read '\(templateFile)': check the path")
@@ -68,7 +69,7 @@ struct DeployCommand: SubCommand {
         let resources = ((try? JSONSerialization.jsonObject(with: data)) as? [String: Any])?["Resources"] as? [String: Any]
         let count = resources?.count ?? 0
         io.line("\(stack.name) in \(config.region): \(count) resources from \(templateFile)")
-        return (text, count, stack.tags, estimate)
+        return (text, count, stack.tags, estimate, try Self.packages(named: text, beside: templateFile))
     }
 
     /// The estimate in two lines: running (with the autoscaling maximum) and paused; the most a TTL
@@ -95,9 +96,28 @@ struct DeployCommand: SubCommand {
         return found.sorted()
     }
 
+    /// The Lambda packages a template file names (`"S3Key": "lambda/….zip"`), read from beside it
+    /// where `synth` wrote them.
+    ///
+    /// - Throws: `CLIError.usage` naming the missing file.
+    static func packages(named text: String, beside templateFile: String) throws -> [(key: String, bytes: [UInt8])] {
+        let folder = URL(fileURLWithPath: templateFile).deletingLastPathComponent()
+        var found: [(key: String, bytes: [UInt8])] = []
+        for line in text.components(separatedBy: "\"S3Key\"").dropFirst() {
+            let quoted = line.drop { $0 != "\"" }.dropFirst()
+            let key = String(quoted.prefix { $0 != "\"" })
+            guard key.hasPrefix("lambda/"), key.hasSuffix(".zip"), !key.contains(".."), !found.contains(where: { $0.key == key }) else { continue }
+            guard let data = FileManager.default.contents(atPath: folder.appendingPathComponent(key).path) else {
+                throw CLIError.usage("--template \(templateFile): its Lambda package \(key) is not beside it: synthesize both with 'slmstack synth --out DIR'")
+            }
+            found.append((key, Array(data)))
+        }
+        return found
+    }
+
     func run(io: CommandIO) throws -> ExitCode {
         let config = context.config
-        let (text, resourceCount, tags, estimate) = try plan(io: io)
+        let (text, resourceCount, tags, estimate, packages) = try plan(io: io)
         for line in Self.summary(estimate) { io.line(line) }
         for warning in estimate.warnings { io.note("warning: \(warning)") }
         _ = try BudgetGate.check(estimate, budget: config.budgetUSD, io: io)
@@ -106,7 +126,8 @@ struct DeployCommand: SubCommand {
         }
         let request = DeployRequest(stackName: config.stackName, template: text, resourceCount: resourceCount,
                                     tags: tags, assumeYes: yes, noRollback: noRollback, ttlMinutes: config.ttlMinutes,
-                                    ttlGiven: context.ttlGiven, keepingExpiry: templateFile == nil ? Self.keepingExpiry(config, ttlSet: context.ttlSet) : nil)
+                                    ttlGiven: context.ttlGiven, keepingExpiry: templateFile == nil ? Self.keepingExpiry(config, ttlSet: context.ttlSet) : nil,
+                                    packages: packages)
         let context = self.context
         let showKey = self.showKey, preflight = !skipPreflight
         let console = CLIConsole(io: io)
