@@ -212,9 +212,13 @@ public enum Estimator {
             }
             line(api, "AWS::ApiGateway::RestApi", "Data transfer out", .usage, usage.gbOutPerMonth, "transfer.out")
         }
+        // Each API request reaches one function: with several (the shim and the streaming chat
+        // function) the requests are split between them, assumed evenly, never counted twice.
+        let perFunction = requests / Double(max(1, inventory.functions.count))
+        let share = inventory.functions.count > 1 ? " (1/\(inventory.functions.count) of the API's: each reaches one function)" : ""
         for function in inventory.functions {
-            line(function.id, "AWS::Lambda::Function", "Requests", .usage, requests, "lambda.requests")
-            let gbSeconds = requests * usage.averageLatencyMs / 1000 * Double(function.memoryMB) / 1024
+            line(function.id, "AWS::Lambda::Function", "Requests" + share, .usage, perFunction, "lambda.requests")
+            let gbSeconds = perFunction * usage.averageLatencyMs / 1000 * Double(function.memoryMB) / 1024
             line(function.id, "AWS::Lambda::Function", "Duration (\(function.memoryMB) MB x \(Int(usage.averageLatencyMs)) ms)", .usage, gbSeconds, "lambda.gb-seconds")
         }
         // An uncached authorizer runs once per request (see the README's API key section).

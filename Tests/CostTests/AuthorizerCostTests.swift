@@ -34,3 +34,22 @@ import Testing
     #expect(inventory.authorizerFunctions.map(\.id) == ["Fn"])
     #expect(inventory.authorizerFunctions.map(\.memoryMB) == [512])
 }
+
+/// With streaming on, each API request reaches either the shim or the streaming function: the
+/// Lambda request and duration cost of the route functions is the same as without streaming, split.
+@Test func streamingSplitsTheRequestsBetweenTheTwoFunctions() {
+    var usage = Usage()
+    usage.requestsPerMonth = 1_000_000
+    var streaming = ServiceConfig()
+    streaming.streaming = true
+    func routeLines(_ config: ServiceConfig) -> [CostLine] {
+        Estimator.estimate(Inventory.of(Stack.slmService(config), config: config), usage: usage).lines
+            .filter { ["ShimFunction", "StreamFunction"].contains($0.resource) && !$0.component.contains("authorizer") }
+    }
+    let split = routeLines(streaming), single = routeLines(ServiceConfig())
+    #expect(Set(split.map(\.resource)) == ["ShimFunction", "StreamFunction"])
+    let requests = split.filter { $0.component.hasPrefix("Requests") }
+    #expect(requests.map(\.quantity) == [500_000, 500_000])
+    #expect(requests.allSatisfy { $0.component.contains("each reaches one function") })
+    #expect(close(split.reduce(0) { $0 + $1.monthly }, single.reduce(0) { $0 + $1.monthly }, within: 1e-9))
+}
