@@ -1,0 +1,41 @@
+import StackModel
+
+// The SageMaker model, endpoint configuration and endpoint as Terraform resources.
+extension Translator {
+    /// `aws_sagemaker_model`.
+    func translate(_ r: SageMakerModel, into out: inout ResourceTranslation) {
+        out.add(out.address.type, out.skips + [
+            .attribute("execution_role_arn", value(r.executionRole)),
+            .block(HCLBlock("primary_container", [], [
+                .attribute("image", bindings.image(r.image)),
+                .attribute("environment", .object(r.environment.keys.sorted().map { HCLObjectItem($0, bindings.environment($0, r.environment[$0]!)) })),
+            ])),
+            .block(HCLBlock("vpc_config", [], [
+                .attribute("subnets", ids(r.subnets)),
+                .attribute("security_group_ids", ids(r.securityGroups)),
+            ])),
+        ] + out.depends)
+    }
+
+    /// `aws_sagemaker_endpoint_configuration`.
+    func translate(_ r: EndpointConfig, into out: inout ResourceTranslation) {
+        out.add(out.address.type, out.skips + [
+            .block(HCLBlock("production_variants", [], [
+                .attribute("variant_name", .string(r.variantName)),
+                .attribute("model_name", value(r.model)),
+                .attribute("instance_type", bindings.tunable("instance-type", r.instanceType, .string(r.instanceType))),
+                .attribute("initial_instance_count", bindings.instanceCount(r.instanceCount)),
+                .attribute("initial_variant_weight", .number(1)),
+                .attribute("container_startup_health_check_timeout_in_seconds", bindings.tunable("startup-timeout", r.startupHealthCheckTimeoutSeconds)),
+                .attribute("model_data_download_timeout_in_seconds", bindings.tunable("download-timeout", r.modelDataDownloadTimeoutSeconds)),
+            ])),
+        ] + out.depends + [.block(Bindings.lifecycle(Bindings.sageMakerPreconditions))])
+    }
+
+    /// `aws_sagemaker_endpoint`.
+    func translate(_ r: Endpoint, into out: inout ResourceTranslation) {
+        // The fixed name (lower case, from the stack name): from var.stack_name by the same rule.
+        out.add(out.address.type, out.skips + (r.name.map { [.attribute("name", bindings.endpointName($0))] } ?? [])
+            + [.attribute("endpoint_config_name", value(r.config))] + out.depends)
+    }
+}
