@@ -51,5 +51,5 @@ import Testing
     let requests = split.filter { $0.component.hasPrefix("Requests") }
     #expect(requests.map(\.quantity) == [500_000, 500_000])
     #expect(requests.allSatisfy { $0.component.contains("each reaches one function") })
-    #expect(close(split.reduce(0) { $0 + $1.monthly }, single.reduce(0) { $0 + $1.monthly }, within: 1e-9))
+    #expect(close(split.reduce(0) { $0 + ($1.monthly ?? 0) }, single.reduce(0) { $0 + ($1.monthly ?? 0) }, within: 1e-9))
 }
