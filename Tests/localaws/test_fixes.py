@@ -1,4 +1,5 @@
-"""Each moto fix in tools/localaws/patches.py: the failure with the fix disabled, the success with it.
+"""Fixes 1-15 (tools/localaws/*_patches.py, registered in patches.py): the failure with the fix disabled, the
+success with it.
 
 "Without" runs on a second server started by the same launcher with only that fix disabled
 (LOCALAWS_DISABLE=name); "with" runs on the session server that has every fix.
@@ -172,9 +173,9 @@ def test_cfn_delete_leaked_resources(localaws: LocalAws, without) -> None:
 
 
 def test_deletion_order_puts_dependents_first() -> None:
-    import patches
+    from cfn_support import deletion_order
 
-    order = patches.deletion_order(_network_template()["Resources"])
+    order = deletion_order(_network_template()["Resources"])
     for later, earlier in [("Vpc", "Pub"), ("Vpc", "Attach"), ("Igw", "Attach"), ("Eip", "Nat"), ("Pub", "Nat"),
                            ("Rt", "Default"), ("Attach", "Default"), ("Sg", "Vpce"), ("Pub", "Vpce")]:
         assert order.index(earlier) < order.index(later), (earlier, later, order)

@@ -1,4 +1,5 @@
-"""Fixes 16-26 (tools/localaws/ops_patches.py): the stack's operations resources and pausing by a change set.
+"""Fixes 16-26 (tools/localaws/scheduler_, cloudwatch_, autoscaling_, sns_, lambda_, cfn_update_ and
+cfn_stack_patches.py): the stack's operations resources and pausing by a change set.
 
 Same pattern as test_fixes.py: "without" runs on a server with only that fix disabled, "with" on the
 session server that has every fix. The templates are small hand-written ones in the shape the

@@ -45,8 +45,7 @@ def cfn_apigateway_authorizers() -> None:
     from moto.apigateway.models import Method, RestAPI, apigateway_backends
     from moto.core.common_models import CloudFormationModel
 
-    from ops_patches import _OneAttribute
-    from patches import _refresh_cfn_model_registry, _wrap_cfn_create
+    from cfn_support import _OneAttribute, _refresh_cfn_model_registry, _wrap_cfn_create
 
     def backend(account_id: str, region_name: str) -> Any:
         return apigateway_backends[account_id][region_name]

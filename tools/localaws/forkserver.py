@@ -3,7 +3,8 @@
 A test session starts dozens of servers (one with every fix, one without each fix). Most of a server's
 start-up is importing moto's service modules (about 1.5 s of CPU each); forked from a parent that
 already holds them, a server starts in about 0.1 s. Each child then does exactly what
-`server.py -H 127.0.0.1 -p PORT` does: it applies the fixes its LOCALAWS_DISABLE leaves in and serves.
+`server.py -H 127.0.0.1 -p PORT` does (moto_main.run): it applies the fixes its LOCALAWS_DISABLE leaves
+in and serves.
 
     python3 tools/localaws/server.py --fork-server SOCKET     (the launcher starts it: ForkServer)
 
@@ -72,9 +73,9 @@ def _child(request: dict) -> None:
     os.chdir(request["cwd"])
     argv = request["argv"]
     _name_process(argv[argv.index("-p") + 1] if "-p" in argv else "")
-    import server
+    import moto_main
 
-    server.main(argv)
+    moto_main.run(argv)
 
 
 def serve(socket_path: str) -> None:

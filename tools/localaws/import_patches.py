@@ -14,12 +14,15 @@
   DisassociateKmsKey: "Update requires: No interruption"); a new LogGroupName replaces the group.
   moto has no update handler for log groups, so such an update changed nothing.
 
-Kept apart from patches.py for size; patches.py registers them like every other fix.
+Registered in patches.py; the IMPORT step runs inside CreateChangeSet's one override
+(cfn_changeset_patches.py), after the ClientToken step and before the UPDATE ones.
 """
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Callable
+
+from cfn_changeset_patches import add_create_change_set_step
 
 # The resource types the emulation can import, and the property that identifies each.
 IMPORTABLE = {"AWS::Logs::LogGroup": "LogGroupName"}
@@ -74,16 +77,13 @@ def cfn_import_change_sets() -> None:
     """CreateChangeSet/ExecuteChangeSet with ChangeSetType IMPORT (see the module docstring)."""
     from moto.cloudformation.exceptions import ValidationError
     from moto.cloudformation.models import Change, ChangeSet, CloudFormationBackend, Event
-    from moto.cloudformation.responses import CloudFormationResponse
     from moto.cloudformation.utils import generate_changeset_id
     from moto.core.responses import ActionResult
     from moto.logs.models import logs_backends
 
-    original_create = CloudFormationResponse.create_change_set
-
-    def create_change_set(self: Any) -> Any:
+    def create_change_set(self: Any, inner: Callable[[Any], Any]) -> Any:
         if self._get_param("ChangeSetType") != "IMPORT":
-            return original_create(self)
+            return inner(self)
         backend = self.cloudformation_backend
         stack_name = self._get_param("StackName")
         stack = backend.get_stack(stack_name)  # ValidationError "Stack with id X does not exist"
@@ -146,7 +146,7 @@ def cfn_import_change_sets() -> None:
         backend.change_sets[change_set_id] = change_set
         return ActionResult({"Id": change_set_id, "StackId": stack.stack_id})
 
-    CloudFormationResponse.create_change_set = create_change_set
+    add_create_change_set_step("cfn_import_change_sets", create_change_set)
 
     original_execute = CloudFormationBackend.execute_change_set
 

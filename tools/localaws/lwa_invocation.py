@@ -21,7 +21,7 @@ import uuid
 import zipfile
 from typing import Any
 
-import invoke_patches as ip
+import lambda_invoke_patches as li
 import lwa_http
 
 # layer/bootstrap of the layer, byte for byte; run as /opt/bootstrap so bash names it in its errors
@@ -135,14 +135,14 @@ class Invocation:
         try:
             self._run_app(tmp)
         except Exception as exc:  # noqa: BLE001 - a bug here must answer, not hang the caller
-            ip._log(f"lambda: LWA invocation of {self.fn.function_name} failed: {type(exc).__name__}: {exc}")
+            li._log(f"lambda: LWA invocation of {self.fn.function_name} failed: {type(exc).__name__}: {exc}")
             self._fail("Runtime.Unknown", f"localaws: {type(exc).__name__}: {exc}")
         finally:
             self._finish(tmp)
 
     def _env(self, task: str, port: int, opts: lwa_http.Options) -> dict[str, str]:
         fn = self.fn
-        ak, sk = ip.runner_credentials(fn.account_id, fn.region)
+        ak, sk = li.runner_credentials(fn.account_id, fn.region)
         group = (getattr(fn, "logging_config", None) or {}).get("LogGroup") or fn.logs_group_name
         self.stream = f"{time.strftime('%Y/%m/%d', time.gmtime())}/[{fn.version}]{uuid.uuid4().hex}"
         venv_bin = os.path.dirname(sys.executable)  # `#!/usr/bin/env python3` finds this Python (boto3)
@@ -156,7 +156,7 @@ class Invocation:
             "AWS_LAMBDA_FUNCTION_TIMEOUT": str(int(self.timeout)), "AWS_LAMBDA_LOG_GROUP_NAME": group,
             "AWS_LAMBDA_LOG_STREAM_NAME": self.stream, "LOCALAWS_FUNCTION_ARN": fn.function_arn,
             "AWS_REGION": fn.region, "AWS_DEFAULT_REGION": fn.region, "AWS_ACCESS_KEY_ID": ak,
-            "AWS_SECRET_ACCESS_KEY": sk, "AWS_ENDPOINT_URL": ip._moto_endpoint(), "AWS_EC2_METADATA_DISABLED": "true",
+            "AWS_SECRET_ACCESS_KEY": sk, "AWS_ENDPOINT_URL": li._moto_endpoint(), "AWS_EC2_METADATA_DISABLED": "true",
             "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull})
         # the one deviation: a free port instead of AWS_LWA_PORT, so parallel invocations never collide
         env["AWS_LWA_PORT"] = env["PORT"] = str(port)
@@ -207,7 +207,7 @@ class Invocation:
     def _run_app(self, tmp: str) -> None:
         fn = self.fn
         if not getattr(fn, "code_bytes", b""):
-            self._put("error", ip._lambda_error("Runtime.InvalidEntrypoint", "localaws: the function has no code to run"))
+            self._put("error", li._lambda_error("Runtime.InvalidEntrypoint", "localaws: the function has no code to run"))
             return
         try:
             event = json.loads(self.event_json)
@@ -301,7 +301,7 @@ class Invocation:
                   f"{int(took_ms) + 1} ms\tMemory Size: {self.fn.memory_size or 128} MB{init}"]
         self.log = "\n".join(lines) + "\n"
         if self.stream:
-            ip._save_logs(self.fn, self.stream, self.log)
+            li._save_logs(self.fn, self.stream, self.log)
         shutil.rmtree(tmp, ignore_errors=True)
         self.done.set()
 
@@ -318,7 +318,7 @@ class BufferedSource:
             try:
                 payload = backend.invoke(name, qualifier, event_json, {"x-amz-invocation-type": "RequestResponse"}, headers)
             except Exception as exc:  # noqa: BLE001 - reported as the function's error
-                payload, headers = ip._lambda_error(type(exc).__name__, str(exc)), {"x-amz-function-error": "Unhandled"}
+                payload, headers = li._lambda_error(type(exc).__name__, str(exc)), {"x-amz-function-error": "Unhandled"}
             payload = payload.encode() if isinstance(payload, str) else payload or b""
             if headers.get("x-amz-function-error"):
                 self.items.put(("error", payload))

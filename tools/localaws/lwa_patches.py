@@ -19,7 +19,7 @@ import re
 import threading
 from typing import Any
 
-import invoke_patches as ip
+import lambda_invoke_patches as li
 import lwa_http
 from lwa_invocation import BufferedSource, Invocation
 
@@ -82,7 +82,7 @@ def lambda_web_adapter() -> None:
     from moto.awslambda.exceptions import LambdaClientError
     from moto.awslambda.models import LambdaFunction
 
-    from patches import _wrap_cfn_create
+    from cfn_support import _wrap_cfn_create
 
     original_layers = LambdaFunction._get_layers_data
 
@@ -119,7 +119,7 @@ def lambda_web_adapter() -> None:
         except ValueError:
             raise LambdaClientError("InvalidRequestContentException",
                                     "Could not parse request body into json: Unexpected character")
-        inv_type = ip._header(request_headers, "x-amz-invocation-type", "RequestResponse")
+        inv_type = li._header(request_headers, "x-amz-invocation-type", "RequestResponse")
         if inv_type == "DryRun":
             return b""
         run = Invocation(self, event_json, version).start()

@@ -20,7 +20,7 @@ def cfn_create_dependency_order() -> None:
     """
     from moto.cloudformation.parsing import ResourceMap
 
-    from patches import deletion_order
+    from cfn_support import deletion_order
 
     def in_dependency_order(self: Any) -> list[str]:
         return list(reversed(deletion_order(self._resource_json_map)))

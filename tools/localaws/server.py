@@ -3,7 +3,7 @@
 
     python3 tools/localaws/server.py -H 127.0.0.1 -p PORT
 
-Fixes come from patches.py; `LOCALAWS_DISABLE=name,name` (or `all`) leaves some out.
+Fixes come from patches.py (applied by moto_main.py); `LOCALAWS_DISABLE=name,name` (or `all`) leaves some out.
 The names applied are printed to stderr (the server log) at start.
 
     python3 tools/localaws/server.py --fork-server SOCKET
@@ -15,7 +15,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import patches  # noqa: E402
+import moto_main  # noqa: E402  (imports patches: every fix registered, also in the fork server before it forks)
 
 
 def main(argv: list[str]) -> None:
@@ -24,13 +24,7 @@ def main(argv: list[str]) -> None:
 
         forkserver.serve(argv[1])
         return
-    disabled = patches.disabled_from_env()
-    applied = patches.apply_all(disabled)
-    print(f"localaws: fixes applied: {', '.join(applied) or '(none)'}; "
-          f"disabled: {', '.join(sorted(disabled)) or '(none)'}", file=sys.stderr, flush=True)
-    from moto.server import main as moto_main
-
-    moto_main(argv)
+    moto_main.run(argv)
 
 
 if __name__ == "__main__":

@@ -226,7 +226,7 @@ def apigateway_response_streaming() -> None:
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication
     from werkzeug.wrappers import Request, Response
 
-    from patches import _wrap_cfn_create
+    from cfn_support import _wrap_cfn_create
 
     original_to_json = Integration.to_json
 

@@ -15,35 +15,36 @@ answers with the other stack) never shows.
 token) of each change set made with a token, and answers a repeat with the same Id and StackId while
 that change set still exists. Requests without a token, or with another token, are left to moto.
 
-Kept apart from patches.py for size; patches.py registers it like every other fix.
+Registered in patches.py; its step is the first of CreateChangeSet's one override
+(cfn_changeset_patches.py), so a repeated request is answered before the other steps see it.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
+
+from cfn_changeset_patches import add_create_change_set_step
 
 
 def cfn_change_set_client_token() -> None:
     from moto.cloudformation.models import cloudformation_backends
-    from moto.cloudformation.responses import CloudFormationResponse
     from moto.core.responses import ActionResult
 
-    original = CloudFormationResponse.create_change_set
     made: dict[tuple[str, str, str, str, str], tuple[str, str]] = {}
 
-    def create_change_set(self: Any) -> Any:
+    def create_change_set(self: Any, inner: Callable[[Any], Any]) -> Any:
         token = self._get_param("ClientToken")
         if not token:
-            return original(self)
+            return inner(self)
         key = (self.current_account, self.region, self._get_param("StackName"), self._get_param("ChangeSetName"), token)
         if key in made:
             change_set_id, stack_id = made[key]
             backend = cloudformation_backends[self.current_account][self.region]
             if change_set_id in backend.change_sets and stack_id in backend.stacks:
                 return ActionResult({"Id": change_set_id, "StackId": stack_id})
-        result = original(self)
+        result = inner(self)
         answer = getattr(result, "result", None)
         if isinstance(answer, dict) and answer.get("Id") and answer.get("StackId"):
             made[key] = (answer["Id"], answer["StackId"])
         return result
 
-    CloudFormationResponse.create_change_set = create_change_set
+    add_create_change_set_step("cfn_change_set_client_token", create_change_set)
