@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from conftest import LocalAWS, launcher
+from deploy_support import LocalAWS, launcher
 
 NEW_ACCOUNT = ["--service-quota", "ml.g5.xlarge for endpoint usage=0", "--lambda-concurrency", "10", "--no-apigateway-role",
                "--service-quota", "VPCs per Region=1"]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import sys
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -125,16 +126,23 @@ def server_pool(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerPool
     import patches
 
     pool = ServerPool(tmp_path_factory.mktemp("without"))
+    pool.known = set(patches.FIXES)
     try:
-        pool.prestart(list(patches.FIXES))  # one server per fix, started side by side
         yield pool
     finally:
         pool.close()
 
 
 @pytest.fixture
-def without(server_pool: ServerPool):
-    """`with without("fix_name") as la:` a server with that one fix disabled (shared per session)."""
+def without(server_pool: ServerPool, request: pytest.FixtureRequest):
+    """`with without("fix_name") as la:` a server with that one fix disabled (shared per session).
+
+    The first use in a test file starts, side by side, a server for every fix that file names in a
+    `without("...")` call: only the servers this worker's files need (one per fix and session would
+    be 48 servers in each pytest worker)."""
+    names = re.findall(r'without\("(\w+)"\)', Path(str(request.fspath)).read_text())
+    server_pool.prestart([n for n in names if n in getattr(server_pool, "known", set(names))])
+
     @contextlib.contextmanager
     def make(fix_name: str) -> Iterator[LocalAws]:
         yield server_pool.get(fix_name)

@@ -25,7 +25,7 @@ import random
 
 import pytest
 
-from conftest import SOURCES, Shim, assert_error_shape, event, load_shim, strict_json
+from shim_support import SOURCES, Shim, assert_error_shape, event, load_shim, strict_json
 from fake_sagemaker import CONTAINER_TIMEOUT, model_error, sagemaker_error, tgi_error
 
 SEED = int(os.environ.get("FUZZ_SEED", "20261202"))

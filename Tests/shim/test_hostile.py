@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from conftest import assert_error_shape, event, strict_json
+from shim_support import assert_error_shape, event, strict_json
 from fake_sagemaker import model_error, tgi_error
 
 CHAT = "/v1/chat/completions"

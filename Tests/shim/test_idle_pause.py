@@ -14,7 +14,7 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from conftest import ROOT, load_shim
+from shim_support import ROOT, load_shim
 from inline import inline
 
 SOURCE = ROOT / "templates" / "lambda" / "idle_pause.py"

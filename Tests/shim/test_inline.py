@@ -4,7 +4,7 @@ import ast
 
 import pytest
 
-from conftest import HANDLER
+from shim_support import HANDLER
 from inline import inline, synth_limit
 
 

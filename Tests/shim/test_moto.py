@@ -14,7 +14,7 @@ import requests
 from moto import mock_aws
 from moto.sagemakerruntime.models import sagemakerruntime_backends
 
-from conftest import MODEL_ID, Shim, load_shim
+from shim_support import MODEL_ID, Shim, load_shim
 
 ACCOUNT, REGION = "123456789012", "us-east-1"
 

@@ -13,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from conftest import SOURCES, Shim, event, load_shim
+from shim_support import SOURCES, Shim, event, load_shim
 from fake_sagemaker import sagemaker_error, tgi_error
 
 try:

@@ -5,7 +5,7 @@ a templated prompt of n characters is at least ceil(n / 16) tokens; anything sho
 whose own length errors come back as 413. Each test runs on the file and on its inlined form.
 """
 
-from conftest import assert_error_shape
+from shim_support import assert_error_shape
 from test_routes import Q, RENDERED, sent
 
 

@@ -10,7 +10,7 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from conftest import ENDPOINT, MODEL_ID, TINYLLAMA, Shim, assert_error_shape, load_shim
+from shim_support import ENDPOINT, MODEL_ID, TINYLLAMA, Shim, assert_error_shape, load_shim
 from fake_sagemaker import CONTAINER_TIMEOUT, fake_tokens, model_error, sagemaker_error, tgi_error
 
 Q = "What is the capital of France?"

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from conftest import HANDLER, ROOT, load_shim
+from shim_support import HANDLER, ROOT, load_shim
 
 SERVE = ROOT / "templates" / "lambda" / "serve.py"
 

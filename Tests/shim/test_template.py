@@ -10,7 +10,7 @@ import pathlib
 
 import pytest
 
-from conftest import HANDLER, ROOT, Shim, load_shim
+from shim_support import HANDLER, ROOT, Shim, load_shim
 from inline import inline
 
 TEMPLATES = sorted((ROOT / "templates" / "cloudformation").glob("*.template.json"))

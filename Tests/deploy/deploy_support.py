@@ -1,0 +1,52 @@
+"""Fixtures for the deploy tests: a local AWS of the project's own, and the slmstack binary run
+against it as a user would run it."""
+import os
+import pathlib
+import subprocess
+import sys
+
+import boto3
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tools" / "localaws"))
+import localaws as launcher  # noqa: E402
+
+
+class LocalAWS:
+    """A running local AWS: its environment, boto3 clients, and a runner for the binary."""
+
+    def __init__(self, env_file, binary):
+        self.env_file = env_file
+        self.env = launcher.read_env_file(pathlib.Path(env_file))
+        self.binary = binary
+
+    def client(self, service):
+        return boto3.client(service, endpoint_url=self.env["AWS_ENDPOINT_URL"], region_name=self.env["AWS_REGION"],
+                            aws_access_key_id=self.env["AWS_ACCESS_KEY_ID"], aws_secret_access_key=self.env["AWS_SECRET_ACCESS_KEY"])
+
+    def environ(self, **extra):
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        env.update(self.env)
+        env["CI"] = "true"
+        # The local AWS does a whole stack operation inside one request (AWS answers at once and works after),
+        # so on a loaded 2-core machine an answer can take longer than the 30 s idle timeout meant for AWS.
+        # Tests that exercise the timeouts pass their own flags, which win over these.
+        env.update(SLMSTACK_READ_TIMEOUT="120", SLMSTACK_ATTEMPT_TIMEOUT="180", SLMSTACK_CALL_TIMEOUT="300")
+        env.update(extra)
+        return env
+
+    def run(self, *args, timeout=120, env=None, **kwargs):
+        """Runs `slmstack ARGS` with the local AWS's environment; returns the CompletedProcess."""
+        return subprocess.run([self.binary, *args], capture_output=True, text=True, timeout=timeout,
+                              env=env or self.environ(), stdin=subprocess.DEVNULL, **kwargs)
+
+
+@pytest.fixture(scope="session")
+def local_aws(slmstack_bin, tmp_path_factory):
+    env_file = tmp_path_factory.mktemp("localaws") / "localaws.env"
+    launcher.start(env_file)
+    try:
+        yield LocalAWS(env_file, slmstack_bin)
+    finally:
+        launcher.stop(env_file)
