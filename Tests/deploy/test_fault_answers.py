@@ -58,7 +58,7 @@ def test_every_command_under_answers_that_are_not_aws(local_aws):
         rules = [Rule(operation="CreateChangeSet", kind="midbody"), Rule(operation="DescribeChangeSet", kind="html200"),
                  Rule(operation="DescribeStackEvents", kind="midbody")]
         with running_proxy(local_aws, rules=rules, capture=("CreateChangeSet",)) as proxy:
-            deploy = run(local_aws, proxy, "deploy", "--yes", "--stack-name", stack, fast=False, timeout=120)
+            deploy = run(local_aws, proxy, "deploy", "--yes", "--stack-name", stack, fast=False, timeout=300)
             stats = proxy.stats()
             sent = [dict(urllib.parse.parse_qsl(body.decode())) for body in proxy.captured["CreateChangeSet"]]
         assert deploy.returncode == 0 and f"deployed {stack}: CREATE_COMPLETE" in deploy.stdout, explain(deploy)
@@ -132,7 +132,7 @@ def test_every_command_under_answers_that_are_not_aws(local_aws):
             rule = Rule(operation=operation, kind=kind)
             price = Rule(operation="GetTemplate", kind="html200", times=99)
             with running_proxy(local_aws, rules=[rule, price] if verb == "pause" else [rule]) as proxy:
-                proc = run(local_aws, proxy, verb, "--yes", "--stack-name", stack, fast=False, timeout=120)
+                proc = run(local_aws, proxy, verb, "--yes", "--stack-name", stack, fast=False, timeout=300)  # a pause is one long request to the local AWS; slow under load
                 stats = proxy.stats()
             assert proc.returncode == 0 and f"{verb}d {stack}: UPDATE_COMPLETE" in proc.stdout, explain(proc)
             assert rule.hits == 1 and stats["forwarded_operations"].get("ExecuteChangeSet") == 1, stats
