@@ -53,6 +53,10 @@ extension CloudFormationSynth {
             return ("AWS::EC2::VPCEndpoint", ["VpcId": value(r.vpc), "VpcEndpointType": .string("Interface"), "PrivateDnsEnabled": .bool(true),
                                               "ServiceName": value(.join(["com.amazonaws.", .pseudo(.region), .string(".\(r.service)")])),
                                               "SubnetIds": ids(r.subnets), "SecurityGroupIds": ids(r.securityGroups)], false)
+        case let r as GatewayEndpoint:
+            return ("AWS::EC2::VPCEndpoint", ["VpcId": value(r.vpc), "VpcEndpointType": .string("Gateway"),
+                                              "ServiceName": value(.join(["com.amazonaws.", .pseudo(.region), .string(".\(r.service)")])),
+                                              "RouteTableIds": ids(r.routeTables)], false)
         case let r as FlowLog:
             return ("AWS::EC2::FlowLog", ["ResourceId": value(r.vpc), "ResourceType": .string("VPC"), "TrafficType": .string(r.trafficType),
                                           "LogDestinationType": .string("cloud-watch-logs"), "LogDestination": value(r.logGroup),
@@ -72,11 +76,18 @@ extension CloudFormationSynth {
             if let key = r.kmsKey { props["KmsKeyId"] = value(key) }
             return ("AWS::Logs::LogGroup", props, true)
         case let r as SageMakerModel:
-            return ("AWS::SageMaker::Model", [
+            var container: [String: OrderedJSON] = ["Image": .string(r.image), "Environment": .sorted(r.environment.mapValues(OrderedJSON.string))]
+            if let data = r.modelData {
+                container["ModelDataSource"] = .object([("S3DataSource", .sorted(["S3Uri": value(data), "S3DataType": .string("S3Prefix"),
+                                                                                 "CompressionType": .string("None")]))])
+            }
+            var props: [String: OrderedJSON] = [
                 "ExecutionRoleArn": value(r.executionRole),
-                "PrimaryContainer": .sorted(["Image": .string(r.image), "Environment": .sorted(r.environment.mapValues(OrderedJSON.string))]),
+                "PrimaryContainer": .sorted(container),
                 "VpcConfig": .sorted(["Subnets": ids(r.subnets), "SecurityGroupIds": ids(r.securityGroups)]),
-            ], true)
+            ]
+            if r.networkIsolation { props["EnableNetworkIsolation"] = .bool(true) }
+            return ("AWS::SageMaker::Model", props, true)
         case let r as EndpointConfig:
             let variant: [String: OrderedJSON] = [
                 "VariantName": .string(r.variantName), "ModelName": value(r.model), "InstanceType": .string(r.instanceType),

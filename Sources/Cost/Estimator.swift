@@ -179,6 +179,10 @@ public enum Estimator {
         for endpoint in inventory.interfaceEndpoints {
             line(endpoint.id, "AWS::EC2::VPCEndpoint", "Interface endpoint AZ-hours (\(endpoint.zones) AZs)", .baseline, hours * Double(endpoint.zones), "vpce.az-hours")
         }
+        if inventory.stagedWeightsGB > 0 {
+            line("slmstack-assets bucket", "AWS::S3::Bucket", "Staged model weights (\(format(inventory.stagedWeightsGB)) GB, S3 Standard; read through the free S3 gateway endpoint)",
+                 .baseline, inventory.stagedWeightsGB, "s3.storage")
+        }
         for key in inventory.kmsKeys {
             line(key, "AWS::KMS::Key", "Customer managed key", .baseline, 1, "kms.key")
         }
@@ -272,7 +276,9 @@ public enum Estimator {
             "\(Int(hours)) hours per month; on-demand prices; no free tier (CloudWatch's 10 alarms, Lambda's 1M requests, SNS's 1M publishes and 1,000 e-mails, Scheduler's 14M invocations are per account), Savings Plans or taxes",
             "\(format(requests)) requests per month, \(format(usage.averageLatencyMs)) ms average in the shim, \(format(usage.gbOutPerMonth)) GB out",
             "\(format(usage.bytesPerRequestInVpc)) bytes per request through the VPC endpoint, \(format(usage.logBytesPerRequest)) log bytes per request, \(format(usage.flowLogGBPerMonth)) GB flow logs",
-            "model weights (\(format(inventory.weightsGB)) GB) downloaded through NAT \(format(usage.modelStartsPerMonth)) time(s) per instance per month",
+            inventory.stagedWeightsGB > 0
+                ? "model weights (\(format(inventory.weightsGB)) GB) staged in the assets bucket by stage-model and read through the S3 gateway endpoint (no charge) at each start; no NAT gateway"
+                : "model weights (\(format(inventory.weightsGB)) GB) downloaded through NAT \(format(usage.modelStartsPerMonth)) time(s) per instance per month",
         ]
         if !inventory.topics.isEmpty {
             assumptions.append("\(format(usage.alarmNotificationsPerMonth)) alarm notifications per month; CloudWatch alarms are billed per alarm metric by resolution, whatever the statistic (percentiles included)")

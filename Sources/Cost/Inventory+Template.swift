@@ -101,6 +101,11 @@ extension Inventory {
                 }
             case "AWS::EC2::NatGateway": inventory.natGateways.append(id)
             case "AWS::EC2::EIP": inventory.elasticIPs.append(id)
+            case "AWS::EC2::VPCEndpoint" where properties["VpcEndpointType"] as? String == "Gateway": inventory.free.append((id, type))
+            case "AWS::SageMaker::Model" where (properties["PrimaryContainer"] as? [String: Any])?["ModelDataSource"] != nil:
+                // Staged weights (weights s3): the model's bytes are stored in the assets bucket.
+                inventory.stagedWeightsGB = weightsGB
+                inventory.free.append((id, type))
             case "AWS::EC2::VPCEndpoint": inventory.interfaceEndpoints.append((id, (properties["SubnetIds"] as? [Any])?.count ?? 0))
             case "AWS::ApiGateway::RestApi": inventory.restApis.append(id)
             case "AWS::Lambda::Function":

@@ -45,6 +45,9 @@ public struct Inventory: Sendable, Hashable {
     public var free: [(id: String, type: String)] = []
     /// GB of model weights each instance downloads through the NAT gateway when it starts.
     public var weightsGB: Double = 0
+    /// GB of model weights staged in the assets bucket (`weights s3`), billed as S3 storage; 0 with
+    /// weights from the Hub.
+    public var stagedWeightsGB: Double = 0
     /// Whether this is the stack with `Paused` true (its billable parts removed).
     public var paused: Bool = false
     /// The stack's time to live (`ttl`) in minutes, if it deletes itself.
@@ -73,7 +76,7 @@ public struct Inventory: Sendable, Hashable {
     public static func == (a: Inventory, b: Inventory) -> Bool { a.summary == b.summary }
     public func hash(into hasher: inout Hasher) { hasher.combine(summary) }
     var summary: String {
-        "\(region)|\(endpoints.map { "\($0.id):\($0.instanceType)x\($0.count)" })|\(scaling.keys.sorted().map { "\($0):\(scaling[$0]!)" })|\(natGateways)|\(elasticIPs)|\(interfaceEndpoints.map { "\($0.id):\($0.zones)" })|\(functions.map { "\($0.id):\($0.memoryMB)" })|\(authorizerFunctions.map { "\($0.id):\($0.memoryMB)" })|\(alarmFunctions.map { "\($0.id):\($0.memoryMB):\($0.armed)" })|\(logGroups.map { "\($0.id):\($0.retentionDays)" })|\(kmsKeys)|\(alarms)|\(alarmDetails.keys.sorted().map { "\($0):\(alarmDetails[$0]!)" })|\(scalingPolicies.map { "\($0.id):\($0.alarms)" })|\(topics)|\(emailSubscriptions)|\(schedules.map { "\($0.id):\($0.invocationsPerMonth)" })|\(tracing)|\(paused)|\(ttlMinutes ?? -1)"
+        "\(region)|\(endpoints.map { "\($0.id):\($0.instanceType)x\($0.count)" })|\(scaling.keys.sorted().map { "\($0):\(scaling[$0]!)" })|\(natGateways)|\(elasticIPs)|\(interfaceEndpoints.map { "\($0.id):\($0.zones)" })|\(functions.map { "\($0.id):\($0.memoryMB)" })|\(authorizerFunctions.map { "\($0.id):\($0.memoryMB)" })|\(alarmFunctions.map { "\($0.id):\($0.memoryMB):\($0.armed)" })|\(logGroups.map { "\($0.id):\($0.retentionDays)" })|\(kmsKeys)|\(alarms)|\(alarmDetails.keys.sorted().map { "\($0):\(alarmDetails[$0]!)" })|\(scalingPolicies.map { "\($0.id):\($0.alarms)" })|\(topics)|\(emailSubscriptions)|\(schedules.map { "\($0.id):\($0.invocationsPerMonth)" })|\(tracing)|\(paused)|\(ttlMinutes ?? -1)|\(stagedWeightsGB)"
     }
 
     /// The principal API Gateway invokes Lambda functions as.
@@ -96,6 +99,7 @@ public struct Inventory: Sendable, Hashable {
         let hasFlag = stack.parameters.contains { $0.name == flag }
         var inventory = Inventory(region: config.region)
         inventory.weightsGB = (config.modelSpec?.weightBytes ?? 0) / 1e9
+        inventory.stagedWeightsGB = config.weights == .s3 ? inventory.weightsGB : 0
         inventory.paused = paused && hasFlag
         inventory.ttlMinutes = config.ttlMinutes
         let present = stack.resources(flags: hasFlag ? [flag: paused] : [:])

@@ -59,6 +59,7 @@ public struct PriceTable: Sendable {
             p("sagemaker.hosting.ml.m5.xlarge", 0.23, "hour", sagemaker),
             p("nat.hours", 0.045, "hour", "aws.amazon.com/vpc/pricing, NAT gateway"),
             p("nat.gb", 0.045, "GB", "aws.amazon.com/vpc/pricing, NAT gateway data processed"),
+            p("s3.storage", 0.023, "GB-month", "aws.amazon.com/s3/pricing, S3 Standard storage (first 50 TB)"),
             p("ipv4.hours", 0.005, "hour", "aws.amazon.com/vpc/pricing, public IPv4 address"),
             p("vpce.az-hours", 0.01, "hour", "aws.amazon.com/privatelink/pricing, interface endpoint per AZ"),
             p("vpce.gb", 0.01, "GB", "aws.amazon.com/privatelink/pricing, data processed (first PB)"),

@@ -13,6 +13,7 @@ public enum SLMStack {
         DiffCommand.self,
         CostCommand.self,
         PreflightCommand.self,
+        StageModelCommand.self,
         DeployCommand.self,
         StatusCommand.self,
         InvokeCommand.self,

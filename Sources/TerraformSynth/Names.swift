@@ -83,7 +83,7 @@ public enum TerraformNames {
         case is Route: "aws_route"
         case is RouteTableAssociation: "aws_route_table_association"
         case is SecurityGroup: "aws_security_group"
-        case is InterfaceEndpoint: "aws_vpc_endpoint"
+        case is InterfaceEndpoint, is GatewayEndpoint: "aws_vpc_endpoint"
         case is FlowLog: "aws_flow_log"
         case is Role: "aws_iam_role"
         case is KmsKey: "aws_kms_key"

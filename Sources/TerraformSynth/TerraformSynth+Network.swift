@@ -106,6 +106,16 @@ extension Translator {
         ] + out.depends)
     }
 
+    /// `aws_vpc_endpoint` of type Gateway.
+    func translate(_ r: GatewayEndpoint, into out: inout ResourceTranslation) {
+        out.add(out.address.type, out.skips + [
+            .attribute("vpc_id", value(r.vpc)),
+            .attribute("service_name", value(.join(["com.amazonaws.", .pseudo(.region), .string(".\(r.service)")]))),
+            .attribute("vpc_endpoint_type", .string("Gateway")),
+            .attribute("route_table_ids", ids(r.routeTables)),
+        ] + out.depends)
+    }
+
     /// `aws_flow_log`.
     func translate(_ r: FlowLog, into out: inout ResourceTranslation) {
         out.add(out.address.type, out.skips + [

@@ -45,6 +45,7 @@ extension Translator {
         case let r as RouteTableAssociation: translate(r, into: &out)
         case let r as SecurityGroup: translate(r, into: &out)
         case let r as InterfaceEndpoint: translate(r, into: &out)
+        case let r as GatewayEndpoint: translate(r, into: &out)
         case let r as FlowLog: translate(r, into: &out)
         // TerraformSynth+Identity.swift
         case let r as Role: translate(r, into: &out)

@@ -4,12 +4,19 @@ import StackModel
 extension Translator {
     /// `aws_sagemaker_model`.
     func translate(_ r: SageMakerModel, into out: inout ResourceTranslation) {
+        // model_data_source: in hashicorp/aws since 5.x (5.100.0 has it, as s3_data_source blocks).
+        let data: [HCLBodyItem] = r.modelData.map { uri in
+            [.block(HCLBlock("model_data_source", [], [.block(HCLBlock("s3_data_source", [], [
+                .attribute("s3_uri", value(uri)), .attribute("s3_data_type", .string("S3Prefix")), .attribute("compression_type", .string("None")),
+            ]))]))]
+        } ?? []
         out.add(out.address.type, out.skips + [
             .attribute("execution_role_arn", value(r.executionRole)),
+        ] + (r.networkIsolation ? [.attribute("enable_network_isolation", .bool(true))] : []) + [
             .block(HCLBlock("primary_container", [], [
                 .attribute("image", bindings.image(r.image)),
                 .attribute("environment", .object(r.environment.keys.sorted().map { HCLObjectItem($0, bindings.environment($0, r.environment[$0]!)) })),
-            ])),
+            ] + data)),
             .block(HCLBlock("vpc_config", [], [
                 .attribute("subnets", ids(r.subnets)),
                 .attribute("security_group_ids", ids(r.securityGroups)),

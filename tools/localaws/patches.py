@@ -53,6 +53,7 @@ Order (fix name, its number, its module):
     sagemaker_runtime_response_stream       43  stream_patches
     lambda_web_adapter                      44  lwa_patches
     apigateway_response_streaming           45  stream_gateway_patches
+    sigv4_raw_query                         46  s3_query_patches
 
 A new fix is added at the end, here and below (Tests/localaws/test_registry.py holds the two together).
 """
@@ -77,6 +78,7 @@ import lambda_invoke_patches
 import lambda_patches
 import lwa_patches
 import order_patches
+import s3_query_patches
 import sagemaker_patches
 import scheduler_patches
 import sigv4_patches
@@ -134,5 +136,6 @@ for _fix in (
     stream_patches.sagemaker_runtime_response_stream,
     lwa_patches.lambda_web_adapter,  # after fix 13: wraps its Invoke
     stream_gateway_patches.apigateway_response_streaming,  # after fix 14: wraps its route
+    s3_query_patches.sigv4_raw_query,
 ):
     fix(_fix)

@@ -134,6 +134,9 @@ struct DeployCommand: SubCommand {
         let (result, key, now) = try AWSContext.run {
             let client = try await context.client(io: io)
             if preflight { try await PreflightGate.check(client: client, template: text, stack: config.stackName, io: io) }
+            if config.weights == .s3, let problem = try await StagedWeightsCheck.problem(client: client, modelID: config.modelID, revision: config.weightsRevision) {
+                throw CLIError.usage(problem)
+            }
             let deployer = Deployer(api: CloudFormationAPI(client: client), console: console)
             let result = try await deployer.deploy(request)
             var key: String?

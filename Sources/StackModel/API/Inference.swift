@@ -9,6 +9,13 @@ public struct SageMakerModel: Resource {
     public var environment: [String: String]
     public var subnets: [Value]
     public var securityGroups: [Value]
+    /// Uncompressed model data under an S3 prefix (`ModelDataSource.S3DataSource`, `S3Prefix`,
+    /// `CompressionType: None`), which SageMaker copies to `/opt/ml/model` before the container
+    /// starts; nil when the container fetches its own weights.
+    public var modelData: Value?
+    /// `EnableNetworkIsolation`: the container gets no network at all (its model data is copied in
+    /// by SageMaker beforehand).
+    public var networkIsolation = false
     public var dependsOn: [LogicalID] = []
     public var suppressions: [Suppression] = []
 

@@ -46,7 +46,7 @@ extension Role {
 }
 extension KmsKey { public var values: [Value] { policy.values } }
 extension LogGroup { public var values: [Value] { (name.map { [$0] } ?? []) + (kmsKey.map { [$0] } ?? []) } }
-extension SageMakerModel { public var values: [Value] { [executionRole] + subnets + securityGroups } }
+extension SageMakerModel { public var values: [Value] { [executionRole] + subnets + securityGroups + (modelData.map { [$0] } ?? []) } }
 extension EndpointConfig { public var values: [Value] { [model] } }
 extension Endpoint { public var values: [Value] { [config] } }
 extension LambdaFunction { public var values: [Value] { [role] + sorted(environment) + subnets + securityGroups + [logGroup] + layers } }

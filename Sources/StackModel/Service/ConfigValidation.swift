@@ -127,6 +127,7 @@ extension ServiceConfig {
         if alarmEmail != nil && !hasAlarmTopic {
             problem("alarm-email", "alarm-email is set but there is no alarm topic (alarms off and idle-hours 0): turn alarms on or drop alarm-email")
         }
+        problems += weightsProblems()
         return problems
     }
 }

@@ -55,12 +55,12 @@ extension SLMService {
                             "ec2:DeleteNetworkInterfacePermission"],
                            on: [arn("ec2", "network-interface/*"), arn("ec2", "subnet/*"), arn("ec2", "security-group/*")], sid: "ManageInterfaces"),
                 ]),
-            ])
+            ].merging(weightsPolicies(config)) { hub, _ in hub })
         }
 
         static func model(_ config: ServiceConfig, network: Network, role: Role) -> SageMakerModel {
             let gpus = InstanceCatalog.types[config.instanceType]?.acceleratorCount ?? 1
-            return SageMakerModel(modelID, role: role,
+            return withWeights(SageMakerModel(modelID, role: role,
                                   image: TGICatalog.image(region: config.region, version: config.tgiVersion) ?? "unknown",
                                   environment: [
                                       "HF_MODEL_ID": config.modelID,
@@ -69,8 +69,7 @@ extension SLMService {
                                       "MAX_TOTAL_TOKENS": String(config.maxTotalTokens),
                                       "MAX_BATCH_PREFILL_TOKENS": String(config.maxBatchPrefillTokens),
                                   ],
-                                  subnets: network.privateSubnets, securityGroups: [network.sageMakerGroup])
-                .suppress("CKV_AWS_370", because: "TGI downloads the weights from the Hugging Face Hub at start-up; network isolation would block that")
+                                  subnets: network.privateSubnets, securityGroups: [network.sageMakerGroup]), config)
         }
 
         static func endpointConfig(_ config: ServiceConfig, model: SageMakerModel) -> EndpointConfig {

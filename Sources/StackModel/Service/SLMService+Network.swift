@@ -21,7 +21,7 @@ extension SLMService {
             let block = (try? CIDRBlock(parsing: config.vpcCidr)) ?? CIDRBlock(address: 0x0A14_0000, prefix: 16)
             let subnetPrefix = min(block.prefix + 4, 28)
             func cidr(_ index: Int) -> String { block.subnet(prefix: subnetPrefix, index: index)?.description ?? "invalid" }
-            publicSubnets = config.natGateway
+            publicSubnets = config.hasNatGateway
                 ? (0..<config.azCount).map { Subnet(LogicalID("PublicSubnet\($0 + 1)"), vpc: vpc, cidr: cidr($0), zoneIndex: $0, tier: .public) }
                 : []
             privateSubnets = (0..<config.azCount).map {
@@ -53,7 +53,7 @@ extension SLMService {
 
         var body: StackContent {
             vpc
-            if config.natGateway {
+            if config.hasNatGateway {
                 let gateway = InternetGateway("InternetGateway")
                 gateway
                 let attachment = GatewayAttachment("InternetGatewayAttachment", vpc: vpc, gateway: gateway)
@@ -88,6 +88,8 @@ extension SLMService {
                 for subnet in privateSubnets {
                     RouteTableAssociation(LogicalID("\(subnet.id)RouteTableAssociation"), table: privateTable, subnet: subnet)
                 }
+                // Staged weights: SageMaker reads them from the assets bucket through this route.
+                if config.weights == .s3 { GatewayEndpoint("S3GatewayEndpoint", vpc: vpc, service: "s3", routeTables: [privateTable]) }
             }
             lambdaGroup
             sageMakerGroup

@@ -64,6 +64,10 @@ public struct ServiceConfig: Sendable, Hashable {
     public var maxInstances: Int?
     /// Target tracking's goal: invocations per instance per minute.
     public var scalingTarget = 30
+    /// Where the weights come from (`weights`); see `ModelWeights.swift`.
+    public var weights = WeightsSource.hub
+    /// The Hub revision staged for `weights s3` (`weights-revision`).
+    public var weightsRevision = "main"
 
     public init() {}
 
@@ -160,7 +164,7 @@ extension ServiceConfig {
     }
 
     /// Every setting, in the order help lists them.
-    public static let settings: [Setting] = coreSettings + operationsSettings
+    public static let settings: [Setting] = coreSettings + operationsSettings + weightsSettings
 
     private static let coreSettings: [Setting] = [
         Setting(key: "stack-name", placeholder: "NAME", help: "CloudFormation stack name (letters, digits, hyphens; starts with a letter)",
