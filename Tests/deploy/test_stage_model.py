@@ -6,6 +6,7 @@ Staged: fresh, re-run (skips everything, reads no file from the Hub), an upload 
 resumed (the parts S3 has are not sent again), a gated model (no token, wrong token: one line, exit 2; the
 right token: staged, never printed, never sent to the CDN host).
 """
+import ast
 import hashlib
 import json
 import re
@@ -167,6 +168,8 @@ def test_weights_s3_stack_deploys_without_nat(local_aws, hub):
 
     role = ours[0]["ExecutionRoleArn"].rsplit("/", 1)[1]
     policy = local_aws.client("iam").get_role_policy(RoleName=role, PolicyName="model-data")["PolicyDocument"]
+    # moto hands back the document CloudFormation gave it as Python's repr of the dict
+    policy = ast.literal_eval(policy) if isinstance(policy, str) else policy
     resources = {s["Sid"]: s["Resource"] for s in policy["Statement"]}
     assert resources["ReadStagedWeights"] == f"arn:aws:s3:::{bucket(local_aws)}/models/{DEFAULT_MODEL}/main/*"
     assert resources["ListStagedWeights"] == f"arn:aws:s3:::{bucket(local_aws)}"

@@ -54,6 +54,7 @@ Order (fix name, its number, its module):
     lambda_web_adapter                      44  lwa_patches
     apigateway_response_streaming           45  stream_gateway_patches
     sigv4_raw_query                         46  s3_query_patches
+    cfn_sagemaker_model_network_isolation   47  sagemaker_patches
 
 A new fix is added at the end, here and below (Tests/localaws/test_registry.py holds the two together).
 """
@@ -137,5 +138,6 @@ for _fix in (
     lwa_patches.lambda_web_adapter,  # after fix 13: wraps its Invoke
     stream_gateway_patches.apigateway_response_streaming,  # after fix 14: wraps its route
     s3_query_patches.sigv4_raw_query,
+    sagemaker_patches.cfn_sagemaker_model_network_isolation,
 ):
     fix(_fix)

@@ -1,4 +1,5 @@
-"""Fix 9: endpoint configs accept every instance type AWS accepts (`sagemaker_instance_types`)."""
+"""Fix 9: endpoint configs accept every instance type AWS accepts (`sagemaker_instance_types`); fix 47: a
+model from CloudFormation keeps EnableNetworkIsolation (`cfn_sagemaker_model_network_isolation`)."""
 from __future__ import annotations
 
 from typing import Any
@@ -27,3 +28,27 @@ def sagemaker_instance_types() -> None:
                                           f"Member must satisfy enum value set: {sorted(valid)}")
 
     FakeEndpointConfig.validate_instance_type = validate_instance_type
+
+
+# --------------------------------------------------------------------------------------------
+# 47. SageMaker model: EnableNetworkIsolation from CloudFormation
+# --------------------------------------------------------------------------------------------
+def cfn_sagemaker_model_network_isolation() -> None:
+    """An `AWS::SageMaker::Model` keeps its `EnableNetworkIsolation` (DescribeModel shows it).
+
+    moto 5.2.1's Model sets `enable_network_isolation = False` whatever the template says, so a stack
+    whose model is isolated (staged weights, `weights s3`) reads back as not isolated.
+    """
+    from moto.sagemaker.models import Model
+
+    original = Model.create_from_cloudformation_json.__func__
+
+    @classmethod  # type: ignore[misc]
+    def create_from_cloudformation_json(cls: Any, resource_name: str, cloudformation_json: Any, account_id: str,
+                                        region_name: str, **kwargs: Any) -> Any:
+        model = original(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+        value = cloudformation_json.get("Properties", {}).get("EnableNetworkIsolation", False)
+        model.enable_network_isolation = value is True or str(value).lower() == "true"
+        return model
+
+    Model.create_from_cloudformation_json = create_from_cloudformation_json
