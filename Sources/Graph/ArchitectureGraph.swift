@@ -354,7 +354,8 @@ private struct Builder {
         }
         for model in models {
             let image = model.image.split(separator: "/").last.map(String.init) ?? model.image
-            mlNodes.append(DiagramGraph.Node(id: model.id.rawValue, lines: ["Model: \(model.environment["HF_MODEL_ID"] ?? "container")", image]))
+            mlNodes.append(DiagramGraph.Node(id: model.id.rawValue, lines: [model.modelData == nil ? "Model: \(model.environment["HF_MODEL_ID"] ?? "container")"
+                                                                                          : "Model: staged weights from S3, network-isolated", image]))
             for nat in natGateways(from: model.subnets) {
                 edges.append(.init(model.id.rawValue, nat.rawValue, label: "image + weights"))
             }
