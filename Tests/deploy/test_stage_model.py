@@ -176,3 +176,38 @@ def test_weights_s3_stack_deploys_without_nat(local_aws, hub):
 
     destroyed = local_aws.run("destroy", "--yes", "--stack-name", stack, timeout=600)
     assert destroyed.returncode == 0, destroyed.stdout + destroyed.stderr
+
+
+def test_progress_is_one_line_in_place_on_a_terminal(local_aws, hub, tmp_path):
+    """stderr on a terminal (a pty, CI unset): the progress line is rewritten with \\r and erased to its end."""
+    import os
+    import pty
+    import subprocess
+    import threading
+
+    env = local_aws.environ(HF_ENDPOINT=hub.url, HF_HOME="/nonexistent-hf-home", CI="")
+    env.pop("HF_TOKEN", None)
+    primary, secondary = pty.openpty()
+    chunks = []
+
+    def read():
+        while True:
+            try:
+                data = os.read(primary, 65536)
+            except OSError:
+                return
+            if not data:
+                return
+            chunks.append(data)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    done = subprocess.run([local_aws.binary, "stage-model", "--part-size", "5", "--revision", "main", "--model-id", "acme/resumable-chat"],
+                          stdout=subprocess.PIPE, stderr=secondary, stdin=subprocess.DEVNULL, env=env, timeout=300, text=True)
+    os.close(secondary)
+    reader.join(timeout=10)
+    os.close(primary)
+    shown = b"".join(chunks).decode(errors="replace")
+    assert done.returncode == 0, shown
+    assert "\rstaging " in shown and "\x1b[K" in shown, repr(shown[:500])
+    assert "(100%)" in shown

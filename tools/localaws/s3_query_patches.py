@@ -12,7 +12,8 @@ def sigv4_raw_query() -> None:
     canonical query string encodes `/` as `%2F`); moto hands the decoded URL (`prefix=models/a/`) to
     botocore's S3 signer, which takes query values from the URL as they are, so the correctly signed
     request is rejected with SignatureDoesNotMatch. This keeps the raw query (werkzeug's `RAW_URI`)
-    in the URL the signature is checked against; moto's own parsing decodes it the same either way.
+    in the URL the signature is checked against, for S3 requests only; moto's own parsing decodes it the
+    same either way.
     """
     from urllib.parse import urlparse, urlunparse
 
@@ -24,7 +25,7 @@ def sigv4_raw_query() -> None:
         original(self, request, full_url, headers, use_raw_body)
         environ = getattr(request, "environ", None)
         raw = environ.get("RAW_URI") if isinstance(environ, dict) else None
-        if raw and "?" in raw and isinstance(self.uri, str):
+        if raw and "?" in raw and isinstance(self.uri, str) and getattr(self, "service_name", None) == "s3":
             self.uri = urlunparse(urlparse(self.uri)._replace(query=raw.split("?", 1)[1]))
 
     BaseResponse.setup_class = setup_class
