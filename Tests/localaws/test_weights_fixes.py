@@ -58,8 +58,18 @@ def _isolated(la: LocalAws, stack: str) -> bool:
     return sagemaker.describe_model(ModelName=arn.split("/")[-1])["EnableNetworkIsolation"]
 
 
+def _isolated_by_api(la: LocalAws, name: str) -> bool:
+    sagemaker = la.client("sagemaker")
+    container = MODEL_TEMPLATE["Resources"]["Model"]["Properties"]["PrimaryContainer"]
+    sagemaker.create_model(ModelName=name, ExecutionRoleArn="arn:aws:iam::123456789012:role/r", PrimaryContainer=container,
+                           EnableNetworkIsolation=True)
+    return sagemaker.describe_model(ModelName=name)["EnableNetworkIsolation"]
+
+
 def test_cfn_sagemaker_model_network_isolation(localaws: LocalAws, tmp_path: Path) -> None:
     stack = unique("iso")
     with started(tmp_path, disable="cfn_sagemaker_model_network_isolation") as plain:
         assert _isolated(plain, stack) is False
+        assert _isolated_by_api(plain, stack) is False
     assert _isolated(localaws, stack) is True
+    assert _isolated_by_api(localaws, stack) is True

@@ -54,3 +54,29 @@ def test_checkov_finds_no_failed_check_and_no_isolation_skip(synth_s3):
     assert summary["parsing_errors"] == 0
     passed = {(c["check_id"], c["resource"]) for c in results["passed_checks"]}
     assert ("CKV_AWS_370", "aws_sagemaker_model.model") in passed, "network isolation is on, not skipped"
+
+
+def test_apply_and_destroy_against_moto(synth_s3, tf_env, tmp_path):
+    """The module applies on the local AWS: no NAT gateway, the S3 gateway endpoint on the private route
+    table, and a model with uncompressed S3 model data and network isolation; then destroys cleanly."""
+    from tf_support import local_aws, state_list
+
+    work = initialized_copy(synth_s3, tf_env, tmp_path)
+    with local_aws(work, tf_env, tmp_path) as (env, client):
+        applied = terraform(["apply", "-auto-approve", "-input=false"], work, env)
+        assert applied.returncode == 0, applied.stdout[-4000:] + applied.stderr
+        state = state_list(work, env)
+        assert not [a for a in state if a.startswith(("aws_nat_gateway.", "aws_eip.", "aws_internet_gateway."))]
+        ec2 = client("ec2")
+        (gateway,) = [e for e in ec2.describe_vpc_endpoints()["VpcEndpoints"] if e["VpcEndpointType"] == "Gateway"]
+        assert gateway["ServiceName"] == "com.amazonaws.us-east-1.s3" and len(gateway["RouteTableIds"]) == 1
+        assert [n for n in ec2.describe_nat_gateways()["NatGateways"] if n["State"] != "deleted"] == []
+        sagemaker = client("sagemaker")
+        (summary,) = sagemaker.list_models()["Models"]
+        model = sagemaker.describe_model(ModelName=summary["ModelName"])
+        account = client("sts").get_caller_identity()["Account"]
+        assert model["PrimaryContainer"]["ModelDataSource"]["S3DataSource"] == {
+            "S3Uri": f"s3://slmstack-assets-{account}-us-east-1/models/{MODEL}/v1.0/", "S3DataType": "S3Prefix", "CompressionType": "None"}
+        assert model["EnableNetworkIsolation"] is True
+        destroyed = terraform(["destroy", "-auto-approve", "-input=false"], work, env)
+        assert destroyed.returncode == 0, destroyed.stdout[-4000:] + destroyed.stderr

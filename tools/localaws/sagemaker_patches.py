@@ -34,12 +34,25 @@ def sagemaker_instance_types() -> None:
 # 47. SageMaker model: EnableNetworkIsolation from CloudFormation
 # --------------------------------------------------------------------------------------------
 def cfn_sagemaker_model_network_isolation() -> None:
-    """An `AWS::SageMaker::Model` keeps its `EnableNetworkIsolation` (DescribeModel shows it).
+    """A model keeps its `EnableNetworkIsolation` (DescribeModel shows it), from a template
+    (`AWS::SageMaker::Model`) or from CreateModel (Terraform's `aws_sagemaker_model`).
 
-    moto 5.2.1's Model sets `enable_network_isolation = False` whatever the template says, so a stack
+    moto 5.2.1's Model sets `enable_network_isolation = False` whatever the request says, so a stack
     whose model is isolated (staged weights, `weights s3`) reads back as not isolated.
     """
     from moto.sagemaker.models import Model
+    from moto.sagemaker.responses import SageMakerResponse
+
+    create_model = SageMakerResponse.create_model
+
+    def create_model_keeping_isolation(self: Any) -> Any:
+        result = create_model(self)
+        model = self.sagemaker_backend._models.get(self._get_param("ModelName"))
+        if model is not None:
+            model.enable_network_isolation = self._get_param("EnableNetworkIsolation") is True
+        return result
+
+    SageMakerResponse.create_model = create_model_keeping_isolation
 
     original = Model.create_from_cloudformation_json.__func__
 
