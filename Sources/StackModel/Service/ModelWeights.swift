@@ -20,6 +20,13 @@ public enum StagedWeights {
     /// from (as the SageMaker Python SDK's Hugging Face LLM examples set it).
     public static let containerPath = "/opt/ml/model"
 
+    /// The container variables that name the model to load, which point at `containerPath` instead:
+    /// TGI's `HF_MODEL_ID` (its SageMaker entrypoint passes it as `--model-id`), vLLM's
+    /// `SM_VLLM_MODEL` (its SageMaker entrypoint turns `SM_VLLM_*` into `vllm serve` flags, so
+    /// `--model`), and the LMI containers' `HF_MODEL_ID`/`OPTION_MODEL_ID`. A served model name
+    /// (`SM_VLLM_SERVED_MODEL_NAME`) keeps the Hub ID.
+    public static let modelEnvironmentKeys = ["HF_MODEL_ID", "SM_VLLM_MODEL", "OPTION_MODEL_ID"]
+
     /// The key prefix of the model's files, with its trailing `/`.
     public static func prefix(modelID: String, revision: String) -> String { "models/\(modelID)/\(revision)/" }
 

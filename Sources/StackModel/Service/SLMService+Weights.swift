@@ -24,7 +24,7 @@ extension SLMService.Inference {
             return model.suppress("CKV_AWS_370", because: "TGI downloads the weights from the Hugging Face Hub at start-up; network isolation would block that")
         }
         var staged = model
-        for (key, value) in model.environment where value == config.modelID {
+        for key in StagedWeights.modelEnvironmentKeys where model.environment[key] == config.modelID {
             staged.environment[key] = StagedWeights.containerPath
         }
         staged.modelData = StagedWeights.uri(modelID: config.modelID, revision: config.weightsRevision)
