@@ -263,6 +263,11 @@ public enum Estimator {
             line(schedule.id, "AWS::Scheduler::Schedule", schedule.invocationsPerMonth == 1 ? "Scheduled invocation (one-time)" : "Scheduled invocations",
                  .usage, schedule.invocationsPerMonth, "scheduler.invocations")
         }
+        for other in inventory.notPriced {
+            lines.append(CostLine(resource: other.id, resourceType: other.type, component: "not priced", kind: .baseline, quantity: 0, unit: "",
+                                  unitPrice: nil, monthly: nil, priceSource: nil))
+            warnings.append("\(other.id) (\(other.type)) is not priced: slmstack has no price rule for that type, so the totals leave it out; check its pricing page")
+        }
         for free in inventory.free {
             lines.append(CostLine(resource: free.id, resourceType: free.type, component: "no charge", kind: .free, quantity: 0, unit: "",
                                   unitPrice: 0, monthly: 0, priceSource: nil))

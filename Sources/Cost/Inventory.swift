@@ -43,6 +43,9 @@ public struct Inventory: Sendable, Hashable {
     public var tracing: Bool = false
     /// Resources that cost nothing by themselves: (logical ID, type).
     public var free: [(id: String, type: String)] = []
+    /// (logical ID, CloudFormation type) per resource of a type slmstack has no price rule for
+    /// (declared and raw resources): listed as not priced, with a warning, never as free.
+    public var notPriced: [(id: String, type: String)] = []
     /// GB of model weights each instance downloads through the NAT gateway when it starts.
     public var weightsGB: Double = 0
     /// Whether this is the stack with `Paused` true (its billable parts removed).
@@ -159,6 +162,7 @@ public struct Inventory: Sendable, Hashable {
             case is SnsTopic: inventory.topics.append(id)
             case is SnsSubscription: inventory.emailSubscriptions.append(id)
             case is OneTimeSchedule: inventory.schedules.append((id, 1))
+            case let r as any DeclaredResource: inventory.notPriced.append((id, r.cloudFormationType))
             default: inventory.free.append((id, type(of: resource).kind))
             }
         }
