@@ -9,7 +9,7 @@ import StackModel
 struct StatusCommand: SubCommand {
     static let name = "status"
     static let abstract = "Show the stack, its outputs, the endpoint's state and what it has cost so far."
-    static let options: [OptionSpec] = AWSContext.specs
+    static let options: [OptionSpec] = AWSContext.identitySpecs
 
     let context: AWSContext
 
