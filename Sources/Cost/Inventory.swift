@@ -162,8 +162,15 @@ public struct Inventory: Sendable, Hashable {
             case is SnsTopic: inventory.topics.append(id)
             case is SnsSubscription: inventory.emailSubscriptions.append(id)
             case is OneTimeSchedule: inventory.schedules.append((id, 1))
+            // No charge of their own (an endpoint is billed through its configuration, a flow log through its log group).
+            case is Vpc, is Subnet, is InternetGateway, is GatewayAttachment, is RouteTable, is Route, is RouteTableAssociation,
+                 is SecurityGroup, is FlowLog, is Role, is SageMakerModel, is EndpointConfig, is Endpoint, is LambdaPermission,
+                 is ApiResource, is ApiMethod, is ApiDeployment, is ApiStage, is ApiKey, is UsagePlan, is UsagePlanKey,
+                 is ApiGatewayAccount, is ApiAuthorizer, is GatewayResponse, is SqsQueue, is ScalableTarget:
+                inventory.free.append((id, type(of: resource).kind))
             case let r as any DeclaredResource: inventory.notPriced.append((id, r.cloudFormationType))
-            default: inventory.free.append((id, type(of: resource).kind))
+            // A type without a rule here is listed as not priced, with a warning: never silently free.
+            default: inventory.notPriced.append((id, type(of: resource).kind))
             }
         }
         return inventory
