@@ -221,7 +221,7 @@ public enum Estimator {
             let gbSeconds = perFunction * usage.averageLatencyMs / 1000 * Double(function.memoryMB) / 1024
             line(function.id, "AWS::Lambda::Function", "Duration (\(function.memoryMB) MB x \(Int(usage.averageLatencyMs)) ms)", .usage, gbSeconds, "lambda.gb-seconds")
         }
-        // An uncached authorizer runs once per request (see the README's API key section).
+        // An uncached authorizer runs once per request (see docs/http-api.md, API keys).
         for function in inventory.authorizerFunctions {
             line(function.id, "AWS::Lambda::Function", "Requests (authorizer, one per API request)", .usage, requests, "lambda.requests")
             let gbSeconds = requests * usage.authorizerMs / 1000 * Double(function.memoryMB) / 1024
