@@ -167,7 +167,7 @@ public enum Estimator {
             instancesHigh += range?.upperBound ?? endpoint.count
             let count = range.map { "\($0.lowerBound) to \($0.upperBound) (autoscaling)" } ?? String(endpoint.count)
             line(endpoint.id, "AWS::SageMaker::EndpointConfig", "Instance usage (\(endpoint.instanceType), on-demand) x \(count)",
-                 .baseline, hours * Double(low), "sagemaker.hosting.\(endpoint.instanceType)",
+                 .baseline, hours * Double(low), PriceTable.hostingKey(endpoint.instanceType),
                  max: range.map { hours * Double($0.upperBound) })
         }
         for nat in inventory.natGateways {
