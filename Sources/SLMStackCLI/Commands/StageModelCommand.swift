@@ -17,9 +17,10 @@ struct StageModelCommand: SubCommand {
         the Hub, never stored in AWS and never printed. HF_ENDPOINT points it at another Hub.
         """
     static let options: [OptionSpec] = [
-        .value("revision", "REV", "The Hub revision to stage (branch, tag or commit); default: weights-revision, main."),
+        .value("model-id", "ID", "The Hub model to stage (default: the model-id of --config, else the default model)."),
+        .value("revision", "REV", "The Hub revision to stage (branch, tag or commit); default: the weights-revision of --config, else main."),
         .value("part-size", "MIB", "Multipart part size in MiB (5-512, default 16): one Hub range request and one S3 part each."),
-    ] + AWSContext.specs
+    ] + AWSContext.identitySpecs
 
     let context: AWSContext
     let revision: String
