@@ -127,6 +127,9 @@ final class SocketExchange: @unchecked Sendable {
             return .success(try receive())
         } catch let error as TransportError {
             return .failure(error)
+        } catch let error as HTTPWire.Malformed {
+            // As URLSession's "bad server response": retryable, and it may have reached the server.
+            return .failure(TransportError(reason: "malformed answer", isRetryable: true, detail: error.detail))
         } catch {
             return .failure(TransportError(reason: "\(error)", isRetryable: true))
         }
