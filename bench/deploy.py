@@ -60,6 +60,7 @@ import localaws as launcher  # noqa: E402
 
 
 def load_fault_proxy():
+    sys.path.insert(0, str(REPO / "Tests" / "deploy"))  # fault_proxy imports fault_answers and fault_handler beside it
     spec = importlib.util.spec_from_file_location("fault_proxy", REPO / "Tests" / "deploy" / "fault_proxy.py")
     module = importlib.util.module_from_spec(spec)
     sys.modules["fault_proxy"] = module  # dataclasses look the module up by name
