@@ -26,8 +26,10 @@ One untimed warm-up round each, then one untimed counting round each through
 Tests/deploy/fault_proxy.py at 0% faults (the same proxy for both: it counts the API calls by
 operation and the time the server spent answering them), then --runs timed rounds each, directly
 against the server, interleaved (A B, B A, ...). After every round the stack must be gone.
-Prints median and min wall time per round trip, the ratio (aws / slmstack, medians; target:
-slmstack >= 5x faster), the call counts, and writes bench/results/deploy.json.
+Prints median and min wall time per round trip, the median CPU time of a round (user + sys of its
+processes, from getrusage(RUSAGE_CHILDREN): what a client burns while it waits shows here), the
+ratio (aws / slmstack, medians; target: slmstack >= 5x faster), the call counts, and writes
+bench/results/deploy.json.
 
     python3 bench/deploy.py [--runs N] [--bin PATH] [--aws PATH]
 """
@@ -37,6 +39,7 @@ import json
 import os
 import pathlib
 import platform
+import resource
 import shutil
 import statistics
 import subprocess
@@ -57,6 +60,7 @@ import localaws as launcher  # noqa: E402
 
 
 def load_fault_proxy():
+    sys.path.insert(0, str(REPO / "Tests" / "deploy"))  # fault_proxy imports fault_answers and fault_handler beside it
     spec = importlib.util.spec_from_file_location("fault_proxy", REPO / "Tests" / "deploy" / "fault_proxy.py")
     module = importlib.util.module_from_spec(spec)
     sys.modules["fault_proxy"] = module  # dataclasses look the module up by name
@@ -86,15 +90,23 @@ def run(argv, env):
     return proc
 
 
+def children_cpu():
+    """User + sys CPU seconds of every child process this one has waited for (their own children included)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def round_trip(commands, env):
-    """Runs the commands one after another; (total wall seconds, [seconds per command])."""
+    """Runs the commands one after another; (total wall seconds, [seconds per command], CPU seconds of the
+    commands: user + sys, the client's own work and whatever it burns while it waits for the server)."""
     laps = []
     start = time.perf_counter()
+    cpu = children_cpu()
     for argv in commands:
         t = time.perf_counter()
         run(argv, env)
         laps.append(time.perf_counter() - t)
-    return time.perf_counter() - start, laps
+    return time.perf_counter() - start, laps, children_cpu() - cpu
 
 
 def stack_gone(cfn):
@@ -189,7 +201,7 @@ def bench(args, binary, aws, aws_version, fault_proxy, tmp, env_file):
     for name, commands in contenders.items():  # counting round, through the proxy at 0% faults
         proxy = fault_proxy.FaultProxy(local["AWS_ENDPOINT_URL"], rate=0.0).start()
         try:
-            wall, _ = checked(name, round_trip(commands, dict(env, AWS_ENDPOINT_URL=proxy.url)))
+            wall, _, _ = checked(name, round_trip(commands, dict(env, AWS_ENDPOINT_URL=proxy.url)))
             stats = proxy.stats()
         finally:
             proxy.stop()
@@ -200,10 +212,12 @@ def bench(args, binary, aws, aws_version, fault_proxy, tmp, env_file):
 
     times = {name: [] for name in contenders}
     laps = {name: [] for name in contenders}
+    cpu_seconds = {name: [] for name in contenders}
     order = list(contenders)
     for i in range(args.runs):
         for name in (order if i % 2 == 0 else order[::-1]):
-            total, lap = checked(name, round_trip(contenders[name], env))
+            total, lap, cpu = checked(name, round_trip(contenders[name], env))
+            cpu_seconds[name].append(cpu)
             times[name].append(total)
             laps[name].append(lap)
     load_after = os.getloadavg()[0]
@@ -213,16 +227,19 @@ def bench(args, binary, aws, aws_version, fault_proxy, tmp, env_file):
     ratio_min = results["aws cli"]["min"] / results["slmstack"]["min"]
     passed = ratio >= TARGET_RATIO
     client = {name: max(0.0, calls[name]["wall_seconds_through_proxy"] - calls[name]["server_seconds"]) for name in contenders}
+    cpu = {name: summary(samples) for name, samples in cpu_seconds.items()}
 
     print()
-    print("  %-10s %10s %10s %12s %8s %10s %12s" % ("", "round med", "round min", "per command", "calls", "server s", "client s"))
+    print("  %-10s %10s %10s %12s %8s %10s %12s %9s" % ("", "round med", "round min", "per command", "calls", "server s", "client s",
+                                                       "cpu med"))
     for name in contenders:
         per = [statistics.median(col) for col in zip(*laps[name])]
-        print("  %-10s %9.3fs %9.3fs %12s %8d %9.3fs %11.3fs" % (
+        print("  %-10s %9.3fs %9.3fs %12s %8d %9.3fs %11.3fs %8.3fs" % (
             name, results[name]["median"], results[name]["min"], "+".join("%.2f" % p for p in per),
-            calls[name]["total"], calls[name]["server_seconds"], client[name]))
+            calls[name]["total"], calls[name]["server_seconds"], client[name], cpu[name]["median"]))
     print("  (%d timed round trips each after 1 warm-up, interleaved; per command = medians of deploy+destroy[+wait];"
           % args.runs)
+    print("   cpu med = user + sys CPU seconds of the round's processes, waiting included: less load-sensitive than wall)")
     print("   calls, server s and client s from one round through the counting proxy: server s = time the local AWS spent"
           " answering, client s = the rest of that round's wall time)")
     for name in contenders:
@@ -231,8 +248,9 @@ def bench(args, binary, aws, aws_version, fault_proxy, tmp, env_file):
     print("  load average %.2f -> %.2f on %d CPUs%s" % (load_before, load_after, cpus,
           "; wall times include waiting for a CPU" if max(load_before, load_after) > cpus else ""))
     print()
-    print("  ratio aws cli / slmstack: %.2fx (medians), %.2fx (mins); client-side only: %.1fx" % (
-        ratio, ratio_min, client["aws cli"] / client["slmstack"] if client["slmstack"] > 0 else float("inf")))
+    print("  ratio aws cli / slmstack: %.2fx (medians), %.2fx (mins); client-side only: %.1fx; CPU: %.1fx" % (
+        ratio, ratio_min, client["aws cli"] / client["slmstack"] if client["slmstack"] > 0 else float("inf"),
+        cpu["aws cli"]["median"] / cpu["slmstack"]["median"] if cpu["slmstack"]["median"] > 0 else float("inf")))
     print("  target: %s  slmstack >= %.0fx faster round trip (median), measured %.2fx" % ("PASS" if passed else "FAIL", TARGET_RATIO, ratio))
     if not passed:
         print("  note: both wait for the same server work (%.2f s of the slmstack round is the local AWS answering);"
@@ -246,7 +264,7 @@ def bench(args, binary, aws, aws_version, fault_proxy, tmp, env_file):
         "benchmark": "deploy", "stack": STACK, "resources": resources, "template": sizes, "runs": args.runs, "warmup": 1,
         "commands": {name: [" ".join(os.path.basename(a) if i == 0 else a for i, a in enumerate(argv)) for argv in cmds]
                      for name, cmds in contenders.items()},
-        "results_seconds": results, "per_command_seconds": laps, "calls": calls, "client_seconds": client,
+        "results_seconds": results, "per_command_seconds": laps, "calls": calls, "client_seconds": client, "cpu_seconds": cpu,
         "ratio_median": ratio, "ratio_min": ratio_min,
         "target": {"ratio": TARGET_RATIO, "pass": passed},
         "environment": {"aws": aws_version, "aws_path": aws, "python": platform.python_version(), "cpus": cpus,

@@ -86,7 +86,7 @@ public final class AWSClient: Sendable {
     /// Seconds one attempt may take in all: connect, send, first byte and the whole body.
     public let timeout: TimeInterval
     /// Seconds without a byte from the server before an attempt is abandoned; nil leaves it to the
-    /// transport (`URLSessionTransport(timeout:)`).
+    /// transport (`StandardTransport(timeout:)`).
     public let idleTimeout: TimeInterval?
     /// Seconds one call may take in all, every attempt and backoff included (see `AWSTimeouts`);
     /// nil: no budget beyond `retry.maxAttempts` attempts.
@@ -109,7 +109,7 @@ public final class AWSClient: Sendable {
     ///   - credentials: where credentials come from (see `CredentialsChain` and `AWSClient.resolve`).
     ///   - region: the region for regional services.
     ///   - endpoints: overrides (`--endpoint-url`, `AWS_ENDPOINT_URL*`); standard hosts otherwise.
-    ///   - transport: the HTTP layer; URLSession by default.
+    ///   - transport: the HTTP layer; `StandardTransport` by default (sockets for http, URLSession for https).
     ///   - retry: attempts and backoff.
     ///   - timeout: seconds one attempt may take in all (see `AWSTimeouts`).
     ///   - idleTimeout: seconds without data before an attempt is abandoned; nil: the transport's.
@@ -119,7 +119,7 @@ public final class AWSClient: Sendable {
     ///   - logger: receives `--debug` lines; they never contain secrets.
     ///   - warn: receives warnings (plain HTTP to a host that is not loopback); stderr by default.
     public init(credentials: any CredentialsProvider, region: String, endpoints: EndpointResolver = EndpointResolver(),
-                transport: any HTTPTransport = URLSessionTransport(), retry: RetryPolicy = RetryPolicy(),
+                transport: any HTTPTransport = StandardTransport(), retry: RetryPolicy = RetryPolicy(),
                 timeout: TimeInterval = AWSTimeouts.standard.attempt, idleTimeout: TimeInterval? = nil,
                 callTimeout: TimeInterval? = AWSTimeouts.standard.call,
                 clock: @escaping @Sendable () -> Date = Date.init,

@@ -59,7 +59,7 @@ extension AWSClient {
     ///   `.invalidConfiguration`, `.invalidEndpoint`, or errors from STS, the SSO portal, the
     ///   container endpoint or the instance metadata service.
     public static func resolve(_ settings: AWSSettings, environment: [String: String],
-                               transport: any HTTPTransport = URLSessionTransport(),
+                               transport: any HTTPTransport = StandardTransport(),
                                retry: RetryPolicy? = nil, clock: @escaping @Sendable () -> Date = Date.init,
                                timeouts: AWSTimeouts? = nil, logger: (@Sendable (String) -> Void)? = nil) async throws -> AWSClient {
         var chain = try CredentialsChain(settings: settings, environment: environment, clock: clock)
@@ -115,7 +115,7 @@ public struct CredentialsChain: Sendable {
     let clock: @Sendable () -> Date
     /// The HTTP layer for the container and instance metadata endpoints, given the seconds an
     /// attempt may take (tests wrap it to refuse anything but loopback).
-    var metadataTransport: @Sendable (TimeInterval) -> any HTTPTransport = { URLSessionTransport(timeout: $0) }
+    var metadataTransport: @Sendable (TimeInterval) -> any HTTPTransport = { StandardTransport(timeout: $0) }
     /// Waits between container endpoint attempts.
     var metadataSleep: @Sendable (Double) async -> Void = { seconds in
         try? await Task.sleep(nanoseconds: UInt64(max(0, seconds) * 1_000_000_000))

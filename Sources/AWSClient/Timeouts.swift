@@ -68,7 +68,7 @@ extension AWSClient {
     /// credentials (STS, the SSO portal) included.
     public static func resolve(_ settings: AWSSettings, timeouts: AWSTimeouts, environment: [String: String],
                                logger: (@Sendable (String) -> Void)? = nil) async throws -> AWSClient {
-        try await resolve(settings, environment: environment, transport: URLSessionTransport(timeout: timeouts.idle),
+        try await resolve(settings, environment: environment, transport: StandardTransport(timeout: timeouts.idle),
                           timeouts: timeouts, logger: logger)
     }
 }

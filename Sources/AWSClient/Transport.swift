@@ -86,7 +86,8 @@ public protocol HTTPTransport: Sendable {
     func send(_ request: HTTPRequest) async throws -> HTTPResponse
 }
 
-/// The real transport: FoundationNetworking's `URLSession`, driven through a delegate so that
+/// The `https://` transport (and, where `PlainHTTPTransport` is not built, the only one; see
+/// `StandardTransport`): FoundationNetworking's `URLSession`, driven through a delegate so that
 ///
 /// 1. redirects are never followed (URLSession follows them by default and would send the signed
 ///    headers, session token included, to whatever host `Location` names): a 3xx is the answer;

@@ -87,33 +87,7 @@ final class LoopbackServer: @unchecked Sendable {
 
     private func serve(_ client: Int32) {
         defer { close(client) }
-        var buffer = [UInt8]()
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        let separator: [UInt8] = [13, 10, 13, 10]
-        var headerEnd: Int?
-        while headerEnd == nil {
-            let count = read(client, &chunk, chunk.count)
-            if count <= 0 { return }
-            buffer += chunk[0..<count]
-            headerEnd = buffer.indices.dropLast(3).first { Array(buffer[$0..<$0 + 4]) == separator }
-        }
-        let head = String(decoding: buffer[0..<headerEnd!], as: UTF8.self).components(separatedBy: "\r\n")
-        let requestLine = head[0].split(separator: " ")
-        guard requestLine.count >= 2 else { return }
-        var headers: [String: String] = [:]
-        for line in head.dropFirst() {
-            guard let colon = line.firstIndex(of: ":") else { continue }
-            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-        }
-        if headers["expect"]?.lowercased() == "100-continue" { write(client, Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)) }
-        var body = Array(buffer[(headerEnd! + 4)...])
-        let expected = Int(headers["content-length"] ?? "0") ?? 0
-        while body.count < expected {
-            let count = read(client, &chunk, chunk.count)
-            if count <= 0 { break }
-            body += chunk[0..<count]
-        }
-        let request = Request(method: String(requestLine[0]), path: String(requestLine[1]), headers: headers, body: Data(body))
+        guard let request = Self.readRequest(client) else { return }
         log.withLock { $0.append(request) }
         let response = handler(request)
         if response.delay > 0 { Thread.sleep(forTimeInterval: response.delay) }
@@ -123,26 +97,66 @@ final class LoopbackServer: @unchecked Sendable {
         write(client, Array((text + "\r\n").utf8) + payload)
     }
 
-    private func write(_ client: Int32, _ bytes: [UInt8]) {
+    /// Reads one request: the head, then as many body bytes as `Content-Length` says (answering
+    /// `Expect: 100-continue`); nil when the connection ends first.
+    static func readRequest(_ client: Int32) -> Request? {
+        var buffer = [UInt8]()
+        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        let separator: [UInt8] = [13, 10, 13, 10]
+        var headerEnd: Int?
+        while headerEnd == nil {
+            let count = read(client, &chunk, chunk.count)
+            if count <= 0 { return nil }
+            let scanFrom = max(0, buffer.count - 3)
+            buffer += chunk[0..<count]
+            headerEnd = buffer.indices.dropFirst(scanFrom).dropLast(3).first { Array(buffer[$0..<$0 + 4]) == separator }
+        }
+        let head = String(decoding: buffer[0..<headerEnd!], as: UTF8.self).components(separatedBy: "\r\n")
+        let requestLine = head[0].split(separator: " ")
+        guard requestLine.count >= 2 else { return nil }
+        var headers: [String: String] = [:]
+        for line in head.dropFirst() {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        }
+        if headers["expect"]?.lowercased() == "100-continue" { writeAll(client, Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)) }
+        var body = Array(buffer[(headerEnd! + 4)...])
+        let expected = Int(headers["content-length"] ?? "0") ?? 0
+        body.reserveCapacity(expected)
+        while body.count < expected {
+            let count = read(client, &chunk, chunk.count)
+            if count <= 0 { break }
+            body += chunk[0..<count]
+        }
+        return Request(method: String(requestLine[0]), path: String(requestLine[1]), headers: headers, body: Data(body))
+    }
+
+    /// Writes every byte (or stops at the first failure).
+    @discardableResult
+    static func writeAll(_ client: Int32, _ bytes: [UInt8]) -> Bool {
         var sent = 0
         while sent < bytes.count {
-            let count = bytes[sent...].withUnsafeBytes { Glibc.write(client, $0.baseAddress, $0.count) }
-            if count <= 0 { return }
+            let count = bytes[sent...].withUnsafeBytes { send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if count <= 0 { return false }
             sent += count
         }
+        return true
     }
+
+    private func write(_ client: Int32, _ bytes: [UInt8]) { Self.writeAll(client, bytes) }
 }
 
-/// The real URLSession transport behind a guard: a request to anything but a loopback address
-/// fails the test and is never sent (so no test reaches 169.254.169.254 or another host).
-/// With `allowRefusals` (a test that checks which address would be used) the refusal is only recorded.
+/// The real transport (`StandardTransport`: sockets for http) behind a guard: a request to anything
+/// but a loopback address fails the test and is never sent (so no test reaches 169.254.169.254 or
+/// another host). With `allowRefusals` (a test that checks which address would be used) the refusal
+/// is only recorded.
 struct LoopbackOnlyTransport: HTTPTransport {
-    let inner: URLSessionTransport
+    let inner: StandardTransport
     let refused: Locked<[String]>
     let allowRefusals: Bool
 
     init(timeout: TimeInterval = 5, refused: Locked<[String]> = Locked([]), allowRefusals: Bool = false) {
-        inner = URLSessionTransport(timeout: timeout)
+        inner = StandardTransport(timeout: timeout)
         self.refused = refused
         self.allowRefusals = allowRefusals
     }

@@ -129,3 +129,15 @@ private func resources(_ template: CloudFormationTemplate) throws -> [String: [S
         try TerraformSynth.translate(cloudFormationOnly, config: ServiceConfig())
     }
 }
+
+/// A stack that is not the reference service emits only the variables it uses: none of the model's
+/// settings it does not read.
+@Test func aCustomStackEmitsOnlyTheVariablesItUses() throws {
+    var config = ServiceConfig()
+    config.vpcCidr = "10.0.0.0/16"
+    let stack = customStack(rawTerraform: TerraformDeclaration(type: "aws_s3_bucket", arguments: [:]))
+    let module = try TerraformSynth.translate(stack, config: config)
+    let variables = module.file("variables.tf")!.blocks.filter { $0.type == "variable" }.map { $0.labels[0] }
+    #expect(variables == ["stack_name", "region", "vpc_cidr"])  // the provider's region and default tags, the VPC
+    #expect(!variables.contains("instance_type") && !variables.contains("model_id"))
+}

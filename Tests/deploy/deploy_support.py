@@ -13,6 +13,15 @@ sys.path.insert(0, str(ROOT / "tools" / "localaws"))
 import localaws as launcher  # noqa: E402
 
 
+# The clocks slmstack gets against the local AWS (environ()): idle, per attempt and per call, in seconds.
+# The local AWS does a whole stack operation inside one request (AWS answers at once and works after),
+# so on a loaded 2-core machine an answer can take longer than the 30 s idle timeout meant for AWS.
+READ_TIMEOUT, ATTEMPT_TIMEOUT, CALL_TIMEOUT = 120, 180, 300
+# How long a test waits for one command that changes a stack: past the call budget, so that slmstack's
+# own timeout (and its message) comes before the test gives up on it.
+COMMAND_TIMEOUT = CALL_TIMEOUT + 60
+
+
 class LocalAWS:
     """A running local AWS: its environment, boto3 clients, and a runner for the binary."""
 
@@ -29,10 +38,9 @@ class LocalAWS:
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
         env.update(self.env)
         env["CI"] = "true"
-        # The local AWS does a whole stack operation inside one request (AWS answers at once and works after),
-        # so on a loaded 2-core machine an answer can take longer than the 30 s idle timeout meant for AWS.
         # Tests that exercise the timeouts pass their own flags, which win over these.
-        env.update(SLMSTACK_READ_TIMEOUT="120", SLMSTACK_ATTEMPT_TIMEOUT="180", SLMSTACK_CALL_TIMEOUT="300")
+        env.update(SLMSTACK_READ_TIMEOUT=str(READ_TIMEOUT), SLMSTACK_ATTEMPT_TIMEOUT=str(ATTEMPT_TIMEOUT),
+                   SLMSTACK_CALL_TIMEOUT=str(CALL_TIMEOUT))
         env.update(extra)
         return env
 

@@ -46,9 +46,9 @@ records what reaches it: `proxy.catcher.requests`). `host=` binds the proxy to a
 capture=("CreateChangeSet",) keeps the bodies of those operations as forwarded (proxy.captured).
 
 keep_alive=False answers every request with `Connection: close`, so each request comes on a fresh
-connection. A reset on a reused keep-alive connection is not what the client sees: libcurl under
-URLSession silently re-sends the request on a new connection. A request that arrives without all
-its body bytes is never forwarded.
+connection. A reset on a reused keep-alive connection is not always what a client sees: libcurl
+(under URLSession) silently re-sends the request on a new connection. A request that arrives
+without all its body bytes is never forwarded.
 
 Counters (read with `proxy.stats()`): requests received, requests forwarded, faults by kind,
 operations received and operations forwarded (answered by the server) by name, time the server
@@ -58,7 +58,8 @@ answers that could not be written because the client had gone, upstream failures
 The HTTP side (reading, forwarding, writing answers) is in fault_handler.py.
 
 Bounded: bodies are limited to 64 MiB, a chunked body to 100,000 chunks, each upstream call times
-out after 60 s, a delay is cut short by stop(), and stop() joins the serving thread with a timeout.
+out after fault_handler.UPSTREAM_TIMEOUT (360 s, past the clients' own clocks), a delay is cut short
+by stop(), and stop() joins the serving thread with a timeout.
 """
 from __future__ import annotations
 

@@ -17,6 +17,7 @@ import urllib.parse
 
 import pytest
 
+from deploy_support import COMMAND_TIMEOUT
 from test_faults import destroyed_at_end, explain, owned, running_proxy, stack_exists, unique
 
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parent))
@@ -29,7 +30,10 @@ CRASH_MARKERS = ("Traceback", "Fatal error", "Illegal instruction", "Segmentatio
 FAST = ("--max-attempts", "2", "--attempt-timeout", "1.5", "--read-timeout", "1")
 
 
-def run(local_aws, proxy, *args, fast: bool = True, timeout: float = 60) -> subprocess.CompletedProcess:
+def run(local_aws, proxy, *args, fast: bool = True, timeout: float | None = None) -> subprocess.CompletedProcess:
+    """slmstack ARGS through the proxy: with the FAST clocks, or (fast=False, for the commands that change the
+    stack) the deploy suites' long ones, waited for past their call budget (deploy_support.COMMAND_TIMEOUT)."""
+    timeout = timeout if timeout is not None else 60 if fast else COMMAND_TIMEOUT
     proc = local_aws.run(*args, *(FAST if fast else ()), "--endpoint-url", proxy.url, timeout=timeout)
     out = proc.stdout + proc.stderr
     assert not any(m in out for m in CRASH_MARKERS) and proc.returncode >= 0, explain(proc)
@@ -58,7 +62,7 @@ def test_every_command_under_answers_that_are_not_aws(local_aws):
         rules = [Rule(operation="CreateChangeSet", kind="midbody"), Rule(operation="DescribeChangeSet", kind="html200"),
                  Rule(operation="DescribeStackEvents", kind="midbody")]
         with running_proxy(local_aws, rules=rules, capture=("CreateChangeSet",)) as proxy:
-            deploy = run(local_aws, proxy, "deploy", "--yes", "--stack-name", stack, fast=False, timeout=300)
+            deploy = run(local_aws, proxy, "deploy", "--yes", "--stack-name", stack, fast=False)
             stats = proxy.stats()
             sent = [dict(urllib.parse.parse_qsl(body.decode())) for body in proxy.captured["CreateChangeSet"]]
         assert deploy.returncode == 0 and f"deployed {stack}: CREATE_COMPLETE" in deploy.stdout, explain(deploy)
@@ -132,7 +136,7 @@ def test_every_command_under_answers_that_are_not_aws(local_aws):
             rule = Rule(operation=operation, kind=kind)
             price = Rule(operation="GetTemplate", kind="html200", times=99)
             with running_proxy(local_aws, rules=[rule, price] if verb == "pause" else [rule]) as proxy:
-                proc = run(local_aws, proxy, verb, "--yes", "--stack-name", stack, fast=False, timeout=300)  # a pause is one long request to the local AWS; slow under load
+                proc = run(local_aws, proxy, verb, "--yes", "--stack-name", stack, fast=False)
                 stats = proxy.stats()
             assert proc.returncode == 0 and f"{verb}d {stack}: UPDATE_COMPLETE" in proc.stdout, explain(proc)
             assert rule.hits == 1 and stats["forwarded_operations"].get("ExecuteChangeSet") == 1, stats
@@ -145,7 +149,7 @@ def test_every_command_under_answers_that_are_not_aws(local_aws):
 
         # destroy with the first DescribeStacks cut mid-body: retried, then everything goes.
         with running_proxy(local_aws, rules=[Rule(operation="DescribeStacks", kind="midbody")]) as proxy:
-            gone = run(local_aws, proxy, "destroy", "--yes", "--stack-name", stack, fast=False, timeout=120)
+            gone = run(local_aws, proxy, "destroy", "--yes", "--stack-name", stack, fast=False)
             stats = proxy.stats()
         assert gone.returncode == 0 and "no SageMaker endpoint of it remains" in gone.stdout, explain(gone)
         assert stats["forwarded_operations"].get("DeleteStack") == 1, stats
