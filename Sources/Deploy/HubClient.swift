@@ -63,7 +63,7 @@ public struct HubClient: Sendable {
     /// Whether a token will be sent.
     public var hasToken: Bool { token != nil }
 
-    public init(endpoint: String, token: String?, transport: any HTTPTransport = URLSessionTransport(userAgent: "slmstack", timeout: 60),
+    public init(endpoint: String, token: String?, transport: any HTTPTransport = StandardTransport(userAgent: "slmstack", timeout: 60),
                 timeout: TimeInterval = 300) {
         var base = endpoint
         while base.hasSuffix("/") { base.removeLast() }

@@ -9,7 +9,10 @@ right token: staged, never printed, never sent to the CDN host).
 import ast
 import hashlib
 import json
+import pathlib
 import re
+import subprocess
+import sys
 
 import pytest
 
@@ -19,6 +22,7 @@ DEFAULT_MODEL = "TinyLlama/TinyLlama-1.1B-Chat-v1.0"  # the catalog's default: d
 TOKEN = "hf_fakeTokenForTests0123456789abcdefXYZ"
 SERVING = ["config.json", "generation_config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json"]
 MIB = 1024 * 1024
+VERIFY = pathlib.Path(__file__).resolve().parents[2] / "tools" / "localaws" / "verify.py"
 
 
 @pytest.fixture(scope="module")
@@ -173,6 +177,10 @@ def test_weights_s3_stack_deploys_without_nat(local_aws, hub):
     resources = {s["Sid"]: s["Resource"] for s in policy["Statement"]}
     assert resources["ReadStagedWeights"] == f"arn:aws:s3:::{bucket(local_aws)}/models/{DEFAULT_MODEL}/main/*"
     assert resources["ListStagedWeights"] == f"arn:aws:s3:::{bucket(local_aws)}"
+
+    # every resource through its own service's API (ModelDataSource, network isolation, the endpoint's route tables included)
+    checked = subprocess.run([sys.executable, str(VERIFY), stack, "--env-file", str(local_aws.env_file)], capture_output=True, text=True, timeout=300)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
 
     destroyed = local_aws.run("destroy", "--yes", "--stack-name", stack, timeout=600)
     assert destroyed.returncode == 0, destroyed.stdout + destroyed.stderr

@@ -20,6 +20,7 @@ VARIANTS = {
     "streaming": ["--streaming", "on"],
     "account-role": ["--api-gateway-account", "on"],
     "no-nat": ["--nat-gateway", "off"],
+    "weights-s3": ["--weights", "s3"],
 }
 
 

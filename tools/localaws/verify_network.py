@@ -144,6 +144,8 @@ def chk_vpce(x: Ctx) -> None:
         x.expect("SecurityGroupIds", [g["GroupId"] for g in e.get("Groups", [])], x.p("SecurityGroupIds"), _sorted)
     if "PrivateDnsEnabled" in x.props:
         x.expect("PrivateDnsEnabled", e.get("PrivateDnsEnabled"), _bool(x.p("PrivateDnsEnabled")))
+    if "RouteTableIds" in x.props:
+        x.expect("RouteTableIds", e.get("RouteTableIds", []), x.p("RouteTableIds"), _sorted)
 
 
 def chk_flow_log(x: Ctx) -> None:

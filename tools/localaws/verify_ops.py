@@ -19,6 +19,10 @@ def chk_sm_model(x: Ctx) -> None:
         x.expect("PrimaryContainer.Image", have.get("Image"), pc.get("Image"))
         if "Environment" in pc:
             x.expect("PrimaryContainer.Environment", have.get("Environment") or {}, pc["Environment"])
+        if "ModelDataSource" in pc:
+            x.expect("PrimaryContainer.ModelDataSource", have.get("ModelDataSource"), pc["ModelDataSource"])
+    if "EnableNetworkIsolation" in x.props:
+        x.expect("EnableNetworkIsolation", m.get("EnableNetworkIsolation"), _bool(x.p("EnableNetworkIsolation")))
     vc = x.p("VpcConfig", None)
     if vc not in (None, UNRESOLVED):
         have = m.get("VpcConfig") or {}
