@@ -89,12 +89,13 @@ extension CloudFormationSynth {
             if r.networkIsolation { props["EnableNetworkIsolation"] = .bool(true) }
             return ("AWS::SageMaker::Model", props, true)
         case let r as EndpointConfig:
-            let variant: [String: OrderedJSON] = [
+            var variant: [String: OrderedJSON] = [
                 "VariantName": .string(r.variantName), "ModelName": value(r.model), "InstanceType": .string(r.instanceType),
                 "InitialInstanceCount": .int(r.instanceCount), "InitialVariantWeight": .int(1),
                 "ContainerStartupHealthCheckTimeoutInSeconds": .int(r.startupHealthCheckTimeoutSeconds),
                 "ModelDataDownloadTimeoutInSeconds": .int(r.modelDataDownloadTimeoutSeconds),
             ]
+            if let ami = r.inferenceAmiVersion { variant["InferenceAmiVersion"] = .string(ami) }
             return ("AWS::SageMaker::EndpointConfig", ["ProductionVariants": .array([.sorted(variant)])], true)
         case let r as Endpoint:
             var props: [String: OrderedJSON] = ["EndpointConfigName": value(r.config)]

@@ -67,7 +67,7 @@ public struct Preflight: Sendable {
                 return PreflightCheck("cloudformation-types", .fail, "\(region) lacks \(lacking.count) of the \(used.count) CloudFormation types the stack uses: \(lacking.joined(separator: ", ")) (generated catalog from cfn-lint's region lists)",
                                       fix: "deploy to a region with SageMaker CloudFormation support (--region), one of \(RegionCatalog.regions.joined(separator: ", "))")
             }
-        } else if RegionCatalog.tgiRegistryAccounts[region] == nil {
+        } else if !RegionCatalog.regions.contains(region) {
             return PreflightCheck("cloudformation-types", .warn, "\(region) is not in the region catalog, so its CloudFormation types are unchecked",
                                   fix: "use a catalog region (--region): \(RegionCatalog.regions.joined(separator: ", "))")
         }

@@ -12,11 +12,11 @@ struct Bindings {
     let stackChatTemplate: String?
 
     /// Settings that are not Terraform variables: they change which resources exist (az-count,
-    /// nat-gateway, api-gateway-account, ttl, idle-pause, alarms) or only describe a model outside the
-    /// catalog. `ttl` is the expiry schedule's existence; its time is the `expires_at` variable.
+    /// nat-gateway, api-gateway-account, ttl, idle-pause, alarms), the container's environment keys
+    /// (engine), or only describe a model outside the catalog. `ttl` is the expiry schedule's existence; its time is the `expires_at` variable.
     static let notVariables: Set<String> = ["az-count", "nat-gateway", "api-gateway-account", "model-params-billions", "model-layers",
                                             "model-kv-heads", "model-head-dim", "model-context", "ttl", "idle-pause", "alarms", "streaming",
-                                            "weights", "weights-revision"]
+                                            "engine", "weights", "weights-revision"]
 
     /// Whether a setting's variable has a property to set in this configuration: idle-hours only
     /// with the idle alarm (0 removes it), alarm-email only with the subscription, the autoscaling
@@ -28,6 +28,9 @@ struct Bindings {
         case "alarm-email": config.hasAlarmTopic && config.alarmEmail != nil
         case "max-instances", "scaling-target": config.autoscaling != nil
         case "min-instances": config.autoscaling != nil && config.minInstances != nil
+        // each engine's own settings only with that engine (the other's would be unused variables)
+        case "tgi-version", "max-batch-prefill-tokens": config.engine == .tgi
+        case "vllm-version", "gpu-memory-utilization": config.engine == .vllm
         default: !Self.notVariables.contains(key)
         }
     }
@@ -50,6 +53,7 @@ struct Bindings {
         "min-instances": (1...100, true),
         "max-instances": (1...100, true),
         "scaling-target": (1...100_000, true),
+        "gpu-memory-utilization": (0.5...0.98, false),
     ]
 
     /// CloudWatch Logs retention values (`log-retention-days`).
@@ -129,9 +133,18 @@ struct Bindings {
         return .string(cidr)
     }
 
-    /// The TGI image from the catalog tables when it is the configured region's and version's.
+    /// The prefix of the engine's catalog locals: `tgi_image`, `vllm_image_tags`, ...
+    var enginePrefix: String { config.engine.rawValue }
+
+    /// The engine's image from the catalog tables when it is the configured region's and version's.
     func image(_ image: String) -> HCLExpression {
-        image == TGICatalog.image(region: config.region, version: config.tgiVersion) ? .local("tgi_image") : .string(image)
+        image == EngineCatalog.imageURI(config.engine, region: config.region, version: config.engineVersion)
+            ? .local("\(enginePrefix)_image") : .string(image)
+    }
+
+    /// The host AMI from the catalog tables when it is the configured version's.
+    func inferenceAMI(_ version: String) -> HCLExpression {
+        version == config.inferenceAMI?.version ? .local("inference_ami_version") : .string(version)
     }
 
     /// The chat template JSON the shim gets for a model: the catalog's, else the stack's own.
@@ -145,12 +158,14 @@ struct Bindings {
         let fromSetting: [String: String] = [
             "HF_MODEL_ID": "model-id", "MODEL_ID": "model-id", "MAX_INPUT_TOKENS": "max-input-tokens",
             "MAX_TOTAL_TOKENS": "max-total-tokens", "MAX_BATCH_PREFILL_TOKENS": "max-batch-prefill-tokens", "LOG_PROMPTS": "log-prompts",
+            "SM_VLLM_MAX_MODEL_LEN": "max-total-tokens", "SM_VLLM_GPU_MEMORY_UTILIZATION": "gpu-memory-utilization",
         ]
         if let setting = fromSetting[key], read(setting) == text {
             let variable = HCLExpression.variable(TerraformNames.variable(setting))
             return ServiceConfig.setting(setting)!.terraformType == "string" ? variable : .call("tostring", [variable])
         }
-        if key == "SM_NUM_GPUS", let instance = InstanceCatalog.types[config.instanceType], text == String(max(1, instance.acceleratorCount)) {
+        if key == "SM_NUM_GPUS" || key == "SM_VLLM_TENSOR_PARALLEL_SIZE", InstanceCatalog.types[config.instanceType] != nil,
+           text == String(config.gpusPerInstance) {
             return .call("tostring", [.getAttribute(.local("instance"), "gpu_count")])
         }
         if key == "SAGEMAKER_TIMEOUT", text == String(SLMService.sageMakerTimeout(lambdaTimeout: config.lambdaTimeoutSeconds)) {
@@ -174,8 +189,8 @@ struct Bindings {
             (".\(config.region).amazonaws.com", [.literal("."), .interpolation(.variable("region")), .literal(".amazonaws.com")]),
             (config.endpointName, Self.endpointNameParts),
         ]
-        if let account = RegionCatalog.tgiRegistryAccounts[config.region] {
-            needles.append((":\(account):repository/", [.literal(":"), .interpolation(.local("tgi_registry_account")), .literal(":repository/")]))
+        if let account = RegionCatalog.registryAccounts[config.engine]?[config.region] {
+            needles.append((":\(account):repository/", [.literal(":"), .interpolation(.local("\(enginePrefix)_registry_account")), .literal(":repository/")]))
         }
         var parts: [HCLTemplatePart] = []
         var rest = Substring(text)
@@ -264,14 +279,17 @@ struct Bindings {
             return [(.raw(#"can(regex("^[A-Za-z][A-Za-z0-9-]{0,127}$", \#(v)))"#),
                      "Use 1-128 ASCII letters, digits and hyphens, starting with a letter.")]
         case "region":
-            return oneOf(RegionCatalog.regions, "Unknown region: the TGI image is published in \(RegionCatalog.regions.joined(separator: ", ")).")
+            let regions = RegionCatalog.regions(for: config.engine)
+            return oneOf(regions, "Unknown region: the \(config.engine.shortName) image is published in \(regions.joined(separator: ", ")).")
         case "model-id":
             let ids = modelTable().map(\.id)
             return oneOf(ids, "Unknown model: use one of \(ids.joined(separator: ", ")), or synthesize again with slmstack synth --model-id ID and the --model-* size flags.")
-        case "tgi-version":
-            return oneOf(TGICatalog.versions, "Unknown TGI version: use one of \(TGICatalog.versions.joined(separator: ", ")).")
+        case "tgi-version", "vllm-version":
+            let engine: Engine = key == "tgi-version" ? .tgi : .vllm
+            let versions = EngineCatalog.versions(engine)
+            return oneOf(versions, "Unknown \(engine.shortName) version: use one of \(versions.joined(separator: ", ")).")
         case "instance-type":
-            return oneOf(Self.gpuTypes.map(\.name), "Unknown or unsuitable instance type: the TGI GPU image needs an NVIDIA GPU type such as ml.g5.xlarge (ml.g5.*, ml.g4dn.*, ml.g6.*, ml.g6e.*, ml.p4d.24xlarge).")
+            return oneOf(Self.gpuTypes.map(\.name), "Unknown or unsuitable instance type: the \(config.engine.shortName) GPU image needs an NVIDIA GPU type such as ml.g5.xlarge (ml.g5.*, ml.g4dn.*, ml.g6.*, ml.g6e.*, ml.p4d.24xlarge).")
         case "quota":
             return [(.raw("\(v) > 0 && floor(\(v)) == \(v)"), "Expected a whole number greater than 0.")]
         case "quota-period":
@@ -312,72 +330,6 @@ struct Bindings {
         if ModelCatalog.models[config.modelID] == nil, let custom = config.modelSpec { models.append(custom) }
         return models
     }
-
-    /// The `locals` block of sagemaker.tf: region and version catalogs for the image, GPU and model
-    /// tables, and the GPU memory fit as `slmstack validate` computes it.
-    func catalogLocals(stack: Stack) -> HCLBlock {
-        func map(_ pairs: [(String, HCLExpression)]) -> HCLExpression { .object(pairs.map { HCLObjectItem($0.0, $0.1) }) }
-        let fit = "local.model.parameters_billions * 1000000000 * local.model.bytes_per_parameter"
-            + " + var.max_total_tokens * local.fit_batch * 2 * local.model.layers * local.model.kv_heads * local.model.head_dim * 2"
-            + " + \(HCLRenderer.formatNumber(GPUFit.runtimeBytesPerGPU)) * local.instance.gpu_count"
-        return HCLBlock("locals", [], [
-            .comment(" Region -> AWS account of the ECR registry that publishes the Hugging Face TGI image."),
-            .attribute("tgi_registry_accounts", map(RegionCatalog.regions.map { ($0, .string(RegionCatalog.tgiRegistryAccounts[$0]!)) })),
-            .comment(" TGI version -> image tag."),
-            .attribute("tgi_image_tags", map(TGICatalog.versions.map { ($0, .string(TGICatalog.tags[$0]!)) })),
-            .attribute("tgi_registry_account", .index(.local("tgi_registry_accounts"), .variable("region"))),
-            .attribute("tgi_image", .template([
-                .interpolation(.local("tgi_registry_account")), .literal(".dkr.ecr."), .interpolation(.variable("region")),
-                .literal(".amazonaws.com/\(TGICatalog.repository):"), .interpolation(.index(.local("tgi_image_tags"), .variable("tgi_version"))),
-            ])),
-            .blankLine,
-            .comment(" NVIDIA instance types -> GPUs and GiB of memory per GPU."),
-            .attribute("instances", map(Self.gpuTypes.map { type in
-                (type.name, map([("gpu_count", .number(Double(type.acceleratorCount))), ("gib_per_gpu", .number(type.acceleratorMemoryGiB))]))
-            })),
-            .comment(" Models -> the sizes that decide the GPU fit, and the chat template the shim uses."),
-            .attribute("models", map(modelTable().map { spec in
-                (spec.id, map([
-                    ("parameters_billions", .number(spec.parametersBillions)),
-                    ("bytes_per_parameter", .number(spec.bytesPerParameter)),
-                    ("layers", .number(Double(spec.layers))),
-                    ("kv_heads", .number(Double(spec.kvHeads))),
-                    ("head_dim", .number(Double(spec.headDim))),
-                    ("context_tokens", .number(Double(spec.contextTokens))),
-                    ("chat_template", .string(chatTemplate(spec))),
-                ]))
-            })),
-            .attribute("instance", .index(.local("instances"), .variable("instance_type"))),
-            .attribute("model", .index(.local("models"), .variable("model_id"))),
-            .blankLine,
-            .comment(" GPU memory: weights + KV cache for a full prefill batch + runtime, against the GPUs less \(Int(GPUFit.headroom * 100))% headroom."),
-            .attribute("fit_batch", .raw("max(1, floor(var.max_batch_prefill_tokens / var.max_input_tokens))")),
-            .attribute("fit_needed_bytes", .raw(fit)),
-            .attribute("fit_usable_bytes", .raw("local.instance.gpu_count * local.instance.gib_per_gpu * \(HCLRenderer.formatNumber(Self.bytesPerGiB)) * \(HCLRenderer.formatNumber(1 - GPUFit.headroom))")),
-        ])
-    }
-
-    static func lifecycle(_ preconditions: [(String, HCLExpression)]) -> HCLBlock {
-        HCLBlock("lifecycle", [], preconditions.map { condition, message in
-            .block(HCLBlock("precondition", [], [.attribute("condition", .raw(condition)), .attribute("error_message", message)]))
-        })
-    }
-
-    /// `ServiceConfig.validate()`'s token and GPU checks, on the endpoint configuration.
-    static let sageMakerPreconditions: [(String, HCLExpression)] = [
-        ("var.max_input_tokens < var.max_total_tokens",
-         .string("max_input_tokens must be below max_total_tokens: TGI needs room for at least one generated token.")),
-        ("var.max_batch_prefill_tokens >= var.max_input_tokens",
-         .string("max_batch_prefill_tokens must be at least max_input_tokens, or TGI refuses to start.")),
-        ("var.max_total_tokens <= local.model.context_tokens",
-         .template([.literal("max_total_tokens exceeds the context of "), .interpolation(.variable("model_id")), .literal(" ("),
-                    .interpolation(.traversal("local.model.context_tokens")), .literal(" tokens).")])),
-        ("local.fit_needed_bytes <= local.fit_usable_bytes",
-         .template([.interpolation(.variable("model_id")), .literal(" does not fit "), .interpolation(.variable("instance_type")),
-                    .literal(": it needs "), .interpolation(.raw(#"format("%.1f", local.fit_needed_bytes / 1073741824)"#)),
-                    .literal(" GiB of GPU memory but has "), .interpolation(.raw(#"format("%.1f", local.fit_usable_bytes / 1073741824)"#)),
-                    .literal(" GiB usable: choose a larger instance type, or lower max_total_tokens or max_batch_prefill_tokens.")])),
-    ]
 
     /// Throttle rate at most the burst, and a shim reservation that can serve them
     /// (`ServiceConfig.shimConcurrencyNeeded`), on the usage plan.

@@ -35,8 +35,8 @@ extension Translator {
                 .attribute("initial_variant_weight", .number(1)),
                 .attribute("container_startup_health_check_timeout_in_seconds", bindings.tunable("startup-timeout", r.startupHealthCheckTimeoutSeconds)),
                 .attribute("model_data_download_timeout_in_seconds", bindings.tunable("download-timeout", r.modelDataDownloadTimeoutSeconds)),
-            ])),
-        ] + out.depends + [.block(Bindings.lifecycle(Bindings.sageMakerPreconditions))])
+            ] + (r.inferenceAmiVersion.map { [.attribute("inference_ami_version", bindings.inferenceAMI($0))] } ?? []))),
+        ] + out.depends + [.block(Bindings.lifecycle(bindings.sageMakerPreconditions))])
     }
 
     /// `aws_sagemaker_endpoint`.

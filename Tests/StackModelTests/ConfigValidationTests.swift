@@ -14,14 +14,14 @@ func config(_ pairs: [String: String]) throws -> ServiceConfig {
     #expect(ServiceConfig().validate().isEmpty)
     #expect(ServiceConfig().modelID == "TinyLlama/TinyLlama-1.1B-Chat-v1.0")
     #expect(ServiceConfig().instanceType == "ml.g5.xlarge")
-    #expect(ServiceConfig().tgiVersion == "3.2.3", "the default is the newest TGI 3.x tag")
+    #expect(ServiceConfig().tgiVersion == "3.3.6", "the default is the newest TGI 3.x in the SDK's huggingface-llm.json")
 }
 
 /// Each invalid configuration and the text its one problem must contain.
 @Test(arguments: [
     (["region": "eu-west-9"], "region: unknown region 'eu-west-9': did you mean eu-west-1?"),
     (["region": "cn-north-1"], "region: unknown region 'cn-north-1'"),
-    (["tgi-version": "9.9.9"], "tgi-version: unknown TGI version '9.9.9': use one of 2.4.0, 3.0.1, 3.2.3"),
+    (["tgi-version": "9.9.9"], "tgi-version: unknown TGI version '9.9.9': set tgi-version (--tgi-version) to one of 2.4.0, 3.0.1, 3.1.1, 3.2.0, 3.2.3, 3.3.4, 3.3.6 (newest 3.3.6, image tag 2.7.0-tgi3.3.6-gpu-py311-cu124-ubuntu22.04)"),
     (["instance-type": "ml.g5.xlarg"], "instance-type: unknown instance type 'ml.g5.xlarg': did you mean ml.g5.xlarge?"),
     (["instance-type": "ml.m5.xlarge"], "instance-type: ml.m5.xlarge is a CPU-only instance; the TGI GPU image needs an NVIDIA GPU"),
     (["instance-type": "ml.inf2.xlarge"], "ml.inf2.xlarge is an Inferentia2 instance (it needs the TGI Neuron image)"),
@@ -119,16 +119,20 @@ func settingSyntaxErrorsNameTheKey(_ key: String, _ value: String, _ expected: S
     for setting in ServiceConfig.settings where !setting.read(tuned).isEmpty {
         try setting.apply(&copy, setting.read(tuned))
     }
+    // the copy holds the timeouts as set values where the original takes the engine's defaults: same text
+    #expect(ServiceConfig.settings.map { $0.read(copy) } == ServiceConfig.settings.map { $0.read(tuned) })
+    copy.startupTimeoutOverride = nil
+    copy.downloadTimeoutOverride = nil
     #expect(copy == tuned)
     tuned.region = "eu-west-2"
     #expect(copy != tuned)
 }
 
 @Test func tgiImageIsChosenPerRegion() {
-    #expect(TGICatalog.image(region: "us-east-1", version: "3.2.3")
+    #expect(EngineCatalog.imageURI(.tgi, region: "us-east-1", version: "3.2.3")
         == "763104351884.dkr.ecr.us-east-1.amazonaws.com/huggingface-pytorch-tgi-inference:2.6.0-tgi3.2.3-gpu-py311-cu124-ubuntu22.04")
-    #expect(TGICatalog.image(region: "eu-south-1", version: "3.0.1")?.hasPrefix("692866216735.dkr.ecr.eu-south-1.amazonaws.com/") == true)
-    #expect(TGICatalog.image(region: "mars-1", version: "3.2.3") == nil)
+    #expect(EngineCatalog.imageURI(.tgi, region: "eu-south-1", version: "3.0.1")?.hasPrefix("692866216735.dkr.ecr.eu-south-1.amazonaws.com/") == true)
+    #expect(EngineCatalog.imageURI(.tgi, region: "mars-1", version: "3.2.3") == nil)
 }
 
 /// The usage plan against the shim's reservation: needed = max(ceil(rate x seconds), burst).

@@ -1,7 +1,8 @@
 """cfn-lint and checkov on synthesized templates: 0 errors, 0 warnings, 0 failed checks.
 
 The committed default template and several variants (another region and instance family, 3 AZs,
-no NAT, no API Gateway account setting, a larger model, every operations feature on, alarms off, streaming, weights from S3) are synthesized by the real binary, then linted by the real tools.
+no NAT, no API Gateway account setting, a larger model, every operations feature on, alarms off, streaming,
+the vLLM engine in three regions, weights from S3 with each engine) are synthesized by the real binary, then linted by the real tools.
 """
 import json
 import pathlib
@@ -22,7 +23,13 @@ VARIANTS = {
                                  "--min-instances", "1", "--max-instances", "3"],
     "no-alarms-no-idle": ["--alarms", "off", "--idle-hours", "0"],
     "streaming": ["--streaming", "on"],
+    # vLLM: CUDA 13 image and AMI in two regions with their own registries, a CUDA 12 one on a 4-GPU type
+    "vllm-us-east-1": ["--engine", "vllm"],
+    "vllm-eu-south-1": ["--engine", "vllm", "--region", "eu-south-1"],
+    "vllm-0.17-ap-northeast-3-g5-12xlarge": ["--engine", "vllm", "--vllm-version", "0.17.0", "--region", "ap-northeast-3",
+                                             "--instance-type", "ml.g5.12xlarge"],
     "weights-s3": ["--weights", "s3"],
+    "weights-s3-vllm": ["--weights", "s3", "--engine", "vllm"],
 }
 
 

@@ -29,12 +29,27 @@ locals {
   }
   # TGI version -> image tag.
   tgi_image_tags = {
-    "2.4.0" = "2.4.0-tgi2.4.0-gpu-py311-cu124-ubuntu22.04"
-    "3.0.1" = "2.4.0-tgi3.0.1-gpu-py311-cu124-ubuntu22.04"
+    "2.4.0" = "2.4.0-tgi2.4.0-gpu-py311-cu124-ubuntu22.04-v2.2"
+    "3.0.1" = "2.4.0-tgi3.0.1-gpu-py311-cu124-ubuntu22.04-v2.1"
+    "3.1.1" = "2.6.0-tgi3.1.1-gpu-py311-cu124-ubuntu22.04"
+    "3.2.0" = "2.6.0-tgi3.2.0-gpu-py311-cu124-ubuntu22.04"
     "3.2.3" = "2.6.0-tgi3.2.3-gpu-py311-cu124-ubuntu22.04"
+    "3.3.4" = "2.7.0-tgi3.3.4-gpu-py311-cu124-ubuntu22.04"
+    "3.3.6" = "2.7.0-tgi3.3.6-gpu-py311-cu124-ubuntu22.04"
   }
   tgi_registry_account = local.tgi_registry_accounts[var.region]
   tgi_image            = "${local.tgi_registry_account}.dkr.ecr.${var.region}.amazonaws.com/huggingface-pytorch-tgi-inference:${local.tgi_image_tags[var.tgi_version]}"
+  # Version -> host AMI with a driver for the image's CUDA (SageMaker's default on ml.g5 is driver 470, CUDA 11.4).
+  tgi_inference_amis = {
+    "2.4.0" = "al2-ami-sagemaker-inference-gpu-3-1"
+    "3.0.1" = "al2-ami-sagemaker-inference-gpu-3-1"
+    "3.1.1" = "al2-ami-sagemaker-inference-gpu-3-1"
+    "3.2.0" = "al2-ami-sagemaker-inference-gpu-3-1"
+    "3.2.3" = "al2-ami-sagemaker-inference-gpu-3-1"
+    "3.3.4" = "al2-ami-sagemaker-inference-gpu-3-1"
+    "3.3.6" = "al2-ami-sagemaker-inference-gpu-3-1"
+  }
+  inference_ami_version = local.tgi_inference_amis[var.tgi_version]
 
   # NVIDIA instance types -> GPUs and GiB of memory per GPU.
   instances = {
@@ -174,6 +189,33 @@ locals {
       context_tokens      = 131072
       chat_template       = "{\"system\":\"<|im_start|>system\\n{}<|im_end|>\\n\",\"user\":\"<|im_start|>user\\n{}<|im_end|>\\n\",\"assistant\":\"<|im_start|>assistant\\n{}<|im_end|>\\n\",\"generation\":\"<|im_start|>assistant\\n\",\"stop\":[\"<|im_end|>\"]}"
     }
+    "Qwen/Qwen2.5-0.5B-Instruct" = {
+      parameters_billions = 0.494
+      bytes_per_parameter = 2
+      layers              = 24
+      kv_heads            = 2
+      head_dim            = 64
+      context_tokens      = 32768
+      chat_template       = "{\"system\":\"<|im_start|>system\\n{}<|im_end|>\\n\",\"user\":\"<|im_start|>user\\n{}<|im_end|>\\n\",\"assistant\":\"<|im_start|>assistant\\n{}<|im_end|>\\n\",\"generation\":\"<|im_start|>assistant\\n\",\"stop\":[\"<|im_end|>\"]}"
+    }
+    "Qwen/Qwen2.5-1.5B-Instruct" = {
+      parameters_billions = 1.54
+      bytes_per_parameter = 2
+      layers              = 28
+      kv_heads            = 2
+      head_dim            = 128
+      context_tokens      = 32768
+      chat_template       = "{\"system\":\"<|im_start|>system\\n{}<|im_end|>\\n\",\"user\":\"<|im_start|>user\\n{}<|im_end|>\\n\",\"assistant\":\"<|im_start|>assistant\\n{}<|im_end|>\\n\",\"generation\":\"<|im_start|>assistant\\n\",\"stop\":[\"<|im_end|>\"]}"
+    }
+    "Qwen/Qwen2.5-7B-Instruct" = {
+      parameters_billions = 7.62
+      bytes_per_parameter = 2
+      layers              = 28
+      kv_heads            = 4
+      head_dim            = 128
+      context_tokens      = 32768
+      chat_template       = "{\"system\":\"<|im_start|>system\\n{}<|im_end|>\\n\",\"user\":\"<|im_start|>user\\n{}<|im_end|>\\n\",\"assistant\":\"<|im_start|>assistant\\n{}<|im_end|>\\n\",\"generation\":\"<|im_start|>assistant\\n\",\"stop\":[\"<|im_end|>\"]}"
+    }
     "TinyLlama/TinyLlama-1.1B-Chat-v1.0" = {
       parameters_billions = 1.1
       bytes_per_parameter = 2
@@ -191,6 +233,24 @@ locals {
       head_dim            = 256
       context_tokens      = 32768
       chat_template       = "{\"system\":\"<start_of_turn>user\\n{}<end_of_turn>\\n\",\"user\":\"<start_of_turn>user\\n{}<end_of_turn>\\n\",\"assistant\":\"<start_of_turn>model\\n{}<end_of_turn>\\n\",\"generation\":\"<start_of_turn>model\\n\",\"stop\":[\"<end_of_turn>\"]}"
+    }
+    "meta-llama/Llama-3.2-1B-Instruct" = {
+      parameters_billions = 1.24
+      bytes_per_parameter = 2
+      layers              = 16
+      kv_heads            = 8
+      head_dim            = 64
+      context_tokens      = 131072
+      chat_template       = "{\"system\":\"<|start_header_id|>system<|end_header_id|>\\n\\n{}<|eot_id|>\",\"user\":\"<|start_header_id|>user<|end_header_id|>\\n\\n{}<|eot_id|>\",\"assistant\":\"<|start_header_id|>assistant<|end_header_id|>\\n\\n{}<|eot_id|>\",\"generation\":\"<|start_header_id|>assistant<|end_header_id|>\\n\\n\",\"stop\":[\"<|eot_id|>\"]}"
+    }
+    "microsoft/Phi-3.5-mini-instruct" = {
+      parameters_billions = 3.82
+      bytes_per_parameter = 2
+      layers              = 32
+      kv_heads            = 32
+      head_dim            = 96
+      context_tokens      = 131072
+      chat_template       = "{\"system\":\"<|system|>\\n{}<|end|>\\n\",\"user\":\"<|user|>\\n{}<|end|>\\n\",\"assistant\":\"<|assistant|>\\n{}<|end|>\\n\",\"generation\":\"<|assistant|>\\n\",\"stop\":[\"<|end|>\"]}"
     }
   }
   instance = local.instances[var.instance_type]
@@ -333,6 +393,7 @@ resource "aws_sagemaker_endpoint_configuration" "endpoint_config" {
     initial_variant_weight                            = 1
     container_startup_health_check_timeout_in_seconds = var.startup_timeout
     model_data_download_timeout_in_seconds            = var.download_timeout
+    inference_ami_version                             = local.inference_ami_version
   }
   lifecycle {
     precondition {

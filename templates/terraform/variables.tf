@@ -72,18 +72,27 @@ variable "model_id" {
   type        = string
   default     = "TinyLlama/TinyLlama-1.1B-Chat-v1.0"
   validation {
-    condition     = contains(["NousResearch/Hermes-3-Llama-3.1-8B", "TinyLlama/TinyLlama-1.1B-Chat-v1.0", "google/gemma-3-270m"], var.model_id)
-    error_message = "Unknown model: use one of NousResearch/Hermes-3-Llama-3.1-8B, TinyLlama/TinyLlama-1.1B-Chat-v1.0, google/gemma-3-270m, or synthesize again with slmstack synth --model-id ID and the --model-* size flags."
+    condition = contains([
+      "NousResearch/Hermes-3-Llama-3.1-8B",
+      "Qwen/Qwen2.5-0.5B-Instruct",
+      "Qwen/Qwen2.5-1.5B-Instruct",
+      "Qwen/Qwen2.5-7B-Instruct",
+      "TinyLlama/TinyLlama-1.1B-Chat-v1.0",
+      "google/gemma-3-270m",
+      "meta-llama/Llama-3.2-1B-Instruct",
+      "microsoft/Phi-3.5-mini-instruct",
+    ], var.model_id)
+    error_message = "Unknown model: use one of NousResearch/Hermes-3-Llama-3.1-8B, Qwen/Qwen2.5-0.5B-Instruct, Qwen/Qwen2.5-1.5B-Instruct, Qwen/Qwen2.5-7B-Instruct, TinyLlama/TinyLlama-1.1B-Chat-v1.0, google/gemma-3-270m, meta-llama/Llama-3.2-1B-Instruct, microsoft/Phi-3.5-mini-instruct, or synthesize again with slmstack synth --model-id ID and the --model-* size flags."
   }
 }
 
 variable "tgi_version" {
-  description = "Hugging Face TGI version (2.4.0, 3.0.1, 3.2.3)"
+  description = "Hugging Face TGI version, when engine is tgi (2.4.0, 3.0.1, 3.1.1, 3.2.0, 3.2.3, 3.3.4, 3.3.6)"
   type        = string
-  default     = "3.2.3"
+  default     = "3.3.6"
   validation {
-    condition     = contains(["2.4.0", "3.0.1", "3.2.3"], var.tgi_version)
-    error_message = "Unknown TGI version: use one of 2.4.0, 3.0.1, 3.2.3."
+    condition     = contains(["2.4.0", "3.0.1", "3.1.1", "3.2.0", "3.2.3", "3.3.4", "3.3.6"], var.tgi_version)
+    error_message = "Unknown TGI version: use one of 2.4.0, 3.0.1, 3.1.1, 3.2.0, 3.2.3, 3.3.4, 3.3.6."
   }
 }
 
@@ -303,7 +312,7 @@ variable "lambda_concurrency" {
 }
 
 variable "startup_timeout" {
-  description = "Container startup health check timeout"
+  description = "Container startup health check timeout (default: the engine's, tgi 600, vllm 1200)"
   type        = number
   default     = 600
   validation {
@@ -313,7 +322,7 @@ variable "startup_timeout" {
 }
 
 variable "download_timeout" {
-  description = "Model data download timeout"
+  description = "Model data download timeout (default: the engine's, tgi 600, vllm 900)"
   type        = number
   default     = 600
   validation {

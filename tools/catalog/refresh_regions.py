@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """Generate the region catalog (Sources/StackModel/Catalog/Regions.generated.swift) from its sources.
 
-A region is supported when
-  1. the SageMaker Python SDK's `huggingface-llm.json` names a TGI registry account for it, for every TGI
-     version slmstack offers (`TGICatalog.tags` in Regions.swift), and
+Per serving engine (`ENGINES`: TGI from `huggingface-llm.json`, vLLM from `huggingface-vllm.json`, both the
+SageMaker Python SDK's image_uri_config files) it writes the image repository, every offered version (from the
+engine's floor up) with its tag (`{tag_prefix}-gpu-{py_version}-{container_version}`, the SDK's own rule) and
+CUDA version, and the registry account per region. A region is supported for an engine when
+  1. the engine's JSON names a registry account for it, for every offered version, and
   2. cfn-lint's provider list for the region has every CloudFormation resource type the synthesizer can
      emit (the `"AWS::Service::Type"` literals in Sources/CloudFormationSynth/*.swift).
 Regions that pass 1 but not 2 are listed with the types they lack, so `slmstack validate` can refuse them
@@ -11,7 +13,7 @@ with the reason. Only the `aws` partition (China, GovCloud, ISO and sovereign re
 
     python3 tools/catalog/refresh_regions.py            # rewrite the Swift file
     python3 tools/catalog/refresh_regions.py --check    # exit 1 when the committed file differs
-    python3 tools/catalog/refresh_regions.py --sdk-json NEWER.json   # read another SDK copy
+    python3 tools/catalog/refresh_regions.py --sdk-dir SDK/image_uri_config   # read another SDK copy
 
 No Python runs at `swift build`: the output is committed. Sources and licences: tools/catalog/SOURCES.md.
 """
@@ -22,16 +24,34 @@ import importlib
 import json
 import re
 import sys
+from typing import NamedTuple
 from importlib.metadata import version
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-SDK_JSON = Path(__file__).resolve().parent / "huggingface-llm.json"
+CATALOG = Path(__file__).resolve().parent
 OUTPUT = ROOT / "Sources/StackModel/Catalog/Regions.generated.swift"
 SYNTH_SOURCES = ROOT / "Sources/CloudFormationSynth"
-TGI_SOURCE = ROOT / "Sources/StackModel/Catalog/Regions.swift"
-REPOSITORY = "huggingface-pytorch-tgi-inference"
 OTHER_PARTITIONS = ("cn-", "us-gov-", "us-iso", "eusc-")
+
+
+class EngineSource(NamedTuple):
+    """One serving engine: its SDK JSON, the repository every offered version must be in, the oldest offered version."""
+    json_name: str
+    repository: str
+    floor: str
+
+
+# Engine (the `engine` setting's value) -> where its images come from. TGI from 2.4.0 (the first CUDA 12.4 image
+# with the Messages API the shim uses); vLLM from the first SageMaker Hugging Face vLLM image.
+ENGINES: dict[str, EngineSource] = {
+    "tgi": EngineSource("huggingface-llm.json", "huggingface-pytorch-tgi-inference", "2.4.0"),
+    "vllm": EngineSource("huggingface-vllm.json", "huggingface-vllm", "0.14.0"),
+}
+
+
+def version_key(text: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in text.split("."))
 
 
 def stack_types(sources: Path = SYNTH_SOURCES) -> list[str]:
@@ -44,23 +64,36 @@ def stack_types(sources: Path = SYNTH_SOURCES) -> list[str]:
     return sorted(found)
 
 
-def tgi_versions(source: Path = TGI_SOURCE) -> list[str]:
-    """The TGI versions slmstack offers (keys of `TGICatalog.tags`)."""
-    found = re.findall(r'"(\d+\.\d+\.\d+)":\s*"[^"]*-tgi', source.read_text())
-    if not found:
-        raise SystemExit(f"refresh_regions: no TGICatalog.tags entries found in {source}")
-    return sorted(set(found))
+def cuda(container_version: str) -> str:
+    """`cu124-ubuntu22.04` -> `12.4` (the CUDA toolkit the image was built with)."""
+    match = re.match(r"cu(\d+)(\d)-", container_version)
+    if not match:
+        raise SystemExit(f"refresh_regions: no CUDA version in container_version {container_version!r}")
+    return f"{match.group(1)}.{match.group(2)}"
+
+
+def images(sdk: dict, source: EngineSource) -> dict[str, tuple[str, str]]:
+    """Offered version -> (image tag, CUDA version), by the SDK's rule `{tag_prefix}-gpu-{py}-{container_version}`."""
+    table = sdk["inference"]["versions"]
+    result: dict[str, tuple[str, str]] = {}
+    for name in sorted(table, key=version_key):
+        if version_key(name) < version_key(source.floor):
+            continue
+        entry = table[name]
+        if entry.get("repository") != source.repository:
+            raise SystemExit(f"refresh_regions: version {name} is in repository {entry.get('repository')}, expected {source.repository}")
+        if len(entry["py_versions"]) != 1:
+            raise SystemExit(f"refresh_regions: version {name} has several Python versions {entry['py_versions']}")
+        container = entry["container_version"]["gpu"]
+        result[name] = (f"{entry['tag_prefix']}-gpu-{entry['py_versions'][0]}-{container}", cuda(container))
+    if not result:
+        raise SystemExit(f"refresh_regions: no version from {source.floor} in {source.json_name}")
+    return result
 
 
 def registries(sdk: dict, versions: list[str]) -> dict[str, str]:
     """Region -> registry account, for regions that publish every version (one account per region)."""
     table = sdk["inference"]["versions"]
-    missing = [v for v in versions if v not in table]
-    if missing:
-        raise SystemExit(f"refresh_regions: TGI version(s) {', '.join(missing)} not in the SDK JSON")
-    for v in versions:
-        if table[v].get("repository") != REPOSITORY:
-            raise SystemExit(f"refresh_regions: version {v} is in repository {table[v].get('repository')}, expected {REPOSITORY}")
     regions = set.intersection(*(set(table[v]["registries"]) for v in versions))
     result: dict[str, str] = {}
     for region in sorted(regions):
@@ -82,42 +115,64 @@ def region_types(region: str) -> set[str] | None:
     return set(module.types)
 
 
-def build(sdk: dict, sdk_name: str) -> str:
-    """The Swift source."""
+def build(sdks: dict[str, dict], names: dict[str, str]) -> str:
+    """The Swift source, from each engine's SDK JSON (`sdks`, by engine) and the names to cite for them."""
     types = stack_types()
-    accounts = registries(sdk, tgi_versions())
-    supported: dict[str, str] = {}
+    supported: dict[str, dict[str, str]] = {}
+    offered: dict[str, dict[str, tuple[str, str]]] = {}
     lacking: dict[str, list[str]] = {}
-    for region, account in accounts.items():
-        offered = region_types(region)
-        if offered is None:
-            lacking[region] = ["(cfn-lint has no provider list for this region)"]
-            continue
-        missing = [t for t in types if t not in offered]
-        if missing:
-            lacking[region] = missing
-        else:
-            supported[region] = account
+    for engine, source in ENGINES.items():
+        offered[engine] = images(sdks[engine], source)
+        supported[engine] = {}
+        for region, account in registries(sdks[engine], list(offered[engine])).items():
+            region_offered = region_types(region)
+            missing = ["(cfn-lint has no provider list for this region)"] if region_offered is None else [t for t in types if t not in region_offered]
+            if missing:
+                lacking[region] = missing
+            else:
+                supported[engine][region] = account
+    cited = ", ".join(f"tools/catalog/{names[e]}" for e in ENGINES)
     lines = [
         "// Generated by tools/catalog/refresh_regions.py: do not edit; run the script to refresh.",
-        f"// Sources: {sdk_name} (SageMaker Python SDK, Apache-2.0) and cfn-lint {version('cfn-lint')} region provider lists.",
+        f"// Sources: {cited} (SageMaker Python SDK, Apache-2.0) and cfn-lint {version('cfn-lint')} region provider lists.",
         "",
-        "extension RegionCatalog {",
-        "    /// Region → ECR account of the `huggingface-pytorch-tgi-inference` repository, for the regions where",
-        "    /// the image is published for every offered TGI version and CloudFormation offers every resource type",
-        "    /// the stack can use.",
-        "    public static let tgiRegistryAccounts: [String: String] = [",
+        "extension EngineCatalog {",
+        "    /// Engine → the image repository in each region's registry.",
+        "    public static let repositories: [Engine: String] = [",
     ]
-    lines += [f'        "{r}": "{a}",' for r, a in supported.items()]
+    lines += [f'        .{e}: "{s.repository}",' for e, s in ENGINES.items()]
     lines += [
         "    ]",
         "",
-        "    /// Regions where the image is published but CloudFormation lacks resource types the stack uses",
+        "    /// Engine → version → image tag and the CUDA version the image was built with.",
+        "    public static let images: [Engine: [String: EngineImage]] = [",
+    ]
+    for engine, table in offered.items():
+        lines.append(f"        .{engine}: [")
+        lines += [f'            "{v}": EngineImage(tag: "{tag}", cuda: "{c}"),' for v, (tag, c) in table.items()]
+        lines.append("        ],")
+    lines += [
+        "    ]",
+        "}",
+        "",
+        "extension RegionCatalog {",
+        "    /// Engine → region → ECR account of the engine's repository, for the regions where the image is",
+        "    /// published for every offered version and CloudFormation offers every resource type the stack can use.",
+        "    public static let registryAccounts: [Engine: [String: String]] = [",
+    ]
+    for engine, table in supported.items():
+        lines.append(f"        .{engine}: [")
+        lines += [f'            "{r}": "{a}",' for r, a in table.items()]
+        lines.append("        ],")
+    lines += [
+        "    ]",
+        "",
+        "    /// Regions where an image is published but CloudFormation lacks resource types the stack uses",
         "    /// (from cfn-lint's provider list for the region): region → the missing types.",
         "    public static let missingCloudFormationTypes: [String: [String]] = [",
     ]
-    for region, missing in lacking.items():
-        items = ", ".join(f'"{t}"' for t in missing)
+    for region in sorted(lacking):
+        items = ", ".join(f'"{t}"' for t in lacking[region])
         lines.append(f'        "{region}": [{items}],')
     if not lacking:
         lines[-1] = "    public static let missingCloudFormationTypes: [String: [String]] = [:]"
@@ -133,15 +188,21 @@ def build(sdk: dict, sdk_name: str) -> str:
     return "\n".join(lines)
 
 
+def load(sdk_dir: Path) -> tuple[dict[str, dict], dict[str, str]]:
+    """Each engine's SDK JSON from `sdk_dir`, and the names to cite."""
+    sdks = {e: json.loads((sdk_dir / s.json_name).read_text()) for e, s in ENGINES.items()}
+    return sdks, {e: s.json_name for e, s in ENGINES.items()}
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--sdk-json", type=Path, default=SDK_JSON, help="the SDK's huggingface-llm.json (default: the vendored copy)")
+    ap.add_argument("--sdk-dir", type=Path, default=CATALOG,
+                    help="folder with the SDK's huggingface-llm.json and huggingface-vllm.json (default: the vendored copies)")
     ap.add_argument("--check", action="store_true", help="compare with the committed file instead of writing it")
     ap.add_argument("--output", type=Path, default=OUTPUT)
     args = ap.parse_args(argv)
-    sdk = json.loads(args.sdk_json.read_text())
-    name = "tools/catalog/huggingface-llm.json" if args.sdk_json.resolve() == SDK_JSON else args.sdk_json.name
-    text = build(sdk, name)
+    sdks, names = load(args.sdk_dir)
+    text = build(sdks, names)
     if args.check:
         current = args.output.read_text() if args.output.exists() else ""
         if current != text:

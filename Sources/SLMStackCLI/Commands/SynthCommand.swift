@@ -85,6 +85,11 @@ struct ValidateCommand: SubCommand {
             : "template \(sent) bytes as sent, over CreateStack's 51,200: deploy uploads it to the assets bucket"
         io.line("ok: \(stack.name) in \(config.region): \(stack.resources.count) resources, \(stack.outputs.count) outputs, "
             + "\(size), \(config.modelID) on \(config.autoscaling.map { "\($0.lowerBound)-\($0.upperBound)" } ?? String(config.instanceCount)) x \(config.instanceType)")
+        let engine = config.engine, newest = EngineCatalog.newest(engine)
+        let newestNote = newest == config.engineVersion ? "the newest" : "newest \(newest): \(EngineCatalog.image(engine, version: newest)?.tag ?? "")"
+        io.line("engine: \(engine.rawValue) \(config.engineVersion), image tag \(config.engineImage?.tag ?? "") (\(newestNote)), "
+            + "CUDA \(config.engineImage?.cuda ?? ""), host AMI \(config.inferenceAMI.map { "\($0.version) (driver \($0.driver))" } ?? "default")")
+        for warning in config.warnings() { io.note("warning: \(warning)") }
         return .success
     }
 }

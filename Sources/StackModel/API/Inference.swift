@@ -43,11 +43,13 @@ public struct EndpointConfig: Resource {
     public var instanceCount: Int
     public var startupHealthCheckTimeoutSeconds: Int
     public var modelDataDownloadTimeoutSeconds: Int
+    /// The host image (`InferenceAmiVersion`), which decides the NVIDIA driver; nil for SageMaker's default.
+    public var inferenceAmiVersion: String?
     public var dependsOn: [LogicalID] = []
     public var suppressions: [Suppression] = []
 
     public init(_ id: LogicalID, model: SageMakerModel, instanceType: String, instanceCount: Int,
-                startupHealthCheckTimeoutSeconds: Int, modelDataDownloadTimeoutSeconds: Int,
+                startupHealthCheckTimeoutSeconds: Int, modelDataDownloadTimeoutSeconds: Int, inferenceAmiVersion: String? = nil,
                 variantName: String = EndpointConfig.defaultVariantName) {
         self.id = id
         self.model = model.attribute(.modelName)
@@ -56,6 +58,7 @@ public struct EndpointConfig: Resource {
         self.instanceCount = instanceCount
         self.startupHealthCheckTimeoutSeconds = startupHealthCheckTimeoutSeconds
         self.modelDataDownloadTimeoutSeconds = modelDataDownloadTimeoutSeconds
+        self.inferenceAmiVersion = inferenceAmiVersion
     }
 }
 

@@ -7,9 +7,9 @@ public struct GPUFit: Sendable, Hashable {
     public var kvCacheBytes: Double
     /// CUDA context, activations and allocator slack, per GPU.
     public var runtimeBytes: Double
-    /// How many full-length requests one prefill batch admits: MAX_BATCH_PREFILL_TOKENS / MAX_INPUT_TOKENS, at least 1.
+    /// How many full-length sequences the KV cache must hold (`rule`).
     public var batch: Int
-    /// GPU memory usable after headroom.
+    /// GPU memory the engine may use (`rule`).
     public var usableBytes: Double
     public var totalBytes: Double
 
@@ -21,15 +21,27 @@ public struct GPUFit: Sendable, Hashable {
     /// Per-GPU memory the runtime takes besides weights and KV cache.
     public static let runtimeBytesPerGPU = 1.5 * 1_073_741_824
 
-    /// The fit of a model on an instance type for the token limits of `config`.
+    /// The engine's rule, the one place it is decided (Terraform's `fit_*` locals render the same):
+    /// how many `max-total-tokens` sequences the KV cache must hold, and the share of GPU memory the engine
+    /// may use. TGI: a full prefill batch (MAX_BATCH_PREFILL_TOKENS / MAX_INPUT_TOKENS, at least 1) within
+    /// the GPUs less `headroom`. vLLM: one max-length sequence (it refuses to start otherwise) within
+    /// `gpu-memory-utilization`, the share it preallocates at start.
+    public static func rule(_ config: ServiceConfig) -> (batch: Int, usableFraction: Double) {
+        switch config.engine {
+        case .tgi: (max(1, config.maxBatchPrefillTokens / max(1, config.maxInputTokens)), 1 - headroom)
+        case .vllm: (1, config.gpuMemoryUtilization)
+        }
+    }
+
+    /// The fit of a model on an instance type for the engine and token limits of `config`.
     public static func of(_ model: ModelSpec, on instance: InstanceType, config: ServiceConfig) -> GPUFit {
-        let batch = max(1, config.maxBatchPrefillTokens / max(1, config.maxInputTokens))
+        let (batch, fraction) = rule(config)
         return GPUFit(
             weightBytes: model.weightBytes,
             kvCacheBytes: Double(config.maxTotalTokens) * Double(batch) * model.kvBytesPerToken,
             runtimeBytes: runtimeBytesPerGPU * Double(instance.acceleratorCount),
             batch: batch,
-            usableBytes: instance.totalAcceleratorBytes * (1 - headroom),
+            usableBytes: instance.totalAcceleratorBytes * fraction,
             totalBytes: instance.totalAcceleratorBytes)
     }
 }
@@ -39,7 +51,7 @@ extension ServiceConfig {
 
     /// Checks the parameters and returns every problem, each naming the setting and the fix.
     ///
-    /// Covers: known region, TGI version, instance type and model (or an explicit size), token
+    /// Covers: known engine region and version, instance type and model (or an explicit size), token
     /// limits against each other and the model's context, throttle rate ≤ burst, a shim reservation that can serve the usage plan
     /// (`shimConcurrencyNeeded`), VPC CIDR syntax and
     /// size, and whether weights plus KV cache fit the instance's GPU memory with headroom.
@@ -51,12 +63,17 @@ extension ServiceConfig {
 
         if let missing = RegionCatalog.missingCloudFormationTypes[region] {
             problem("region", "\(region) has no CloudFormation support for \(missing.joined(separator: ", ")) (cfn-lint's region list), so the deploy would fail: set region (--region) to one of \(RegionCatalog.regions.joined(separator: ", "))")
-        } else if RegionCatalog.tgiRegistryAccounts[region] == nil {
-            let hint = Suggest.closest(to: region, in: RegionCatalog.regions).map { "did you mean \($0)? " } ?? ""
-            problem("region", "unknown region '\(region)': \(hint)the TGI image is published in \(RegionCatalog.regions.joined(separator: ", "))")
+        } else if RegionCatalog.registryAccounts[engine]?[region] == nil {
+            let regions = RegionCatalog.regions(for: engine)
+            let hint = Suggest.closest(to: region, in: regions).map { "did you mean \($0)? " } ?? ""
+            problem("region", "unknown region '\(region)': \(hint)the \(engine.shortName) image is published in \(regions.joined(separator: ", ")): set region (--region) to one of them")
         }
-        if TGICatalog.tags[tgiVersion] == nil {
-            problem("tgi-version", "unknown TGI version '\(tgiVersion)': use one of \(TGICatalog.versions.joined(separator: ", "))")
+        if engineImage == nil {
+            let versions = EngineCatalog.versions(engine), newest = EngineCatalog.newest(engine)
+            let tag = EngineCatalog.image(engine, version: newest)?.tag ?? ""
+            problem(engineVersionKey, "unknown \(engine.shortName) version '\(engineVersion)': set \(engineVersionKey) (--\(engineVersionKey)) to one of \(versions.joined(separator: ", ")) (newest \(newest), image tag \(tag))")
+        } else if inferenceAMI == nil {
+            problem(engineVersionKey, "no SageMaker inference AMI has a driver for CUDA \(engineImage!.cuda) (image of \(engine.rawValue) \(engineVersion)): set \(engineVersionKey) to a CUDA 12 or 13 image such as \(EngineCatalog.defaultVersion(engine))")
         }
         let instance = InstanceCatalog.types[instanceType]
         if instance == nil {
@@ -64,19 +81,19 @@ extension ServiceConfig {
             problem("instance-type", "unknown instance type '\(instanceType)': \(hint)known GPU types are ml.g5.*, ml.g4dn.*, ml.g6.*, ml.g6e.* and ml.p4d.24xlarge")
         } else if instance!.accelerator != .nvidia {
             let what = instance!.accelerator == .inferentia ? "an Inferentia2 instance (it needs the TGI Neuron image)" : "a CPU-only instance"
-            problem("instance-type", "\(instanceType) is \(what); the TGI GPU image needs an NVIDIA GPU: choose a GPU type such as ml.g5.xlarge")
+            problem("instance-type", "\(instanceType) is \(what); the \(engine.shortName) GPU image needs an NVIDIA GPU: choose a GPU type such as ml.g5.xlarge")
         }
         let model = modelSpec
         if model == nil {
             problem("model-id", "unknown model '\(modelID)': give its size with --model-params-billions, --model-layers, --model-kv-heads, --model-head-dim and --model-context, or use one of \(ModelCatalog.models.keys.sorted().joined(separator: ", "))")
         }
         if maxInputTokens >= maxTotalTokens {
-            problem("max-input-tokens", "\(maxInputTokens) must be below max-total-tokens (\(maxTotalTokens)): TGI needs room for at least one generated token")
+            problem("max-input-tokens", "\(maxInputTokens) must be below max-total-tokens (\(maxTotalTokens)): \(engine == .tgi ? "TGI needs" : "the answer needs") room for at least one generated token")
         }
         if let model, maxTotalTokens > model.contextTokens {
             problem("max-total-tokens", "\(maxTotalTokens) exceeds \(model.id)'s context of \(model.contextTokens) tokens: lower it to at most \(model.contextTokens)")
         }
-        if maxBatchPrefillTokens < maxInputTokens {
+        if engine == .tgi && maxBatchPrefillTokens < maxInputTokens {
             problem("max-batch-prefill-tokens", "\(maxBatchPrefillTokens) must be at least max-input-tokens (\(maxInputTokens)), or TGI refuses to start")
         }
         if throttleRate > Double(throttleBurst) {
@@ -105,10 +122,12 @@ extension ServiceConfig {
                     .filter { $0.accelerator == .nvidia && GPUFit.of(model, on: $0, config: self).fits }
                     .min { ($0.totalAcceleratorBytes, $0.vcpus, $0.name) < ($1.totalAcceleratorBytes, $1.vcpus, $1.name) }
                 let suggestion = better.map { "choose \($0.name) or larger, or " } ?? ""
+                let usable = engine == .tgi ? "usable" : "usable (gpu-memory-utilization \(Self.format(gpuMemoryUtilization)))"
+                let lower = engine == .tgi ? "lower max-total-tokens or max-batch-prefill-tokens" : "lower max-total-tokens or raise gpu-memory-utilization"
                 problem("instance-type", "\(model.id) does not fit \(instanceType): it needs \(Self.gib(fit.neededBytes)) "
                     + "(weights \(Self.gib(fit.weightBytes)) + KV cache \(Self.gib(fit.kvCacheBytes)) for \(fit.batch) × \(maxTotalTokens) tokens "
-                    + "+ runtime \(Self.gib(fit.runtimeBytes))) but has \(Self.gib(fit.usableBytes)) usable of \(Self.gib(fit.totalBytes)) GPU memory: "
-                    + "\(suggestion)lower max-total-tokens or max-batch-prefill-tokens")
+                    + "+ runtime \(Self.gib(fit.runtimeBytes))) but has \(Self.gib(fit.usableBytes)) \(usable) of \(Self.gib(fit.totalBytes)) GPU memory: "
+                    + "\(suggestion)\(lower)")
             }
         }
         if let low = minInstances, maxInstances == nil {
@@ -129,5 +148,16 @@ extension ServiceConfig {
         }
         problems += weightsProblems()
         return problems
+    }
+
+    /// Advice that does not stop a deploy, each naming the setting: a model gated on the Hub, which the
+    /// container cannot download without a token, so the endpoint would fail its startup health check.
+    public func warnings() -> [String] {
+        var notes: [String] = []
+        if let model = ModelCatalog.models[modelID], model.gated {
+            let open = ModelCatalog.models.values.filter { !$0.gated }.map(\.id).sorted().joined(separator: ", ")
+            notes.append("model-id: \(modelID) is gated on the Hugging Face Hub (\(model.licence)) and the container downloads it with no token, so the endpoint would fail to start: accept its licence and stage the weights yourself, or use an ungated model such as \(open)")
+        }
+        return notes
     }
 }

@@ -33,14 +33,16 @@ extension SLMService {
         }
 
         static func role(_ config: ServiceConfig, network: Network) -> Role {
-            let registry = RegionCatalog.tgiRegistryAccounts[config.region] ?? "763104351884"
-            return Role("ModelExecutionRole", description: "What the TGI container needs: ECR pull, its logs and metrics, VPC network interfaces",
+            let registry = RegionCatalog.registryAccounts[config.engine]?[config.region] ?? "763104351884"
+            let repository = EngineCatalog.repositories[config.engine] ?? ""
+            let short = config.engine.shortName
+            return Role("ModelExecutionRole", description: "What the \(short) container needs: ECR pull, its logs and metrics, VPC network interfaces",
                         assumedBy: "sagemaker.amazonaws.com", policies: [
                 "ecr-pull": PolicyDocument([
                     .allow(["ecr:GetAuthorizationToken"], on: ["*"], sid: "EcrToken"),
                     .allow(["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
-                           on: [.join(["arn:", .pseudo(.partition), ":ecr:", .pseudo(.region), .string(":\(registry):repository/\(TGICatalog.repository)")])],
-                           sid: "PullTgiImage"),
+                           on: [.join(["arn:", .pseudo(.partition), ":ecr:", .pseudo(.region), .string(":\(registry):repository/\(repository)")])],
+                           sid: config.engine == .tgi ? "PullTgiImage" : "PullVllmImage"),
                 ]),
                 "logs-and-metrics": PolicyDocument([
                     .allow(["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
@@ -59,23 +61,17 @@ extension SLMService {
         }
 
         static func model(_ config: ServiceConfig, network: Network, role: Role) -> SageMakerModel {
-            let gpus = InstanceCatalog.types[config.instanceType]?.acceleratorCount ?? 1
-            return withWeights(SageMakerModel(modelID, role: role,
-                                  image: TGICatalog.image(region: config.region, version: config.tgiVersion) ?? "unknown",
-                                  environment: [
-                                      "HF_MODEL_ID": config.modelID,
-                                      "SM_NUM_GPUS": String(max(1, gpus)),
-                                      "MAX_INPUT_TOKENS": String(config.maxInputTokens),
-                                      "MAX_TOTAL_TOKENS": String(config.maxTotalTokens),
-                                      "MAX_BATCH_PREFILL_TOKENS": String(config.maxBatchPrefillTokens),
-                                  ],
-                                  subnets: network.privateSubnets, securityGroups: [network.sageMakerGroup]), config)
+            withWeights(SageMakerModel(modelID, role: role,
+                                       image: EngineCatalog.imageURI(config.engine, region: config.region, version: config.engineVersion) ?? "unknown",
+                                       environment: config.containerEnvironment,
+                                       subnets: network.privateSubnets, securityGroups: [network.sageMakerGroup]), config)
         }
 
         static func endpointConfig(_ config: ServiceConfig, model: SageMakerModel) -> EndpointConfig {
             EndpointConfig("EndpointConfig", model: model, instanceType: config.instanceType, instanceCount: config.initialInstanceCount,
                            startupHealthCheckTimeoutSeconds: config.startupHealthCheckTimeoutSeconds,
-                           modelDataDownloadTimeoutSeconds: config.modelDownloadTimeoutSeconds)
+                           modelDataDownloadTimeoutSeconds: config.modelDownloadTimeoutSeconds,
+                           inferenceAmiVersion: config.inferenceAMI?.version)
                 .suppress("CKV_AWS_98", because: "GPU instance types have NVMe instance storage, for which SageMaker rejects a KmsKeyId; it is encrypted with a hardware key")
         }
 

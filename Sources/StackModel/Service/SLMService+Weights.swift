@@ -21,12 +21,14 @@ extension SLMService.Inference {
     /// before the container starts; the container needs no network).
     static func withWeights(_ model: SageMakerModel, _ config: ServiceConfig) -> SageMakerModel {
         guard config.weights == .s3 else {
-            return model.suppress("CKV_AWS_370", because: "TGI downloads the weights from the Hugging Face Hub at start-up; network isolation would block that")
+            return model.suppress("CKV_AWS_370", because: "\(config.engine.shortName) downloads the weights from the Hugging Face Hub at start-up; network isolation would block that")
         }
         var staged = model
         for key in StagedWeights.modelEnvironmentKeys where model.environment[key] == config.modelID {
             staged.environment[key] = StagedWeights.containerPath
         }
+        // vLLM names the served model after what it loads: keep the Hub ID the shim's requests name.
+        if config.engine == .vllm { staged.environment["SM_VLLM_SERVED_MODEL_NAME"] = config.modelID }
         staged.modelData = StagedWeights.uri(modelID: config.modelID, revision: config.weightsRevision)
         staged.networkIsolation = true
         return staged
