@@ -348,7 +348,7 @@ private struct Builder {
             let config = configs.first { refers(endpoint.config, to: $0.id) }
             mlNodes.append(DiagramGraph.Node(id: endpoint.id.rawValue, lines: ["SageMaker endpoint"]
                 + (config.map { ["\($0.instanceCount) x \($0.instanceType)"] } ?? [])))
-            for model in models where config.map({ refers($0.model, to: model.id) }) ?? false {
+            for model in models where config.flatMap(\.model).map({ refers($0, to: model.id) }) ?? false {
                 edges.append(.init(endpoint.id.rawValue, model.id.rawValue, label: config.map { "variant \($0.variantName)" }))
             }
         }

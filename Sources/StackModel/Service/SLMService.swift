@@ -104,7 +104,8 @@ extension Stack {
     public static func slmService(_ config: ServiceConfig) -> Stack {
         var tags = config.tags
         tags[SLMService.ownerTagKey] = config.stackName
-        let count = config.autoscaling.map { "\($0.lowerBound)-\($0.upperBound)" } ?? String(config.instanceCount)
+        let count = config.scalesToZero ? "0-\(config.maxCopies)"
+            : config.autoscaling.map { "\($0.lowerBound)-\($0.upperBound)" } ?? String(config.instanceCount)
         var stack = Stack(config.stackName, description: "slmstack: \(config.modelID) on \(count) x \(config.instanceType) behind a key-protected REST API",
                           tags: tags) {
             SLMService(config)

@@ -64,6 +64,13 @@ public struct ServiceConfig: Sendable, Hashable {
     public var maxInstances: Int?
     /// Target tracking's goal: invocations per instance per minute.
     public var scalingTarget = 30
+    /// `instance` (one always-on endpoint, the default) or `zero` (inference components that scale
+    /// to no instance when idle and wake on the first request; ServiceConfig+Scaling.swift).
+    public var scaling = ScalingMode.instance
+    /// With `scaling zero`: minutes a woken copy stays at least (the scale-in cooldown).
+    public var idleTimeoutMinutes = 15
+    /// With `scaling zero`: the hours a day `cost` expects the model awake.
+    public var awakeHoursPerDay = 2.0
 
     public init() {}
 
@@ -133,14 +140,14 @@ public struct Setting: Sendable {
 }
 
 extension ServiceConfig {
-    private static func int(_ key: String, _ text: String, _ range: ClosedRange<Int>) throws(SettingError) -> Int {
+    static func int(_ key: String, _ text: String, _ range: ClosedRange<Int>) throws(SettingError) -> Int {
         guard let value = Int(text), range.contains(value) else {
             throw SettingError(key: key, message: "expected a whole number from \(range.lowerBound) to \(range.upperBound), got '\(text)'")
         }
         return value
     }
 
-    private static func double(_ key: String, _ text: String, _ range: ClosedRange<Double>) throws(SettingError) -> Double {
+    static func double(_ key: String, _ text: String, _ range: ClosedRange<Double>) throws(SettingError) -> Double {
         guard let value = Double(text), value.isFinite, range.contains(value) else {
             throw SettingError(key: key, message: "expected a number from \(range.lowerBound) to \(range.upperBound), got '\(text)'")
         }
@@ -155,12 +162,12 @@ extension ServiceConfig {
         }
     }
 
-    private static func format(_ value: Double) -> String {
+    static func format(_ value: Double) -> String {
         value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
     }
 
     /// Every setting, in the order help lists them.
-    public static let settings: [Setting] = coreSettings + operationsSettings
+    public static let settings: [Setting] = coreSettings + operationsSettings + scalingSettings
 
     private static let coreSettings: [Setting] = [
         Setting(key: "stack-name", placeholder: "NAME", help: "CloudFormation stack name (letters, digits, hyphens; starts with a letter)",
