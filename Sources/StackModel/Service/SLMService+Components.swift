@@ -86,3 +86,9 @@ extension SLMService {
         config.scalesToZero ? [Inference.arn("sagemaker", "inference-component/\(config.inferenceComponentName)")] : []
     }
 }
+
+extension Teardown {
+    /// What deleting an inference component takes (its registry schema's delete handler), for the
+    /// expiry role of a `scaling zero` stack.
+    static let componentDeleteActions = ["sagemaker:DeleteInferenceComponent", "sagemaker:DeleteTags", "sagemaker:DescribeInferenceComponent"]
+}

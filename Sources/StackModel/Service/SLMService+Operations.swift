@@ -179,7 +179,8 @@ extension SLMService {
                             policies: [
                 "delete-stack": PolicyDocument([
                     .allow(["cloudformation:DeleteStack"], on: [.pseudo(.stackID)], sid: "DeleteThisStack"),
-                    .allow(Teardown.deleteActions, on: ["*"], sid: "DeleteItsResourcesThroughCloudFormation",
+                    .allow((Teardown.deleteActions + (config.scalesToZero ? Teardown.componentDeleteActions : [])).sorted(), on: ["*"],
+                           sid: "DeleteItsResourcesThroughCloudFormation",
                            conditions: ["ForAnyValue:StringEquals": ["aws:CalledVia": ["cloudformation.amazonaws.com"]]]),
                     // deployed without a stack (Terraform), the schedule deletes the endpoint itself
                     .allow(["sagemaker:DeleteEndpoint"], on: [endpointArn], sid: "DeleteOwnEndpoint"),
