@@ -1,7 +1,7 @@
 """cfn-lint and checkov on synthesized templates: 0 errors, 0 warnings, 0 failed checks.
 
 The committed default template and several variants (another region and instance family, 3 AZs,
-no NAT, no API Gateway account setting, a larger model, every operations feature on, alarms off, streaming) are synthesized by the real binary, then linted by the real tools.
+no NAT, no API Gateway account setting, a larger model, every operations feature on, alarms off, streaming, scale to zero) are synthesized by the real binary, then linted by the real tools.
 """
 import json
 import pathlib
@@ -22,6 +22,7 @@ VARIANTS = {
                                  "--min-instances", "1", "--max-instances", "3"],
     "no-alarms-no-idle": ["--alarms", "off", "--idle-hours", "0"],
     "streaming": ["--streaming", "on"],
+    "scale-to-zero": ["--scaling", "zero", "--max-instances", "2", "--ttl", "4h", "--alarm-email", "ops@example.com"],
 }
 
 

@@ -53,6 +53,9 @@ extension ServiceConfig {
         if idlePause {
             problems.append(("idle-pause", "scaling zero already removes the GPU instance when idle; idle-pause would also remove the endpoint and the NAT gateway: turn idle-pause off"))
         }
+        if let missing = RegionCatalog.missingOptionTypes[region], missing.contains("AWS::SageMaker::InferenceComponent") {
+            problems.append(("scaling", "CloudFormation in \(region) has no AWS::SageMaker::InferenceComponent (cfn-lint's region list): use scaling instance there, or a region such as us-east-1"))
+        }
         if minInstances != nil {
             problems.append(("min-instances", "scaling zero scales the model's copies from 0; remove min-instances (max-instances bounds the copies)"))
         }
