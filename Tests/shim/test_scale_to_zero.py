@@ -91,3 +91,41 @@ def test_openai_client_retries_the_wake_and_honours_retry_after(fast_env, client
         create(model="m", messages=[{"role": "user", "content": "hi"}], max_tokens=3)
     assert (e.value.status_code, e.value.code) == (503, "model_starting")
     assert e.value.response.headers["retry-after"] == "1"
+
+
+def test_the_streaming_function_answers_the_wake_with_retry_after(zero_env, monkeypatch):
+    """serve.py (stream: true) meets the same no-capacity error: 503 model_starting with Retry-After."""
+    import http.client
+    import json
+    import sys
+    import threading
+    from http.server import ThreadingHTTPServer
+
+    from botocore.exceptions import ClientError
+    from shim_support import HANDLER, ROOT, load_shim
+
+    zero_env.setenv("STREAMING", "true")
+    index = load_shim(HANDLER.read_text())
+    monkeypatch.setitem(sys.modules, "index", index)
+    serve = load_shim((ROOT / "templates" / "lambda" / "serve.py").read_text(), name="serve")
+    calls = []
+
+    def no_capacity(**kwargs):
+        calls.append(kwargs)
+        raise ClientError({"Error": {"Code": "ValidationError", "Message": NO_CAPACITY[2]["message"]}}, "InvokeEndpointWithResponseStream")
+
+    monkeypatch.setattr(index.SM, "invoke_endpoint_with_response_stream", no_capacity)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), serve.Chat)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", server.server_address[1], timeout=30)
+        body = json.dumps({"model": "m", "stream": True, "messages": [{"role": "user", "content": "hi"}]})
+        conn.request("POST", "/v1/chat/completions", body=body, headers={"Content-Type": "application/json"})
+        response = conn.getresponse()
+        out = json.loads(response.read())
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert calls and calls[0]["InferenceComponentName"] == COMPONENT
+    assert response.status == 503 and response.getheader("Retry-After") == "30"
+    assert out["error"]["code"] == "model_starting"
