@@ -130,3 +130,31 @@ def test_scale_to_zero_deploy_wake_destroy(waking_aws, tmp_path):
     gone = verify(aws, STACK, "--expect-gone", "--snapshot", str(snapshot))
     assert gone.returncode == 0, gone.stdout + gone.stderr
     assert sagemaker.list_inference_components()["InferenceComponents"] == []
+
+
+def test_scale_to_zero_pause_and_resume(waking_aws):
+    """Pause removes the endpoint, its inference component, their scaling and wake alarm (and the NAT
+    gateway); resume brings them back with one copy; the monthly figures come from the template."""
+    aws, stack = waking_aws, "zeropause"
+    deployed = aws.run("deploy", "--yes", "--stack-name", stack, "--scaling", "zero", timeout=600)
+    assert deployed.returncode == 0, deployed.stdout + deployed.stderr
+    try:
+        paused = aws.run("pause", "--yes", "--stack-name", stack, timeout=600)
+        assert paused.returncode == 0, paused.stdout + paused.stderr
+        for removed in ("Endpoint", "InferenceComponent", "CopyScalableTarget", "WakePolicy", "WakeAlarm", "NatGateway"):
+            assert re.search(rf"- Remove\s+{removed}\s", paused.stdout), f"{removed}\n{paused.stdout}"
+        cost = re.search(r"monthly cost: \$([\d,.]+) running → \$([\d,.]+) paused", paused.stdout)
+        assert cost, paused.stdout
+        running, idle = (float(x.replace(",", "")) for x in cost.groups())
+        assert 100 < running < 200 and idle < 20, (running, idle)  # 2 awake hours a day; paused: no NAT either
+        assert aws.client("sagemaker").list_inference_components()["InferenceComponents"] == []
+        checked = verify(aws, stack)
+        assert checked.returncode == 0, checked.stdout + checked.stderr
+        resumed = aws.run("resume", "--yes", "--stack-name", stack, timeout=600)
+        assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+        assert copies(aws, f"{stack}-model") == (1, 1)
+        checked = verify(aws, stack)
+        assert checked.returncode == 0, checked.stdout + checked.stderr
+    finally:
+        destroyed = aws.run("destroy", "--yes", "--stack-name", stack, timeout=600)
+        assert destroyed.returncode == 0, destroyed.stdout + destroyed.stderr
