@@ -8,6 +8,13 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "slmstack", targets: ["slmstack"]),
+        // The library: build your own stacks in Swift (examples/custom-stack) with the model, its
+        // renderers and the cost estimate, and deploy them from Swift.
+        .library(name: "StackModel", targets: ["StackModel"]),
+        .library(name: "CloudFormationSynth", targets: ["CloudFormationSynth"]),
+        .library(name: "TerraformSynth", targets: ["TerraformSynth"]),
+        .library(name: "Cost", targets: ["Cost"]),
+        .library(name: "Deploy", targets: ["Deploy"]),
     ],
     targets: [
         // C boundary: OpenSSL's libcrypto for SHA-256 and HMAC. Only SigV4 imports it.
@@ -44,6 +51,6 @@ let package = Package(
         .testTarget(name: "GraphTests", dependencies: ["Graph", "StackModel", "GoldenFiles"]),
         .testTarget(name: "CostTests", dependencies: ["Cost", "StackModel"]),
         .testTarget(name: "DeployTests", dependencies: ["Deploy", "AWSClient", "SigV4", "Cost"]),
-        .testTarget(name: "SLMStackCLITests", dependencies: ["SLMStackCLI", "StackModel"]),
+        .testTarget(name: "SLMStackCLITests", dependencies: ["SLMStackCLI", "StackModel", "GoldenFiles"]),
     ]
 )

@@ -220,6 +220,8 @@ extension CloudFormationSynth {
                     "PredefinedMetricSpecification": .object([("PredefinedMetricType", .string(r.predefinedMetric))]),
                 ]),
             ], false)
+        case let r as any DeclaredResource:
+            return (r.cloudFormationType, r.properties.mapValues(value), r.takesTags)
         default:
             throw CloudFormationSynthError.unsupportedResource(kind: type(of: resource).kind, id: resource.id.rawValue)
         }

@@ -24,13 +24,17 @@ public enum CloudFormationSynthError: Error, CustomStringConvertible, Equatable 
     case inlineCodeTooLong(function: String, characters: Int, limit: Int)
     /// A resource type has no CloudFormation translation.
     case unsupportedResource(kind: String, id: String)
+    /// A property override's path goes through something that is not an object.
+    case badOverride(kind: String, id: String, path: String, problem: String)
 
     public var description: String {
         switch self {
         case .inlineCodeTooLong(let function, let characters, let limit):
             "LambdaFunction '\(function)': property 'Code.ZipFile' is \(characters) characters after dropping blank and comment lines; slmstack inlines at most \(limit) so the template stays under CreateStack's 51,200-byte limit: shorten templates/lambda/handler.py"
         case .unsupportedResource(let kind, let id):
-            "\(kind) '\(id)': no CloudFormation translation for this resource type"
+            "\(kind) '\(id)': no CloudFormation translation for this resource type: declare it as a DeclaredResource (or use RawResource)"
+        case .badOverride(let kind, let id, let path, let problem):
+            "\(kind) '\(id)': property override '\(path)': \(problem)"
         }
     }
 }
@@ -62,7 +66,8 @@ public enum CloudFormationSynth {
         var resources: [(String, OrderedJSON)] = []
         for resource in stack.resources {
             resources.append((resource.id.rawValue, try translate(resource, tags: tags, condition: stack.conditionByResource[resource.id],
-                                                                   deletionPolicy: stack.deletionPolicies[resource.id])))
+                                                                   deletionPolicy: stack.deletionPolicies[resource.id],
+                                                                   overrides: stack.propertyOverrides[resource.id] ?? [])))
         }
         let outputs = stack.outputs.map { output in
             var fields: [(String, OrderedJSON)] = [("Description", .string(output.description)), ("Value", value(output.value))]
@@ -103,13 +108,20 @@ public enum CloudFormationSynth {
     /// One resource: `Type`, `Condition`, `Properties`, `DependsOn`, `DeletionPolicy` and
     /// `UpdateReplacePolicy` (always the same), `Metadata`.
     static func translate(_ resource: any Resource, tags: OrderedJSON, condition: LogicalID? = nil,
-                          deletionPolicy: DeletionPolicy? = nil) throws -> OrderedJSON {
+                          deletionPolicy: DeletionPolicy? = nil, overrides: [PropertyOverride] = []) throws -> OrderedJSON {
         let (type, properties, taggable) = try typeAndProperties(resource)
         var props = properties
         if taggable, case .array(let list) = tags, !list.isEmpty { props["Tags"] = tags }
         var fields: [(String, OrderedJSON)] = [("Type", .string(type))]
         if let condition { fields.append(("Condition", .string(condition.rawValue))) }
-        fields.append(("Properties", .sorted(props)))
+        var rendered = OrderedJSON.sorted(props)
+        for override in overrides {
+            rendered = try rendered.setting(override.cloudFormationKeys[...], to: override.value.map(value)) { problem in
+                CloudFormationSynthError.badOverride(kind: Swift.type(of: resource).kind, id: resource.id.rawValue,
+                                                     path: override.cloudFormationPath, problem: problem)
+            }
+        }
+        fields.append(("Properties", rendered))
         if !resource.dependsOn.isEmpty {
             fields.append(("DependsOn", .array(resource.dependsOn.map { .string($0.rawValue) })))
         }

@@ -172,14 +172,14 @@ public enum Estimator {
             instancesHigh += range?.upperBound ?? endpoint.count
             let count = range.map { "\($0.lowerBound) to \($0.upperBound) (autoscaling)" } ?? String(endpoint.count)
             line(endpoint.id, "AWS::SageMaker::EndpointConfig", "Instance usage (\(endpoint.instanceType), on-demand) x \(count)",
-                 .baseline, hours * Double(low), "sagemaker.hosting.\(endpoint.instanceType)",
+                 .baseline, hours * Double(low), PriceTable.hostingKey(endpoint.instanceType),
                  max: range.map { hours * Double($0.upperBound) })
         }
         for host in inventory.componentHosts {
             // scale to zero: no instance while idle; one per copy while awake
             line(host.id, "AWS::SageMaker::EndpointConfig",
                  "Instance usage (\(host.instanceType), on-demand) while awake, \(format(inventory.awakeHoursPerDay)) h/day (scale to zero, up to \(host.maxInstances))",
-                 .usage, inventory.awakeHoursPerDay * hours / 24, "sagemaker.hosting.\(host.instanceType)", max: hours * Double(host.maxInstances))
+                 .usage, inventory.awakeHoursPerDay * hours / 24, PriceTable.hostingKey(host.instanceType), max: hours * Double(host.maxInstances))
         }
         for nat in inventory.natGateways {
             line(nat, "AWS::EC2::NatGateway", "NAT gateway hours", .baseline, hours, "nat.hours")
@@ -233,7 +233,7 @@ public enum Estimator {
             let gbSeconds = perFunction * usage.averageLatencyMs / 1000 * Double(function.memoryMB) / 1024
             line(function.id, "AWS::Lambda::Function", "Duration (\(function.memoryMB) MB x \(Int(usage.averageLatencyMs)) ms)", .usage, gbSeconds, "lambda.gb-seconds")
         }
-        // An uncached authorizer runs once per request (see the README's API key section).
+        // An uncached authorizer runs once per request (see docs/http-api.md, API keys).
         for function in inventory.authorizerFunctions {
             line(function.id, "AWS::Lambda::Function", "Requests (authorizer, one per API request)", .usage, requests, "lambda.requests")
             let gbSeconds = requests * usage.authorizerMs / 1000 * Double(function.memoryMB) / 1024
@@ -277,6 +277,11 @@ public enum Estimator {
         for schedule in inventory.schedules {
             line(schedule.id, "AWS::Scheduler::Schedule", schedule.invocationsPerMonth == 1 ? "Scheduled invocation (one-time)" : "Scheduled invocations",
                  .usage, schedule.invocationsPerMonth, "scheduler.invocations")
+        }
+        for other in inventory.notPriced {
+            lines.append(CostLine(resource: other.id, resourceType: other.type, component: "not priced", kind: .baseline, quantity: 0, unit: "",
+                                  unitPrice: nil, monthly: nil, priceSource: nil))
+            warnings.append("\(other.id) (\(other.type)) is not priced: slmstack has no price rule for that type, so the totals leave it out; check its pricing page")
         }
         for free in inventory.free {
             lines.append(CostLine(resource: free.id, resourceType: free.type, component: "no charge", kind: .free, quantity: 0, unit: "",

@@ -146,11 +146,26 @@ extension Inventory {
                     inventory.schedules.append((id, 0))
                     inventory.warnings.append("schedule '\(id)': cannot count the invocations of \(expression ?? "its expression"): priced at 0")
                 }
-            default: inventory.free.append((id, type))
+            case _ where Self.freeTypes.contains(type): inventory.free.append((id, type))
+            default: inventory.notPriced.append((id, type))
             }
         }
         return inventory
     }
+
+    /// The types slmstack renders that have no charge of their own (or are billed through another
+    /// resource: an endpoint through its configuration, a flow log through its log group), and
+    /// those of its priced types whose matching case above does not apply (a configuration no
+    /// endpoint uses, a non-e-mail subscription, a step-scaling policy). Any other type is not priced.
+    static let freeTypes: Set<String> = [
+        "AWS::EC2::VPC", "AWS::EC2::Subnet", "AWS::EC2::InternetGateway", "AWS::EC2::VPCGatewayAttachment", "AWS::EC2::RouteTable",
+        "AWS::EC2::Route", "AWS::EC2::SubnetRouteTableAssociation", "AWS::EC2::SecurityGroup", "AWS::EC2::FlowLog",
+        "AWS::IAM::Role", "AWS::SageMaker::Model", "AWS::SageMaker::EndpointConfig", "AWS::SageMaker::Endpoint", "AWS::Lambda::Permission",
+        "AWS::ApiGateway::Resource", "AWS::ApiGateway::Method", "AWS::ApiGateway::Deployment", "AWS::ApiGateway::Stage",
+        "AWS::ApiGateway::ApiKey", "AWS::ApiGateway::UsagePlan", "AWS::ApiGateway::UsagePlanKey", "AWS::ApiGateway::Account",
+        "AWS::ApiGateway::Authorizer", "AWS::ApiGateway::GatewayResponse", "AWS::SQS::Queue", "AWS::SNS::Subscription",
+        "AWS::ApplicationAutoScaling::ScalableTarget", "AWS::ApplicationAutoScaling::ScalingPolicy", "AWS::SageMaker::InferenceComponent",
+    ]
 
     /// A whole number from a template value (a JSON number, or a string of digits).
     static func integer(_ value: Any?) -> Int? {

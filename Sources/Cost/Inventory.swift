@@ -51,6 +51,9 @@ public struct Inventory: Sendable, Hashable {
     public var tracing: Bool = false
     /// Resources that cost nothing by themselves: (logical ID, type).
     public var free: [(id: String, type: String)] = []
+    /// (logical ID, CloudFormation type) per resource of a type slmstack has no price rule for
+    /// (declared and raw resources): listed as not priced, with a warning, never as free.
+    public var notPriced: [(id: String, type: String)] = []
     /// GB of model weights each instance downloads through the NAT gateway when it starts.
     public var weightsGB: Double = 0
     /// Whether this is the stack with `Paused` true (its billable parts removed).
@@ -174,7 +177,17 @@ public struct Inventory: Sendable, Hashable {
             case is SnsTopic: inventory.topics.append(id)
             case is SnsSubscription: inventory.emailSubscriptions.append(id)
             case is OneTimeSchedule: inventory.schedules.append((id, 1))
-            default: inventory.free.append((id, type(of: resource).kind))
+            // No charge of their own (an endpoint is billed through its configuration, a flow log through its log group).
+            case is Vpc, is Subnet, is InternetGateway, is GatewayAttachment, is RouteTable, is Route, is RouteTableAssociation,
+                 is SecurityGroup, is FlowLog, is Role, is SageMakerModel, is EndpointConfig, is Endpoint, is LambdaPermission,
+                 is ApiResource, is ApiMethod, is ApiDeployment, is ApiStage, is ApiKey, is UsagePlan, is UsagePlanKey,
+                 is ApiGatewayAccount, is ApiAuthorizer, is GatewayResponse, is SqsQueue, is ScalableTarget,
+                 // an inference component bills through its endpoint configuration's instances; the wake policy's alarm is a MetricAlarm
+                 is InferenceComponent, is StepScalingPolicy:
+                inventory.free.append((id, type(of: resource).kind))
+            case let r as any DeclaredResource: inventory.notPriced.append((id, r.cloudFormationType))
+            // A type without a rule here is listed as not priced, with a warning: never silently free.
+            default: inventory.notPriced.append((id, type(of: resource).kind))
             }
         }
         return inventory

@@ -59,7 +59,7 @@ public struct PriceListAPI: PriceSource {
             for dimension in term["priceDimensions"]?.object?.values.sorted(by: { "\($0)" < "\($1)" }) ?? [] {
                 guard let text = dimension["pricePerUnit"]?["USD"]?.string, let usd = Double(text), usd > 0 else { continue }
                 let sku = product["product"]?["sku"]?.string ?? "?"
-                return Price(key: "sagemaker.hosting.\(instanceType)", region: region, usd: usd, unit: "hour",
+                return Price(key: PriceTable.hostingKey(instanceType), region: region, usd: usd, unit: "hour",
                              source: "AWS Price List API GetProducts, usage type \(usage), SKU \(sku)", asOf: today)
             }
         }
@@ -104,8 +104,8 @@ public enum LivePricing {
         var found: [Price] = []
         var fromCache = true
         let cached = cache?.load() ?? []
-        for instanceType in Set(inventory.endpoints.map(\.instanceType)).sorted() {
-            let key = "sagemaker.hosting.\(instanceType)"
+        for instanceType in Set(inventory.endpoints.map(\.instanceType) + inventory.componentHosts.map(\.instanceType)).sorted() {
+            let key = PriceTable.hostingKey(instanceType)
             if !refresh, let hit = cached.first(where: { $0.key == key && $0.region == inventory.region && $0.asOf == today }) {
                 found.append(hit)
                 continue

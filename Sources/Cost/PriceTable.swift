@@ -43,6 +43,10 @@ public struct PriceTable: Sendable {
         (nil, "apigateway.rest.tier4"),
     ]
 
+    /// The price key of SageMaker real-time hosting on `instanceType`, per instance-hour: the one
+    /// place the key is spelled.
+    public static func hostingKey(_ instanceType: String) -> String { "sagemaker.hosting.\(instanceType)" }
+
     /// The embedded table.
     public static let embedded: PriceTable = {
         let date = "2026-11-22"
@@ -51,12 +55,12 @@ public struct PriceTable: Sendable {
         }
         let sagemaker = "aws.amazon.com/sagemaker/pricing, real-time inference, on-demand"
         return PriceTable(prices: [
-            p("sagemaker.hosting.ml.g5.xlarge", 1.4084, "hour", sagemaker),
-            p("sagemaker.hosting.ml.g5.2xlarge", 1.515, "hour", sagemaker),
-            p("sagemaker.hosting.ml.g4dn.xlarge", 0.7364, "hour", sagemaker),
-            p("sagemaker.hosting.ml.g6.xlarge", 1.1267, "hour", sagemaker),
-            p("sagemaker.hosting.ml.inf2.xlarge", 0.99, "hour", sagemaker),
-            p("sagemaker.hosting.ml.m5.xlarge", 0.23, "hour", sagemaker),
+            p(hostingKey("ml.g5.xlarge"), 1.4084, "hour", sagemaker),
+            p(hostingKey("ml.g5.2xlarge"), 1.515, "hour", sagemaker),
+            p(hostingKey("ml.g4dn.xlarge"), 0.7364, "hour", sagemaker),
+            p(hostingKey("ml.g6.xlarge"), 1.1267, "hour", sagemaker),
+            p(hostingKey("ml.inf2.xlarge"), 0.99, "hour", sagemaker),
+            p(hostingKey("ml.m5.xlarge"), 0.23, "hour", sagemaker),
             p("nat.hours", 0.045, "hour", "aws.amazon.com/vpc/pricing, NAT gateway"),
             p("nat.gb", 0.045, "GB", "aws.amazon.com/vpc/pricing, NAT gateway data processed"),
             p("ipv4.hours", 0.005, "hour", "aws.amazon.com/vpc/pricing, public IPv4 address"),

@@ -147,7 +147,7 @@ public enum EndpointScan {
             var hourly: Double?
             if let type = fact.instanceType {
                 var priceWarnings: [String] = []
-                if let price = prices.lookup("sagemaker.hosting.\(type)", region: region, warnings: &priceWarnings) {
+                if let price = prices.lookup(PriceTable.hostingKey(type), region: region, warnings: &priceWarnings) {
                     hourly = price.usd * Double(fact.instanceCount ?? 1)
                     warnings += priceWarnings.filter { !warnings.contains($0) }
                 } else {

@@ -111,6 +111,7 @@ public enum TerraformNames {
         case is SqsQueue: "aws_sqs_queue"
         case is ScalableTarget: "aws_appautoscaling_target"
         case is TargetTrackingPolicy, is StepScalingPolicy: "aws_appautoscaling_policy"
+        case let r as any DeclaredResource: r.terraform?.type ?? "declared_" + snakeCase(r.cloudFormationType.replacingOccurrences(of: "::", with: ""))
         default: nil
         }
     }
@@ -130,6 +131,7 @@ public enum TerraformNames {
         case is ScalableTarget: "resource_id"
         case is LambdaFunction: "function_name"
         case is ApiStage: "stage_name"
+        case let r as any DeclaredResource: r.terraform?.refAttribute ?? "id"
         default: "id"
         }
     }

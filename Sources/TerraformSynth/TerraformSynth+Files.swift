@@ -74,7 +74,7 @@ extension Translator {
         return HCLFile(name: "providers.tf", header: header, blocks: blocks)
     }
 
-    func variablesFile(_ header: [String]) -> HCLFile {
+    func variablesFile(_ header: [String], usedBy users: [HCLBlock]) -> HCLFile {
         HCLFile(name: "variables.tf", header: header + [
             "",
             "First the deploy-time parameters of the CloudFormation template (paused, and expires_at with a",
@@ -86,7 +86,24 @@ extension Translator {
             "there is an expiry schedule), idle-pause, alarms, idle-hours 0, alarm-email (whether there is a",
             "subscription) and max-instances (whether there is autoscaling); the model-size settings for a",
             "model outside the catalog only feed local.models in sagemaker.tf.",
-        ], blocks: stack.parameters.map(parameterVariable) + bindings.variables() + conditionLocals())
+        ], blocks: stack.parameters.map(parameterVariable) + Self.used(bindings.variables(), by: users + conditionLocals()) + conditionLocals())
+    }
+
+    /// The setting variables something refers to: a resource, a local, an output, a provider, or
+    /// the validation of another variable kept. A stack emits only the variables it uses (a setting
+    /// that sets nothing here, such as `budget`, is not a variable).
+    static func used(_ variables: [HCLBlock], by users: [HCLBlock]) -> [HCLBlock] {
+        func names(in blocks: [HCLBlock]) -> Set<String> {
+            let text = HCLFile(name: "", header: [], blocks: blocks).rendered()
+            return Set(text.matches(of: /var\.([a-z0-9_]+)/).map { String($0.output.1) })
+        }
+        var wanted = names(in: users)
+        while true {
+            let kept = variables.filter { wanted.contains($0.labels.first ?? "") }
+            let more = wanted.union(names(in: kept))
+            if more == wanted { return kept }
+            wanted = more
+        }
     }
 
     /// A stack parameter as a variable: a flag as a `bool`, a text as a `string` with its pattern as a

@@ -78,10 +78,12 @@ extension Translator {
         case let r as ScalableTarget: translate(r, into: &out)
         case let r as TargetTrackingPolicy: try translate(r, into: &out)
         case let r as StepScalingPolicy: try translate(r, into: &out)
+        // TerraformSynth+Declared.swift
+        case let r as any DeclaredResource: try translate(r, into: &out)
         default:
             throw TerraformSynthError.unsupportedResource(kind: type(of: resource).kind, id: resource.id.rawValue)
         }
-        return out.resources
+        return try applyOverrides(stack.propertyOverrides[resource.id] ?? [], of: resource, to: out.resources)
     }
 
     /// An attribute of the first Terraform resource in `out`, for the others it becomes.

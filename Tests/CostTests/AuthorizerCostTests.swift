@@ -4,7 +4,7 @@ import Testing
 @testable import StackModel
 
 /// The API key authorizer (`x-api-key` or `Authorization: Bearer`) runs the shim once more per
-/// request, uncached: its lines and the figures the README quotes per million requests.
+/// request, uncached: its lines and the figures docs/cost.md quotes per million requests.
 @Test func theAuthorizerIsOneShortShimInvocationPerRequest() {
     var usage = Usage()
     usage.requestsPerMonth = 1_000_000

@@ -17,7 +17,7 @@ private func run(_ arguments: [String]) -> Run {
 
 @Test(arguments: ["4m", "29m", "0", "soon", "4 hours", "1h1h"])
 func aBadTTLIsOneLineNamingTheFieldAndExit2BeforeAnyCall(ttl: String) {
-    for command in [["deploy", "--yes"], ["diff"], ["status"]] {
+    for command in [["deploy", "--yes"], ["diff"]] {
         let result = run(command + ["--ttl", ttl] + nowhere)
         #expect(result.code == .usage, "\(command) --ttl \(ttl): \(result.err)")
         #expect(result.err.hasPrefix("error: --ttl: expected a duration from 30m") && result.err.split(separator: "\n").count == 1, "\(result.err)")

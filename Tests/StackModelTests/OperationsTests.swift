@@ -20,7 +20,7 @@ import Testing
 }
 
 /// A pause only removes: nothing that stays reads `Paused` or tests `Running`, so CloudFormation
-/// updates nothing and the idle-pause role needs delete-handler actions only (see README, cost safety).
+/// updates nothing and the idle-pause role needs delete-handler actions only (see docs/cost.md, cost safety).
 @Test(arguments: [["max-instances": "3", "idle-pause": "on", "ttl": "4h", "alarm-email": "ops@example.com"], [:], ["nat-gateway": "off"]])
 func aPauseChangesNothingThatStays(settings: [String: String]) throws {
     let stack = Stack.slmService(try config(settings))

@@ -224,8 +224,17 @@ func everySettingThatSetsAPropertyIsAVariable(variant: String) throws {
     let parameters = Stack.slmService(config).parameters.map { TerraformNames.snakeCase($0.name.rawValue) }
     let variables = module.file("variables.tf")!.blocks.filter { $0.type == "variable" && !parameters.contains($0.labels[0]) }
     let bindings = Bindings(config: config, stackChatTemplate: nil)
-    let settings = ServiceConfig.settings.filter { bindings.applies($0.key) }
+    // budget is a setting of cost and deploy: it sets nothing in the module, so it is no variable
+    let settings = ServiceConfig.settings.filter { bindings.applies($0.key) && $0.key != "budget" }
     #expect(variables.map { $0.labels[0] } == settings.map(\.key).map(TerraformNames.variable))
+    // and every variable is used: by a resource, local, output or provider, or another variable's validation
+    let elsewhere = module.files.filter { $0.name != "variables.tf" }.map { $0.rendered() }.joined()
+        + HCLFile(name: "", header: [], blocks: module.file("variables.tf")!.blocks.filter { $0.type == "locals" }).rendered()
+    for variable in variables {
+        let name = variable.labels[0]
+        let inOthers = module.file("variables.tf")!.blocks.filter { $0.labels.first != name }.map { HCLFile(name: "", header: [], blocks: [$0]).rendered() }.joined()
+        #expect(elsewhere.contains("var.\(name)") || inOthers.contains("var.\(name)"), "var.\(name) is declared and never used")
+    }
     for (block, setting) in zip(variables, settings) {
         #expect(block.attribute("description") == .string(setting.help))
         #expect(block.attribute("type") == .traversal(setting.terraformType))

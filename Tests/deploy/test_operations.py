@@ -165,7 +165,7 @@ def test_ttl_creates_the_expiry_schedule_and_extend_moves_it(local_aws):
     assert destroyed.returncode == 0, explain(destroyed)
     assert stack_gone(local_aws, stack)
     assert not [s for s in local_aws.client("scheduler").list_schedules()["Schedules"] if s["Name"].startswith(f"{stack}-")]
-    # the dead-letter queue outlives the stack (DeletionPolicy Retain): remove it by hand, as the README says
+    # the dead-letter queue outlives the stack (DeletionPolicy Retain): remove it by hand, as docs/cost.md says
     sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])
     sqs.delete_queue(QueueUrl=queue_url)
     print("timings:", ", ".join(f"{what}: {seconds:.2f} s" for what, seconds in timings))

@@ -170,9 +170,11 @@ def test_help_lists_preflight(slmstack_bin) -> None:
 def test_resume_runs_preflight_first(permissive: LocalAWS) -> None:
     """A paused stack whose autoscaling maximum is above the endpoint quota is not resumed."""
     stack = "pf-resume"
-    flags = ["--stack-name", stack, "--min-instances", "1", "--max-instances", "21"]
-    deployed = permissive.run("deploy", "--yes", "--skip-preflight", *flags, timeout=180)
+    deployed = permissive.run("deploy", "--yes", "--skip-preflight", "--stack-name", stack, "--min-instances", "1", "--max-instances", "21",
+                              timeout=180)
     assert deployed.returncode == 0, deployed.stdout + deployed.stderr
+    # pause and resume act on the deployed stack: its identity only (its maximum is read from it)
+    flags = ["--stack-name", stack]
     try:
         assert permissive.run("pause", "--yes", *flags).returncode == 0
         resumed = permissive.run("resume", "--yes", *flags)

@@ -77,7 +77,7 @@ def test_the_previous_operations_stack_upgrades_in_place(local_aws):
     finally:
         destroyed = local_aws.run("destroy", "--yes", "--stack-name", stack, timeout=300)
     assert destroyed.returncode == 0, _explain(destroyed)
-    # the retained expiry role stays behind (see README, cost safety); remove it as a user would
+    # the retained expiry role stays behind (see docs/cost.md, cost safety); remove it as a user would
     iam = local_aws.client("iam")
     role = after.get("ExpiryRole")
     assert role and iam.get_role(RoleName=role)["Role"]["RoleName"] == role

@@ -342,12 +342,6 @@ variable "tags" {
   }
 }
 
-variable "budget" {
-  description = "Monthly budget: cost exits 3 and deploy refuses above it"
-  type        = number
-  default     = null
-}
-
 variable "idle_hours" {
   description = "Alarm after this many hours without an invocation (1-24; 0 turns the idle alarm off)"
   type        = number

@@ -19,7 +19,7 @@ struct DestroyCommand: SubCommand {
         .flag("yes", "Destroy without asking (for CI)."),
         .value("retain", "ID,…", "After DELETE_FAILED: logical IDs to keep instead of deleting."),
         .flag("keep-logs", "Keep the log groups (and the KMS key that encrypts them) instead of deleting them."),
-    ] + AWSContext.specs
+    ] + AWSContext.identitySpecs
 
     let context: AWSContext
     let yes: Bool

@@ -14,7 +14,8 @@ struct InvokeCommand: SubCommand {
         .value("max-new-tokens", "N", "Longest answer in tokens (default: the shim's)."),
         .flag("chat", "Use the OpenAI-style /v1/chat/completions route."),
         .flag("stream", "Stream the answer from /v1/chat/completions, printing tokens as they arrive (a stack deployed with --streaming on)."),
-    ] + AWSContext.specs
+        .value("model-id", "ID", "The model a chat request names (default: the model-id of --config, else the default model)."),
+    ] + AWSContext.identitySpecs
 
     let context: AWSContext
     let prompt: String

@@ -15,7 +15,7 @@ struct PauseCommand: SubCommand {
         Shows what goes, asks (--yes in CI), executes, follows the events, and prints the monthly cost running and
         paused. A stack that is already paused is left alone (exit 0); one that does not exist is exit 2.
         """
-    static let options: [OptionSpec] = [.flag("yes", "Pause without asking (for CI).")] + AWSContext.specs
+    static let options: [OptionSpec] = [.flag("yes", "Pause without asking (for CI).")] + AWSContext.identitySpecs
 
     let context: AWSContext
     let yes: Bool
@@ -101,7 +101,7 @@ struct ResumeCommand: SubCommand {
         follows the events, and prints the monthly cost paused and running. A running stack is left alone (exit 0);
         one that does not exist is exit 2.
         """
-    static let options: [OptionSpec] = [.flag("yes", "Resume without asking (for CI)."), PreflightGate.skipSpec] + AWSContext.specs
+    static let options: [OptionSpec] = [.flag("yes", "Resume without asking (for CI)."), PreflightGate.skipSpec] + AWSContext.identitySpecs
 
     let context: AWSContext
     let yes: Bool
@@ -129,7 +129,7 @@ struct ExtendCommand: SubCommand {
         expiry schedule, so it does not ask for confirmation.
         """
     static let positionals = (max: 1, usage: "DURATION")
-    static let options: [OptionSpec] = AWSContext.specs
+    static let options: [OptionSpec] = AWSContext.identitySpecs
 
     let context: AWSContext
     let minutes: Int

@@ -9,7 +9,7 @@ import StackModel
 struct StatusCommand: SubCommand {
     static let name = "status"
     static let abstract = "Show the stack, its outputs, the endpoint's state and what it has cost so far."
-    static let options: [OptionSpec] = AWSContext.specs
+    static let options: [OptionSpec] = AWSContext.identitySpecs
 
     let context: AWSContext
 
@@ -58,7 +58,7 @@ struct StatusCommand: SubCommand {
             io.line("endpoint    \(endpoint.name): \(endpoint.status)\(endpoint.failureReason.map { " (\($0))" } ?? "")")
             if let type = report.instanceType, let count = report.instanceCount {
                 var warnings: [String] = []
-                let price = PriceTable.embedded.lookup("sagemaker.hosting.\(type)", region: context.config.region, warnings: &warnings)
+                let price = PriceTable.embedded.lookup(PriceTable.hostingKey(type), region: context.config.region, warnings: &warnings)
                 let hourly = price.map { $0.usd * Double(count) }
                 io.line("instances   \(count) x \(type)\(hourly.map { ", \(Estimate.money($0))/hour" } ?? ", price unknown")")
                 if let component = report.component {

@@ -7,8 +7,16 @@ import StackModel
 
 /// What the commands that talk to AWS share: AWS flags, the stack's settings, a resolved client.
 struct AWSContext {
-    /// AWS flags plus the stack's settings; `--region` serves both.
+    /// AWS flags plus the stack's settings; `--region` serves both. For the commands that build the
+    /// model: deploy, diff, preflight.
     static let specs: [OptionSpec] = ServiceOptions.specs + AWSCommandOptions.specs.filter { $0.name != "region" }
+
+    /// The stack identity alone: `--stack-name`, `--region` and the AWS flags (`--profile`, …), plus
+    /// `--config` for a file the other commands share (its other keys are read, never needed). For
+    /// the commands that act on a deployed stack: status, invoke, pause, resume, extend, destroy;
+    /// model settings mean nothing there and are refused as unknown options.
+    static let identitySpecs: [OptionSpec] = ServiceOptions.specs.filter { ServiceOptions.identityKeys.contains($0.name) }
+        + AWSCommandOptions.specs.filter { $0.name != "region" }
 
     let settings: AWSSettings
     /// The read and attempt timeouts (flags, environment, defaults).

@@ -11,6 +11,9 @@ enum ServiceOptions {
         [.value("config", "FILE", "JSON file with the same keys as these flags (flags win)")]
         + ServiceConfig.settings.map { .value($0.key, $0.placeholder, $0.help, configurable: true) }
 
+    /// The options that name a stack rather than shape it.
+    static let identityKeys: Set<String> = ["config", "stack-name", "region"]
+
     /// Builds the configuration: defaults, then the config file, then flags.
     ///
     /// - Throws: `CLIError.usage` naming the file, key or flag and the fix.

@@ -29,6 +29,8 @@ public struct Stack: Sendable {
     /// What CloudFormation does with a resource when the stack is deleted or an update replaces it;
     /// resources not listed are deleted (see `retain(_:)`).
     public var deletionPolicies: [LogicalID: DeletionPolicy] = [:]
+    /// Property overrides by resource, applied in order when rendering (see `override(_:_:_:terraformPath:)`).
+    public var propertyOverrides: [LogicalID: [PropertyOverride]] = [:]
 
     public init(_ name: String, description: String, tags: [String: String] = [:],
                 @StackBuilder body: () -> StackContent) {
@@ -143,6 +145,7 @@ public struct Stack: Sendable {
                     "refers to '\(target)', which exists only when \(conditionByResource[target]!) holds: give the output the same condition or wrap the reference in ifCondition"))
             }
         }
+        problems += validateOverrides(known: Set(seen.keys))
         problems += validateNetwork()
         return problems
     }

@@ -11,8 +11,8 @@ extension SLMService {
     /// methods keep `ApiKeyRequired`, so API Gateway checks the returned key against the usage plan
     /// and throttles and counts it per key as before. The result is not cached (TTL 0, no identity
     /// source): a cached authorizer needs its identity source on every request, and a request
-    /// carries one of two headers. So every request is one more short invocation (see the README's
-    /// cost section).
+    /// carries one of two headers. So every request is one more short invocation (see docs/cost.md,
+    /// the API key lines).
     struct KeyAuthorizer {
         let authorizer: ApiAuthorizer
         let responses: [GatewayResponse]

@@ -3,17 +3,26 @@
 extension SLMService {
     /// VPC, subnets over `azCount` zones, internet and NAT gateways, routes, security groups,
     /// the SageMaker Runtime interface endpoint and REJECT flow logs.
-    struct Network: Construct {
-        let config: ServiceConfig
-        let vpc: Vpc
-        let publicSubnets: [Subnet]
-        let privateSubnets: [Subnet]
-        let lambdaGroup: SecurityGroup
-        let sageMakerGroup: SecurityGroup
-        let endpointGroup: SecurityGroup
-        let logsKey: KmsKey
+    ///
+    /// Public so other stacks can reuse it: the settings it reads are `vpcCidr`, `azCount`,
+    /// `natGateway`, `region`, `logRetentionDays` and whether there is an alarm topic. With a NAT
+    /// gateway, the gateway exists under `SLMService.running`, so the stack needs
+    /// `SLMService.pausedParameter` too.
+    public struct Network: Construct {
+        public let config: ServiceConfig
+        public let vpc: Vpc
+        public let publicSubnets: [Subnet]
+        public let privateSubnets: [Subnet]
+        /// Lets the shim reach the SageMaker Runtime endpoint.
+        public let lambdaGroup: SecurityGroup
+        /// The SageMaker model's group.
+        public let sageMakerGroup: SecurityGroup
+        /// The SageMaker Runtime interface endpoint's group.
+        public let endpointGroup: SecurityGroup
+        /// Encrypts the stack's log groups.
+        public let logsKey: KmsKey
 
-        init(config: ServiceConfig) {
+        public init(config: ServiceConfig) {
             self.config = config
             let vpc = Vpc("Vpc", cidr: config.vpcCidr)
                 .suppress("CKV2_AWS_12", because: "CloudFormation cannot manage the default security group; nothing in this stack uses it")
@@ -51,7 +60,7 @@ extension SLMService {
             ] : [])))
         }
 
-        var body: StackContent {
+        public var body: StackContent {
             vpc
             if config.natGateway {
                 let gateway = InternetGateway("InternetGateway")

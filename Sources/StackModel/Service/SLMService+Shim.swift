@@ -38,7 +38,7 @@ extension SLMService {
                 memoryMB: config.lambdaMemoryMB, timeoutSeconds: config.lambdaTimeoutSeconds,
                 reservedConcurrency: config.lambdaReservedConcurrency,
                 environment: [
-                    // Fixed whether paused or not, so a pause does not update the function (see README, cost safety).
+                    // Fixed whether paused or not, so a pause does not update the function (see docs/cost.md, cost safety).
                     "ENDPOINT_NAME": .string(config.endpointName),
                     "MODEL_ID": .string(config.modelID),
                     "CHAT_TEMPLATE": .string(template.json),

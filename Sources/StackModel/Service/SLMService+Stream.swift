@@ -4,7 +4,7 @@ extension SLMService {
     /// The layer that runs the streaming function as a web app: AWS Lambda Web Adapter 0.9.x
     /// (awslabs/aws-lambda-web-adapter, layer version 26), published by AWS's account 753240598075
     /// in the commercial regions. Python cannot stream from a Lambda handler; behind the adapter
-    /// the same Python answers plain HTTP and the adapter streams it (README, streaming).
+    /// the same Python answers plain HTTP and the adapter streams it (docs/http-api.md, streaming).
     public static let webAdapterLayer: Value = .join(["arn:", .pseudo(.partition), ":lambda:", .pseudo(.region),
                                                       ":753240598075:layer:LambdaAdapterLayerX86:26"])
 

@@ -115,7 +115,7 @@ extension Stack {
             SLMService(config)
         }
         // The stack's deletion by its TTL runs on the expiry role's credentials: deleting the role
-        // would first remove the policy that allows it, so the role stays (see README, cost safety).
+        // would first remove the policy that allows it, so the role stays (see docs/cost.md, cost safety).
         if config.ttlMinutes != nil {
             stack.retain(SLMService.Operations.expiryRoleID)
             stack.retain(SLMService.Operations.deadLetterQueueID)
