@@ -89,14 +89,19 @@ extension CloudFormationSynth {
             if r.networkIsolation { props["EnableNetworkIsolation"] = .bool(true) }
             return ("AWS::SageMaker::Model", props, true)
         case let r as EndpointConfig:
+            if let hosting = r.components { return componentHosting(r, hosting) }
             var variant: [String: OrderedJSON] = [
-                "VariantName": .string(r.variantName), "ModelName": value(r.model), "InstanceType": .string(r.instanceType),
+                "VariantName": .string(r.variantName), "ModelName": r.model.map(value) ?? .string(""), "InstanceType": .string(r.instanceType),
                 "InitialInstanceCount": .int(r.instanceCount), "InitialVariantWeight": .int(1),
                 "ContainerStartupHealthCheckTimeoutInSeconds": .int(r.startupHealthCheckTimeoutSeconds),
                 "ModelDataDownloadTimeoutInSeconds": .int(r.modelDataDownloadTimeoutSeconds),
             ]
             if let ami = r.inferenceAmiVersion { variant["InferenceAmiVersion"] = .string(ami) }
             return ("AWS::SageMaker::EndpointConfig", ["ProductionVariants": .array([.sorted(variant)])], true)
+        case let r as InferenceComponent:
+            return inferenceComponent(r)
+        case let r as StepScalingPolicy:
+            return stepScalingPolicy(r)
         case let r as Endpoint:
             var props: [String: OrderedJSON] = ["EndpointConfigName": value(r.config)]
             if let name = r.name { props["EndpointName"] = .string(name) }
@@ -215,7 +220,7 @@ extension CloudFormationSynth {
             return ("AWS::SQS::Queue", ["SqsManagedSseEnabled": .bool(true), "MessageRetentionPeriod": .int(r.retentionSeconds)], true)
         case let r as ScalableTarget:
             return ("AWS::ApplicationAutoScaling::ScalableTarget", [
-                "ResourceId": value(r.resourceID), "ScalableDimension": .string(ScalableTarget.scalableDimension),
+                "ResourceId": value(r.resourceID), "ScalableDimension": .string(r.dimension),
                 "ServiceNamespace": .string(ScalableTarget.serviceNamespace), "MinCapacity": .int(r.minCapacity), "MaxCapacity": .int(r.maxCapacity),
             ], false)
         case let r as TargetTrackingPolicy:

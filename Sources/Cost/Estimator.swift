@@ -28,6 +28,8 @@ public struct Usage: Sendable, Hashable, Codable {
     public var authorizerMs: Double = 5
     /// Log bytes an authorizer invocation writes (Lambda's START, END and REPORT lines).
     public var authorizerLogBytesPerRequest: Double = 350
+    /// With scale to zero: wakes per day (each starts an instance, which downloads the weights).
+    public var wakesPerDay: Double = 1
 
     public init() {}
 }
@@ -74,6 +76,9 @@ public struct Estimate: Sendable, Codable {
     public var whenPaused: PausedEstimate?
     /// The SageMaker endpoints' resources: all that Terraform's TTL deletes (see `terraformTTL`).
     public var endpointResources: [String] = []
+    /// With `scaling zero`: idle and awake rates, the monthly figure and the break-even against
+    /// always-on (Estimator+ScaleToZero.swift).
+    public var scaleToZero: ScaleToZeroFigures?
 
     /// Hours in a billing month, as AWS's calculators use.
     public static let hoursPerMonth = 730.0
@@ -170,6 +175,12 @@ public enum Estimator {
                  .baseline, hours * Double(low), PriceTable.hostingKey(endpoint.instanceType),
                  max: range.map { hours * Double($0.upperBound) })
         }
+        for host in inventory.componentHosts {
+            // scale to zero: no instance while idle; one per copy while awake
+            line(host.id, "AWS::SageMaker::EndpointConfig",
+                 "Instance usage (\(host.instanceType), on-demand) while awake, \(format(inventory.awakeHoursPerDay)) h/day (scale to zero, up to \(host.maxInstances))",
+                 .usage, inventory.awakeHoursPerDay * hours / 24, PriceTable.hostingKey(host.instanceType), max: hours * Double(host.maxInstances))
+        }
         for nat in inventory.natGateways {
             line(nat, "AWS::EC2::NatGateway", "NAT gateway hours", .baseline, hours, "nat.hours")
         }
@@ -198,7 +209,8 @@ public enum Estimator {
         for policy in inventory.scalingPolicies {
             line(policy.id, "AWS::ApplicationAutoScaling::ScalingPolicy",
                  "Target tracking alarms (\(policy.alarms == 2 ? "scale-out and scale-in" : "scale-out"), created by Application Auto Scaling)",
-                 .baseline, Double(policy.alarms), "cloudwatch.alarm")
+                 .baseline, Double(policy.alarms),
+                 inventory.highResolutionPolicies.contains(policy.id) ? "cloudwatch.alarm.high-resolution" : "cloudwatch.alarm")
         }
 
         // Usage: scales with traffic.
@@ -239,7 +251,10 @@ public enum Estimator {
         }
         for nat in inventory.natGateways {
             let perInstance = inventory.weightsGB * usage.modelStartsPerMonth
-            line(nat, "AWS::EC2::NatGateway", "Data processed (model weights)", .usage, perInstance * Double(instancesLow), "nat.gb",
+            // each wake starts an instance that downloads the weights
+            let wakes = inventory.awakeHoursPerDay > 0 ? Double(inventory.componentHosts.count) * usage.wakesPerDay * hours / 24 : 0
+            line(nat, "AWS::EC2::NatGateway", "Data processed (model weights)" + (wakes > 0 ? ", \(format(usage.wakesPerDay)) wake(s) a day" : ""), .usage,
+                 perInstance * Double(instancesLow) + inventory.weightsGB * wakes, "nat.gb",
                  max: instancesHigh != instancesLow ? perInstance * Double(instancesHigh) : nil)
         }
         for endpoint in inventory.interfaceEndpoints {
@@ -328,8 +343,10 @@ public enum Estimator {
 
     /// The estimate of a model stack running, with it paused beside it, and its TTL if it has one.
     public static func estimate(_ stack: Stack, config: ServiceConfig, usage: Usage = Usage(), prices: PriceTable = .embedded) -> Estimate {
-        estimate(running: Inventory.of(stack, config: config, paused: false), paused: Inventory.of(stack, config: config, paused: true),
-                 usage: usage, prices: prices)
+        var estimate = estimate(running: Inventory.of(stack, config: config, paused: false), paused: Inventory.of(stack, config: config, paused: true),
+                                usage: usage, prices: prices)
+        addScaleToZero(&estimate, config: config, usage: usage, prices: prices)
+        return estimate
     }
 
     /// The estimate of a CloudFormation template deployed with these parameter values (the rest at

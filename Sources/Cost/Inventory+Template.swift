@@ -97,6 +97,14 @@ extension Inventory {
             switch type {
             case "AWS::SageMaker::EndpointConfig" where configsInUse.contains(id):
                 for case let variant as [String: Any] in properties["ProductionVariants"] as? [Any] ?? [] {
+                    let managed = variant["ManagedInstanceScaling"] as? [String: Any]
+                    if let managed, managed["Status"] as? String == "ENABLED", integer(managed["MinInstanceCount"]) == 0 {
+                        // scale to zero: billed while awake (the template does not say how long: a
+                        // warning, and the default awake hours)
+                        inventory.componentHosts.append((id, variant["InstanceType"] as? String ?? "?", integer(managed["MaxInstanceCount"]) ?? 1))
+                        inventory.awakeHoursPerDay = ServiceConfig().awakeHoursPerDay
+                        continue
+                    }
                     inventory.endpoints.append((id, variant["InstanceType"] as? String ?? "?", integer(variant["InitialInstanceCount"]) ?? 1))
                 }
             case "AWS::EC2::NatGateway": inventory.natGateways.append(id)
@@ -130,6 +138,8 @@ extension Inventory {
                 let scaleInDisabled = (configuration?["DisableScaleIn"] as? NSNumber)?.boolValue == true
                     || configuration?["DisableScaleIn"] as? String == "true"
                 inventory.scalingPolicies.append((id, scaleInDisabled ? 1 : 2))
+                let metric = (configuration?["PredefinedMetricSpecification"] as? [String: Any])?["PredefinedMetricType"] as? String
+                if metric?.hasSuffix("HighResolution") == true { inventory.highResolutionPolicies.append(id) }
             case "AWS::SNS::Topic": inventory.topics.append(id)
             case "AWS::SNS::Subscription" where ["email", "email-json"].contains(properties["Protocol"] as? String ?? ""):
                 inventory.emailSubscriptions.append(id)
@@ -159,7 +169,7 @@ extension Inventory {
         "AWS::ApiGateway::Resource", "AWS::ApiGateway::Method", "AWS::ApiGateway::Deployment", "AWS::ApiGateway::Stage",
         "AWS::ApiGateway::ApiKey", "AWS::ApiGateway::UsagePlan", "AWS::ApiGateway::UsagePlanKey", "AWS::ApiGateway::Account",
         "AWS::ApiGateway::Authorizer", "AWS::ApiGateway::GatewayResponse", "AWS::SQS::Queue", "AWS::SNS::Subscription",
-        "AWS::ApplicationAutoScaling::ScalableTarget", "AWS::ApplicationAutoScaling::ScalingPolicy",
+        "AWS::ApplicationAutoScaling::ScalableTarget", "AWS::ApplicationAutoScaling::ScalingPolicy", "AWS::SageMaker::InferenceComponent",
     ]
 
     /// A whole number from a template value (a JSON number, or a string of digits).

@@ -8,6 +8,14 @@ public struct Inventory: Sendable, Hashable {
     /// (endpoint configuration's logical ID, instance type, count) per SageMaker endpoint
     /// configuration that an endpoint of the stack uses. A configuration no endpoint uses is free.
     public var endpoints: [(id: String, instanceType: String, count: Int)] = []
+    /// (endpoint configuration's logical ID, instance type, most instances) per configuration in use
+    /// whose variant hosts inference components with managed instance scaling from 0 (`scaling
+    /// zero`): billed only while awake (`awakeHoursPerDay`).
+    public var componentHosts: [(id: String, instanceType: String, maxInstances: Int)] = []
+    /// Hours a day the component hosts are expected awake (`awake-hours-per-day`).
+    public var awakeHoursPerDay: Double = 0
+    /// Target tracking policies on a high-resolution metric: their alarms bill at the high-resolution rate.
+    public var highResolutionPolicies: [String] = []
     /// Autoscaling bounds by endpoint configuration ID, for configurations whose endpoint has a
     /// scalable target: billed from `lowerBound` to `upperBound` instances.
     public var scaling: [String: ClosedRange<Int>] = [:]
@@ -79,7 +87,7 @@ public struct Inventory: Sendable, Hashable {
     public static func == (a: Inventory, b: Inventory) -> Bool { a.summary == b.summary }
     public func hash(into hasher: inout Hasher) { hasher.combine(summary) }
     var summary: String {
-        "\(region)|\(endpoints.map { "\($0.id):\($0.instanceType)x\($0.count)" })|\(scaling.keys.sorted().map { "\($0):\(scaling[$0]!)" })|\(natGateways)|\(elasticIPs)|\(interfaceEndpoints.map { "\($0.id):\($0.zones)" })|\(functions.map { "\($0.id):\($0.memoryMB)" })|\(authorizerFunctions.map { "\($0.id):\($0.memoryMB)" })|\(alarmFunctions.map { "\($0.id):\($0.memoryMB):\($0.armed)" })|\(logGroups.map { "\($0.id):\($0.retentionDays)" })|\(kmsKeys)|\(alarms)|\(alarmDetails.keys.sorted().map { "\($0):\(alarmDetails[$0]!)" })|\(scalingPolicies.map { "\($0.id):\($0.alarms)" })|\(topics)|\(emailSubscriptions)|\(schedules.map { "\($0.id):\($0.invocationsPerMonth)" })|\(tracing)|\(paused)|\(ttlMinutes ?? -1)|\(stagedWeightsGB)"
+        "\(region)|\(endpoints.map { "\($0.id):\($0.instanceType)x\($0.count)" })|\(scaling.keys.sorted().map { "\($0):\(scaling[$0]!)" })|\(natGateways)|\(elasticIPs)|\(interfaceEndpoints.map { "\($0.id):\($0.zones)" })|\(functions.map { "\($0.id):\($0.memoryMB)" })|\(authorizerFunctions.map { "\($0.id):\($0.memoryMB)" })|\(alarmFunctions.map { "\($0.id):\($0.memoryMB):\($0.armed)" })|\(logGroups.map { "\($0.id):\($0.retentionDays)" })|\(kmsKeys)|\(alarms)|\(alarmDetails.keys.sorted().map { "\($0):\(alarmDetails[$0]!)" })|\(scalingPolicies.map { "\($0.id):\($0.alarms)" })|\(topics)|\(emailSubscriptions)|\(schedules.map { "\($0.id):\($0.invocationsPerMonth)" })|\(tracing)|\(paused)|\(ttlMinutes ?? -1)|\(componentHosts.map { "\($0.id):\($0.instanceType)x\($0.maxInstances)" })|\(awakeHoursPerDay)|\(highResolutionPolicies)|\(stagedWeightsGB)"
     }
 
     /// The principal API Gateway invokes Lambda functions as.
@@ -105,6 +113,7 @@ public struct Inventory: Sendable, Hashable {
         inventory.stagedWeightsGB = config.weights == .s3 ? inventory.weightsGB : 0
         inventory.paused = paused && hasFlag
         inventory.ttlMinutes = config.ttlMinutes
+        if config.scalesToZero { inventory.awakeHoursPerDay = config.awakeHoursPerDay }
         let present = stack.resources(flags: hasFlag ? [flag: paused] : [:])
 
         // Who invokes each function: decided on the whole stack, so pausing does not turn the
@@ -142,7 +151,11 @@ public struct Inventory: Sendable, Hashable {
             let id = resource.id.rawValue
             switch resource {
             case let r as EndpointConfig where configsInUse.contains(r.id):
-                inventory.endpoints.append((id, r.instanceType, r.instanceCount))
+                if let hosting = r.components {
+                    inventory.componentHosts.append((id, r.instanceType, hosting.scaling.maxInstances))
+                } else {
+                    inventory.endpoints.append((id, r.instanceType, r.instanceCount))
+                }
             case is NatGateway: inventory.natGateways.append(id)
             case is ElasticIP: inventory.elasticIPs.append(id)
             case let r as InterfaceEndpoint: inventory.interfaceEndpoints.append((id, r.subnets.count))
@@ -162,7 +175,9 @@ public struct Inventory: Sendable, Hashable {
                 var percentile: String?
                 if case .percentile(let p) = r.statistic { percentile = p }
                 inventory.alarmDetails[id] = AlarmDetail(metrics: 1, highResolution: r.periodSeconds < 60, percentile: percentile)
-            case is TargetTrackingPolicy: inventory.scalingPolicies.append((id, 2))
+            case let r as TargetTrackingPolicy:
+                inventory.scalingPolicies.append((id, 2))
+                if r.predefinedMetric.hasSuffix("HighResolution") { inventory.highResolutionPolicies.append(id) }
             case is SnsTopic: inventory.topics.append(id)
             case is SnsSubscription: inventory.emailSubscriptions.append(id)
             case is OneTimeSchedule: inventory.schedules.append((id, 1))
@@ -170,7 +185,9 @@ public struct Inventory: Sendable, Hashable {
             case is Vpc, is Subnet, is InternetGateway, is GatewayAttachment, is RouteTable, is Route, is RouteTableAssociation,
                  is SecurityGroup, is FlowLog, is Role, is SageMakerModel, is EndpointConfig, is Endpoint, is LambdaPermission,
                  is ApiResource, is ApiMethod, is ApiDeployment, is ApiStage, is ApiKey, is UsagePlan, is UsagePlanKey,
-                 is ApiGatewayAccount, is ApiAuthorizer, is GatewayResponse, is SqsQueue, is ScalableTarget, is GatewayEndpoint:
+                 is ApiGatewayAccount, is ApiAuthorizer, is GatewayResponse, is SqsQueue, is ScalableTarget,
+                 // an inference component bills through its endpoint configuration's instances; the wake policy's alarm is a MetricAlarm
+                 is InferenceComponent, is StepScalingPolicy, is GatewayEndpoint:
                 inventory.free.append((id, type(of: resource).kind))
             case let r as any DeclaredResource: inventory.notPriced.append((id, r.cloudFormationType))
             // A type without a rule here is listed as not priced, with a warning: never silently free.

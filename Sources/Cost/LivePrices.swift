@@ -104,7 +104,7 @@ public enum LivePricing {
         var found: [Price] = []
         var fromCache = true
         let cached = cache?.load() ?? []
-        for instanceType in Set(inventory.endpoints.map(\.instanceType)).sorted() {
+        for instanceType in Set(inventory.endpoints.map(\.instanceType) + inventory.componentHosts.map(\.instanceType)).sorted() {
             let key = PriceTable.hostingKey(instanceType)
             if !refresh, let hit = cached.first(where: { $0.key == key && $0.region == inventory.region && $0.asOf == today }) {
                 found.append(hit)

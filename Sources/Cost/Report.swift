@@ -145,6 +145,7 @@ extension Estimate {
             out += "Usage     \(Self.money(usageMonthly))/month\n"
             out += "Total     \(Self.money(totalMonthly))/month, \(Self.money(totalHourly))/hour\n"
         }
+        if let scaleToZero { out += scaleToZero.tableLines.joined(separator: "\n") + "\n" }
         if let whenPaused, let saving = pauseSavingMonthly {
             out += "Paused    \(Self.money(whenPaused.totalMonthly))/month, \(Self.money(whenPaused.totalHourly))/hour with Paused=true (slmstack pause): saves \(Self.money(saving))/month\n"
             let changes = pauseChanges
@@ -189,6 +190,7 @@ extension Estimate {
             let at = instances.map { " at \(Self.instances($0.upperBound))" } ?? ""
             facts.append("**TTL \(ttlText): at most \(Self.money(cost))** with CloudFormation, before the stack deletes itself (baseline \(Self.money(standingHourlyMax))/hour\(at) x \(Self.hours(ttlMinutes!)); usage on top). \(terraform.sentence)")
         }
+        if let scaleToZero { facts += scaleToZero.tableLines.map { $0.replacingOccurrences(of: "  +", with: ": ", options: .regularExpression) } }
         if let line = budgetLine(budget) { facts.append("**\(line)**") }
         if !facts.isEmpty { out += facts.map { "- \($0)" }.joined(separator: "\n") + "\n\n" }
         out += "| Resource | Component | Kind | Monthly qty | Unit | Unit price | Monthly cost |\n|---|---|---|---:|---|---:|---:|\n"
@@ -214,6 +216,7 @@ extension Estimate {
             var autoscaling: Range?
             var whenPaused: Paused?
             var ttl: TTL?
+            var scaleToZero: ScaleToZeroFigures?
             var lines: [CostLine]
             var assumptions: [String]
             var warnings: [String]
@@ -233,7 +236,7 @@ extension Estimate {
             whenPaused: whenPaused.map { Paused(monthly: Totals(baseline: $0.baselineMonthly, usage: $0.usageMonthly, total: $0.totalMonthly),
                                                hourly: $0.totalHourly, savingMonthly: totalMonthly - $0.totalMonthly, lines: $0.lines) },
             ttl: ttlMinutes.map { TTL(minutes: $0, hours: Double($0) / 60, standingHourly: standingHourlyMax, maxCost: ttlMaxCost ?? 0, terraform: terraformTTL) },
-            lines: lines, assumptions: assumptions, warnings: warnings)
+            scaleToZero: scaleToZero, lines: lines, assumptions: assumptions, warnings: warnings)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return String(decoding: (try? encoder.encode(document)) ?? Data(), as: UTF8.self) + "\n"

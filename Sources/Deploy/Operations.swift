@@ -275,6 +275,8 @@ public struct StatusReport: Sendable {
     public var endpoint: SageMakerAPI.EndpointInfo?
     public var instanceType: String?
     public var instanceCount: Int?
+    /// The inference component (`scaling zero`, output `InferenceComponentName`), if the stack has one.
+    public var component: ComponentInfo?
     /// The time of the report by the server's clock, for the time left until `ExpiresAt`.
     public var now: Date = Date()
     /// The expiry schedule's dead-letter queue (output `ExpiryDeadLetterQueueUrl`) and the messages
@@ -305,6 +307,9 @@ extension Deployer {
                 if let config = endpoint.configName, let variant = try await sagemaker.variant(config: config) {
                     report.instanceType = variant.instanceType
                     report.instanceCount = answer["ProductionVariants"]?.array?.first?["CurrentInstanceCount"]?.int ?? variant.count
+                }
+                if let component = description.output("InferenceComponentName") {
+                    report.component = try await sagemaker.inferenceComponentIfExists(component)
                 }
             }
         }

@@ -164,7 +164,8 @@ private struct Builder {
             }
         }
         for target in of(ScalableTarget.self) {
-            nodes.append(DiagramGraph.Node(id: target.id.rawValue, lines: ["Autoscaling", "\(target.minCapacity)-\(target.maxCapacity) instances"]))
+            let unit = target.dimension == ScalableTarget.scalableDimension ? "instances" : "copies"
+            nodes.append(DiagramGraph.Node(id: target.id.rawValue, lines: ["Autoscaling", "\(target.minCapacity)-\(target.maxCapacity) \(unit)"]))
             for endpoint in of(Endpoint.self) where refers(target.resourceID, to: endpoint.id) {
                 edges.append(.init(target.id.rawValue, endpoint.id.rawValue, label: "instance count", style: .dashed))
             }
@@ -348,8 +349,13 @@ private struct Builder {
             let config = configs.first { refers(endpoint.config, to: $0.id) }
             mlNodes.append(DiagramGraph.Node(id: endpoint.id.rawValue, lines: ["SageMaker endpoint"]
                 + (config.map { ["\($0.instanceCount) x \($0.instanceType)"] } ?? [])))
-            for model in models where config.map({ refers($0.model, to: model.id) }) ?? false {
+            for model in models where config.flatMap(\.model).map({ refers($0, to: model.id) }) ?? false {
                 edges.append(.init(endpoint.id.rawValue, model.id.rawValue, label: config.map { "variant \($0.variantName)" }))
+            }
+            for component in of(InferenceComponent.self) where refers(component.endpointName, to: endpoint.id) {
+                for model in models where refers(component.model, to: model.id) {
+                    edges.append(.init(endpoint.id.rawValue, model.id.rawValue, label: "inference component \(component.name), scales to zero"))
+                }
             }
         }
         for model in models {

@@ -16,7 +16,11 @@ struct Bindings {
     /// (engine), or only describe a model outside the catalog. `ttl` is the expiry schedule's existence; its time is the `expires_at` variable.
     static let notVariables: Set<String> = ["az-count", "nat-gateway", "api-gateway-account", "model-params-billions", "model-layers",
                                             "model-kv-heads", "model-head-dim", "model-context", "ttl", "idle-pause", "alarms", "streaming",
-                                            "engine", "weights", "weights-revision"]
+                                            "engine",
+                                            // scaling zero has no Terraform form (no inference component resource)
+                                            "scaling", "idle-timeout", "awake-hours-per-day",
+                                            // weights and its revision decide the resources and the model data URI
+                                            "weights", "weights-revision"]
 
     /// Whether a setting's variable has a property to set in this configuration: idle-hours only
     /// with the idle alarm (0 removes it), alarm-email only with the subscription, the autoscaling

@@ -110,7 +110,7 @@ public enum TerraformNames {
         case is OneTimeSchedule: "aws_scheduler_schedule"
         case is SqsQueue: "aws_sqs_queue"
         case is ScalableTarget: "aws_appautoscaling_target"
-        case is TargetTrackingPolicy: "aws_appautoscaling_policy"
+        case is TargetTrackingPolicy, is StepScalingPolicy: "aws_appautoscaling_policy"
         case let r as any DeclaredResource: r.terraform?.type ?? "declared_" + snakeCase(r.cloudFormationType.replacingOccurrences(of: "::", with: ""))
         default: nil
         }
@@ -126,7 +126,7 @@ public enum TerraformNames {
         case is ElasticIP: "public_ip"
         case is Role, is LogGroup, is OneTimeSchedule: "name"
         case is KmsKey: "key_id"
-        case is SageMakerModel, is EndpointConfig, is Endpoint, is SnsTopic, is SnsSubscription, is TargetTrackingPolicy: "arn"
+        case is SageMakerModel, is EndpointConfig, is Endpoint, is SnsTopic, is SnsSubscription, is TargetTrackingPolicy, is StepScalingPolicy: "arn"
         case is MetricAlarm: "alarm_name"
         case is ScalableTarget: "resource_id"
         case is LambdaFunction: "function_name"

@@ -85,7 +85,7 @@ extension Translator {
         let low = bindings.minInstances(r.minCapacity), high = bindings.tunable("max-instances", r.maxCapacity)
         var body = out.skips + [
             .attribute("service_namespace", .string(ScalableTarget.serviceNamespace)),
-            .attribute("scalable_dimension", .string(ScalableTarget.scalableDimension)),
+            .attribute("scalable_dimension", .string(r.dimension)),
             .attribute("resource_id", value(r.resourceID)),
             .attribute("min_capacity", low),
             .attribute("max_capacity", high),
@@ -118,6 +118,31 @@ extension Translator {
                     .attribute("predefined_metric_type", .string(r.predefinedMetric)),
                 ])),
             ])),
+        ] + out.depends)
+    }
+
+    /// `aws_appautoscaling_policy` of type `StepScaling`.
+    func translate(_ r: StepScalingPolicy, into out: inout ResourceTranslation) throws {
+        guard case .ref(let targetID) = r.target, book.resources[targetID] is ScalableTarget else {
+            throw TerraformSynthError.noEquivalent(kind: StepScalingPolicy.kind, id: r.id.rawValue,
+                                                   reason: "its target must be a ScalableTarget of the stack, which Terraform names by its parts")
+        }
+        out.add(out.address.type, out.skips + [
+            .attribute("name", .string(r.policyName)),
+            .attribute("policy_type", .string("StepScaling")),
+            .attribute("resource_id", reference(targetID, "resource_id")),
+            .attribute("scalable_dimension", reference(targetID, "scalable_dimension")),
+            .attribute("service_namespace", reference(targetID, "service_namespace")),
+            .block(HCLBlock("step_scaling_policy_configuration", [], [
+                .attribute("adjustment_type", .string(r.adjustmentType.rawValue)),
+                .attribute("cooldown", .number(Double(r.cooldownSeconds))),
+                .attribute("metric_aggregation_type", .string(r.metricAggregation)),
+            ] + r.steps.map { step in
+                .block(HCLBlock("step_adjustment", [], [
+                    .attribute("metric_interval_lower_bound", .number(step.lowerBound)),
+                    .attribute("scaling_adjustment", .number(Double(step.adjustment))),
+                ]))
+            })),
         ] + out.depends)
     }
 

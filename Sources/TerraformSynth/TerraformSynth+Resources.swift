@@ -78,6 +78,7 @@ extension Translator {
         case let r as SqsQueue: translate(r, into: &out)
         case let r as ScalableTarget: translate(r, into: &out)
         case let r as TargetTrackingPolicy: try translate(r, into: &out)
+        case let r as StepScalingPolicy: try translate(r, into: &out)
         // TerraformSynth+Declared.swift
         case let r as any DeclaredResource: try translate(r, into: &out)
         default:

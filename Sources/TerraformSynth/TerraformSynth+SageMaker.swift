@@ -29,7 +29,7 @@ extension Translator {
         out.add(out.address.type, out.skips + [
             .block(HCLBlock("production_variants", [], [
                 .attribute("variant_name", .string(r.variantName)),
-                .attribute("model_name", value(r.model)),
+                .attribute("model_name", r.model.map { value($0) } ?? .string("")),
                 .attribute("instance_type", bindings.tunable("instance-type", r.instanceType, .string(r.instanceType))),
                 .attribute("initial_instance_count", bindings.instanceCount(r.instanceCount)),
                 .attribute("initial_variant_weight", .number(1)),

@@ -69,6 +69,11 @@ public enum TerraformSynth {
 
     /// Stage 1: the stack as an HCL tree.
     public static func translate(_ stack: Stack, config: ServiceConfig) throws -> TerraformModule {
+        // hashicorp/terraform-provider-aws has no inference component resource (issue #35226; none in 5.100.0)
+        if let component = stack.resources(of: InferenceComponent.self).first {
+            throw TerraformSynthError.noEquivalent(kind: InferenceComponent.kind, id: component.id.rawValue,
+                reason: "scaling zero needs a SageMaker inference component, which the hashicorp/aws provider cannot express (no aws_sagemaker_inference_component; hashicorp/terraform-provider-aws #35226): deploy it with CloudFormation (`slmstack deploy`, `synth --format cloudformation`), or set scaling instance for Terraform")
+        }
         let book = try AddressBook(stack)
         var translator = Translator(stack: stack, config: config, book: book)
         return try translator.module()
@@ -188,7 +193,7 @@ struct Translator {
             case is LambdaFunction: areas[resource.id] = .lambda
             case is RestApi, is ApiResource, is ApiMethod, is ApiDeployment, is ApiStage, is ApiKey,
                  is UsagePlan, is UsagePlanKey, is ApiGatewayAccount, is ApiAuthorizer, is GatewayResponse: areas[resource.id] = .api
-            case is SnsTopic, is SnsSubscription, is MetricAlarm, is OneTimeSchedule, is SqsQueue, is ScalableTarget, is TargetTrackingPolicy:
+            case is SnsTopic, is SnsSubscription, is MetricAlarm, is OneTimeSchedule, is SqsQueue, is ScalableTarget, is TargetTrackingPolicy, is StepScalingPolicy:
                 areas[resource.id] = .operations
             case is Role, is LogGroup, is LambdaPermission: break
             default: areas[resource.id] = .network

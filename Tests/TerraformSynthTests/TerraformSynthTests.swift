@@ -710,3 +710,16 @@ func altered<R: Resource>(_ stack: Stack, _ type: R.Type, _ change: (inout R) ->
             && !text.contains("\n")
     }
 }
+
+/// Terraform refuses scale to zero with one line: no inference component resource in the provider.
+@Test func terraformRefusesScaleToZeroNamingCloudFormation() throws {
+    var config = ServiceConfig()
+    config.scaling = .zero
+    #expect {
+        try TerraformSynth.synthesize(Stack.slmService(config), config: config)
+    } throws: { error in
+        let text = "\(error)"
+        return text.hasPrefix("InferenceComponent 'InferenceComponent': scaling zero") && text.contains("#35226")
+            && text.contains("CloudFormation") && !text.contains("\n")
+    }
+}

@@ -20,6 +20,7 @@ VARIANTS = {
     "streaming": ["--streaming", "on"],
     "account-role": ["--api-gateway-account", "on"],
     "no-nat": ["--nat-gateway", "off"],
+    "scale-to-zero": ["--scaling", "zero", "--max-instances", "2", "--ttl", "4h"],
     "weights-s3": ["--weights", "s3"],
 }
 

@@ -2,7 +2,7 @@
 
 The committed default template and several variants (another region and instance family, 3 AZs,
 no NAT, no API Gateway account setting, a larger model, every operations feature on, alarms off, streaming,
-the vLLM engine in three regions, weights from S3 with each engine) are synthesized by the real binary, then linted by the real tools.
+the vLLM engine in three regions, scale to zero, weights from S3 with each engine) are synthesized by the real binary, then linted by the real tools.
 """
 import json
 import pathlib
@@ -28,6 +28,7 @@ VARIANTS = {
     "vllm-eu-south-1": ["--engine", "vllm", "--region", "eu-south-1"],
     "vllm-0.17-ap-northeast-3-g5-12xlarge": ["--engine", "vllm", "--vllm-version", "0.17.0", "--region", "ap-northeast-3",
                                              "--instance-type", "ml.g5.12xlarge"],
+    "scale-to-zero": ["--scaling", "zero", "--max-instances", "2", "--ttl", "4h", "--alarm-email", "ops@example.com"],
     "weights-s3": ["--weights", "s3"],
     "weights-s3-vllm": ["--weights", "s3", "--engine", "vllm"],
 }

@@ -15,7 +15,8 @@
 #   LOG_PROMPTS ("true" adds prompt and completion to the log line), PAUSED ("true" -> 503 "paused"
 #   without calling SageMaker), SAGEMAKER_TIMEOUT (seconds to wait for the endpoint: the Lambda
 #   timeout - 3, at least 1; default 25), STREAMING ("true" in the streaming function, serve.py,
-#   which imports this file as index and answers "stream": true itself).
+#   which imports this file as index and answers "stream": true itself), INFERENCE_COMPONENT
+#   (scaling zero: the component every call names) and WAKE_SECONDS (how long a wake takes).
 # Every error body has OpenAI's shape, on both routes: {"error": {"message": a string that names
 # the field and what was expected, "type": invalid_request_error | rate_limit_error | server_error,
 # "param": the field or null, "code": snake_case}}; 5xx messages carry the request id and no text
@@ -185,6 +186,7 @@ def handler(event, context):
     headers = {"Content-Type": "application/json"}
     if status == 405:
         headers["Allow"] = "POST"
+    headers.update(retry_after(status, log.get("error")))
     return {"statusCode": status, "headers": headers, "body": body}
 
 
@@ -305,8 +307,34 @@ def prepare(event, log, env):
             "stream": chat and bool(body.get("stream")), "usage": usage}
 
 
+# Scale to zero: every call names the inference component (INFERENCE_COMPONENT); SageMaker answers
+# ValidationError "Inference Component has no capacity to process this request..." while it has no
+# copy, and that failure (metric NoCapacityInvocationFailures) is what wakes it. The client gets
+# 503 model_starting with Retry-After: RETRY_AFTER s (the stack leaves it at 30; the OpenAI client
+# waits what Retry-After says when it is at most 120 s, and retries max_retries times, 2 by default).
+RETRY_AFTER = int(os.environ.get("RETRY_AFTER") or 30)
+
+
+def component(env):
+    name = env.get("INFERENCE_COMPONENT")
+    return {"InferenceComponentName": name} if name else {}
+
+
+def waking(e, env):
+    err = e.response["Error"] if isinstance(e, ClientError) else {}
+    if env.get("INFERENCE_COMPONENT") and err.get("Code") == "ValidationError" and "no capacity" in str(err.get("Message")):
+        minutes = max(1, round(int(env.get("WAKE_SECONDS") or 480) / 60))
+        fail(503, "model_starting", None, f"the model is starting (it scales to zero when idle): about {minutes} minutes from the first "
+             f"request; retry in {RETRY_AFTER} s")
+
+
+def retry_after(status, code):
+    return {"Retry-After": str(RETRY_AFTER)} if status == 503 and code == "model_starting" else {}
+
+
 # A failed model call as the client's error (raises Fail).
 def model_failed(e, field, rid, log):
+    waking(e, os.environ)
     status = 502
     if isinstance(e, ClientError):
         # ModelError carries TGI's status and body: 422 (validation) -> 400 with TGI's message,
@@ -356,7 +384,7 @@ def complete(q, rid, log, env):
         # details: finish_reason and generated_tokens; decoder_input_details: prefill = prompt tokens;
         # return_full_text: TGI's SageMaker route otherwise starts a text-generation model's answer
         # with the prompt (its default follows the model's pipeline tag)
-        r = SM.invoke_endpoint(EndpointName=env["ENDPOINT_NAME"], ContentType="application/json", Accept="application/json",
+        r = SM.invoke_endpoint(EndpointName=env["ENDPOINT_NAME"], **component(env), ContentType="application/json", Accept="application/json",
                                Body=json.dumps({"inputs": q["prompt"], "parameters": dict(p, details=True, decoder_input_details=True,
                                                                                           return_full_text=False)}))
         text, n_out, n_in, why = tgi(r["Body"].read())

@@ -39,10 +39,12 @@ class Chat(BaseHTTPRequestHandler):
     def do_POST(self):
         self.answer("POST")
 
-    def whole(self, status, out):
+    def whole(self, status, out, headers={}):
         body = json.dumps(out, allow_nan=False).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
+        for k, v in headers.items():
+            self.send_header(k, v)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
@@ -70,7 +72,7 @@ class Chat(BaseHTTPRequestHandler):
         except index.Fail as e:
             status, code, param, message = e.args
             log["error"] = code
-            self.whole(status, index.error(status, code, param, message))
+            self.whole(status, index.error(status, code, param, message), index.retry_after(status, code))
         except Exception as e:
             # a bug: type name in the log, nothing out
             log["exception"] = type(e).__name__
@@ -83,7 +85,7 @@ class Chat(BaseHTTPRequestHandler):
         env = os.environ
         try:
             r = index.SM.invoke_endpoint_with_response_stream(
-                EndpointName=env["ENDPOINT_NAME"], ContentType="application/json", Accept="text/event-stream",
+                EndpointName=env["ENDPOINT_NAME"], **index.component(env), ContentType="application/json", Accept="text/event-stream",
                 Body=json.dumps({"inputs": q["prompt"], "parameters": dict(q["params"], details=True, return_full_text=False), "stream": True}))
         except Exception as e:
             index.model_failed(e, q["field"], rid, log)

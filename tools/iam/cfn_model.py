@@ -41,6 +41,7 @@ ARNS = {
     "AWS::SageMaker::Model": ("arn", "arn:aws:sagemaker:{region}:{account}:model/{lname}"),         # sagemaker model
     "AWS::SageMaker::EndpointConfig": ("arn", "arn:aws:sagemaker:{region}:{account}:endpoint-config/{lname}"),
     "AWS::SageMaker::Endpoint": ("arn", "arn:aws:sagemaker:{region}:{account}:endpoint/{lname}"),   # sagemaker endpoint
+    "AWS::SageMaker::InferenceComponent": ("arn", "arn:aws:sagemaker:{region}:{account}:inference-component/{lname}"),
     "AWS::ApiGateway::RestApi": ("id:api", "arn:aws:apigateway:{region}::/restapis/{id}"),         # apigateway RestApi
     "AWS::ApiGateway::Resource": ("id:res", "arn:aws:apigateway:{region}::/restapis/{api}/resources/{id}"),
     "AWS::ApiGateway::Method": ("id:method", "arn:aws:apigateway:{region}::/restapis/{api}/resources/{res}/methods/{http}"),
@@ -69,6 +70,7 @@ NAME_PROPERTY = {
     "AWS::SNS::Topic": "TopicName", "AWS::CloudWatch::Alarm": "AlarmName", "AWS::Scheduler::Schedule": "Name",
     "AWS::Scheduler::ScheduleGroup": "Name", "AWS::SageMaker::Endpoint": "EndpointName",
     "AWS::SageMaker::EndpointConfig": "EndpointConfigName", "AWS::SageMaker::Model": "ModelName",
+    "AWS::SageMaker::InferenceComponent": "InferenceComponentName",
     "AWS::SQS::Queue": "QueueName", "AWS::Events::Rule": "Name", "AWS::IAM::ManagedPolicy": "ManagedPolicyName",
     "AWS::ApiGateway::Stage": "StageName",
 }

@@ -14,6 +14,8 @@ VARIANTS = {
     "operations": OPERATIONS,
     "streaming": ["--streaming", "on"],
     "streaming-operations": ["--streaming", "on"] + OPERATIONS,
+    # scale to zero (issue 20) with a TTL and an alarm e-mail: the TTL deletes the inference component and its scaling
+    "scale-to-zero": ["--scaling", "zero", "--ttl", "4h", "--alarm-email", "ops@example.com", "--max-instances", "2"],
 }
 # Variants `synth --format terraform` refuses by design (exit 2): only their CloudFormation exists.
 CLOUDFORMATION_ONLY = {
@@ -21,6 +23,8 @@ CLOUDFORMATION_ONLY = {
           "synth --format terraform refuses it, so there is no Terraform to check"
     for name in ("streaming", "streaming-operations")
 }
+CLOUDFORMATION_ONLY["scale-to-zero"] = ("scaling zero needs an inference component, which the hashicorp/aws provider has no resource for "
+                                        "(hashicorp/terraform-provider-aws #35226): synth --format terraform refuses it")
 # Only for collecting resource types (refresh_handler_permissions.py).
 TYPE_VARIANTS = {
     "no-nat": ["--nat-gateway", "off", "--api-gateway-account", "off", "--az-count", "3", "--alarms", "off"],

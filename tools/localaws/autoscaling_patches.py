@@ -83,6 +83,12 @@ def cfn_application_autoscaling() -> None:
         from moto.sagemaker.models import sagemaker_backends
 
         parts = resource_id.split("/")
+        if len(parts) == 2 and parts[0] == "inference-component":
+            # an inference component's copies (fix 48): the component must exist (fix 46's store)
+            known = getattr(sagemaker_backends[account_id][region_name], "localaws_components", {})
+            if parts[1] not in known:
+                raise AWSValidationException(f"The inference component {parts[1]} does not exist")
+            return
         if len(parts) != 4 or parts[0] != "endpoint" or parts[2] != "variant":
             raise AWSValidationException(f"Unsupported resource ID for SageMaker: {resource_id}")
         endpoint = sagemaker_backends[account_id][region_name].endpoints.get(parts[1])

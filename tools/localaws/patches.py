@@ -53,8 +53,12 @@ Order (fix name, its number, its module):
     sagemaker_runtime_response_stream       43  stream_patches
     lambda_web_adapter                      44  lwa_patches
     apigateway_response_streaming           45  stream_gateway_patches
-    sigv4_raw_query                         46  s3_query_patches
-    cfn_sagemaker_model_network_isolation   47  sagemaker_patches
+    sagemaker_inference_components          46  component_patches
+    cfn_sagemaker_inference_component       47  component_patches
+    aas_inference_component_copies         48  component_patches
+    sagemaker_runtime_inference_component   49  component_patches
+    sigv4_raw_query                         50  s3_query_patches
+    cfn_sagemaker_model_network_isolation   51  sagemaker_patches
 
 A new fix is added at the end, here and below (Tests/localaws/test_registry.py holds the two together).
 """
@@ -71,6 +75,7 @@ import cfn_rollback_patches
 import cfn_stack_patches
 import cfn_update_patches
 import cloudwatch_patches
+import component_patches
 import endpoint_patches
 import gateway_patches
 import import_patches
@@ -137,6 +142,10 @@ for _fix in (
     stream_patches.sagemaker_runtime_response_stream,
     lwa_patches.lambda_web_adapter,  # after fix 13: wraps its Invoke
     stream_gateway_patches.apigateway_response_streaming,  # after fix 14: wraps its route
+    component_patches.sagemaker_inference_components,
+    component_patches.cfn_sagemaker_inference_component,
+    component_patches.aas_inference_component_copies,
+    component_patches.sagemaker_runtime_inference_component,  # after fixes 40 and 43: wraps their InvokeEndpoint
     s3_query_patches.sigv4_raw_query,
     sagemaker_patches.cfn_sagemaker_model_network_isolation,
 ):

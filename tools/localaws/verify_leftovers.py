@@ -29,6 +29,10 @@ def _conditional_leftovers(c: Clients, r: Resolver, stack: str, lid: str, rtype:
         name = named("EndpointName")
         left += [f"SageMaker endpoint {e['EndpointName']}" for e in c("sagemaker").list_endpoints()["Endpoints"]
                  if e["EndpointName"].startswith(prefix) or e["EndpointName"] == name]
+    elif rtype == "AWS::SageMaker::InferenceComponent":
+        name = named("InferenceComponentName")
+        left += [f"inference component {i['InferenceComponentName']}" for i in c("sagemaker").list_inference_components()["InferenceComponents"]
+                 if i["InferenceComponentName"].startswith(prefix) or i["InferenceComponentName"] == name]
     elif rtype == "AWS::CloudWatch::Alarm":
         name = named("AlarmName")
         left += [f"alarm {a['AlarmName']}" for a in c("cloudwatch").describe_alarms(
@@ -43,7 +47,7 @@ def _conditional_leftovers(c: Clients, r: Resolver, stack: str, lid: str, rtype:
         else:
             items = [p["PolicyARN"] for p in aas.describe_scaling_policies(ServiceNamespace=ns)["ScalingPolicies"]
                      if p["PolicyName"] == (named("PolicyName") or p["PolicyName"])]
-        left += [f"{rtype.split('::')[-1]} {i}" for i in items if f"endpoint/{stack}-" in i]
+        left += [f"{rtype.split('::')[-1]} {i}" for i in items if f"endpoint/{stack}-" in i or f"inference-component/{stack.lower()}-" in i]
     elif rtype == "AWS::EC2::Route":
         rt, dest = named("RouteTableId"), named("DestinationCidrBlock")
         if rt and dest:
@@ -126,6 +130,7 @@ def _exists(c: Clients, rtype: str, pid: str | None, props: dict[str, Any], fact
         "AWS::SageMaker::Model": lambda: c("sagemaker").describe_model(ModelName=pid.split("/")[-1]),
         "AWS::SageMaker::EndpointConfig": lambda: c("sagemaker").describe_endpoint_config(EndpointConfigName=pid.split("/")[-1]),
         "AWS::SageMaker::Endpoint": lambda: c("sagemaker").describe_endpoint(EndpointName=pid.split("/")[-1]),
+        "AWS::SageMaker::InferenceComponent": lambda: c("sagemaker").describe_inference_component(InferenceComponentName=pid.split("/")[-1]),
         "AWS::Scheduler::Schedule": lambda: c("scheduler").get_schedule(
             Name=pid, **({"GroupName": props["GroupName"]} if props.get("GroupName") else {})),
         "AWS::CloudWatch::Alarm": lambda: c("cloudwatch").describe_alarms(AlarmNames=[pid])["MetricAlarms"],

@@ -36,9 +36,21 @@ def chk_sm_endpoint_config(x: Ctx) -> None:
     have = ec.get("ProductionVariants", [])
     if want is UNRESOLVED:
         return
-    key = ("VariantName", "ModelName", "InstanceType", "InitialInstanceCount")
+    key = ("VariantName", "ModelName", "InstanceType", "InitialInstanceCount", "ManagedInstanceScaling")
     x.expect("ProductionVariants", [{k: str(v.get(k)) for k in key} for v in have],
              [{k: str(v.get(k)) for k in key} for v in want])
+
+
+def chk_sm_inference_component(x: Ctx) -> None:
+    name = x.p("InferenceComponentName", None)
+    ic = x.c("sagemaker").describe_inference_component(InferenceComponentName=name if isinstance(name, str) else x.pid.split("/")[-1])
+    x.expect("InferenceComponentStatus", ic["InferenceComponentStatus"], "InService")
+    for prop in ("EndpointName", "VariantName"):
+        x.expect(prop, ic.get(prop), x.p(prop))
+    spec = x.p("Specification")
+    if spec is not UNRESOLVED:
+        x.expect("Specification.ModelName", ic["Specification"].get("ModelName"), spec.get("ModelName"))
+    x.facts["copies"] = ic["RuntimeConfig"].get("CurrentCopyCount")
 
 
 def chk_sm_endpoint(x: Ctx) -> None:
@@ -190,6 +202,7 @@ CHECKERS: dict[str, Callable[[Ctx], None]] = {
     "AWS::SageMaker::Model": chk_sm_model,
     "AWS::SageMaker::EndpointConfig": chk_sm_endpoint_config,
     "AWS::SageMaker::Endpoint": chk_sm_endpoint,
+    "AWS::SageMaker::InferenceComponent": chk_sm_inference_component,
     "AWS::Scheduler::Schedule": chk_schedule,
     "AWS::CloudWatch::Alarm": chk_alarm,
     "AWS::SQS::Queue": chk_queue,

@@ -112,6 +112,8 @@ class Resolver:
             ("AWS::SageMaker::Endpoint", "EndpointName"): lambda: pid.split("/")[-1],
             ("AWS::SageMaker::EndpointConfig", "EndpointConfigName"): lambda: pid.split("/")[-1],
             ("AWS::SageMaker::Model", "ModelName"): lambda: pid.split("/")[-1],
+            ("AWS::SageMaker::InferenceComponent", "InferenceComponentName"): lambda: pid.split("/")[-1],
+            ("AWS::SageMaker::InferenceComponent", "InferenceComponentArn"): lambda: pid,
             ("AWS::Scheduler::Schedule", "Arn"): lambda: c("scheduler").get_schedule(Name=pid)["Arn"],
             ("AWS::SQS::Queue", "Arn"): lambda: c("sqs").get_queue_attributes(QueueUrl=pid, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"],
             ("AWS::CloudWatch::Alarm", "Arn"): lambda: c("cloudwatch").describe_alarms(AlarmNames=[pid])["MetricAlarms"][0]["AlarmArn"],

@@ -74,8 +74,9 @@ struct CostCommand: SubCommand {
         let stack = try Synthesis.stack(for: config)
         let inventory = Inventory.of(stack, config: config, paused: false)
         let table = try prices(for: inventory, io: io)
-        let current = Estimator.estimate(running: inventory, paused: Inventory.of(stack, config: config, paused: true),
+        var current = Estimator.estimate(running: inventory, paused: Inventory.of(stack, config: config, paused: true),
                                          usage: usage, prices: table)
+        Estimator.addScaleToZero(&current, config: config, usage: usage, prices: table)
         if let diffAgainst {
             return try diff(current: current, stack: stack, folder: diffAgainst, prices: table, io: io)
         }

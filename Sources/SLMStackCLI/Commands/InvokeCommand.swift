@@ -58,7 +58,12 @@ struct InvokeCommand: SubCommand {
             guard let keyID = stack.output("ApiKeyId") else { throw DeployError.missingOutput(stack: name, output: "ApiKeyId") }
             let invoker = Invoker(client: client)
             let key = try await invoker.apiKeyValue(id: keyID)
-            guard stream else { return try await invoker.post(url: url, apiKey: key, body: payload) }
+            guard stream else {
+                // scale to zero: the first request wakes the model; wait for it with a progress line
+                return try await invoker.postWaking(url: url, apiKey: key, body: payload) { waited, next in
+                    io.note("waking: the model is starting (it scales to zero when idle; 5-10 minutes), \(Int(waited)) s so far; trying again in \(Int(next)) s")
+                }
+            }
             return try await invoker.stream(url: url, apiKey: key, body: payload) { printer.take($0) }
         }
         if stream, status == 200 {

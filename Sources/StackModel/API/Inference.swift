@@ -37,7 +37,8 @@ public struct EndpointConfig: Resource {
     public static let defaultVariantName = "AllTraffic"
     public static let kind = "EndpointConfig"
     public let id: LogicalID
-    public var model: Value
+    /// The variant's model, or nil when inference components bring the models (`components`).
+    public var model: Value?
     public var variantName: String
     public var instanceType: String
     public var instanceCount: Int
@@ -45,8 +46,36 @@ public struct EndpointConfig: Resource {
     public var modelDataDownloadTimeoutSeconds: Int
     /// The host image (`InferenceAmiVersion`), which decides the NVIDIA driver; nil for SageMaker's default.
     public var inferenceAmiVersion: String?
+    /// For an endpoint that hosts inference components: the role SageMaker deploys them with
+    /// (`ExecutionRoleArn`), their network (`VpcConfig`) and the variant's managed instance scaling.
+    public var components: ComponentHosting?
     public var dependsOn: [LogicalID] = []
     public var suppressions: [Suppression] = []
+
+    /// What an endpoint configuration without a model needs to host inference components.
+    public struct ComponentHosting: Sendable {
+        public var executionRole: Value
+        public var subnets: [Value]
+        public var securityGroups: [Value]
+        public var scaling: ManagedInstanceScaling
+    }
+
+    /// A configuration without a model whose variant hosts inference components, with managed
+    /// instance scaling; the components carry the startup timeouts.
+    public init(_ id: LogicalID, hostingWith role: Role, instanceType: String, initialInstanceCount: Int,
+                scaling: ManagedInstanceScaling, subnets: [Subnet], securityGroups: [SecurityGroup],
+                inferenceAmiVersion: String? = nil, variantName: String = EndpointConfig.defaultVariantName) {
+        self.id = id
+        self.model = nil
+        self.inferenceAmiVersion = inferenceAmiVersion
+        self.variantName = variantName
+        self.instanceType = instanceType
+        self.instanceCount = initialInstanceCount
+        self.startupHealthCheckTimeoutSeconds = 0
+        self.modelDataDownloadTimeoutSeconds = 0
+        self.components = ComponentHosting(executionRole: role.attribute(.arn), subnets: subnets.map(\.ref),
+                                           securityGroups: securityGroups.map { $0.attribute(.groupID) }, scaling: scaling)
+    }
 
     public init(_ id: LogicalID, model: SageMakerModel, instanceType: String, instanceCount: Int,
                 startupHealthCheckTimeoutSeconds: Int, modelDataDownloadTimeoutSeconds: Int, inferenceAmiVersion: String? = nil,

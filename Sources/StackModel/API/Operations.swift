@@ -50,7 +50,7 @@ public struct MetricAlarm: Resource {
 
     /// What a period without data counts as.
     public enum MissingData: String, Sendable, Hashable {
-        case breaching, notBreaching
+        case breaching, notBreaching, missing
     }
 
     /// One metric dimension.
@@ -154,12 +154,15 @@ public struct SqsQueue: Resource {
     }
 }
 
-/// The instance count of a SageMaker endpoint variant as an Application Auto Scaling target.
+/// The instance count of a SageMaker endpoint variant, or the copy count of an inference
+/// component, as an Application Auto Scaling target.
 public struct ScalableTarget: Resource {
     public static let kind = "ScalableTarget"
     public let id: LogicalID
-    /// `endpoint/<name>/variant/<variant>`.
+    /// `endpoint/<name>/variant/<variant>`, or `inference-component/<name>`.
     public var resourceID: Value
+    /// `scalableDimension` (a variant's instances) or `InferenceComponent.scalableDimension`.
+    public var dimension: String = ScalableTarget.scalableDimension
     public var minCapacity: Int
     public var maxCapacity: Int
     public var dependsOn: [LogicalID] = []
@@ -171,6 +174,15 @@ public struct ScalableTarget: Resource {
     public init(_ id: LogicalID, endpoint: Endpoint, variantName: String, minCapacity: Int, maxCapacity: Int) {
         self.id = id
         self.resourceID = .join(["endpoint/", endpoint.attribute(.endpointName), .string("/variant/\(variantName)")])
+        self.minCapacity = minCapacity
+        self.maxCapacity = maxCapacity
+    }
+
+    /// Any resource's capacity: its resource ID and scalable dimension.
+    public init(_ id: LogicalID, resourceID: Value, dimension: String, minCapacity: Int, maxCapacity: Int) {
+        self.id = id
+        self.resourceID = resourceID
+        self.dimension = dimension
         self.minCapacity = minCapacity
         self.maxCapacity = maxCapacity
     }

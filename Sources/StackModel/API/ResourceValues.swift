@@ -47,7 +47,11 @@ extension Role {
 extension KmsKey { public var values: [Value] { policy.values } }
 extension LogGroup { public var values: [Value] { (name.map { [$0] } ?? []) + (kmsKey.map { [$0] } ?? []) } }
 extension SageMakerModel { public var values: [Value] { [executionRole] + subnets + securityGroups + (modelData.map { [$0] } ?? []) } }
-extension EndpointConfig { public var values: [Value] { [model] } }
+extension EndpointConfig {
+    public var values: [Value] {
+        (model.map { [$0] } ?? []) + (components.map { [$0.executionRole] + $0.subnets + $0.securityGroups } ?? [])
+    }
+}
 extension Endpoint { public var values: [Value] { [config] } }
 extension LambdaFunction { public var values: [Value] { [role] + sorted(environment) + subnets + securityGroups + [logGroup] + layers } }
 extension LambdaPermission { public var values: [Value] { [function, sourceArn] } }

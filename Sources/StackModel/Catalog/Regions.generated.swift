@@ -98,6 +98,17 @@ extension RegionCatalog {
         "mx-central-1": ["AWS::SageMaker::Endpoint", "AWS::SageMaker::EndpointConfig", "AWS::SageMaker::Model"],
     ]
 
+    /// Supported regions where CloudFormation lacks a type only an option uses (AWS::SageMaker::InferenceComponent: scaling zero): region → the missing types.
+    public static let missingOptionTypes: [String: [String]] = [
+        "af-south-1": ["AWS::SageMaker::InferenceComponent"],
+        "ap-east-1": ["AWS::SageMaker::InferenceComponent"],
+        "ap-northeast-3": ["AWS::SageMaker::InferenceComponent"],
+        "eu-south-1": ["AWS::SageMaker::InferenceComponent"],
+        "eu-west-3": ["AWS::SageMaker::InferenceComponent"],
+        "me-south-1": ["AWS::SageMaker::InferenceComponent"],
+        "us-west-1": ["AWS::SageMaker::InferenceComponent"],
+    ]
+
     /// Every CloudFormation resource type the synthesizer can emit (checked in each region above).
     public static let cloudFormationTypes: [String] = [
         "AWS::ApiGateway::Account",
@@ -136,6 +147,7 @@ extension RegionCatalog {
         "AWS::SQS::Queue",
         "AWS::SageMaker::Endpoint",
         "AWS::SageMaker::EndpointConfig",
+        "AWS::SageMaker::InferenceComponent",
         "AWS::SageMaker::Model",
         "AWS::Scheduler::Schedule",
     ]

@@ -143,6 +143,7 @@ extension ServiceConfig {
         if idlePause && idleHours == 0 {
             problem("idle-pause", "idle-pause needs the idle alarm, but idle-hours is 0: set idle-hours (1-24) or turn idle-pause off")
         }
+        for (key, message) in scalingProblems() { problem(key, message) }
         if alarmEmail != nil && !hasAlarmTopic {
             problem("alarm-email", "alarm-email is set but there is no alarm topic (alarms off and idle-hours 0): turn alarms on or drop alarm-email")
         }

@@ -21,8 +21,10 @@ extension SLMService {
             let logGroup = LogGroup(SLMService.endpointLogGroupID, name: .join(["/aws/sagemaker/Endpoints/", .string(config.endpointName)]),
                                     retentionDays: config.logRetentionDays, kmsKey: network.logsKey)
             self.logGroup = logGroup
-            var endpoint = Endpoint("Endpoint", config: Self.endpointConfig(config, model: Self.model(config, network: network, role: Self.role(config, network: network))),
-                                    name: config.endpointName)
+            let role = Self.role(config, network: network)
+            let endpointConfig = config.scalesToZero ? Self.componentHosting(config, network: network, role: role)
+                : Self.endpointConfig(config, model: Self.model(config, network: network, role: role))
+            var endpoint = Endpoint("Endpoint", config: endpointConfig, name: config.endpointName)
                 .dependsOn(logGroup)
             endpoint.dependsOn += after
             self.endpoint = endpoint
@@ -80,9 +82,18 @@ extension SLMService {
             role
             let model = Self.model(config, network: network, role: role)
             model
-            Self.endpointConfig(config, model: model)
-            logGroup
-            Conditional(SLMService.running) { endpoint }
+            if config.scalesToZero {
+                Self.componentHosting(config, network: network, role: role)
+                logGroup
+                Conditional(SLMService.running) {
+                    endpoint
+                    component(model: model)
+                }
+            } else {
+                Self.endpointConfig(config, model: model)
+                logGroup
+                Conditional(SLMService.running) { endpoint }
+            }
         }
     }
 }

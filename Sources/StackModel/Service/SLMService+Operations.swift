@@ -18,7 +18,9 @@ extension SLMService {
         let api: PublicApi
 
         var endpointDimensions: [MetricAlarm.Dimension] {
-            [MetricAlarm.Dimension("EndpointName", inference.endpoint.attribute(.endpointName)),
+            // an endpoint that hosts inference components reports the model's metrics per component
+            if config.scalesToZero { return [MetricAlarm.Dimension("InferenceComponentName", .string(config.inferenceComponentName))] }
+            return [MetricAlarm.Dimension("EndpointName", inference.endpoint.attribute(.endpointName)),
              MetricAlarm.Dimension("VariantName", .string(EndpointConfig.defaultVariantName))]
         }
 
@@ -27,10 +29,12 @@ extension SLMService {
                 let topic = SnsTopic("AlarmTopic", displayName: "slmstack \(config.stackName) alarms", kmsKey: network.logsKey)
                 topic
                 if let email = config.alarmEmail { SnsSubscription("AlarmEmail", topic: topic, email: email) }
-                if config.idleHours > 0 { idleGuard(topic: topic) }
+                if config.idleHours > 0 && !config.scalesToZero { idleGuard(topic: topic) }
                 if config.alarms { alarms(topic: topic) }
             }
-            if let range = config.autoscaling {
+            if config.scalesToZero {
+                ScaleToZero(config: config)
+            } else if let range = config.autoscaling {
                 let target = ScalableTarget("ScalableTarget", endpoint: inference.endpoint, variantName: EndpointConfig.defaultVariantName,
                                             minCapacity: range.lowerBound, maxCapacity: range.upperBound)
                 Conditional(SLMService.running) {
@@ -175,7 +179,8 @@ extension SLMService {
                             policies: [
                 "delete-stack": PolicyDocument([
                     .allow(["cloudformation:DeleteStack"], on: [.pseudo(.stackID)], sid: "DeleteThisStack"),
-                    .allow(Teardown.deleteActions, on: ["*"], sid: "DeleteItsResourcesThroughCloudFormation",
+                    .allow((Teardown.deleteActions + (config.scalesToZero ? Teardown.componentDeleteActions : [])).sorted(), on: ["*"],
+                           sid: "DeleteItsResourcesThroughCloudFormation",
                            conditions: ["ForAnyValue:StringEquals": ["aws:CalledVia": ["cloudformation.amazonaws.com"]]]),
                     // deployed without a stack (Terraform), the schedule deletes the endpoint itself
                     .allow(["sagemaker:DeleteEndpoint"], on: [endpointArn], sid: "DeleteOwnEndpoint"),

@@ -18,7 +18,7 @@ extension SLMService {
             role = Role("ShimRole", description: "Lambda shim: invoke this stack's endpoint, write its log group, run in the VPC",
                         assumedBy: "lambda.amazonaws.com", policies: [
                 "invoke-endpoint": PolicyDocument([.allow(["sagemaker:InvokeEndpoint"] + (config.streaming ? ["sagemaker:InvokeEndpointWithResponseStream"] : []),
-                                                          on: [Inference.arn("sagemaker", "endpoint/\(config.endpointName)")],
+                                                          on: [Inference.arn("sagemaker", "endpoint/\(config.endpointName)")] + SLMService.componentInvokeResources(config),
                                                           sid: "InvokeThisEndpoint")]),
                 "logs": PolicyDocument([.allow(["logs:CreateLogStream", "logs:PutLogEvents"], on: [logGroup.attribute(.arn)] + (streamLogs.map { [$0.attribute(.arn)] } ?? []),
                                                sid: "WriteOwnLogGroup")]),
@@ -46,7 +46,7 @@ extension SLMService {
                     "MAX_TOTAL_TOKENS": .string(String(config.maxTotalTokens)),
                     "LOG_PROMPTS": .string(config.logPrompts ? "true" : "false"),
                     "SAGEMAKER_TIMEOUT": .string(String(SLMService.sageMakerTimeout(lambdaTimeout: config.lambdaTimeoutSeconds))),
-                ],
+                ].merging(SLMService.componentEnvironment(config)) { fixed, _ in fixed },
                 subnets: network.privateSubnets, securityGroups: [network.lambdaGroup], logGroup: logGroup)
                 .suppress("CKV_AWS_116", because: "API Gateway invokes the shim synchronously; a dead-letter queue only receives failed asynchronous invocations")
                 .suppress("CKV_AWS_173", because: "the environment holds only the endpoint name, model ID and limits, no secrets")

@@ -90,6 +90,10 @@ extension SLMService {
             Output("ApiKeyId", "ID of the API key (its value is shown only with --show-api-key)", api.key.ref)
             Output("EndpointName", "Name of the SageMaker endpoint (paused: none)",
                    .ifCondition(SLMService.running.name, inference.endpoint.attribute(.endpointName), "paused"))
+            if config.scalesToZero {
+                Output("InferenceComponentName", "The model's inference component (scale to zero); slmstack status shows its copies",
+                       .string(config.inferenceComponentName))
+            }
             Output("GetApiKeyCommand", "Prints the API key's value", .join(getKey))
             Output("CurlExample", "Calls the API with the key",
                    .join(["curl -sS -X POST -H \"x-api-key: $("] + getKey
@@ -104,7 +108,8 @@ extension Stack {
     public static func slmService(_ config: ServiceConfig) -> Stack {
         var tags = config.tags
         tags[SLMService.ownerTagKey] = config.stackName
-        let count = config.autoscaling.map { "\($0.lowerBound)-\($0.upperBound)" } ?? String(config.instanceCount)
+        let count = config.scalesToZero ? "0-\(config.maxCopies)"
+            : config.autoscaling.map { "\($0.lowerBound)-\($0.upperBound)" } ?? String(config.instanceCount)
         var stack = Stack(config.stackName, description: "slmstack: \(config.modelID) on \(count) x \(config.instanceType) behind a key-protected REST API",
                           tags: tags) {
             SLMService(config)

@@ -72,6 +72,13 @@ public struct ServiceConfig: Sendable, Hashable {
     /// vLLM's `--gpu-memory-utilization`: the fraction of each GPU's memory vLLM takes at start for
     /// weights, activations and KV cache.
     public var gpuMemoryUtilization = 0.9
+    /// `instance` (one always-on endpoint, the default) or `zero` (inference components that scale
+    /// to no instance when idle and wake on the first request; ServiceConfig+Scaling.swift).
+    public var scaling = ScalingMode.instance
+    /// With `scaling zero`: minutes a woken copy stays at least (the scale-in cooldown).
+    public var idleTimeoutMinutes = 15
+    /// With `scaling zero`: the hours a day `cost` expects the model awake.
+    public var awakeHoursPerDay = 2.0
     /// Where the weights come from (`weights`); see `ModelWeights.swift`.
     public var weights = WeightsSource.hub
     /// The Hub revision staged for `weights s3` (`weights-revision`).
@@ -184,7 +191,7 @@ extension ServiceConfig {
     }
 
     /// Every setting, in the order help lists them (tables in ServiceSettings+*.swift).
-    public static let settings: [Setting] = coreSettings + operationsSettings + engineSettings + weightsSettings
+    public static let settings: [Setting] = coreSettings + operationsSettings + engineSettings + scalingSettings + weightsSettings
 
     /// Why a tag cannot be one of the user's tags, or nil: keys of 1-128 characters not starting
     /// with `aws:` (AWS's rules), values up to 256, and not the owner tag slmstack sets itself.
