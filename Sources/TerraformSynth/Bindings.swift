@@ -8,8 +8,6 @@ import StackModel
 /// so a model changed on its own keeps its literal value and the output never lies about it.
 struct Bindings {
     let config: ServiceConfig
-    /// The chat template the stack's shim gets, for a model outside the catalog.
-    let stackChatTemplate: String?
 
     /// Settings that are not Terraform variables: they change which resources exist (az-count,
     /// nat-gateway, api-gateway-account, ttl, idle-pause, alarms) or only describe a model outside the
@@ -133,11 +131,6 @@ struct Bindings {
         image == TGICatalog.image(region: config.region, version: config.tgiVersion) ? .local("tgi_image") : .string(image)
     }
 
-    /// The chat template JSON the shim gets for a model: the catalog's, else the stack's own.
-    func chatTemplate(_ spec: ModelSpec?) -> String {
-        spec?.chatTemplate?.json ?? stackChatTemplate ?? ""
-    }
-
     /// A container or function environment value: from a variable or a catalog table when it is
     /// what the configuration gives, else the literal.
     func environment(_ key: String, _ text: String) -> HCLExpression {
@@ -157,9 +150,6 @@ struct Bindings {
         }
         if key == "ENDPOINT_NAME", text == config.endpointName {
             return .template(Self.endpointNameParts)
-        }
-        if key == "CHAT_TEMPLATE", text == chatTemplate(config.modelSpec) {
-            return .getAttribute(.local("model"), "chat_template")
         }
         return .string(text)
     }
@@ -334,7 +324,7 @@ struct Bindings {
             .attribute("instances", map(Self.gpuTypes.map { type in
                 (type.name, map([("gpu_count", .number(Double(type.acceleratorCount))), ("gib_per_gpu", .number(type.acceleratorMemoryGiB))]))
             })),
-            .comment(" Models -> the sizes that decide the GPU fit, and the chat template the shim uses."),
+            .comment(" Models -> the sizes that decide the GPU fit."),
             .attribute("models", map(modelTable().map { spec in
                 (spec.id, map([
                     ("parameters_billions", .number(spec.parametersBillions)),
@@ -343,7 +333,6 @@ struct Bindings {
                     ("kv_heads", .number(Double(spec.kvHeads))),
                     ("head_dim", .number(Double(spec.headDim))),
                     ("context_tokens", .number(Double(spec.contextTokens))),
-                    ("chat_template", .string(chatTemplate(spec))),
                 ]))
             })),
             .attribute("instance", .index(.local("instances"), .variable("instance_type"))),

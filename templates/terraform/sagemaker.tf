@@ -163,7 +163,7 @@ locals {
       gib_per_gpu = 40
     }
   }
-  # Models -> the sizes that decide the GPU fit, and the chat template the shim uses.
+  # Models -> the sizes that decide the GPU fit.
   models = {
     "NousResearch/Hermes-3-Llama-3.1-8B" = {
       parameters_billions = 8.03
@@ -172,7 +172,6 @@ locals {
       kv_heads            = 8
       head_dim            = 128
       context_tokens      = 131072
-      chat_template       = "{\"system\":\"<|im_start|>system\\n{}<|im_end|>\\n\",\"user\":\"<|im_start|>user\\n{}<|im_end|>\\n\",\"assistant\":\"<|im_start|>assistant\\n{}<|im_end|>\\n\",\"generation\":\"<|im_start|>assistant\\n\",\"stop\":[\"<|im_end|>\"]}"
     }
     "TinyLlama/TinyLlama-1.1B-Chat-v1.0" = {
       parameters_billions = 1.1
@@ -181,7 +180,6 @@ locals {
       kv_heads            = 4
       head_dim            = 64
       context_tokens      = 2048
-      chat_template       = "{\"system\":\"<|system|>\\n{}</s>\\n\",\"user\":\"<|user|>\\n{}</s>\\n\",\"assistant\":\"<|assistant|>\\n{}</s>\\n\",\"generation\":\"<|assistant|>\\n\",\"stop\":[\"</s>\"]}"
     }
     "google/gemma-3-270m" = {
       parameters_billions = 0.268
@@ -190,7 +188,6 @@ locals {
       kv_heads            = 1
       head_dim            = 256
       context_tokens      = 32768
-      chat_template       = "{\"system\":\"<start_of_turn>user\\n{}<end_of_turn>\\n\",\"user\":\"<start_of_turn>user\\n{}<end_of_turn>\\n\",\"assistant\":\"<start_of_turn>model\\n{}<end_of_turn>\\n\",\"generation\":\"<start_of_turn>model\\n\",\"stop\":[\"<end_of_turn>\"]}"
     }
   }
   instance = local.instances[var.instance_type]

@@ -1,6 +1,11 @@
 // MARK: - Lambda shim
 
 extension SLMService {
+    /// The engine the shim speaks to (its `ENGINE`: "tgi" or "vllm"): chat goes to the engine's own
+    /// chat API, so the model's own chat template renders it. TGI until the model's engine setting
+    /// (issue 19, item 1) takes this constant's place.
+    static let shimEngine = "tgi"
+
     /// The Lambda shim, its role and its log group; with `streaming` on, also the streaming chat
     /// function (SLMService+Stream.swift), which shares the role.
     struct Shim: Construct {
@@ -30,8 +35,6 @@ extension SLMService {
                            sid: "ManageInterfaces"),
                 ]),
             ])
-            let template = ModelCatalog.models[config.modelID]?.chatTemplate
-                ?? ChatTemplate(system: "{}\n", user: "{}\n", assistant: "{}\n", generation: "", stop: [])
             let shimFunction = LambdaFunction(
                 "ShimFunction", description: "slmstack shim: API Gateway to the SageMaker TGI endpoint",
                 runtime: "python3.13", handler: "index.handler", code: LambdaSource.inlinedHandler, role: role,
@@ -41,7 +44,7 @@ extension SLMService {
                     // Fixed whether paused or not, so a pause does not update the function (see docs/cost.md, cost safety).
                     "ENDPOINT_NAME": .string(config.endpointName),
                     "MODEL_ID": .string(config.modelID),
-                    "CHAT_TEMPLATE": .string(template.json),
+                    "ENGINE": .string(SLMService.shimEngine),
                     "MAX_INPUT_TOKENS": .string(String(config.maxInputTokens)),
                     "MAX_TOTAL_TOKENS": .string(String(config.maxTotalTokens)),
                     "LOG_PROMPTS": .string(config.logPrompts ? "true" : "false"),
