@@ -53,6 +53,7 @@ Order (fix name, its number, its module):
     sagemaker_runtime_response_stream       43  stream_patches
     lambda_web_adapter                      44  lwa_patches
     apigateway_response_streaming           45  stream_gateway_patches
+    sagemaker_runtime_engine_answers        46  engine_answers
 
 A new fix is added at the end, here and below (Tests/localaws/test_registry.py holds the two together).
 """
@@ -70,6 +71,7 @@ import cfn_stack_patches
 import cfn_update_patches
 import cloudwatch_patches
 import endpoint_patches
+import engine_answers
 import gateway_patches
 import import_patches
 import invoke_patches
@@ -134,5 +136,6 @@ for _fix in (
     stream_patches.sagemaker_runtime_response_stream,
     lwa_patches.lambda_web_adapter,  # after fix 13: wraps its Invoke
     stream_gateway_patches.apigateway_response_streaming,  # after fix 14: wraps its route
+    engine_answers.sagemaker_runtime_engine_answers,  # after fixes 40 and 43: wraps InvokeEndpoint and fix 43's container_answer
 ):
     fix(_fix)

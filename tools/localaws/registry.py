@@ -35,6 +35,8 @@ a real application of the fixes by Tests/localaws/test_registry.py:
         apigateway_response_streaming -> cfn_apigateway_authorizers -> moto
     DomainDispatcherApplication.__call__ (every request to the server)
         apigateway_response_streaming -> apigateway_proxy_to_lambda -> moto
+    SageMakerRuntimeResponse.invoke_endpoint (InvokeEndpoint)
+        sagemaker_runtime_engine_answers -> sagemaker_runtime_missing_endpoint -> moto
     invoke_patches.authorize (fix 14's own function, not moto's)
         apigateway_usage_plan_limits -> apigateway_lambda_authorizers
         (apigateway_lambda_authorizers replaces invoke_patches' own authorize)
