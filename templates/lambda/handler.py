@@ -195,12 +195,11 @@ def handler(event, context):
     return {"statusCode": status, "headers": headers, "body": body}
 
 
-# The engine's answer, checked before it is believed: (text, generated tokens, prompt tokens, finish
-# reason), else ValueError (or KeyError, TypeError...: any exception is a 502). NaN and Infinity are
-# no JSON (int() refuses them); 1e999 parses as inf, so each number is type-checked.
-# TGI's generate API ("inputs"): through SageMaker a one-element list, some versions an object.
-# The OpenAI-style APIs (chat: choices[0].message.content; vLLM's completions: choices[0].text):
-# usage.prompt_tokens and completion_tokens.
+# The engine's answer to a request of `kind` (its first key), checked before it is believed: (text,
+# generated tokens, prompt tokens, finish reason), else any exception (a 502). NaN and Infinity are
+# no JSON (int() refuses them); 1e999 parses as inf, so each number is type-checked. TGI's generate
+# API ("inputs"): through SageMaker a one-element list, some versions an object; the OpenAI-style
+# APIs: choices[0].message.content (chat) or .text (vLLM's completions), usage.
 def answer(raw, kind):
     r = json.loads(raw, parse_constant=int)
     if kind == "inputs":
@@ -288,10 +287,9 @@ def prepare(event, log, env):
             fail(400, "unsupported", "system", "/invoke sends the prompt as is, without a chat template; send a system message to /v1/chat/completions")
         text = body["prompt"]
 
-    # Defaults and the engines' own rules: top_p 1 means off (TGI wants < 1). On /invoke (TGI's
-    # semantics) temperature 0 means greedy (TGI wants > 0; vLLM's greedy is temperature 0), and a
-    # temperature turns sampling on unless do_sample says otherwise. Chat passes temperature 0 on:
-    # both engines' chat APIs read it as greedy.
+    # Defaults and the engines' rules: top_p 1 means off (TGI wants < 1). On /invoke temperature 0 is
+    # greedy (TGI wants > 0, vLLM's greedy is 0) and a temperature turns sampling on unless do_sample
+    # says otherwise; chat passes 0 on: both chat APIs read it as greedy.
     p.setdefault("max_new_tokens", min(256, cap))
     if p.get("top_p") == 1:
         del p["top_p"]
@@ -304,9 +302,8 @@ def prepare(event, log, env):
         elif t is not None:
             p["temperature"] = t
             p.setdefault("do_sample", True)
-        # details: finish_reason and generated_tokens; decoder_input_details: prefill = prompt tokens;
-        # return_full_text: TGI's SageMaker route otherwise starts a text-generation model's answer
-        # with the prompt (its default follows the model's pipeline tag)
+        # details: finish_reason, generated_tokens; decoder_input_details: prefill = prompt tokens;
+        # return_full_text: TGI's SageMaker route otherwise starts the answer with the prompt
         req = {"prompt": text} if engine == "vllm" else {
             "inputs": text, "parameters": dict(p, details=True, decoder_input_details=True, return_full_text=False)}
     if "inputs" not in req:
