@@ -1,4 +1,4 @@
-"""Fix 46 (tools/localaws/engine_answers.py): the model container answers in its engine's own shape.
+"""Fix 50 (tools/localaws/engine_answers.py): the model container answers in its engine's own shape.
 
 A TGI answer queued in moto's answer queue becomes, for a chat request (`messages`), TGI 3.x's or
 vLLM's `chat.completion` (buffered, InvokeEndpoint) or `chat.completion.chunk` Server-Sent Events

@@ -1,4 +1,4 @@
-"""Fix 46: the model container answers in its engine's own shape: TGI 3.x or vLLM, chat and completions.
+"""Fix 50: the model container answers in its engine's own shape: TGI 3.x or vLLM, chat and completions.
 
 No model runs on the local AWS: InvokeEndpoint and InvokeEndpointWithResponseStream (fix 43) answer
 from moto's queue of canned results (`/moto-api/static/sagemaker/endpoint-results`), which tests and

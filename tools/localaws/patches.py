@@ -53,7 +53,7 @@ Order (fix name, its number, its module):
     sagemaker_runtime_response_stream       43  stream_patches
     lambda_web_adapter                      44  lwa_patches
     apigateway_response_streaming           45  stream_gateway_patches
-    sagemaker_runtime_engine_answers        46  engine_answers
+    sagemaker_runtime_engine_answers        50  engine_answers
 
 A new fix is added at the end, here and below (Tests/localaws/test_registry.py holds the two together).
 """

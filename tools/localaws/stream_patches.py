@@ -204,7 +204,7 @@ def container_answer(request_body: str, body: Any, content_type: str | None,
                      where: tuple[str, str, str] | None = None) -> tuple[bytes, str | None]:
     """(payload bytes, content type) the container sends for a queued result (module docstring).
 
-    `where` (account, region, endpoint name) is for fix 46 (engine_answers.py), which replaces this
+    `where` (account, region, endpoint name) is for fix 50 (engine_answers.py), which replaces this
     function to answer chat requests in the endpoint's engine shape and calls it for the rest.
     """
     raw = body.encode() if isinstance(body, str) else body if isinstance(body, bytes) else json.dumps(body).encode()
