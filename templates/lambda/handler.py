@@ -402,19 +402,9 @@ def model_failed(e, field, rid, log):
 
 def complete(q, rid, log, env):
     try:
-<<<<<<< HEAD
-        # details: finish_reason and generated_tokens; decoder_input_details: prefill = prompt tokens;
-        # return_full_text: TGI's SageMaker route otherwise starts a text-generation model's answer
-        # with the prompt (its default follows the model's pipeline tag)
         r = SM.invoke_endpoint(EndpointName=env["ENDPOINT_NAME"], **component(env), ContentType="application/json", Accept="application/json",
-                               Body=json.dumps({"inputs": q["prompt"], "parameters": dict(p, details=True, decoder_input_details=True,
-                                                                                          return_full_text=False)}))
-        text, n_out, n_in, why = tgi(r["Body"].read())
-=======
-        r = SM.invoke_endpoint(EndpointName=env["ENDPOINT_NAME"], ContentType="application/json", Accept="application/json",
                                Body=json.dumps(q["body"]))
         text, n_out, n_in, why = answer(r["Body"].read(), next(iter(q["body"])))
->>>>>>> h/chatapi
     except Exception as e:
         model_failed(e, q["field"], rid, log)
 

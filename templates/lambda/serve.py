@@ -89,13 +89,8 @@ class Chat(BaseHTTPRequestHandler):
         env = os.environ
         try:
             r = index.SM.invoke_endpoint_with_response_stream(
-<<<<<<< HEAD
                 EndpointName=env["ENDPOINT_NAME"], **index.component(env), ContentType="application/json", Accept="text/event-stream",
-                Body=json.dumps({"inputs": q["prompt"], "parameters": dict(q["params"], details=True, return_full_text=False), "stream": True}))
-=======
-                EndpointName=env["ENDPOINT_NAME"], ContentType="application/json", Accept="text/event-stream",
                 Body=json.dumps(dict(q["body"], stream=True, stream_options={"include_usage": True})))
->>>>>>> h/chatapi
         except Exception as e:
             index.model_failed(e, q["field"], rid, log)
         self.send_response(200)
