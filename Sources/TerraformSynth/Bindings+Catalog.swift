@@ -46,7 +46,7 @@ extension Bindings {
             .attribute("instances", map(Self.gpuTypes.map { type in
                 (type.name, map([("gpu_count", .number(Double(type.acceleratorCount))), ("gib_per_gpu", .number(type.acceleratorMemoryGiB))]))
             })),
-            .comment(" Models -> the sizes that decide the GPU fit, and the chat template the shim uses."),
+            .comment(" Models -> the sizes that decide the GPU fit."),
             .attribute("models", map(modelTable().map { spec in
                 (spec.id, map([
                     ("parameters_billions", .number(spec.parametersBillions)),
@@ -55,7 +55,6 @@ extension Bindings {
                     ("kv_heads", .number(Double(spec.kvHeads))),
                     ("head_dim", .number(Double(spec.headDim))),
                     ("context_tokens", .number(Double(spec.contextTokens))),
-                    ("chat_template", .string(chatTemplate(spec))),
                 ]))
             })),
             .attribute("instance", .index(.local("instances"), .variable("instance_type"))),

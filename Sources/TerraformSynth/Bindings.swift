@@ -8,8 +8,6 @@ import StackModel
 /// so a model changed on its own keeps its literal value and the output never lies about it.
 struct Bindings {
     let config: ServiceConfig
-    /// The chat template the stack's shim gets, for a model outside the catalog.
-    let stackChatTemplate: String?
 
     /// Settings that are not Terraform variables: they change which resources exist (az-count,
     /// nat-gateway, api-gateway-account, ttl, idle-pause, alarms), the container's environment keys
@@ -151,11 +149,6 @@ struct Bindings {
         version == config.inferenceAMI?.version ? .local("inference_ami_version") : .string(version)
     }
 
-    /// The chat template JSON the shim gets for a model: the catalog's, else the stack's own.
-    func chatTemplate(_ spec: ModelSpec?) -> String {
-        spec?.chatTemplate?.json ?? stackChatTemplate ?? ""
-    }
-
     /// A container or function environment value: from a variable or a catalog table when it is
     /// what the configuration gives, else the literal.
     func environment(_ key: String, _ text: String) -> HCLExpression {
@@ -177,9 +170,6 @@ struct Bindings {
         }
         if key == "ENDPOINT_NAME", text == config.endpointName {
             return .template(Self.endpointNameParts)
-        }
-        if key == "CHAT_TEMPLATE", text == chatTemplate(config.modelSpec) {
-            return .getAttribute(.local("model"), "chat_template")
         }
         return .string(text)
     }

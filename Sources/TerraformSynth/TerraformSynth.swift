@@ -146,10 +146,7 @@ struct Translator {
         self.stack = stack
         self.config = config
         self.book = book
-        let chatTemplate = stack.resources(of: LambdaFunction.self).lazy.compactMap { function -> String? in
-            if case .string(let text)? = function.environment["CHAT_TEMPLATE"] { text } else { nil }
-        }.first
-        self.bindings = Bindings(config: config, stackChatTemplate: chatTemplate)
+        self.bindings = Bindings(config: config)
     }
 
     mutating func module() throws -> TerraformModule {

@@ -54,7 +54,7 @@ private func streaming() -> ServiceConfig {
     #expect(env["AWS_LWA_INVOKE_MODE"] as? String == "response_stream")
     #expect(env["AWS_LWA_READINESS_CHECK_PATH"] as? String == "/healthz")
     #expect(env["STREAMING"] as? String == "true")
-    for key in ["ENDPOINT_NAME", "MODEL_ID", "CHAT_TEMPLATE", "MAX_INPUT_TOKENS", "MAX_TOTAL_TOKENS", "LOG_PROMPTS"] {
+    for key in ["ENDPOINT_NAME", "MODEL_ID", "ENGINE", "MAX_INPUT_TOKENS", "MAX_TOTAL_TOKENS", "LOG_PROMPTS"] {
         #expect(env[key] as? String == shimEnv[key] as? String, "\(key) as the shim's")
     }
     #expect(shimEnv["STREAMING"] == nil && shimEnv["AWS_LAMBDA_EXEC_WRAPPER"] == nil, "the shim itself is unchanged")

@@ -223,7 +223,7 @@ func everySettingThatSetsAPropertyIsAVariable(variant: String) throws {
     let module = try defaultModule(config)
     let parameters = Stack.slmService(config).parameters.map { TerraformNames.snakeCase($0.name.rawValue) }
     let variables = module.file("variables.tf")!.blocks.filter { $0.type == "variable" && !parameters.contains($0.labels[0]) }
-    let bindings = Bindings(config: config, stackChatTemplate: nil)
+    let bindings = Bindings(config: config)
     // budget is a setting of cost and deploy: it sets nothing in the module, so it is no variable
     let settings = ServiceConfig.settings.filter { bindings.applies($0.key) && $0.key != "budget" }
     #expect(variables.map { $0.labels[0] } == settings.map(\.key).map(TerraformNames.variable))

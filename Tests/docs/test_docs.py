@@ -100,3 +100,10 @@ def test_the_offline_command_lines_run(slmstack_bin, tmp_path):
         assert result.returncode == 0, f"{page}: `{line}` exited {result.returncode}: {result.stderr}"
         ran += 1
     assert ran >= 5, f"only {ran} offline command lines found in the docs"
+
+
+def test_no_file_holds_merge_conflict_markers():
+    """A conflict left in an embedded file (the shim is read into the binary as text) would still build."""
+    found = subprocess.run(["git", "grep", "-n", "-I", "-E", "^(<<<<<<< |>>>>>>> )", "--", ".", ":!Tests/docs/test_docs.py"],
+                           cwd=ROOT, capture_output=True, text=True)
+    assert found.stdout == "", found.stdout[:2000]

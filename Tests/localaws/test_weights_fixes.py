@@ -1,5 +1,5 @@
-"""Fixes for staged weights: 50 (s3_query_patches.py) S3 list calls with a `/` in the prefix pass SigV4;
-51 (sagemaker_patches.py) a model from CloudFormation keeps EnableNetworkIsolation.
+"""Fixes for staged weights: 51 (s3_query_patches.py) S3 list calls with a `/` in the prefix pass SigV4;
+52 (sagemaker_patches.py) a model from CloudFormation keeps EnableNetworkIsolation.
 
 "without" runs on a throwaway server with only that fix disabled, "with" on the session server.
 """

@@ -21,12 +21,10 @@ from inline import inline  # noqa: E402
 
 ROOT = HERE.parent.parent
 HANDLER = ROOT / "templates" / "lambda" / "handler.py"
-# TinyLlama's entry of the model table, exactly as the stack passes it
-TINYLLAMA = '{"system":"<|system|>\\n{}</s>\\n","user":"<|user|>\\n{}</s>\\n","assistant":"<|assistant|>\\n{}</s>\\n","generation":"<|assistant|>\\n","stop":["</s>"]}'
 MODEL_ID = "TinyLlama/TinyLlama-1.1B-Chat-v1.0"
 ENDPOINT = "slm-endpoint"
 STACK_ENV = {
-    "ENDPOINT_NAME": ENDPOINT, "MODEL_ID": MODEL_ID, "CHAT_TEMPLATE": TINYLLAMA,
+    "ENDPOINT_NAME": ENDPOINT, "MODEL_ID": MODEL_ID, "ENGINE": "tgi",
     "MAX_INPUT_TOKENS": "1536", "MAX_TOTAL_TOKENS": "2048",
     "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing",
     "AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1",
@@ -89,7 +87,7 @@ def assert_error_shape(out, status):
 
 @pytest.fixture
 def stack_env(monkeypatch):
-    for k in ("LOG_PROMPTS", "PAUSED", "SAGEMAKER_TIMEOUT", "AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME", "AWS_CONFIG_FILE"):
+    for k in ("LOG_PROMPTS", "PAUSED", "CHAT_TEMPLATE", "SAGEMAKER_TIMEOUT", "AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME", "AWS_CONFIG_FILE"):
         monkeypatch.delenv(k, raising=False)
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
     for k, v in STACK_ENV.items():

@@ -61,7 +61,7 @@ def test_lone_surrogate_as_a_raw_character_and_in_base64(shim, fake):
 def test_a_surrogate_pair_is_text(shim, fake):
     status, out = shim.call("/invoke", raw='{"prompt": "smile \\ud83d\\ude00"}')
     assert status == 200, out
-    assert fake.requests[0]["body"]["inputs"] == "<|user|>\nsmile \U0001F600</s>\n<|assistant|>\n"
+    assert fake.requests[0]["body"]["inputs"] == "smile \U0001F600"
 
 
 # ---------------------------------------------------------------- model answers that are not TGI's: 502
@@ -101,15 +101,64 @@ BROKEN = [
 ]
 
 
-@pytest.mark.parametrize("kind, canned", BROKEN, ids=[b[0] for b in BROKEN])
-def test_broken_model_answer_is_502_without_its_text(shim, fake, kind, canned):
-    fake.queue.append(canned)
-    status, out = shim.call(CHAT, {"messages": [{"role": "user", "content": "hi"}]})
-    assert (status, out["error"]["code"]) == (502, "upstream_error"), out
+
+
+def chat_answer(content="Paris " + MARK, usage=None, finish="stop", raw=None):
+    """A chat.completion as the engines answer it (TGI's fields), with what the test breaks."""
+    body = raw if raw is not None else json.dumps({
+        "object": "chat.completion", "id": "", "created": 1, "model": "m", "system_fingerprint": "3.3.6",
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "logprobs": None, "finish_reason": finish}],
+        "usage": {"prompt_tokens": 3, "completion_tokens": 2, "total_tokens": 5} if usage is None else usage})
+    return (200, {}, body.encode())
+
+
+BROKEN_CHAT = [
+    ("nan-usage", chat_answer(raw='{"choices": [{"message": {"content": "x"}, "finish_reason": "stop"}], "usage": {"prompt_tokens": NaN}}')),
+    ("1e999-usage", chat_answer(raw='{"choices": [{"message": {"content": "x"}}], "usage": {"completion_tokens": 1e999}}')),
+    ("bool-usage", chat_answer(usage={"prompt_tokens": True, "completion_tokens": 1})),
+    ("negative-usage", chat_answer(usage={"prompt_tokens": 1, "completion_tokens": -1})),
+    ("string-usage", chat_answer(usage={"prompt_tokens": "3", "completion_tokens": 1})),
+    ("content-number", chat_answer(content=42)),
+    ("content-object", chat_answer(content={"text": MARK})),
+    ("content-lone-surrogate", chat_answer(raw='{"choices": [{"message": {"content": "ok \\ud800 ' + MARK + '"}}]}')),
+    ("finish-number", chat_answer(finish=3)),
+    ("no-choices", chat_answer(raw='{"choices": [], "usage": {}}')),
+    ("choices-object", chat_answer(raw='{"choices": {"message": {"content": "x"}}}')),
+    ("no-message", chat_answer(raw='{"choices": [{"text": "' + MARK + '"}]}')),
+    ("message-string", chat_answer(raw='{"choices": [{"message": "' + MARK + '"}]}')),
+    ("usage-list", chat_answer(raw='{"choices": [{"message": {"content": "x"}}], "usage": [1]}')),
+    ("generate-shape", answer({"generated_tokens": 1})),
+    ("not-json", (200, {}, MARK.encode())),
+    ("400-error-list", model_error(400, {"error": ["a", MARK]})),
+    ("400-message-without-object", model_error(400, {"message": MARK})),
+    ("400-error-message-number", model_error(400, {"error": {"message": 42, "detail": MARK}})),
+]
+
+
+def assert_502(shim, out, upstream):
+    assert out["error"]["code"] == "upstream_error", out
     assert_error_shape(out, 502)
     assert out["error"]["message"] == "the model call failed; request id req-1"
     assert MARK not in shim.response["body"] and MARK not in json.dumps(shim.logs)
-    assert shim.logs[-1]["upstream"] in ("ValueError", "UnicodeDecodeError", "RecursionError", "ModelError/422")
+    assert shim.logs[-1]["upstream"] in upstream, shim.logs[-1]
+
+
+@pytest.mark.parametrize("kind, canned", BROKEN, ids=[b[0] for b in BROKEN])
+def test_broken_model_answer_is_502_without_its_text(shim, fake, kind, canned):
+    # TGI's generate API: /invoke
+    fake.queue.append(canned)
+    status, out = shim.call("/invoke", {"prompt": "hi"})
+    assert status == 502, out
+    assert_502(shim, out, ("ValueError", "UnicodeDecodeError", "RecursionError", "ModelError/422", "AttributeError"))
+
+
+@pytest.mark.parametrize("kind, canned", BROKEN_CHAT, ids=[b[0] for b in BROKEN_CHAT])
+def test_broken_chat_answer_is_502_without_its_text(shim, fake, kind, canned):
+    # the engines' chat API: /v1/chat/completions
+    fake.queue.append(canned)
+    status, out = shim.call(CHAT, {"messages": [{"role": "user", "content": "hi"}]})
+    assert status == 502, out
+    assert_502(shim, out, ("ValueError", "JSONDecodeError", "KeyError", "IndexError", "TypeError", "AttributeError", "ModelError/400"))
 
 
 def test_tgi_validation_messages_are_strict_short_strings(shim, fake):
@@ -124,7 +173,7 @@ def test_tgi_validation_messages_are_strict_short_strings(shim, fake):
 
 
 def test_answer_over_lambdas_response_limit_is_502(shim, fake):
-    fake.queue.append(answer({"generated_tokens": 9}, text=MARK + "a" * (7 * 1024 * 1024)))
+    fake.queue.append(chat_answer(MARK + "a" * (7 * 1024 * 1024)))
     status, out = shim.call(CHAT, {"messages": [{"role": "user", "content": "hi"}]})
     assert (status, out["error"]["code"]) == (502, "response_too_large"), out
     assert_error_shape(out, 502)

@@ -1,8 +1,9 @@
 """Both routes end to end against moto's SageMaker Runtime, in process (`moto.mock_aws`).
 
-moto cannot run the Lambda itself, so the handler runs here with boto3 intercepted by moto; TGI's
-answers are queued through moto's `/moto-api/static/sagemaker/endpoint-results` (as
-tools/localaws/canned_answer.py does). moto records each request body per endpoint, which is
+moto cannot run the Lambda itself, so the handler runs here with boto3 intercepted by moto; the
+engine's answers are queued through moto's `/moto-api/static/sagemaker/endpoint-results` (as
+tools/localaws/canned_answer.py does; plain moto sends them as queued, so a chat answer is queued in
+TGI's chat.completion shape here, where the local AWS's fix 46 would make one from a TGI answer). moto records each request body per endpoint, which is
 how these tests see what the shim sent.
 """
 
@@ -45,13 +46,19 @@ def moto_shim(source, stack_env, capsys):
         yield Shim(load_shim(source), capsys)
 
 
+def tgi_chat_answer(content, reason, n_out, n_in):
+    return json.dumps({"object": "chat.completion", "id": "", "created": 1767225600, "model": MODEL_ID, "system_fingerprint": "3.3.6-sha-0000000",
+                       "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "logprobs": None, "finish_reason": reason}],
+                       "usage": {"prompt_tokens": n_in, "completion_tokens": n_out, "total_tokens": n_in + n_out}})
+
+
 def test_invoke_end_to_end(moto_shim):
     queue(tgi_answer("Paris.</s>", "eos_token", 3, 21))
-    status, out = moto_shim.call("/invoke", {"prompt": "Capital of France?", "system": "Answer in one word.",
-                                             "parameters": {"max_new_tokens": 16, "temperature": 0.2, "seed": 1}})
+    status, out = moto_shim.call("/invoke", {"prompt": "Capital of France? Answer in one word.",
+                                             "parameters": {"max_new_tokens": 16, "temperature": 0.2, "seed": 1, "stop": ["</s>"]}})
     assert status == 200, out
     (body,) = sent_bodies()
-    assert body == {"inputs": "<|system|>\nAnswer in one word.</s>\n<|user|>\nCapital of France?</s>\n<|assistant|>\n",
+    assert body == {"inputs": "Capital of France? Answer in one word.",
                     "parameters": {"max_new_tokens": 16, "temperature": 0.2, "do_sample": True, "seed": 1, "stop": ["</s>"],
                                    "details": True, "decoder_input_details": True, "return_full_text": False}}
     assert out == {"generated_text": "Paris.", "prompt": body["inputs"],
@@ -61,13 +68,12 @@ def test_invoke_end_to_end(moto_shim):
 
 
 def test_chat_end_to_end(moto_shim):
-    queue(tgi_answer("Blue, mostly", "length", 4, 30, as_list=False))
+    queue(tgi_chat_answer("Blue, mostly", "length", 4, 30))
     status, out = moto_shim.call("/v1/chat/completions", {"model": "tinyllama", "max_tokens": 4, "messages": [
         {"role": "user", "content": "Sky colour?"}]}, request_id="r-42")
     assert status == 200, out
     (body,) = sent_bodies()
-    assert body["inputs"] == "<|user|>\nSky colour?</s>\n<|assistant|>\n"
-    assert body["parameters"]["max_new_tokens"] == 4
+    assert body == {"messages": [{"role": "user", "content": "Sky colour?"}], "max_tokens": 4}
     assert out["id"] == "chatcmpl-r-42" and out["model"] == MODEL_ID and out["object"] == "chat.completion"
     assert out["choices"] == [{"index": 0, "message": {"role": "assistant", "content": "Blue, mostly"}, "finish_reason": "length"}]
     assert out["usage"] == {"prompt_tokens": 30, "completion_tokens": 4, "total_tokens": 34}

@@ -10,21 +10,21 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from shim_support import ENDPOINT, MODEL_ID, TINYLLAMA, Shim, assert_error_shape, load_shim
-from fake_sagemaker import CONTAINER_TIMEOUT, fake_tokens, model_error, sagemaker_error, tgi_error
+from shim_support import ENDPOINT, MODEL_ID, Shim, assert_error_shape, load_shim
+from fake_sagemaker import CONTAINER_TIMEOUT, fake_tokens, model_error, render, sagemaker_error, tgi_error
 
 Q = "What is the capital of France?"
-RENDERED = f"<|user|>\n{Q}</s>\n<|assistant|>\n"
+RENDERED = f"<|user|>\n{Q}</s>\n<|assistant|>\n"  # as the fake model's own template renders [user: Q]
 
 
 def sent(fake, i=0):
     return fake.requests[i]["body"]
 
 
-# ---------------------------------------------------------------- /invoke
+# ---------------------------------------------------------------- /invoke: the prompt as is, TGI's generate API
 
 
-def test_invoke_renders_the_template_and_forwards_parameters(shim, fake):
+def test_invoke_sends_the_prompt_as_is_and_forwards_parameters(shim, fake):
     params = {"max_new_tokens": 20, "temperature": 0.7, "top_p": 0.9, "top_k": 50,
               "repetition_penalty": 1.1, "seed": 42, "stop": ["Eiffel"]}
     status, out = shim.call("/invoke", {"prompt": Q, "parameters": params})
@@ -33,31 +33,34 @@ def test_invoke_renders_the_template_and_forwards_parameters(shim, fake):
     req = fake.requests[0]
     assert req["path"] == f"/endpoints/{ENDPOINT}/invocations"
     assert req["headers"]["Content-Type"] == "application/json"
-    assert req["body"]["inputs"] == RENDERED
-    used = dict(params, do_sample=True, stop=["Eiffel", "</s>"])
+    assert req["body"]["inputs"] == Q
+    used = dict(params, do_sample=True)
     assert req["body"]["parameters"] == dict(used, details=True, decoder_input_details=True, return_full_text=False)
     # TGI keeps the stop string (and counts its tokens); the shim cuts it
     assert out["generated_text"] == "Paris is the capital of France. It is known for the "
     assert out["finish_reason"] == "stop"
-    assert out["prompt"] == RENDERED
+    assert out["prompt"] == Q
     assert out["parameters"] == used
-    n_in = fake_tokens(RENDERED)
+    n_in = fake_tokens(Q)
     assert out["usage"] == {"prompt_tokens": n_in, "completion_tokens": 12, "total_tokens": n_in + 12}
 
 
 def test_invoke_defaults(shim, fake):
     status, out = shim.call("/invoke", {"prompt": Q})
     assert status == 200, out
-    assert sent(fake)["parameters"] == {"max_new_tokens": 256, "stop": ["</s>"], "details": True, "decoder_input_details": True, "return_full_text": False}
+    assert sent(fake)["parameters"] == {"max_new_tokens": 256, "details": True, "decoder_input_details": True, "return_full_text": False}
     assert out["generated_text"] == "Paris is the capital of France. It is known for the Eiffel Tower."
     assert out["finish_reason"] == "stop"  # TGI's eos_token
-    assert out["parameters"] == {"max_new_tokens": 256, "stop": ["</s>"]}
+    assert out["parameters"] == {"max_new_tokens": 256}
 
 
-def test_invoke_system_prompt_and_null_fields(shim, fake):
-    status, out = shim.call("/invoke", {"prompt": Q, "system": "Be brief.", "parameters": {"seed": None}})
+def test_invoke_system_is_refused_with_a_hint_and_null_fields_are_absent(shim, fake):
+    status, out = shim.call("/invoke", {"prompt": Q, "system": "Be brief."})
+    assert (status, out["error"]["code"], out["error"]["param"]) == (400, "unsupported", "system"), out
+    assert "/v1/chat/completions" in out["error"]["message"]
+    assert fake.requests == []
+    status, out = shim.call("/invoke", {"prompt": Q, "system": None, "parameters": {"seed": None}})
     assert status == 200, out
-    assert sent(fake)["inputs"] == f"<|system|>\nBe brief.</s>\n{RENDERED}"
     assert "seed" not in sent(fake)["parameters"]
 
 
@@ -81,16 +84,10 @@ def test_length_finish_and_usage(shim, fake):
     assert out["usage"]["completion_tokens"] == 3
 
 
-def test_contents_with_braces_are_kept(shim, fake):
-    prompt = "Fill {} and {0} and {name} in"
-    assert shim.call("/invoke", {"prompt": prompt})[0] == 200
-    assert sent(fake)["inputs"] == f"<|user|>\n{prompt}</s>\n<|assistant|>\n"
-
-
 def test_base64_body(shim, fake):
     status, out = shim.call("/invoke", {"prompt": Q}, b64=True)
     assert status == 200, out
-    assert sent(fake)["inputs"] == RENDERED
+    assert sent(fake)["inputs"] == Q
 
 
 def test_tgi_object_answer_is_accepted(shim, fake):
@@ -99,60 +96,13 @@ def test_tgi_object_answer_is_accepted(shim, fake):
     assert (status, out["generated_text"]) == (200, "Paris is the")
 
 
-def test_template_comes_from_the_environment(shim, fake, stack_env):
-    chatml = {"user": "<|im_start|>user\n{}<|im_end|>\n", "assistant": "<|im_start|>assistant\n{}<|im_end|>\n",
-              "generation": "<|im_start|>assistant\n", "stop": ["<|im_end|>"]}
-    stack_env.setenv("CHAT_TEMPLATE", json.dumps(chatml))
-    assert shim.call("/invoke", {"prompt": "hi"})[0] == 200
-    assert sent(fake)["inputs"] == "<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n"
-    assert sent(fake)["parameters"]["stop"] == ["<|im_end|>"]
-    # this template has no system role
-    status, out = shim.call("/invoke", {"prompt": "hi", "system": "x"})
-    assert (status, out["error"]["code"]) == (400, "invalid_value") and "system" in out["error"]["message"]
-    status, out = shim.call("/v1/chat/completions", {"messages": [{"role": "system", "content": "x"}]})
-    assert status == 400 and out["error"]["message"] == "messages[0].role: expected one of user, assistant"
-    assert len(fake.requests) == 1
-
-
-def test_user_stop_strings_come_first_within_tgis_limit(shim, fake):
+def test_user_stop_strings_are_all_sent_and_cut(shim, fake):
     stops = ["a1", "b2", "c3", "d4"]
     assert shim.call("/invoke", {"prompt": Q, "parameters": {"stop": stops}})[0] == 200
     assert sent(fake)["parameters"]["stop"] == stops
     assert shim.call("/invoke", {"prompt": Q, "parameters": {"stop": "France"}})[0] == 200
-    assert sent(fake, 1)["parameters"]["stop"] == ["France", "</s>"]
+    assert sent(fake, 1)["parameters"]["stop"] == ["France"]
     assert shim.response and json.loads(shim.response["body"])["generated_text"] == "Paris is the capital of "
-
-
-# ---------------------------------------------------------------- /v1/chat/completions
-
-
-def test_chat_completion(shim, fake):
-    msgs = [{"role": "system", "content": "You are terse."}, {"role": "user", "content": "Hi"},
-            {"role": "assistant", "content": "Hello."}, {"role": "user", "content": Q, "name": "ann"}]
-    before = int(time.time())
-    status, out = shim.call("/v1/chat/completions", {"model": "gpt-4o", "messages": msgs, "max_tokens": 5,
-                                                     "temperature": 0.5, "top_p": 0.95, "seed": 7, "stop": ["zzz"],
-                                                     "n": 1, "user": "u-1", "stream": False})
-    assert status == 200, out
-    rendered = ("<|system|>\nYou are terse.</s>\n<|user|>\nHi</s>\n<|assistant|>\nHello.</s>\n"
-                f"<|user|>\n{Q}</s>\n<|assistant|>\n")
-    assert sent(fake)["inputs"] == rendered
-    assert sent(fake)["parameters"] == {"max_new_tokens": 5, "temperature": 0.5, "do_sample": True, "top_p": 0.95, "seed": 7,
-                                        "stop": ["zzz", "</s>"], "details": True, "decoder_input_details": True, "return_full_text": False}
-    assert set(out) == {"id", "object", "created", "model", "choices", "usage"}
-    assert out["id"] == "chatcmpl-req-1" and out["object"] == "chat.completion" and out["model"] == MODEL_ID
-    assert before <= out["created"] <= time.time() and type(out["created"]) is int
-    assert out["choices"] == [{"index": 0, "message": {"role": "assistant", "content": "Paris is the capital of"}, "finish_reason": "length"}]
-    n_in = fake_tokens(rendered)
-    assert out["usage"] == {"prompt_tokens": n_in, "completion_tokens": 5, "total_tokens": n_in + 5}
-
-
-def test_chat_stop_finish_and_max_completion_tokens(shim, fake):
-    status, out = shim.call("/v1/chat/completions", {"messages": [{"role": "user", "content": Q}], "max_completion_tokens": 50})
-    assert status == 200, out
-    assert sent(fake)["parameters"]["max_new_tokens"] == 50
-    assert out["choices"][0]["finish_reason"] == "stop"
-    assert out["choices"][0]["message"]["content"] == "Paris is the capital of France. It is known for the Eiffel Tower."
 
 
 # ---------------------------------------------------------------- bad requests: 4xx, SageMaker not called
@@ -236,7 +186,7 @@ def test_bad_request(shim, fake, route, body, status, code, message):
 def test_max_tokens_at_the_cap_is_accepted(shim, fake):
     status, out = shim.call("/v1/chat/completions", {"messages": [{"role": "user", "content": "x"}], "max_tokens": 512})
     assert status == 200, out
-    assert sent(fake)["parameters"]["max_new_tokens"] == 512
+    assert sent(fake)["max_tokens"] == 512
 
 
 def test_unknown_route_and_method(shim, fake):
@@ -258,7 +208,7 @@ def test_tgi_length_error_is_413(shim, fake):
     fake.max_input_tokens = 8
     status, out = shim.call("/invoke", {"prompt": Q})
     assert (status, out["error"]["code"]) == (413, "prompt_too_long")
-    assert out["error"]["message"] == f"prompt: Input validation error: `inputs` must have less than 8 tokens. Given: {fake_tokens(RENDERED)}"
+    assert out["error"]["message"] == f"prompt: Input validation error: `inputs` must have less than 8 tokens. Given: {fake_tokens(Q)}"
     fake.max_input_tokens, fake.max_total_tokens = 1536, 20
     status, out = shim.call("/v1/chat/completions", {"messages": [{"role": "user", "content": Q}], "max_tokens": 10})
     assert (status, out["error"]["code"]) == (413, "prompt_too_long")
@@ -360,10 +310,10 @@ def test_paused_answers_503_without_calling_sagemaker(shim, fake, stack_env):
 
 
 def test_broken_stack_configuration_is_500_without_details(shim, fake, stack_env):
-    stack_env.setenv("CHAT_TEMPLATE", "{not json")
+    stack_env.setenv("ENGINE", "tgi3")
     status, out = shim.call("/invoke", {"prompt": Q})
     assert (status, out) == (500, {"error": {"code": "internal_error", "message": "request id req-1", "type": "server_error", "param": None}})
-    assert shim.logs[-1]["exception"] == "JSONDecodeError"
+    assert shim.logs[-1]["exception"] == "KeyError"
     assert fake.requests == []
 
 
@@ -378,7 +328,7 @@ def test_one_log_line_without_prompt_or_completion(shim, fake, caplog):
     assert status == 200
     assert len(shim.logs) == 1
     line = shim.logs[0]
-    n_in = fake_tokens(f"<|user|>\n{MARK}</s>\n<|assistant|>\n")
+    n_in = fake_tokens(render([{"role": "user", "content": MARK}]))
     assert line["request_id"] == "abc" and line["route"] == "/v1/chat/completions" and line["status"] == 200
     assert line["prompt_tokens"] == n_in and line["completion_tokens"] == 13 and line["total_tokens"] == n_in + 13
     assert type(line["latency_ms"]) is int and line["latency_ms"] >= 0
@@ -399,4 +349,6 @@ def test_log_prompts_true_logs_prompt_and_completion(shim, fake, stack_env):
     stack_env.setenv("LOG_PROMPTS", "true")
     assert shim.call("/invoke", {"prompt": MARK, "parameters": {"max_new_tokens": 2}})[0] == 200
     (line,) = shim.logs
-    assert line["prompt"] == f"<|user|>\n{MARK}</s>\n<|assistant|>\n" and line["completion"] == "Paris is"
+    assert line["prompt"] == MARK and line["completion"] == "Paris is"
+    assert shim.call("/v1/chat/completions", {"messages": [{"role": "user", "content": MARK}], "max_tokens": 1})[0] == 200
+    assert shim.logs[-1]["prompt"] == [{"role": "user", "content": MARK}] and shim.logs[-1]["completion"] == "Paris"

@@ -1,5 +1,6 @@
-"""The streaming function's parts (templates/lambda/serve.py) on their own: TGI's stream read back
-from PayloadPart bytes cut anywhere, stop strings held back and cut, TGI's events decoded.
+"""The streaming function's parts (templates/lambda/serve.py) on their own: the engine's stream read
+back from PayloadPart bytes cut anywhere, stop strings held back and cut, TGI's and vLLM's chat
+chunks decoded.
 
 The whole path (adapter, API Gateway streaming, SageMaker's event stream, the openai client) is
 tested against the local AWS in Tests/localaws/test_openai_streaming.py.
@@ -50,13 +51,41 @@ def test_a_stream_error_event_ends_the_lines(serve):
     assert got == ["data:{}"]
 
 
-def test_token_reads_tgi_events(serve):
-    assert serve.token("") is None and serve.token(":keep-alive") is None
-    assert serve.token('data:{"token":{"text":" Hi","special":false},"details":null}') == (" Hi", None)
-    assert serve.token('data: {"token":{"text":"</s>","special":true},"details":{"generated_tokens":3,"input_length":7,"finish_reason":"eos_token"}}') \
-        == ("", (3, 7, "eos_token"))
+def test_event_reads_tgi_chat_chunks(serve):
+    head = '"object":"chat.completion.chunk","id":"","created":1,"model":"m","system_fingerprint":"3.3.6-sha-0"'
+    assert serve.event("") is None and serve.event(":") is None and serve.event("event: x") is None
+    assert serve.event("data: [DONE]") == "[DONE]" and serve.event("data:[DONE]") == "[DONE]"
+    assert serve.event('data: {' + head + ',"choices":[{"index":0,"delta":{"role":"assistant","content":" Hi"},"logprobs":null,'
+                       '"finish_reason":null}],"usage":null}') == (" Hi", None, None)
+    # the EOS token: special, its content "", with the finish reason
+    assert serve.event('data:{' + head + ',"choices":[{"index":0,"delta":{"role":"assistant","content":""},"logprobs":null,'
+                       '"finish_reason":"stop"}],"usage":null}') == ("", "stop", None)
+    assert serve.event('data: {' + head + ',"choices":[],"usage":{"prompt_tokens":7,"completion_tokens":3,"total_tokens":10}}') == ("", None, (7, 3))
     with pytest.raises(serve.StreamFailed):
-        serve.token('data:{"error":"Request failed during generation","error_type":"generation"}')
+        serve.event('data: {"error":{"message":"Request failed during generation","http_status_code":422}}')
+
+
+def test_event_reads_vllm_chat_chunks(serve):
+    head = '"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"m"'
+    assert serve.event('data: {' + head + ',"choices":[{"index":0,"delta":{"role":"assistant","content":""},"logprobs":null,"finish_reason":null}]}') \
+        == ("", None, None)
+    assert serve.event('data: {' + head + ',"choices":[{"index":0,"delta":{"content":"é"},"logprobs":null,"finish_reason":"length","stop_reason":null}]}') \
+        == ("é", "length", None)
+    assert serve.event('data: {' + head + ',"choices":[],"usage":{"prompt_tokens":5,"total_tokens":6,"completion_tokens":1}}') == ("", None, (5, 1))
+    for error in ('{"error":{"message":"x","type":"BadRequestError","param":null,"code":400}}',
+                  '{"object":"error","message":"x","type":"BadRequestError","param":null,"code":400}'):
+        with pytest.raises(serve.StreamFailed):
+            serve.event("data: " + error)
+
+
+@pytest.mark.parametrize("line", [
+    'data: [1]', 'data: {"choices":[{"delta":{"content":5}}]}', 'data: {"choices":[{"delta":{},"finish_reason":3}]}',
+    'data: {"choices":[],"usage":{"prompt_tokens":NaN,"completion_tokens":1}}', 'data: {"choices":[],"usage":{"prompt_tokens":true,"completion_tokens":1}}',
+    'data: {"choices":[],"usage":{"prompt_tokens":1}}', 'data: {"choices":"x"}', 'data: not json',
+])
+def test_event_refuses_what_is_no_chunk(serve, line):
+    with pytest.raises(Exception):
+        serve.event(line)
 
 
 @pytest.mark.parametrize("tokens, stops, expected, stopped", [

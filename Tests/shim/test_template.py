@@ -43,7 +43,7 @@ def test_code_from_the_template_serves_requests(zipfile, stack_env, fake, capsys
     shim = Shim(load_shim(zipfile), capsys)
     status, out = shim.call("/invoke", {"prompt": "hi", "parameters": {"max_new_tokens": 3}})
     assert (status, out["generated_text"]) == (200, "Paris is the")
-    assert fake.requests[-1]["body"]["inputs"] == "<|user|>\nhi</s>\n<|assistant|>\n"
+    assert fake.requests[-1]["body"]["inputs"] == "hi"
     status, out = shim.call("/v1/chat/completions", {"messages": [{"role": "user", "content": "hi"}]})
     assert (status, out["object"]) == (200, "chat.completion")
     assert shim.call("/invoke", {"prompt": ""})[0] == 400

@@ -53,12 +53,6 @@ CONFIG = {
 TGI_REGISTRY = {"us-east-1": "763104351884"}
 TGI_REPOSITORY = "huggingface-pytorch-tgi-inference"
 TGI_TAGS = {"3.2.3": "2.6.0-tgi3.2.3-gpu-py311-cu124-ubuntu22.04"}
-CHAT_TEMPLATES = {
-    "TinyLlama/TinyLlama-1.1B-Chat-v1.0": {
-        "system": "<|system|>\n{}</s>\n", "user": "<|user|>\n{}</s>\n",
-        "assistant": "<|assistant|>\n{}</s>\n", "generation": "<|assistant|>\n", "stop": ["</s>"],
-    },
-}
 ROUTES = [(["invoke"], "Invoke"), (["v1", "chat", "completions"], "ChatCompletions")]
 ACCESS_LOG_FORMAT = json.dumps({
     "requestId": "$context.requestId", "ip": "$context.identity.sourceIp",
@@ -266,15 +260,13 @@ def build(c):
                 allow(["ec2:AssignPrivateIpAddresses", "ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface",
                        "ec2:UnassignPrivateIpAddresses"], eni_arns, "ManageInterfaces"))),
         ]))
-    chat = CHAT_TEMPLATES[c["model_id"]]
     endpoint_name = If(running, GetAtt(endpoint, "EndpointName"), "paused")
     sagemaker_timeout = max(1, c["lambda_timeout_seconds"] - 3)
     function = add(awslambda.Function(
         "ShimFunction", Code=awslambda.Code(ZipFile=inline_code(HANDLER)),
         Description="slmstack shim: API Gateway to the SageMaker TGI endpoint",
         Environment=awslambda.Environment(Variables={
-            "CHAT_TEMPLATE": json.dumps(chat, separators=(",", ":"), ensure_ascii=False),
-            "ENDPOINT_NAME": endpoint_name, "LOG_PROMPTS": "true" if c["log_prompts"] else "false",
+            "ENDPOINT_NAME": endpoint_name, "ENGINE": "tgi", "LOG_PROMPTS": "true" if c["log_prompts"] else "false",
             "MAX_INPUT_TOKENS": str(c["max_input_tokens"]), "MAX_TOTAL_TOKENS": str(c["max_total_tokens"]),
             "MODEL_ID": c["model_id"], "PAUSED": Ref(paused), "SAGEMAKER_TIMEOUT": str(sagemaker_timeout)}),
         Handler="index.handler", LoggingConfig=awslambda.LoggingConfig(LogGroup=Ref(shim_logs)),

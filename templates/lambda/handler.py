@@ -1,17 +1,19 @@
 # slmstack Lambda shim: API Gateway (REST API, AWS_PROXY, payload 1.0) -> SageMaker real-time
-# endpoint running Hugging Face TGI. Python stdlib + the boto3 the Lambda runtime ships.
+# endpoint running Hugging Face TGI 3.x or vLLM. Python stdlib + the boto3 the Lambda runtime ships.
 #
 # Routes (any other resource -> 404, any method but POST -> 405):
-#   POST /invoke               {"prompt": str, "system"?: str, "parameters"?: {TGI names in PARAMS}}
-#                              -> {"generated_text", "prompt" (as sent to the model), "parameters"
-#                                  (as sent), "finish_reason", "usage"}
+#   POST /invoke               {"prompt": str, "parameters"?: {TGI names in PARAMS}}: the prompt as
+#                              is, no chat template -> {"generated_text", "prompt" (as sent to the
+#                              model), "parameters" (as applied), "finish_reason", "usage"}
 #   POST /v1/chat/completions  OpenAI chat request (fields in CHAT) -> OpenAI "chat.completion"
 #   GET  /v1/models            OpenAI model list: MODEL_ID, the "model" that chat answers name
 # and the API's key authorizer: an event with "type": "REQUEST" -> authorize() (see there).
+# Chat goes to the engine's own chat API (OpenAI "messages" on SageMaker's /invocations, which both
+# engines take), so the model's own chat template renders it; /invoke goes to TGI's generate API
+# ("inputs") or vLLM's completions API ("prompt").
 # Environment, set by the stack:
 #   ENDPOINT_NAME, MODEL_ID (the "model" of chat answers; picks the tokenizer bound in PIECE),
-#   CHAT_TEMPLATE (JSON: "system", "user", "assistant" with "{}" where the content goes,
-#   "generation", "stop"), MAX_INPUT_TOKENS and MAX_TOTAL_TOKENS (the endpoint's TGI limits),
+#   ENGINE ("tgi", the default, or "vllm"), MAX_INPUT_TOKENS and MAX_TOTAL_TOKENS (the limits),
 #   LOG_PROMPTS ("true" adds prompt and completion to the log line), PAUSED ("true" -> 503 "paused"
 #   without calling SageMaker), SAGEMAKER_TIMEOUT (seconds to wait for the endpoint: the Lambda
 #   timeout - 3, at least 1; default 25), STREAMING ("true" in the streaming function, serve.py,
@@ -52,7 +54,8 @@ PARAMS = {
     "temperature": (NUM, 0, 2), "top_p": (NUM, 0, 1, True), "top_k": (INT, 1, 10**6),
     "repetition_penalty": (NUM, 0, 10, True), "seed": (INT, 0, 2**64 - 1), "do_sample": (BOOL,),
 }
-# Top-level fields: a str forwards the value as that TGI parameter; a tuple is a spec for check().
+# Top-level fields: a str forwards the value as that parameter (TGI's name; OPENAI has the OpenAI
+# names the chat and completions APIs take where they differ); a tuple is a spec for check().
 # Anything not listed -> 400 unknown_field. "model" may be any string (answers name MODEL_ID);
 # "n" must be 1, "user" is ignored; "stream" (and "stream_options") only where STREAMING is "true":
 # the streaming function (serve.py) answers those.
@@ -61,16 +64,20 @@ CHAT = {
     "max_tokens": "max_new_tokens", "max_completion_tokens": "max_new_tokens",
     "temperature": "temperature", "top_p": "top_p", "stop": "stop", "seed": "seed",
 }
+OPENAI = {"max_new_tokens": "max_tokens"}
+# "system" is refused with a hint: without a chat template there is nowhere to put it
 INVOKE = {"prompt": (STR,), "system": (STR,), "parameters": (OBJ,)}
 ROLES = ("system", "user", "assistant")
+ENGINES = ("tgi", "vllm")
 SURROGATE = re.compile("[\ud800-\udfff]").search
 # The longest piece of the model's tokenizer vocabulary, in characters, by MODEL_ID prefix. A
 # prompt of n characters is then at least ceil(n / piece) tokens, so a prompt refused on that
-# bound is certainly too long; everything else goes to TGI, whose own length error becomes 413.
+# bound is certainly too long; everything else goes to the engine, whose length error becomes 413.
 # Llama 2's SentencePiece vocabulary (TinyLlama uses it unchanged): 16, SentencePiece's
 # max_sentencepiece_length, checked over all 32,000 pieces; its normalizer only adds characters
-# (a leading "▁"), byte-fallback pieces and special tokens are shorter. Other tokenizers: no
-# bound here, TGI decides.
+# (a leading "▁"), byte-fallback pieces and special tokens are shorter. For chat the bound counts
+# the contents only (the model's own template only adds to them). Other tokenizers: no bound here,
+# the engine decides.
 PIECE = {"TinyLlama/": 16, "meta-llama/Llama-2-": 16}
 # 429 and 5xx from the model call: code, hint; the message ends with the request id
 UPSTREAM = {
@@ -174,7 +181,7 @@ def handler(event, context):
             fail(502, "response_too_large", None, "the answer exceeds Lambda's 6 MB response limit, ask for fewer tokens; request id " + rid)
     except Exception as e:
         if type(e) is not Fail:
-            # a bug or a misconfigured stack (e.g. CHAT_TEMPLATE): type name in the log, nothing out
+            # a bug or a misconfigured stack (e.g. ENGINE): type name in the log, nothing out
             log["exception"] = type(e).__name__
             e = Fail(500, UPSTREAM[500][0], None, "request id " + rid)
         status, code, param, message = e.args
@@ -190,20 +197,27 @@ def handler(event, context):
     return {"statusCode": status, "headers": headers, "body": body}
 
 
-# TGI's answer, checked before it is believed: (text, generated tokens, prompt tokens, finish
-# reason), else ValueError. NaN and Infinity are no JSON (int() refuses them); 1e999 parses as
-# inf, so each number is type-checked. Through SageMaker TGI answers a one-element list, some
-# versions an object.
-def tgi(raw):
+# The engine's answer to a request of `kind` (its first key), checked before it is believed: (text,
+# generated tokens, prompt tokens, finish reason), else any exception (a 502). NaN and Infinity are
+# no JSON (int() refuses them); 1e999 parses as inf, so each number is type-checked. TGI's generate
+# API ("inputs"): through SageMaker a one-element list, some versions an object; the OpenAI-style
+# APIs: choices[0].message.content (chat) or .text (vLLM's completions), usage.
+def answer(raw, kind):
     r = json.loads(raw, parse_constant=int)
-    r = r[0] if type(r) is list and len(r) == 1 else r
-    d = r.get("details") or {} if type(r) is dict else None
-    if type(d) is not dict or type(r.get("generated_text")) is not str or SURROGATE(r["generated_text"]):
+    if kind == "inputs":
+        r = r[0] if type(r) is list and len(r) == 1 else r
+        d = r.get("details") or {} if type(r) is dict else None
+        pre = d.get("prefill") or [] if type(d) is dict else None
+        if type(pre) is not list:
+            raise ValueError
+        text, n, n_in, why = r.get("generated_text"), d.get("generated_tokens", 0), len(pre), d.get("finish_reason") or ""
+    else:
+        c, u = r["choices"][0], r.get("usage") or {}
+        text = (c["message"].get("content") if kind == "messages" else c.get("text")) or ""
+        n, n_in, why = u.get("completion_tokens", 0), u.get("prompt_tokens", 0), c.get("finish_reason") or ""
+    if type(text) is not str or SURROGATE(text) or type(why) is not str or not all(type(x) is int and 0 <= x < 2**31 for x in (n, n_in)):
         raise ValueError
-    n, pre, why = d.get("generated_tokens", 0), d.get("prefill") or [], d.get("finish_reason") or ""
-    if type(n) is not int or not 0 <= n < 2**31 or type(pre) is not list or type(why) is not str:
-        raise ValueError
-    return r["generated_text"], n, len(pre), why
+    return text, n, n_in, why
 
 
 def models(env):
@@ -219,8 +233,9 @@ def serve(event, rid, log, env):
     return complete(prepare(event, log, env), rid, log, env)
 
 
-# The request checked and rendered: a dict with "chat", "prompt", "params" (TGI's), "stops", "field"
-# (what a 413 names), "least" (prompt tokens at least), "stream" and "usage" (stream_options).
+# The request checked: a dict with "chat", "body" (the engine's request, without stream fields),
+# "prompt" (/invoke's), "params" (as applied, TGI's names), "stops", "field" (what a 413 names),
+# "least" (prompt tokens at least), "stream" and "usage" (stream_options.include_usage).
 def prepare(event, log, env):
     chat = event.get("resource") == "/v1/chat/completions"
     if not chat and event.get("resource") != "/invoke":
@@ -235,7 +250,10 @@ def prepare(event, log, env):
         fail(400, "invalid_json", "body", "expected a JSON object, got invalid JSON")
     body = {k: v for k, v in check("body", body, OBJ).items() if v is not None}
 
-    tpl = json.loads(env["CHAT_TEMPLATE"])
+    engine = env.get("ENGINE") or "tgi"
+    if engine not in ENGINES:
+        # a broken stack configuration: 500
+        raise KeyError("ENGINE")
     max_in = int(env.get("MAX_INPUT_TOKENS", 1536))
     cap = int(env.get("MAX_TOTAL_TOKENS", 2048)) - max_in
     p = {}
@@ -255,55 +273,56 @@ def prepare(event, log, env):
         if not msgs:
             fail(400, "invalid_value", "messages", "expected at least one message")
         for i, m in enumerate(msgs):
-            # other keys of a message (e.g. "name") are ignored
+            # other keys of a message (e.g. "name") are ignored; the model's template may refuse
+            # an order or a role it has no place for (400 with the engine's message)
             check(f"messages[{i}]", m, OBJ)
             check(f"messages[{i}].content", m.get("content"), STR)
-            if m.get("role") not in ROLES or m["role"] not in tpl:
-                fail(400, "invalid_value", f"messages[{i}].role", "expected one of " + ", ".join(r for r in ROLES if r in tpl))
+            if m.get("role") not in ROLES:
+                fail(400, "invalid_value", f"messages[{i}].role", "expected one of " + ", ".join(ROLES))
+        text = "".join(m["content"] for m in msgs)
     else:
         fields(body, INVOKE, "", p, cap)
         fields(body.get("parameters", {}), {k: k for k in PARAMS}, "parameters.", p, cap)
         if not body.get("prompt"):
             fail(400, "missing_field" if "prompt" not in body else "invalid_value", "prompt", "expected a non-empty string")
-        msgs = [{"role": "user", "content": body["prompt"]}]
         if "system" in body:
-            if "system" not in tpl:
-                fail(400, "invalid_value", "system", "the model's chat template has no system role")
-            msgs.insert(0, {"role": "system", "content": body["system"]})
+            fail(400, "unsupported", "system", "/invoke sends the prompt as is, without a chat template; send a system message to /v1/chat/completions")
+        text = body["prompt"]
 
-    # Defaults and TGI's own rules: temperature 0 means greedy (TGI wants > 0); a temperature
-    # turns sampling on unless do_sample says otherwise (OpenAI semantics); top_p 1 means off
-    # (TGI wants < 1). The template's stop strings follow the client's, within TGI's limit of 4.
+    # Defaults and the engines' rules: top_p 1 means off (TGI wants < 1). On /invoke temperature 0 is
+    # greedy (TGI wants > 0, vLLM's greedy is 0) and a temperature turns sampling on unless do_sample
+    # says otherwise; chat passes 0 on: both chat APIs read it as greedy.
     p.setdefault("max_new_tokens", min(256, cap))
-    t = p.pop("temperature", None)
-    if t == 0:
-        p["do_sample"] = False
-    elif t is not None:
-        p["temperature"] = t
-        p.setdefault("do_sample", True)
     if p.get("top_p") == 1:
         del p["top_p"]
-    stops = p.get("stop", []) + [s for s in tpl.get("stop", []) if s not in p.get("stop", [])]
-    if stops:
-        p["stop"] = stops[:4]
-
-    # Render: split each template once at "{}" (no str.format: contents may hold braces).
-    prompt = ""
-    for m in msgs:
-        a, z = tpl[m["role"]].split("{}", 1)
-        prompt += a + m["content"] + z
-    prompt += tpl["generation"]
+    if chat:
+        req = {"messages": [{"role": m["role"], "content": m["content"]} for m in msgs]}
+    else:
+        t = p.pop("temperature", None)
+        if t == 0:
+            p["do_sample"] = False
+        elif t is not None:
+            p["temperature"] = t
+            p.setdefault("do_sample", True)
+        # details: finish_reason, generated_tokens; decoder_input_details: prefill = prompt tokens;
+        # return_full_text: TGI's SageMaker route otherwise starts the answer with the prompt
+        req = {"prompt": text} if engine == "vllm" else {
+            "inputs": text, "parameters": dict(p, details=True, decoder_input_details=True, return_full_text=False)}
+    if "inputs" not in req:
+        req.update({OPENAI.get(k, k): v for k, v in p.items() if k != "do_sample"})
+        if p.get("do_sample") is False:
+            req["temperature"] = 0
     piece = next((n for k, n in PIECE.items() if env.get("MODEL_ID", "").startswith(k)), None)
-    least = -(-len(prompt) // piece) if piece else 0
+    least = -(-len(text) // piece) if piece else 0
     log["prompt_tokens_min"] = least
     if env.get("LOG_PROMPTS") == "true":
-        log["prompt"] = prompt
+        log["prompt"] = req.get("messages") or text
     field = "messages" if chat else "prompt"
     if least > max_in:
-        fail(413, "prompt_too_long", field, f"expected at most {max_in} tokens, got {len(prompt)} characters: at least {least} tokens")
+        fail(413, "prompt_too_long", field, f"expected at most {max_in} tokens, got {len(text)} characters: at least {least} tokens")
     if env.get("PAUSED") == "true":
         fail(503, "paused", None, "the model endpoint is paused; resume the stack and retry")
-    return {"chat": chat, "prompt": prompt, "params": p, "stops": stops, "field": field, "least": least,
+    return {"chat": chat, "body": req, "prompt": text, "params": p, "stops": p.get("stop", []), "field": field, "least": least,
             "stream": chat and bool(body.get("stream")), "usage": usage}
 
 
@@ -337,27 +356,30 @@ def model_failed(e, field, rid, log):
     waking(e, os.environ)
     status = 502
     if isinstance(e, ClientError):
-        # ModelError carries TGI's status and body: 422 (validation) -> 400 with TGI's message,
-        # or 413 for its input-length errors; 429 (overloaded) -> 429. SageMaker's container
-        # timeout is a ModelError "Received server error (0) ... timed out". A missing or
-        # not-ready endpoint -> 503 with a hint. Anything else, and a 422 whose JSON is not
-        # TGI's {"error": str}, -> 502.
+        # ModelError carries the engine's status and body: TGI's 422 {"error": str} and vLLM's 400
+        # {"error": {"message": str}} (older: {"object": "error", "message": str}) -> 400 with the
+        # engine's message, or 413 for its input-length errors; 429 (overloaded) -> 429.
+        # SageMaker's container timeout is a ModelError "Received server error (0) ... timed out".
+        # A missing or not-ready endpoint -> 503 with a hint. Anything else, and a 400/422 whose
+        # JSON has no such message, -> 502.
         code = e.response["Error"].get("Code", "")
         orig = e.response.get("OriginalStatusCode")
         raw = e.response.get("OriginalMessage")
         raw = raw if type(raw) is str else ""
         log["upstream"] = f"{code}/{orig}"
-        if code == "ModelError" and orig == 422:
+        if code == "ModelError" and orig in (400, 422):
             try:
-                msg = json.loads(raw)
-                msg = msg["error"] if type(msg) is dict and type(msg.get("error")) is str else None
+                m = json.loads(raw)
+                m = m.get("error", m.get("object") == "error" and m) if type(m) is dict else None
+                msg = m.get("message") if type(m) is dict else m
+                msg = msg if type(msg) is str else None
             except ValueError:
                 msg = raw or "the model rejected the request"
             except RecursionError:
                 msg = None
-            # TGI's text, made strict Unicode and short
+            # the engine's text, made strict Unicode and short
             msg = msg and msg.encode("utf-8", "replace").decode()[:1000]
-            if msg and "`inputs`" in msg and "tokens" in msg:
+            if msg and ("`inputs`" in msg and "tokens" in msg or "maximum context length" in msg or "maximum model length" in msg):
                 fail(413, "prompt_too_long", field, msg)
             if msg:
                 fail(400, "model_rejected", None, msg)
@@ -373,25 +395,21 @@ def model_failed(e, field, rid, log):
     elif isinstance(e, (ReadTimeoutError, ConnectTimeoutError)):
         status = 504
     else:
-        # unreachable endpoint, or an answer that is not TGI's shape
+        # unreachable endpoint, or an answer that is not the engine's shape
         log["upstream"] = type(e).__name__
     fail(status, UPSTREAM[status][0], None, UPSTREAM[status][1] + "request id " + rid)
 
 
 def complete(q, rid, log, env):
-    p = q["params"]
     try:
-        # details: finish_reason and generated_tokens; decoder_input_details: prefill = prompt tokens;
-        # return_full_text: TGI's SageMaker route otherwise starts a text-generation model's answer
-        # with the prompt (its default follows the model's pipeline tag)
         r = SM.invoke_endpoint(EndpointName=env["ENDPOINT_NAME"], **component(env), ContentType="application/json", Accept="application/json",
-                               Body=json.dumps({"inputs": q["prompt"], "parameters": dict(p, details=True, decoder_input_details=True,
-                                                                                          return_full_text=False)}))
-        text, n_out, n_in, why = tgi(r["Body"].read())
+                               Body=json.dumps(q["body"]))
+        text, n_out, n_in, why = answer(r["Body"].read(), next(iter(q["body"])))
     except Exception as e:
         model_failed(e, q["field"], rid, log)
 
-    # Cut at the first stop string: TGI keeps it in the text, OpenAI clients expect it gone.
+    # Cut at the first stop string: TGI keeps it in the text, OpenAI clients expect it gone (vLLM
+    # already leaves it out).
     for s in q["stops"]:
         text = text.split(s)[0]
     usage = counts(n_in or q["least"], n_out)
@@ -405,7 +423,7 @@ def complete(q, rid, log, env):
             "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": finish}],
             "usage": usage,
         }
-    return 200, {"generated_text": text, "prompt": q["prompt"], "parameters": p, "finish_reason": finish, "usage": usage}
+    return 200, {"generated_text": text, "prompt": q["prompt"], "parameters": q["params"], "finish_reason": finish, "usage": usage}
 
 
 def counts(n_in, n_out):

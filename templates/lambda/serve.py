@@ -8,11 +8,15 @@
 #                               "stream": true Server-Sent Events in OpenAI's chunk format:
 #                               data: {chat.completion.chunk} ... data: [DONE]
 #
-# The model streams through SageMaker's InvokeEndpointWithResponseStream: PayloadPart events whose
-# bytes are TGI's own Server-Sent Events (data:{"token": ..., "details": ...}), cut anywhere, even
-# inside a UTF-8 character, so bytes are buffered and split by line. Errors before the first byte
-# are the shim's JSON errors with their status; after it, one data: {"error": ...} event (the
-# openai client raises APIError on it) and no [DONE].
+# The model streams through SageMaker's InvokeEndpointWithResponseStream: the engine's own chat API
+# with "stream": true (TGI 3.x and vLLM both take OpenAI's request on /invocations and apply the
+# model's chat template), whose PayloadPart bytes are the engine's Server-Sent Events
+# (data: {chat.completion.chunk} ... data: [DONE]), cut anywhere, even inside a UTF-8 character, so
+# bytes are buffered and split by line. The engine's chunks are read for their text, finish reason
+# and usage (always asked for: stream_options.include_usage); the client gets this stack's own
+# chunks (its id, MODEL_ID, finish_reason stop or length). Errors before the first byte are the
+# shim's JSON errors with their status; after it, one data: {"error": ...} event (the openai client
+# raises APIError on it) and no [DONE].
 import json
 import os
 import sys
@@ -86,7 +90,7 @@ class Chat(BaseHTTPRequestHandler):
         try:
             r = index.SM.invoke_endpoint_with_response_stream(
                 EndpointName=env["ENDPOINT_NAME"], **index.component(env), ContentType="application/json", Accept="text/event-stream",
-                Body=json.dumps({"inputs": q["prompt"], "parameters": dict(q["params"], details=True, return_full_text=False), "stream": True}))
+                Body=json.dumps(dict(q["body"], stream=True, stream_options={"include_usage": True})))
         except Exception as e:
             index.model_failed(e, q["field"], rid, log)
         self.send_response(200)
@@ -107,23 +111,28 @@ class Chat(BaseHTTPRequestHandler):
 
         chunk({"role": "assistant", "content": ""})
         cut = Cut(q["stops"])
-        n_out, n_in, why, text = 0, 0, "", ""
+        n_out, n_in, why, text, done, seen = 0, 0, "", "", False, 0
         try:
             for line in lines(r["Body"]):
-                tgi = token(line)
-                if tgi is None:
+                ev = event(line)
+                if ev == "[DONE]":
+                    break
+                if ev is None:
                     continue
-                n_out += 1
-                piece, done = cut.add(tgi[0])
+                piece, finish, usage = ev
+                if usage:
+                    n_in, n_out = usage
+                if finish:
+                    why = finish
+                if done or not piece:
+                    # after a stop string: read on for the usage, send nothing
+                    continue
+                seen += 1
+                piece, done = cut.add(piece)
                 text += piece
                 if piece:
                     chunk({"content": piece})
-                if tgi[1] is not None:
-                    n_out, n_in, why = tgi[1]
-                if done:
-                    why = "stop"
-                    break
-            tail = cut.flush()
+            tail = "" if done else cut.flush()
             if tail:
                 text += tail
                 chunk({"content": tail})
@@ -136,8 +145,9 @@ class Chat(BaseHTTPRequestHandler):
                 send("data: " + json.dumps(index.error(status, code, param, message)) + "\n\n")
                 send("")
                 return 200
-        chunk({}, "length" if why == "length" else "stop")
-        usage = index.counts(n_in or q["least"], n_out)
+        chunk({}, "stop" if done or why != "length" else "length")
+        # without the engine's usage: the text events seen stand for the tokens
+        usage = index.counts(n_in or q["least"], n_out or seen)
         log.update(usage)
         if env.get("LOG_PROMPTS") == "true":
             log["completion"] = text
@@ -152,7 +162,7 @@ class StreamFailed(Exception):
     pass
 
 
-# TGI's SSE lines from the PayloadPart events, whole and decoded; a stream error raises.
+# The engine's SSE lines from the PayloadPart events, whole and decoded; a stream error raises.
 def lines(events):
     buf = b""
     for ev in events:
@@ -168,24 +178,32 @@ def lines(events):
         yield buf.decode("utf-8", "replace")
 
 
-# One TGI event: (text, None) per token, (text, (generated, input tokens, finish reason)) for the
-# last; None for anything else (blank lines, comments). TGI's own error event raises.
-def token(line):
+# One engine event: "[DONE]"; (text, finish reason or None, (prompt, completion tokens) or None) for
+# a chat.completion.chunk; None for anything else (blank lines, comments such as keep-alives). TGI
+# sends the role in every delta, content "" for a special token, the usage in a last chunk with no
+# choices; vLLM a first chunk with the role only, the last token with its finish_reason and
+# stop_reason, then the usage chunk. An error event (TGI's {"error": {"message", "http_status_code"}},
+# vLLM's {"error": {...}} or older {"object": "error", ...}) raises.
+def event(line):
     if not line.startswith("data:"):
         return None
-    ev = json.loads(line[5:])
+    data = line[5:].strip()
+    if data == "[DONE]":
+        return data
+    ev = json.loads(data)
     if type(ev) is not dict:
         raise ValueError
-    if "error" in ev:
-        raise StreamFailed(str(ev.get("error_type") or "model"))
-    tok = ev.get("token") or {}
-    text = "" if tok.get("special") else tok.get("text") or ""
-    d = ev.get("details")
-    if type(text) is not str:
+    if "error" in ev or ev.get("object") == "error":
+        raise StreamFailed("model")
+    text, finish = "", None
+    for c in ev.get("choices") or []:
+        text += (c.get("delta") or {}).get("content") or ""
+        finish = c.get("finish_reason") or finish
+    u = ev.get("usage")
+    usage = (u["prompt_tokens"], u["completion_tokens"]) if type(u) is dict else None
+    if type(text) is not str or type(finish or "") is not str or usage and not all(type(n) is int and 0 <= n < 2**31 for n in usage):
         raise ValueError
-    if type(d) is dict:
-        return text, (int(d.get("generated_tokens") or 0), int(d.get("input_length") or 0), str(d.get("finish_reason") or ""))
-    return text, None
+    return text, finish, usage
 
 
 # Holds back text that may be the start of a stop string, and ends the answer at one: TGI keeps

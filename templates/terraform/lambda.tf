@@ -107,8 +107,8 @@ resource "aws_lambda_function" "shim_function" {
   reserved_concurrent_executions = var.lambda_concurrency
   environment {
     variables = {
-      CHAT_TEMPLATE     = local.model.chat_template
       ENDPOINT_NAME     = "${lower(substr(var.stack_name, 0, 54))}-endpoint"
+      ENGINE            = "tgi"
       LOG_PROMPTS       = tostring(var.log_prompts)
       MAX_INPUT_TOKENS  = tostring(var.max_input_tokens)
       MAX_TOTAL_TOKENS  = tostring(var.max_total_tokens)

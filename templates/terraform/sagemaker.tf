@@ -178,7 +178,7 @@ locals {
       gib_per_gpu = 40
     }
   }
-  # Models -> the sizes that decide the GPU fit, and the chat template the shim uses.
+  # Models -> the sizes that decide the GPU fit.
   models = {
     "NousResearch/Hermes-3-Llama-3.1-8B" = {
       parameters_billions = 8.03
@@ -187,7 +187,6 @@ locals {
       kv_heads            = 8
       head_dim            = 128
       context_tokens      = 131072
-      chat_template       = "{\"system\":\"<|im_start|>system\\n{}<|im_end|>\\n\",\"user\":\"<|im_start|>user\\n{}<|im_end|>\\n\",\"assistant\":\"<|im_start|>assistant\\n{}<|im_end|>\\n\",\"generation\":\"<|im_start|>assistant\\n\",\"stop\":[\"<|im_end|>\"]}"
     }
     "Qwen/Qwen2.5-0.5B-Instruct" = {
       parameters_billions = 0.494
@@ -196,7 +195,6 @@ locals {
       kv_heads            = 2
       head_dim            = 64
       context_tokens      = 32768
-      chat_template       = "{\"system\":\"<|im_start|>system\\n{}<|im_end|>\\n\",\"user\":\"<|im_start|>user\\n{}<|im_end|>\\n\",\"assistant\":\"<|im_start|>assistant\\n{}<|im_end|>\\n\",\"generation\":\"<|im_start|>assistant\\n\",\"stop\":[\"<|im_end|>\"]}"
     }
     "Qwen/Qwen2.5-1.5B-Instruct" = {
       parameters_billions = 1.54
@@ -205,7 +203,6 @@ locals {
       kv_heads            = 2
       head_dim            = 128
       context_tokens      = 32768
-      chat_template       = "{\"system\":\"<|im_start|>system\\n{}<|im_end|>\\n\",\"user\":\"<|im_start|>user\\n{}<|im_end|>\\n\",\"assistant\":\"<|im_start|>assistant\\n{}<|im_end|>\\n\",\"generation\":\"<|im_start|>assistant\\n\",\"stop\":[\"<|im_end|>\"]}"
     }
     "Qwen/Qwen2.5-7B-Instruct" = {
       parameters_billions = 7.62
@@ -214,7 +211,6 @@ locals {
       kv_heads            = 4
       head_dim            = 128
       context_tokens      = 32768
-      chat_template       = "{\"system\":\"<|im_start|>system\\n{}<|im_end|>\\n\",\"user\":\"<|im_start|>user\\n{}<|im_end|>\\n\",\"assistant\":\"<|im_start|>assistant\\n{}<|im_end|>\\n\",\"generation\":\"<|im_start|>assistant\\n\",\"stop\":[\"<|im_end|>\"]}"
     }
     "TinyLlama/TinyLlama-1.1B-Chat-v1.0" = {
       parameters_billions = 1.1
@@ -223,7 +219,6 @@ locals {
       kv_heads            = 4
       head_dim            = 64
       context_tokens      = 2048
-      chat_template       = "{\"system\":\"<|system|>\\n{}</s>\\n\",\"user\":\"<|user|>\\n{}</s>\\n\",\"assistant\":\"<|assistant|>\\n{}</s>\\n\",\"generation\":\"<|assistant|>\\n\",\"stop\":[\"</s>\"]}"
     }
     "google/gemma-3-270m" = {
       parameters_billions = 0.268
@@ -232,7 +227,6 @@ locals {
       kv_heads            = 1
       head_dim            = 256
       context_tokens      = 32768
-      chat_template       = "{\"system\":\"<start_of_turn>user\\n{}<end_of_turn>\\n\",\"user\":\"<start_of_turn>user\\n{}<end_of_turn>\\n\",\"assistant\":\"<start_of_turn>model\\n{}<end_of_turn>\\n\",\"generation\":\"<start_of_turn>model\\n\",\"stop\":[\"<end_of_turn>\"]}"
     }
     "meta-llama/Llama-3.2-1B-Instruct" = {
       parameters_billions = 1.24
@@ -241,7 +235,6 @@ locals {
       kv_heads            = 8
       head_dim            = 64
       context_tokens      = 131072
-      chat_template       = "{\"system\":\"<|start_header_id|>system<|end_header_id|>\\n\\n{}<|eot_id|>\",\"user\":\"<|start_header_id|>user<|end_header_id|>\\n\\n{}<|eot_id|>\",\"assistant\":\"<|start_header_id|>assistant<|end_header_id|>\\n\\n{}<|eot_id|>\",\"generation\":\"<|start_header_id|>assistant<|end_header_id|>\\n\\n\",\"stop\":[\"<|eot_id|>\"]}"
     }
     "microsoft/Phi-3.5-mini-instruct" = {
       parameters_billions = 3.82
@@ -250,7 +243,6 @@ locals {
       kv_heads            = 32
       head_dim            = 96
       context_tokens      = 131072
-      chat_template       = "{\"system\":\"<|system|>\\n{}<|end|>\\n\",\"user\":\"<|user|>\\n{}<|end|>\\n\",\"assistant\":\"<|assistant|>\\n{}<|end|>\\n\",\"generation\":\"<|assistant|>\\n\",\"stop\":[\"<|end|>\"]}"
     }
   }
   instance = local.instances[var.instance_type]

@@ -5,7 +5,9 @@
 
 Reads AWS_ENDPOINT_URL and AWS_REGION from the environment (the local AWS env file) and queues one
 TGI-shaped response in moto's SageMaker Runtime: the next new invocation of any endpoint in that
-account and region returns it. Exit 2 when AWS_ENDPOINT_URL does not point at a local server.
+account and region returns it, in the shape the request asks of the endpoint's engine (fix 50,
+engine_answers.py: a chat request gets TGI's or vLLM's chat.completion or its stream). Exit 2 when
+AWS_ENDPOINT_URL does not point at a local server.
 """
 import json
 import os

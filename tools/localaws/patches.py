@@ -57,8 +57,9 @@ Order (fix name, its number, its module):
     cfn_sagemaker_inference_component       47  component_patches
     aas_inference_component_copies         48  component_patches
     sagemaker_runtime_inference_component   49  component_patches
-    sigv4_raw_query                         50  s3_query_patches
-    cfn_sagemaker_model_network_isolation   51  sagemaker_patches
+    sagemaker_runtime_engine_answers        50  engine_answers
+    sigv4_raw_query                         51  s3_query_patches
+    cfn_sagemaker_model_network_isolation   52  sagemaker_patches
 
 A new fix is added at the end, here and below (Tests/localaws/test_registry.py holds the two together).
 """
@@ -77,6 +78,7 @@ import cfn_update_patches
 import cloudwatch_patches
 import component_patches
 import endpoint_patches
+import engine_answers
 import gateway_patches
 import import_patches
 import invoke_patches
@@ -146,6 +148,7 @@ for _fix in (
     component_patches.cfn_sagemaker_inference_component,
     component_patches.aas_inference_component_copies,
     component_patches.sagemaker_runtime_inference_component,  # after fixes 40 and 43: wraps their InvokeEndpoint
+    engine_answers.sagemaker_runtime_engine_answers,  # after fixes 40, 43 and 49: wraps InvokeEndpoint and fix 43's container_answer
     s3_query_patches.sigv4_raw_query,
     sagemaker_patches.cfn_sagemaker_model_network_isolation,
 ):

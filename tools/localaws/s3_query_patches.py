@@ -1,4 +1,4 @@
-"""Fix 50: SigV4 re-check of S3 requests with a `/` in a query value (`sigv4_raw_query`)."""
+"""Fix 51: SigV4 re-check of S3 requests with a `/` in a query value (`sigv4_raw_query`)."""
 from __future__ import annotations
 
 from typing import Any

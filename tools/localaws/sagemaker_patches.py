@@ -1,4 +1,4 @@
-"""Fix 9: endpoint configs accept every instance type AWS accepts (`sagemaker_instance_types`); fix 51: a
+"""Fix 9: endpoint configs accept every instance type AWS accepts (`sagemaker_instance_types`); fix 52: a
 model from CloudFormation keeps EnableNetworkIsolation (`cfn_sagemaker_model_network_isolation`)."""
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ def sagemaker_instance_types() -> None:
 
 
 # --------------------------------------------------------------------------------------------
-# 51. SageMaker model: EnableNetworkIsolation from CloudFormation
+# 52. SageMaker model: EnableNetworkIsolation from CloudFormation
 # --------------------------------------------------------------------------------------------
 def cfn_sagemaker_model_network_isolation() -> None:
     """A model keeps its `EnableNetworkIsolation` (DescribeModel shows it), from a template

@@ -200,8 +200,13 @@ def _tgi_answer(body: str, content_type: str | None) -> dict[str, Any] | None:
     return None
 
 
-def container_answer(request_body: str, body: Any, content_type: str | None) -> tuple[bytes, str | None]:
-    """(payload bytes, content type) the container sends for a queued result (module docstring)."""
+def container_answer(request_body: str, body: Any, content_type: str | None,
+                     where: tuple[str, str, str] | None = None) -> tuple[bytes, str | None]:
+    """(payload bytes, content type) the container sends for a queued result (module docstring).
+
+    `where` (account, region, endpoint name) is for fix 50 (engine_answers.py), which replaces this
+    function to answer chat requests in the endpoint's engine shape and calls it for the rest.
+    """
     raw = body.encode() if isinstance(body, str) else body if isinstance(body, bytes) else json.dumps(body).encode()
     if content_type and content_type.split(";")[0].strip() == "text/event-stream":
         return raw, content_type
@@ -268,7 +273,7 @@ def sagemaker_runtime_response_stream() -> None:
         result = self.sagemakerruntime_backend.invoke_endpoint(
             endpoint_name=name, unique_repr=base64.b64encode(json.dumps(unique).encode("utf-8")))
         body, content_type, variant, attributes = result
-        payload, out_type = container_answer(self.body, body, content_type)
+        payload, out_type = container_answer(self.body, body, content_type, (self.current_account, self.region, name))
         headers = {"Content-Type": EVENT_STREAM}
         if out_type:
             headers["X-Amzn-SageMaker-Content-Type"] = out_type

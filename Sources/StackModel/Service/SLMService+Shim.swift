@@ -30,8 +30,6 @@ extension SLMService {
                            sid: "ManageInterfaces"),
                 ]),
             ])
-            let template = ModelCatalog.models[config.modelID]?.chatTemplate
-                ?? ChatTemplate(system: "{}\n", user: "{}\n", assistant: "{}\n", generation: "", stop: [])
             let shimFunction = LambdaFunction(
                 "ShimFunction", description: "slmstack shim: API Gateway to the SageMaker TGI endpoint",
                 runtime: "python3.13", handler: "index.handler", code: LambdaSource.inlinedHandler, role: role,
@@ -41,7 +39,8 @@ extension SLMService {
                     // Fixed whether paused or not, so a pause does not update the function (see docs/cost.md, cost safety).
                     "ENDPOINT_NAME": .string(config.endpointName),
                     "MODEL_ID": .string(config.modelID),
-                    "CHAT_TEMPLATE": .string(template.json),
+                    // The engine the shim speaks to: chat goes to its own chat API, so the model's own chat template renders it.
+                    "ENGINE": .string(config.engine.rawValue),
                     "MAX_INPUT_TOKENS": .string(String(config.maxInputTokens)),
                     "MAX_TOTAL_TOKENS": .string(String(config.maxTotalTokens)),
                     "LOG_PROMPTS": .string(config.logPrompts ? "true" : "false"),
