@@ -3,19 +3,19 @@
 extension SLMService {
     /// The SageMaker execution role, model, endpoint configuration, the endpoint's log group and
     /// the endpoint.
-    struct Inference: Construct {
-        let config: ServiceConfig
-        let network: Network
-        let endpoint: Endpoint
+    public struct Inference: Construct {
+        public let config: ServiceConfig
+        public let network: Network
+        public let endpoint: Endpoint
         /// `/aws/sagemaker/Endpoints/<name>`, which SageMaker would otherwise create: unencrypted,
         /// never expiring, and left behind by destroy. It stays while paused (same name on resume).
-        let logGroup: LogGroup
+        public let logGroup: LogGroup
 
         static let modelID: LogicalID = "Model"
 
         /// - Parameter after: what the endpoint waits for: the shim and the API stage, so that a
         ///   failure there (a concurrency or API quota) rolls back before the GPU instance bills.
-        init(config: ServiceConfig, network: Network, after: [LogicalID] = []) {
+        public init(config: ServiceConfig, network: Network, after: [LogicalID] = []) {
             self.config = config
             self.network = network
             let logGroup = LogGroup(SLMService.endpointLogGroupID, name: .join(["/aws/sagemaker/Endpoints/", .string(config.endpointName)]),
@@ -77,7 +77,7 @@ extension SLMService {
                 .suppress("CKV_AWS_98", because: "GPU instance types have NVMe instance storage, for which SageMaker rejects a KmsKeyId; it is encrypted with a hardware key")
         }
 
-        var body: StackContent {
+        public var body: StackContent {
             let role = Self.role(config, network: network)
             role
             let model = Self.model(config, network: network, role: role)

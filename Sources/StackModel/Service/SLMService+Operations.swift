@@ -4,18 +4,26 @@ extension SLMService {
     /// The cost-safety and operations parts: the alarm topic (with an optional e-mail subscription),
     /// the idle alarm (optionally pausing the stack), the operational alarms, autoscaling, and the
     /// expiry schedule that deletes the stack when its TTL is up.
-    struct Operations: Construct {
+    public struct Operations: Construct {
         static let expiryRoleID: LogicalID = "ExpiryRole"
         /// The expiry schedule's dead-letter queue, retained like the role (see `expiry()`).
         static let deadLetterQueueID: LogicalID = "ExpiryDeadLetterQueue"
         /// Scheduler's universal target for CloudFormation's DeleteStack.
         static let deleteStackTarget = "arn:aws:scheduler:::aws-sdk:cloudformation:deleteStack"
 
-        let config: ServiceConfig
-        let network: Network
-        let inference: Inference
-        let shim: Shim
-        let api: PublicApi
+        public let config: ServiceConfig
+        public let network: Network
+        public let inference: Inference
+        public let shim: Shim
+        public let api: PublicApi
+
+        public init(config: ServiceConfig, network: Network, inference: Inference, shim: Shim, api: PublicApi) {
+            self.config = config
+            self.network = network
+            self.inference = inference
+            self.shim = shim
+            self.api = api
+        }
 
         var endpointDimensions: [MetricAlarm.Dimension] {
             // an endpoint that hosts inference components reports the model's metrics per component
@@ -24,7 +32,7 @@ extension SLMService {
              MetricAlarm.Dimension("VariantName", .string(EndpointConfig.defaultVariantName))]
         }
 
-        var body: StackContent {
+        public var body: StackContent {
             if config.hasAlarmTopic {
                 let topic = SnsTopic("AlarmTopic", displayName: "slmstack \(config.stackName) alarms", kmsKey: network.logsKey)
                 topic

@@ -4,18 +4,18 @@ extension SLMService {
     /// The REST API: routes with API keys and Lambda proxy integrations, deployment, logged stage
     /// with its execution log group, API key, usage plan, and (`api-gateway-account` auto or on) the
     /// account's CloudWatch role.
-    struct PublicApi: Construct {
-        let config: ServiceConfig
-        let api: RestApi
-        let stage: ApiStage
-        let key: ApiKey
-        let parts: [any Resource]
+    public struct PublicApi: Construct {
+        public let config: ServiceConfig
+        public let api: RestApi
+        public let stage: ApiStage
+        public let key: ApiKey
+        public let parts: [any Resource]
         /// The CloudWatch role and the account setting, under `createsApiGatewayRole` when auto.
-        let accountParts: [any Resource]
+        public let accountParts: [any Resource]
         /// Where `accountParts` go among `parts`, to keep the template's order.
-        let accountIndex: Int
+        public let accountIndex: Int
 
-        init(config: ServiceConfig, network: Network, shim: Shim) {
+        public init(config: ServiceConfig, network: Network, shim: Shim) {
             self.config = config
             let api = RestApi("Api", name: .join([.pseudo(.stackName), "-api"]), description: "slmstack: key-protected access to \(config.modelID)",
                               apiKeySource: .authorizer)
@@ -122,7 +122,7 @@ extension SLMService {
             self.parts = parts
         }
 
-        var body: StackContent {
+        public var body: StackContent {
             StackContent(resources: Array(parts[..<accountIndex]))
             if config.apiGatewayAccount == .auto {
                 SLMService.apiGatewayRoleParameter

@@ -3,15 +3,15 @@
 extension SLMService {
     /// The Lambda shim, its role and its log group; with `streaming` on, also the streaming chat
     /// function (SLMService+Stream.swift), which shares the role.
-    struct Shim: Construct {
-        let config: ServiceConfig
-        let function: LambdaFunction
-        let logGroup: LogGroup
-        let role: Role
+    public struct Shim: Construct {
+        public let config: ServiceConfig
+        public let function: LambdaFunction
+        public let logGroup: LogGroup
+        public let role: Role
         /// The chat route's function when `streaming` is on, and its log group.
-        let stream: (function: LambdaFunction, logGroup: LogGroup)?
+        public let stream: (function: LambdaFunction, logGroup: LogGroup)?
 
-        init(config: ServiceConfig, network: Network) {
+        public init(config: ServiceConfig, network: Network) {
             self.config = config
             logGroup = LogGroup("ShimLogGroup", retentionDays: config.logRetentionDays, kmsKey: network.logsKey)
             let streamLogs = config.streaming ? LogGroup("StreamLogGroup", retentionDays: config.logRetentionDays, kmsKey: network.logsKey) : nil
@@ -62,7 +62,7 @@ extension SLMService {
             }
         }
 
-        var body: StackContent {
+        public var body: StackContent {
             logGroup
             role
             function
