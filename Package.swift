@@ -51,6 +51,6 @@ let package = Package(
         .testTarget(name: "GraphTests", dependencies: ["Graph", "StackModel", "GoldenFiles"]),
         .testTarget(name: "CostTests", dependencies: ["Cost", "StackModel"]),
         .testTarget(name: "DeployTests", dependencies: ["Deploy", "AWSClient", "SigV4", "Cost"]),
-        .testTarget(name: "SLMStackCLITests", dependencies: ["SLMStackCLI", "StackModel", "GoldenFiles"]),
+        .testTarget(name: "SLMStackCLITests", dependencies: ["SLMStackCLI", "StackModel", "GoldenFiles"], exclude: ["help"]),
     ]
 )
