@@ -280,8 +280,10 @@ struct Bindings {
             return oneOf(ids, "Unknown model: use one of \(ids.joined(separator: ", ")), or synthesize again with slmstack synth --model-id ID and the --model-* size flags.")
         case "tgi-version", "vllm-version":
             let engine: Engine = key == "tgi-version" ? .tgi : .vllm
-            let versions = EngineCatalog.versions(engine)
-            return oneOf(versions, "Unknown \(engine.shortName) version: use one of \(versions.joined(separator: ", ")).")
+            let all = EngineCatalog.versions(engine), versions = all.filter { TerraformSynth.terraformOffers(engine, version: $0) }
+            let left = all.filter { !versions.contains($0) }
+            let why = left.isEmpty ? "" : " (\(left.joined(separator: ", ")): its host AMI is not a value the hashicorp/aws provider accepts; deploy it with CloudFormation)"
+            return oneOf(versions, "Unknown \(engine.shortName) version: use one of \(versions.joined(separator: ", "))\(why).")
         case "instance-type":
             return oneOf(Self.gpuTypes.map(\.name), "Unknown or unsuitable instance type: the \(config.engine.shortName) GPU image needs an NVIDIA GPU type such as ml.g5.xlarge (ml.g5.*, ml.g4dn.*, ml.g6.*, ml.g6e.*, ml.p4d.24xlarge).")
         case "quota":

@@ -74,9 +74,28 @@ public enum TerraformSynth {
             throw TerraformSynthError.noEquivalent(kind: InferenceComponent.kind, id: component.id.rawValue,
                 reason: "scaling zero needs a SageMaker inference component, which the hashicorp/aws provider cannot express (no aws_sagemaker_inference_component; hashicorp/terraform-provider-aws #35226): deploy it with CloudFormation (`slmstack deploy`, `synth --format cloudformation`), or set scaling instance for Terraform")
         }
+        for endpointConfig in stack.resources(of: EndpointConfig.self) {
+            if let ami = endpointConfig.inferenceAmiVersion, !providerInferenceAMIs.contains(ami) {
+                throw TerraformSynthError.noEquivalent(kind: EndpointConfig.kind, id: endpointConfig.id.rawValue,
+                    reason: "InferenceAmiVersion \(ami) (the host the image's CUDA needs) is not a value the hashicorp/aws provider accepts (5.100.0: \(providerInferenceAMIs.sorted().joined(separator: ", "))): choose an engine version built for CUDA 12 (for vLLM: --vllm-version \(EngineCatalog.versions(.vllm).filter { Self.terraformOffers(.vllm, version: $0) }.last ?? "0.17.0")), or deploy with CloudFormation")
+            }
+        }
         let book = try AddressBook(stack)
         var translator = Translator(stack: stack, config: config, book: book)
         return try translator.module()
+    }
+
+    /// The `inference_ami_version` values the hashicorp/aws provider accepts: its validation list in
+    /// 5.100.0, read from the provider binary on this machine. A host AMI outside it fails at plan.
+    public static let providerInferenceAMIs: Set<String> = [
+        "al2-ami-sagemaker-inference-gpu-2", "al2-ami-sagemaker-inference-gpu-2-1", "al2-ami-sagemaker-inference-gpu-3-1",
+    ]
+
+    /// Whether the Terraform module offers an engine version: its image's host AMI, if it needs one,
+    /// is a value the provider accepts.
+    static func terraformOffers(_ engine: Engine, version: String) -> Bool {
+        guard let ami = EngineCatalog.image(engine, version: version).flatMap(InferenceAMI.for) else { return true }
+        return providerInferenceAMIs.contains(ami.version)
     }
 }
 
