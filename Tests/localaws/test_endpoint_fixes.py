@@ -51,7 +51,7 @@ def test_sagemaker_runtime_missing_endpoint(localaws: LocalAws, without) -> None
 
 
 def test_cfn_sagemaker_endpoint_rename(localaws: LocalAws, without) -> None:
-    from test_ops_fixes import _endpoint_resources
+    from ops_templates import _endpoint_resources
 
     unnamed = {"Resources": _endpoint_resources(None)}
     named = json.loads(json.dumps(unnamed))
