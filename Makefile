@@ -110,7 +110,11 @@ local-down: ## Stop the local AWS
 local-status: ## Is the local AWS running?
 	$(LOCALAWS) status --env-file $(LOCALAWS_ENV)
 
-demo: venv build ## The whole job on the embedded default against a local AWS: synth, cost, deploy (8 h TTL), status, invoke, pause, resume, extend, destroy
+# The binary the demo runs: the release build (made first), or the one given as BIN (.ci/run passes the
+# debug build make test has just made, so CI does not build twice).
+DEMO_BUILD = $(if $(filter .build/release/slmstack,$(BIN)),build)
+
+demo: venv $(DEMO_BUILD) ## The whole job on the embedded default against a local AWS: synth, cost, deploy (8 h TTL), status, invoke, pause, resume, extend, destroy
 	@set -euo pipefail; \
 	env_file=$$($(LOCALAWS) start --env-file .build/demo.localaws.env); \
 	trap '$(LOCALAWS) stop --env-file .build/demo.localaws.env' EXIT; \
