@@ -8,7 +8,7 @@ struct DebugSignCommand: SubCommand {
     static let name = "debug sign"
     static let abstract = "Show the SigV4 canonical request, string to sign and signature for a request (JSON on stdin)."
     static let discussion = """
-        Reads one JSON object on stdin with the fields of ../shared/sigv4-suite/oracle.py:
+        Reads one JSON object on stdin with the fields of Tests/Fixtures/sigv4-suite/oracle.py:
           method, url, headers ({"Name": "value"} or [["Name", "value"], ...]), body_base64,
           region, service (the signing name), access_key, secret_key, session_token,
           timestamp (YYYYMMDDTHHMMSSZ; default now), mode (header | query), expires (query mode,
