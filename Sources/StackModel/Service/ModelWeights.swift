@@ -71,10 +71,7 @@ extension ServiceConfig {
         Setting(key: "weights", placeholder: "hub|s3",
                 help: "Where the model's weights come from: hub (the container downloads them at every start, through the NAT gateway) or s3 (staged beforehand with `slmstack stage-model`; no NAT gateway, no internet path)",
                 terraformType: "string", read: { $0.weights.rawValue }) { config, text throws(SettingError) in
-            guard let source = WeightsSource(rawValue: text.lowercased()) else {
-                throw SettingError(key: "weights", message: "expected hub or s3, got '\(text)'")
-            }
-            config.weights = source
+            config.weights = try choice("weights", text)
         },
         Setting(key: "weights-revision", placeholder: "REV",
                 help: "With weights s3: the Hub revision (branch, tag or commit) staged by `slmstack stage-model` and loaded from models/<model-id>/<revision>/ in the assets bucket",

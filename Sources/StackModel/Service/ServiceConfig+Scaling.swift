@@ -28,10 +28,7 @@ extension ServiceConfig {
         Setting(key: "scaling", placeholder: "instance|zero",
                 help: "instance: one always-on endpoint; zero: an inference component that scales to no instance after idle-timeout and wakes on the first request (5-10 minutes; CloudFormation only)",
                 terraformType: "string", read: { $0.scaling.rawValue }) { config, text throws(SettingError) in
-            guard let mode = ScalingMode(rawValue: text.lowercased()) else {
-                throw SettingError(key: "scaling", message: "expected instance or zero, got '\(text)'")
-            }
-            config.scaling = mode
+            config.scaling = try choice("scaling", text)
         },
         Setting(key: "idle-timeout", placeholder: "MINUTES",
                 help: "With scaling zero: a woken copy stays at least this long, then goes after 15 minutes without requests (15-1440)",

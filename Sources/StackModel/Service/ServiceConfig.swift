@@ -186,6 +186,15 @@ extension ServiceConfig {
         }
     }
 
+    /// One of an enumeration's raw values, in any case: `expected tgi or vllm, got 'x'` otherwise.
+    static func choice<E: CaseIterable & RawRepresentable>(_ key: String, _ text: String) throws(SettingError) -> E where E.RawValue == String {
+        guard let value = E(rawValue: text.lowercased()) else {
+            let names = E.allCases.map(\.rawValue)
+            throw SettingError(key: key, message: "expected \(names.dropLast().joined(separator: ", ")) or \(names.last!), got '\(text)'")
+        }
+        return value
+    }
+
     static func format(_ value: Double) -> String {
         value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
     }

@@ -5,10 +5,7 @@ extension ServiceConfig {
         Setting(key: "engine", placeholder: "tgi|vllm",
                 help: "Serving engine: tgi (Hugging Face TGI, the default) or vllm (the Hugging Face vLLM container)",
                 terraformType: "string", read: { $0.engine.rawValue }) { config, text throws(SettingError) in
-            guard let engine = Engine(rawValue: text.lowercased()) else {
-                throw SettingError(key: "engine", message: "expected tgi or vllm, got '\(text)'")
-            }
-            config.engine = engine
+            config.engine = try choice("engine", text)
         },
         Setting(key: "vllm-version", placeholder: "VERSION", help: "vLLM version, when engine is vllm (\(EngineCatalog.versions(.vllm).joined(separator: ", ")))",
                 terraformType: "string", read: { $0.vllmVersion }) { config, text throws(SettingError) in
