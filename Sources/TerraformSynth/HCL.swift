@@ -90,6 +90,39 @@ public enum HCLTemplatePart: Hashable, Sendable {
     case interpolation(HCLExpression)
 }
 
+extension HCLExpression {
+    /// Calls `visit` with the path of every reference in the expression, in order: each traversal
+    /// (`var.region`, `aws_vpc.vpc.id`, `data.aws_region.current.name`) and each `var.`, `local.` or
+    /// `data.` path written inside `raw` text.
+    func forEachTraversal(_ visit: (String) -> Void) {
+        switch self {
+        case .traversal(let path): visit(path)
+        case .raw(let text): for match in text.matches(of: /\b(?:var|local|data)(?:\.[A-Za-z0-9_]+)+/) { visit(String(match.output)) }
+        case .list(let items): items.forEach { $0.forEachTraversal(visit) }
+        case .object(let items): items.forEach { $0.value.forEachTraversal(visit) }
+        case .index(let base, let key), .binary(_, let base, let key): base.forEachTraversal(visit); key.forEachTraversal(visit)
+        case .getAttribute(let base, _), .splat(let base, _), .not(let base): base.forEachTraversal(visit)
+        case .conditional(let condition, let whenTrue, let whenFalse): [condition, whenTrue, whenFalse].forEach { $0.forEachTraversal(visit) }
+        case .call(_, let arguments): arguments.forEach { $0.forEachTraversal(visit) }
+        case .template(let parts): for case .interpolation(let inner) in parts { inner.forEachTraversal(visit) }
+        case .string, .number, .bool: break
+        }
+    }
+}
+
+extension HCLBlock {
+    /// `HCLExpression.forEachTraversal` over every attribute of the block and its nested blocks.
+    func forEachTraversal(_ visit: (String) -> Void) {
+        for item in body {
+            switch item {
+            case .attribute(_, let value): value.forEachTraversal(visit)
+            case .block(let block): block.forEachTraversal(visit)
+            case .comment, .blankLine: break
+            }
+        }
+    }
+}
+
 /// One line of a block body.
 public enum HCLBodyItem: Hashable, Sendable {
     /// `name = value`.

@@ -30,31 +30,11 @@ extension Translator {
             .block(HCLBlock("default_tags", [], [.attribute("tags", bindings.tags(stack.tags))])),
         ])]
         var used = Set<String>()
-        func collect(_ expression: HCLExpression) {
-            switch expression {
-            case .traversal(let path) where path.hasPrefix("data."):
-                used.insert(path.split(separator: ".").prefix(3).joined(separator: "."))
-            case .list(let items): items.forEach(collect)
-            case .object(let items): items.forEach { collect($0.value) }
-            case .index(let base, let key), .binary(_, let base, let key): collect(base); collect(key)
-            case .getAttribute(let base, _), .splat(let base, _), .not(let base): collect(base)
-            case .conditional(let condition, let whenTrue, let whenFalse): [condition, whenTrue, whenFalse].forEach(collect)
-            case .call(_, let arguments): arguments.forEach(collect)
-            case .template(let parts): for case .interpolation(let inner) in parts { collect(inner) }
-            default: break
-            }
+        func collect(_ path: String) {
+            if path.hasPrefix("data.") { used.insert(path.split(separator: ".").prefix(3).joined(separator: ".")) }
         }
-        func walk(_ items: [HCLBodyItem]) {
-            for item in items {
-                switch item {
-                case .attribute(_, let value): collect(value)
-                case .block(let block): walk(block.body)
-                default: break
-                }
-            }
-        }
-        for blocks in areaBlocks.values { for block in blocks { walk(block.body) } }
-        for output in stack.outputs { collect(value(output.value)) }
+        for blocks in areaBlocks.values { for block in blocks { block.forEachTraversal(collect) } }
+        for output in stack.outputs { value(output.value).forEachTraversal(collect) }
         let sources: [(String, [HCLBodyItem])] = [
             ("data.aws_availability_zones.available", Self.zonesSkips + [
                 .attribute("state", .string("available")),
@@ -94,8 +74,14 @@ extension Translator {
     /// that sets nothing here, such as `budget`, is not a variable).
     static func used(_ variables: [HCLBlock], by users: [HCLBlock]) -> [HCLBlock] {
         func names(in blocks: [HCLBlock]) -> Set<String> {
-            let text = HCLFile(name: "", header: [], blocks: blocks).rendered()
-            return Set(text.matches(of: /var\.([a-z0-9_]+)/).map { String($0.output.1) })
+            var found = Set<String>()
+            for block in blocks {
+                block.forEachTraversal { path in
+                    let parts = path.split(separator: ".", maxSplits: 2)
+                    if parts.count > 1, parts[0] == "var" { found.insert(String(parts[1])) }
+                }
+            }
+            return found
         }
         var wanted = names(in: users)
         while true {
