@@ -7,7 +7,7 @@ extension Bindings {
     func catalogLocals(stack: Stack) -> HCLBlock {
         func map(_ pairs: [(String, HCLExpression)]) -> HCLExpression { .object(pairs.map { HCLObjectItem($0.0, $0.1) }) }
         let engine = config.engine, prefix = enginePrefix, name = engine == .tgi ? "Hugging Face TGI" : "Hugging Face vLLM"
-        let versions = EngineCatalog.versions(engine).filter { TerraformSynth.terraformOffers(engine, version: $0) }
+        let versions = TerraformSynth.offeredVersions(engine)
         let regions = RegionCatalog.regions(for: engine)
         let versionVariable = TerraformNames.variable(config.engineVersionKey)
         let fit = "local.model.parameters_billions * 1000000000 * local.model.bytes_per_parameter"

@@ -280,7 +280,7 @@ struct Bindings {
             return oneOf(ids, "Unknown model: use one of \(ids.joined(separator: ", ")), or synthesize again with slmstack synth --model-id ID and the --model-* size flags.")
         case "tgi-version", "vllm-version":
             let engine: Engine = key == "tgi-version" ? .tgi : .vllm
-            let all = EngineCatalog.versions(engine), versions = all.filter { TerraformSynth.terraformOffers(engine, version: $0) }
+            let all = EngineCatalog.versions(engine), versions = TerraformSynth.offeredVersions(engine)
             let left = all.filter { !versions.contains($0) }
             let why = left.isEmpty ? "" : " (\(left.joined(separator: ", ")): its host AMI is not a value the hashicorp/aws provider accepts; deploy it with CloudFormation)"
             return oneOf(versions, "Unknown \(engine.shortName) version: use one of \(versions.joined(separator: ", "))\(why).")

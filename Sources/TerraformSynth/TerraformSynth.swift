@@ -77,7 +77,7 @@ public enum TerraformSynth {
         for endpointConfig in stack.resources(of: EndpointConfig.self) {
             if let ami = endpointConfig.inferenceAmiVersion, !providerInferenceAMIs.contains(ami) {
                 throw TerraformSynthError.noEquivalent(kind: EndpointConfig.kind, id: endpointConfig.id.rawValue,
-                    reason: "InferenceAmiVersion \(ami) (the host the image's CUDA needs) is not a value the hashicorp/aws provider accepts (5.100.0: \(providerInferenceAMIs.sorted().joined(separator: ", "))): choose an engine version built for CUDA 12 (for vLLM: --vllm-version \(EngineCatalog.versions(.vllm).filter { Self.terraformOffers(.vllm, version: $0) }.last ?? "0.17.0")), or deploy with CloudFormation")
+                    reason: "InferenceAmiVersion \(ami) (the host the image's CUDA needs) is not a value the hashicorp/aws provider accepts (5.100.0: \(providerInferenceAMIs.sorted().joined(separator: ", "))): choose an engine version built for CUDA 12 (for vLLM: --vllm-version \(Self.offeredVersions(.vllm).last ?? "0.17.0")), or deploy with CloudFormation")
             }
         }
         let book = try AddressBook(stack)
@@ -91,11 +91,13 @@ public enum TerraformSynth {
         "al2-ami-sagemaker-inference-gpu-2", "al2-ami-sagemaker-inference-gpu-2-1", "al2-ami-sagemaker-inference-gpu-3-1",
     ]
 
-    /// Whether the Terraform module offers an engine version: its image's host AMI, if it needs one,
-    /// is a value the provider accepts.
-    static func terraformOffers(_ engine: Engine, version: String) -> Bool {
-        guard let ami = EngineCatalog.image(engine, version: version).flatMap(InferenceAMI.for) else { return true }
-        return providerInferenceAMIs.contains(ami.version)
+    /// The engine versions the Terraform module offers, oldest first: those whose image's host AMI,
+    /// if it needs one, is a value the provider accepts.
+    static func offeredVersions(_ engine: Engine) -> [String] {
+        EngineCatalog.versions(engine).filter { version in
+            guard let ami = EngineCatalog.image(engine, version: version).flatMap(InferenceAMI.for) else { return true }
+            return providerInferenceAMIs.contains(ami.version)
+        }
     }
 }
 
