@@ -23,10 +23,7 @@ extension Invoker {
                            onWait: @Sendable (TimeInterval, TimeInterval) -> Void) async throws -> (status: Int, body: Data) {
         let started = Date()
         while true {
-            let response = try await client.transport.send(HTTPRequest(
-                method: "POST", url: target(for: url),
-                headers: [("Content-Type", "application/json"), ("x-api-key", apiKey), ("Accept", "application/json")],
-                body: body, timeout: 35))
+            let response = try await send(url: url, apiKey: apiKey, body: body, timeout: 35)
             let waited = Date().timeIntervalSince(started)
             guard let pause = Self.waking(status: response.status, headers: response.headers, body: response.body),
                   waited + pause <= limit else { return (response.status, response.body) }

@@ -33,11 +33,16 @@ public struct Invoker: Sendable {
 
     /// POSTs JSON with the key and returns the status and body.
     public func post(url: String, apiKey: String, body: Data, timeout: TimeInterval = 35) async throws -> (status: Int, body: Data) {
-        let response = try await client.transport.send(HTTPRequest(
+        let response = try await send(url: url, apiKey: apiKey, body: body, timeout: timeout)
+        return (response.status, response.body)
+    }
+
+    /// One JSON POST to the API with the key, and the whole answer.
+    func send(url: String, apiKey: String, body: Data, timeout: TimeInterval) async throws -> HTTPResponse {
+        try await client.transport.send(HTTPRequest(
             method: "POST", url: target(for: url),
             headers: [("Content-Type", "application/json"), ("x-api-key", apiKey), ("Accept", "application/json")],
             body: body, timeout: timeout))
-        return (response.status, response.body)
     }
 
     /// POSTs a chat request with `"stream": true` and calls `onEvent` with each server-sent event's
