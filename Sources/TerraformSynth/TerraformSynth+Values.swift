@@ -16,10 +16,13 @@ extension Translator {
         switch value {
         case .string(let text): return inPolicy ? bindings.bind(text) : .string(text)
         case .int(let number): return .number(Double(number))
+        case .double(let number): return .number(number)
         case .bool(let flag): return .bool(flag)
         case .list(let items): return .list(items.map { self.value($0, inPolicy: inPolicy) })
         case .object(let fields):
             return .object(fields.keys.sorted().map { HCLObjectItem($0, self.value(fields[$0]!, inPolicy: inPolicy)) })
+        case .orderedObject(let fields):
+            return .object(fields.map { HCLObjectItem($0.key, self.value($0.value, inPolicy: inPolicy)) })
         case .ref(let id):
             guard let resource = book.resources[id] else { return .string(id.rawValue) }
             return reference(id, TerraformNames.refAttribute(resource))
