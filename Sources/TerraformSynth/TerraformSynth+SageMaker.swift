@@ -2,6 +2,13 @@ import StackModel
 
 // The SageMaker model, endpoint configuration and endpoint as Terraform resources.
 extension Translator {
+    /// The SageMaker types, in sagemaker.tf (referred to by ARN, CloudFormation's `Ref`).
+    static let sageMakerTranslations: [TerraformTranslation] = [
+        TerraformTranslation(SageMakerModel.self, "aws_sagemaker_model", ref: "arn", .area(.sagemaker)) { $0.translate($1, into: &$2) },
+        TerraformTranslation(EndpointConfig.self, "aws_sagemaker_endpoint_configuration", ref: "arn", .area(.sagemaker)) { $0.translate($1, into: &$2) },
+        TerraformTranslation(Endpoint.self, "aws_sagemaker_endpoint", ref: "arn", .area(.sagemaker)) { $0.translate($1, into: &$2) },
+    ]
+
     /// `aws_sagemaker_model`.
     func translate(_ r: SageMakerModel, into out: inout ResourceTranslation) {
         // model_data_source: in hashicorp/aws since 5.x (5.100.0 has it, as s3_data_source blocks).
