@@ -55,7 +55,7 @@ public enum TerraformNames {
     /// The resource name of a model resource: its logical ID in snake_case, without the 8-hex route
     /// hash of an `ApiDeployment` (Terraform redeploys through `triggers` instead).
     public static func resourceName(_ resource: any Resource) -> String {
-        if resource is ApiDeployment, let hash = deploymentHash(resource.id) {
+        if Translator.translation(for: resource)?.namedWithoutRouteHash == true, let hash = deploymentHash(resource.id) {
             return snakeCase(String(resource.id.rawValue.dropLast(hash.count)))
         }
         return snakeCase(resource.id.rawValue)

@@ -7,7 +7,7 @@ extension Translator {
         TerraformTranslation(RestApi.self, "aws_api_gateway_rest_api", .area(.api)) { $0.translate($1, into: &$2) },
         TerraformTranslation(ApiResource.self, "aws_api_gateway_resource", .area(.api)) { $0.translate($1, into: &$2) },
         TerraformTranslation(ApiMethod.self, "aws_api_gateway_method", .area(.api), companions: { _, address in [TerraformAddress("aws_api_gateway_integration", address.name)] }) { try $0.translate($1, into: &$2) },
-        TerraformTranslation(ApiDeployment.self, "aws_api_gateway_deployment", .area(.api)) { $0.translate($1, into: &$2) },
+        TerraformTranslation(ApiDeployment.self, "aws_api_gateway_deployment", .area(.api), namedWithoutRouteHash: true) { $0.translate($1, into: &$2) },
         TerraformTranslation(ApiStage.self, "aws_api_gateway_stage", ref: "stage_name", .area(.api), companions: { _, address in [TerraformAddress("aws_api_gateway_method_settings", address.name)] }) { $0.translate($1, into: &$2) },
         TerraformTranslation(ApiKey.self, "aws_api_gateway_api_key", .area(.api)) { $0.translate($1, into: &$2) },
         TerraformTranslation(UsagePlan.self, "aws_api_gateway_usage_plan", .area(.api)) { $0.translate($1, into: &$2) },

@@ -8,7 +8,7 @@ extension Translator {
             role.policies.keys.sorted().map { TerraformAddress("aws_iam_role_policy", policyName(address.name, $0)) }
         }) { $0.translate($1, into: &$2) },
         TerraformTranslation(KmsKey.self, "aws_kms_key", ref: "key_id", .area(.network)) { $0.translate($1, into: &$2) },
-        TerraformTranslation(LogGroup.self, "aws_cloudwatch_log_group", ref: "name", .withFirstUser) { $0.translate($1, into: &$2) },
+        TerraformTranslation(LogGroup.self, "aws_cloudwatch_log_group", ref: "name", .withFirstUser, arnSuffixInPolicies: ":*") { $0.translate($1, into: &$2) },
     ]
 
     /// `aws_iam_role`, and one `aws_iam_role_policy` per inline policy.

@@ -45,18 +45,27 @@ struct TerraformTranslation: Sendable {
     /// The attribute that plays CloudFormation's `Ref`.
     let refAttribute: String
     let placement: Placement
+    /// What a policy appends to its ARN (a log group's `:*`, which Terraform's `arn` lacks and IAM
+    /// needs to cover the group's streams).
+    let arnSuffixInPolicies: String?
+    /// Whether its logical ID ends in a route hash its Terraform name leaves out (a deployment,
+    /// which Terraform redeploys through `triggers` instead).
+    let namedWithoutRouteHash: Bool
     /// The other Terraform resources it becomes, for `depends_on` on it.
     let companions: @Sendable (any Resource, TerraformAddress) -> [TerraformAddress]
     /// Adds its Terraform resources.
     let translate: @Sendable (Translator, any Resource, inout ResourceTranslation) throws -> Void
 
     init<R: Resource>(_ type: R.Type, _ primaryType: String, ref: String = "id", _ placement: Placement,
+                      arnSuffixInPolicies: String? = nil, namedWithoutRouteHash: Bool = false,
                       companions: @escaping @Sendable (R, TerraformAddress) -> [TerraformAddress] = { _, _ in [] },
                       _ translate: @escaping @Sendable (Translator, R, inout ResourceTranslation) throws -> Void) {
         key = ObjectIdentifier(type)
         self.primaryType = primaryType
         refAttribute = ref
         self.placement = placement
+        self.arnSuffixInPolicies = arnSuffixInPolicies
+        self.namedWithoutRouteHash = namedWithoutRouteHash
         // the table is keyed by type, so the resource is an R
         self.companions = { resource, address in companions(resource as! R, address) }
         self.translate = { translator, resource, out in try translate(translator, resource as! R, &out) }

@@ -53,3 +53,21 @@ extension Translator {
             + [.attribute("endpoint_config_name", value(r.config))] + out.depends)
     }
 }
+
+extension TerraformSynth {
+    /// Refuses, in one line, a SageMaker setup the hashicorp/aws provider cannot express: an
+    /// inference component (scaling zero), or a host AMI outside the provider's list.
+    static func refuseWhatTheProviderCannotExpress(_ stack: Stack) throws {
+        // hashicorp/terraform-provider-aws has no inference component resource (issue #35226; none in 5.100.0)
+        if let component = stack.resources(of: InferenceComponent.self).first {
+            throw TerraformSynthError.noEquivalent(kind: InferenceComponent.kind, id: component.id.rawValue,
+                reason: "scaling zero needs a SageMaker inference component, which the hashicorp/aws provider cannot express (no aws_sagemaker_inference_component; hashicorp/terraform-provider-aws #35226): deploy it with CloudFormation (`slmstack deploy`, `synth --format cloudformation`), or set scaling instance for Terraform")
+        }
+        for endpointConfig in stack.resources(of: EndpointConfig.self) {
+            if let ami = endpointConfig.inferenceAmiVersion, !providerInferenceAMIs.contains(ami) {
+                throw TerraformSynthError.noEquivalent(kind: EndpointConfig.kind, id: endpointConfig.id.rawValue,
+                    reason: "InferenceAmiVersion \(ami) (the host the image's CUDA needs) is not a value the hashicorp/aws provider accepts (5.100.0: \(providerInferenceAMIs.sorted().joined(separator: ", "))): choose an engine version built for CUDA 12 (for vLLM: --vllm-version \(Self.offeredVersions(.vllm).last ?? "0.17.0")), or deploy with CloudFormation")
+            }
+        }
+    }
+}

@@ -29,8 +29,8 @@ extension Translator {
         case .attribute(let id, let attribute):
             guard let resource = book.resources[id] else { return .string(id.rawValue) }
             let expression = reference(id, TerraformNames.attribute(attribute))
-            if inPolicy, resource is LogGroup, attribute == .arn {
-                return .template([.interpolation(expression), .literal(":*")])
+            if inPolicy, attribute == .arn, let suffix = Self.translation(for: resource)?.arnSuffixInPolicies {
+                return .template([.interpolation(expression), .literal(suffix)])
             }
             return expression
         case .pseudo(let parameter): return Self.pseudo(parameter)
