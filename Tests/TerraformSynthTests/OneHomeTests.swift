@@ -100,3 +100,28 @@ private func perTypeBranches(types: [String]) throws -> [String] {
     let zero = try #require(variants.last)
     #expect(throws: TerraformSynthError.self) { try TerraformSynth.translate(Stack.slmService(zero), config: zero) }
 }
+
+/// A user's own `Resource` (not a `DeclaredResource`) must declare its CloudFormation form to
+/// compile, so CloudFormation renders it; Terraform, with no translation for it, refuses in one line
+/// naming its CloudFormation type.
+private struct Queue: Resource {
+    static let kind = "Queue"
+    var id: LogicalID
+    var dependsOn: [LogicalID] = []
+    var suppressions: [Suppression] = []
+    var values: [Value] { [] }
+    var cloudFormationType: String { "AWS::SQS::Queue" }
+    var properties: [String: Value] { ["DelaySeconds": .double(2.5)] }
+}
+
+@Test func aUserResourceRendersInCloudFormationAndTerraformRefusesItByType() throws {
+    let stack = Stack("own", description: "a resource type of its own") { Queue(id: "Jobs") }
+    let template = try CloudFormationSynth.synthesize(stack)
+    #expect(template.document["Resources"]?["Jobs"]?["Type"] == .string("AWS::SQS::Queue"))
+    #expect(template.document["Resources"]?["Jobs"]?["Properties"] == .object([("DelaySeconds", .double(2.5))]))
+    #expect(throws: TerraformSynthError.unsupportedResource(kind: "Queue", id: "Jobs", type: "AWS::SQS::Queue")) {
+        try TerraformSynth.translate(stack, config: ServiceConfig())
+    }
+    #expect(TerraformSynthError.unsupportedResource(kind: "Queue", id: "Jobs", type: "AWS::SQS::Queue").description
+        == "Queue 'Jobs': AWS::SQS::Queue has no Terraform translation: declare the type as a DeclaredResource with a TerraformDeclaration, or synthesize --format cloudformation")
+}
