@@ -46,7 +46,9 @@ struct InvokeCommand: SubCommand {
             body = ["prompt": prompt]
             if let maxNewTokens { body["parameters"] = ["max_new_tokens": maxNewTokens] }
         }
-        let payload = try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])
+        let plain = try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])
+        // several models (`models`): /invoke takes the model too (a one-model stack's refuses the field)
+        let routed = try JSONSerialization.data(withJSONObject: body.merging(["model": context.config.modelID]) { given, _ in given }, options: [.sortedKeys])
         let printer = TokenPrinter(io: io)
         let (status, answer) = try AWSContext.run {
             let client = try await context.client(io: io)
@@ -58,6 +60,7 @@ struct InvokeCommand: SubCommand {
             guard let keyID = stack.output("ApiKeyId") else { throw DeployError.missingOutput(stack: name, output: "ApiKeyId") }
             let invoker = Invoker(client: client)
             let key = try await invoker.apiKeyValue(id: keyID)
+            let payload = stack.output("InferenceComponentNames") != nil ? routed : plain
             guard stream else {
                 // scale to zero: the first request wakes the model; wait for it with a progress line
                 return try await invoker.postWaking(url: url, apiKey: key, body: payload) { waited, next in
