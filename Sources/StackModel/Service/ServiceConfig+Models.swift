@@ -52,8 +52,8 @@ public struct ComponentPlan: Sendable, Hashable {
 extension ServiceConfig {
     /// The settings of several models, appended to the scaling settings.
     static let modelsSettings: [Setting] = [
-        Setting(key: "models", placeholder: "ID[:copies=N:accelerators=N:memory-mb=N],...",
-                help: "With scaling zero: several models on the endpoint, each its own inference component, scaling and `model` name in requests; the first is the default (model-id). Config file: a list of {\"model-id\", \"copies\", \"accelerators\", \"memory-mb\"}",
+        Setting(key: "models", placeholder: "ID[:K=N],...",
+                help: "With scaling zero: several models, each its own inference component and scaling, picked by a request's model (the first is the default); K: copies (most, default max-instances or 1), accelerators (GPUs per copy, default all), memory-mb. Config file: a list of objects with model-id and those keys",
                 terraformType: "string", read: { $0.models.map(\.text).joined(separator: ",") }) { config, text throws(SettingError) in
             config.models = try parseModels(text)
             if let first = config.models.first { config.modelID = first.modelID }
