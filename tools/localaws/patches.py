@@ -61,6 +61,7 @@ Order (fix name, its number, its module):
     sigv4_raw_query                         51  s3_query_patches
     cfn_sagemaker_model_network_isolation   52  sagemaker_patches
     sagemaker_variant_instances_from_components 53  component_patches
+    sagemaker_runtime_component_engine      54  engine_answers
 
 A new fix is added at the end, here and below (Tests/localaws/test_registry.py holds the two together).
 """
@@ -153,5 +154,6 @@ for _fix in (
     s3_query_patches.sigv4_raw_query,
     sagemaker_patches.cfn_sagemaker_model_network_isolation,
     component_patches.sagemaker_variant_instances_from_components,
+    engine_answers.sagemaker_runtime_component_engine,  # after fixes 43, 49 and 50: wraps both InvokeEndpoint calls
 ):
     fix(_fix)
