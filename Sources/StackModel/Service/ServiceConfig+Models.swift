@@ -66,11 +66,12 @@ extension ServiceConfig {
         for entry in text.split(separator: ",", omittingEmptySubsequences: false).map({ $0.trimmingCharacters(in: .whitespaces) }) {
             let parts = entry.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
             guard let id = parts.first, !id.isEmpty, !id.contains(" ") else {
-                throw SettingError(key: "models", message: "expected Hub IDs separated by commas such as TinyLlama/TinyLlama-1.1B-Chat-v1.0,Qwen/Qwen2.5-0.5B-Instruct:copies=2, got an empty entry in '\(text)'")
+                throw SettingError(key: "models", message: "expected Hub IDs separated by commas such as TinyLlama/TinyLlama-1.1B-Chat-v1.0,Qwen/Qwen2.5-0.5B-Instruct:copies=2, got '\(entry)' in '\(text)'")
             }
             var model = ListedModel(modelID: id)
             for pair in parts.dropFirst() {
-                let (key, value) = (pair.split(separator: "=", maxSplits: 1).first.map(String.init) ?? "", pair.split(separator: "=", maxSplits: 1).dropFirst().first.map(String.init) ?? "")
+                let halves = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+                let (key, value) = (halves[0], halves.count > 1 ? halves[1] : "")
                 guard let spec = ListedModel.keys.first(where: { $0.key == key }) else {
                     throw SettingError(key: "models", message: "\(id): unknown '\(pair)', expected copies=N, accelerators=N or memory-mb=N")
                 }
