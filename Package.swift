@@ -33,7 +33,7 @@ let package = Package(
         .target(name: "TerraformSynth", dependencies: ["StackModel"]),
         // Architecture diagrams drawn from the model (Mermaid, Graphviz DOT).
         .target(name: "Graph", dependencies: ["StackModel"]),
-        .target(name: "Cost", dependencies: ["StackModel", "AWSClient"]),
+        .target(name: "Cost", dependencies: ["StackModel", "CloudFormationSynth", "AWSClient"]),
         .target(name: "Deploy", dependencies: ["AWSClient", "SigV4", "StackModel", "Cost"]),
         .target(
             name: "SLMStackCLI",

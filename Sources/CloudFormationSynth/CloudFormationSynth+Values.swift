@@ -10,9 +10,11 @@ extension CloudFormationSynth {
         switch value {
         case .string(let text): return .string(text)
         case .int(let number): return .int(number)
+        case .double(let number): return self.number(number)
         case .bool(let flag): return .bool(flag)
         case .list(let items): return .array(items.map(self.value))
         case .object(let fields): return .sorted(fields.mapValues(self.value))
+        case .orderedObject(let fields): return .object(fields.map { ($0.key, self.value($0.value)) })
         case .ref(let id): return .object([("Ref", .string(id.rawValue))])
         case .attribute(let id, let attribute): return .object([("Fn::GetAtt", .array([.string(id.rawValue), .string(attribute.rawValue)]))])
         case .pseudo(let parameter): return .object([("Ref", .string(parameter.rawValue))])
@@ -47,22 +49,5 @@ extension CloudFormationSynth {
     /// A number as JSON: whole numbers without a fraction.
     static func number(_ value: Double) -> OrderedJSON {
         value == value.rounded() && abs(value) < 1e15 ? .int(Int(value)) : .double(value)
-    }
-
-    /// A JSON document as a string property, references resolved with `Fn::Sub` (an object of
-    /// literal and pseudo-parameter fields, which is all schedule inputs need).
-    static func jsonText(_ document: Value) -> OrderedJSON {
-        if case .document(let inner) = document { return jsonText(inner) }
-        guard case .object(let fields) = document else { return value(document) }
-        var parts: [Value] = ["{"]
-        for (index, key) in fields.keys.sorted().enumerated() {
-            parts.append(.string((index == 0 ? "" : ",") + JSONText.quoted(key) + ":"))
-            switch fields[key]! {
-            case .string(let text): parts.append(.string(JSONText.quoted(text)))
-            case let other: parts += ["\"", other, "\""]
-            }
-        }
-        parts.append("}")
-        return value(.join(parts))
     }
 }

@@ -22,8 +22,6 @@ public struct CloudFormationTemplate: Sendable {
 public enum CloudFormationSynthError: Error, CustomStringConvertible, Equatable {
     /// The inlined Lambda code is over CloudFormation's limit.
     case inlineCodeTooLong(function: String, characters: Int, limit: Int)
-    /// A resource type has no CloudFormation translation.
-    case unsupportedResource(kind: String, id: String)
     /// A property override's path goes through something that is not an object.
     case badOverride(kind: String, id: String, path: String, problem: String)
 
@@ -31,8 +29,6 @@ public enum CloudFormationSynthError: Error, CustomStringConvertible, Equatable 
         switch self {
         case .inlineCodeTooLong(let function, let characters, let limit):
             "LambdaFunction '\(function)': property 'Code.ZipFile' is \(characters) characters after dropping blank and comment lines; slmstack inlines at most \(limit) so the template stays under CreateStack's 51,200-byte limit: shorten templates/lambda/handler.py"
-        case .unsupportedResource(let kind, let id):
-            "\(kind) '\(id)': no CloudFormation translation for this resource type: declare it as a DeclaredResource (or use RawResource)"
         case .badOverride(let kind, let id, let path, let problem):
             "\(kind) '\(id)': property override '\(path)': \(problem)"
         }
@@ -41,7 +37,8 @@ public enum CloudFormationSynthError: Error, CustomStringConvertible, Equatable 
 
 /// The CloudFormation renderer: `Stack` → JSON tree → text.
 ///
-/// 1. `translate` maps each typed resource to its CloudFormation type and properties, values to
+/// 1. `translate` writes each resource's CloudFormation type and properties (which the resource
+///    declares as values), values to
 ///    intrinsic functions (`Ref`, `Fn::GetAtt`, `Fn::Sub`, `Fn::Select`/`Fn::GetAZs`), checkov
 ///    suppressions to `Metadata.checkov.skip`, and the stack's tags to each taggable resource.
 /// 2. `OrderedJSON.rendered()` writes the tree with a fixed key order and indent.
@@ -51,8 +48,8 @@ public enum CloudFormationSynth {
 
     /// Translates and renders a stack.
     ///
-    /// - Throws: `CloudFormationSynthError` when the inlined code is too long or a resource type
-    ///   has no translation.
+    /// - Throws: `CloudFormationSynthError` when the inlined code is too long or a property
+    ///   override does not fit.
     public static func synthesize(_ stack: Stack) throws -> CloudFormationTemplate {
         let document = try translate(stack)
         return CloudFormationTemplate(document: document, text: document.rendered(), fileName: "\(stack.name).template.json")

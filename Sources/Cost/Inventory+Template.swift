@@ -43,12 +43,11 @@ extension Inventory {
         inventory.weightsGB = weightsGB
         let evaluator = TemplateConditions(document: document, given: parameters, region: region)
         inventory.paused = evaluator.values[SLMService.pausedParameter.name.rawValue] == "true"
-        let ids = resources.keys.sorted()
-        var present: [(id: String, type: String, properties: [String: Any])] = []
-        var all: [(id: String, type: String, properties: [String: Any])] = []
-        for id in ids {
+        var present: [PricedResource] = []
+        var all: [PricedResource] = []
+        for id in resources.keys.sorted() {
             guard let resource = resources[id] as? [String: Any], let type = resource["Type"] as? String else { continue }
-            let entry = (id, type, resource["Properties"] as? [String: Any] ?? [:])
+            let entry = PricedResource(id: id, type: type, label: type, properties: resource["Properties"] as? [String: Any] ?? [:])
             all.append(entry)
             guard let condition = resource["Condition"] as? String else {
                 present.append(entry)
@@ -63,114 +62,10 @@ extension Inventory {
                 if !inventory.warnings.contains(warning) { inventory.warnings.append(warning) }
             }
         }
-        let presentIDs = Set(present.map(\.id))
-        let references = { (value: Any?) in templateReferences(value).filter { resources[$0] != nil } }
-
-        var apiInvoked = Set<String>(), alarmInvoked = Set<String>(), armed = Set<String>()
-        let presentAlarmTargets = Set(all.filter { $0.type == "AWS::CloudWatch::Alarm" && presentIDs.contains($0.id) }
-            .flatMap { references($0.properties["AlarmActions"]) })
-        for resource in all where resource.type == "AWS::Lambda::Permission" {
-            let principal = resource.properties["Principal"] as? String
-            for function in references(resource.properties["FunctionName"]) {
-                if principal == apiGatewayPrincipal { apiInvoked.insert(function) }
-                if principal == alarmPrincipal {
-                    alarmInvoked.insert(function)
-                    if presentIDs.contains(resource.id) && presentAlarmTargets.contains(function) { armed.insert(function) }
-                }
-            }
-        }
-        let authorizing = Set(all.filter { $0.type == "AWS::ApiGateway::Authorizer" }.flatMap { references($0.properties["AuthorizerUri"]) })
-        var endpointConfigs: [String: [String]] = [:]
-        for resource in present where resource.type == "AWS::SageMaker::Endpoint" {
-            endpointConfigs[resource.id] = references(resource.properties["EndpointConfigName"])
-        }
-        let configsInUse = Set(endpointConfigs.values.joined())
-        for resource in present where resource.type == "AWS::ApplicationAutoScaling::ScalableTarget"
-            && resource.properties["ScalableDimension"] as? String == ScalableTarget.scalableDimension {
-            guard let low = integer(resource.properties["MinCapacity"]), let high = integer(resource.properties["MaxCapacity"]) else { continue }
-            for endpoint in references(resource.properties["ResourceId"]) {
-                for config in endpointConfigs[endpoint] ?? [] { inventory.scaling[config] = low...max(low, high) }
-            }
-        }
-
-        for (id, type, properties) in present {
-            switch type {
-            case "AWS::SageMaker::EndpointConfig" where configsInUse.contains(id):
-                for case let variant as [String: Any] in properties["ProductionVariants"] as? [Any] ?? [] {
-                    let managed = variant["ManagedInstanceScaling"] as? [String: Any]
-                    if let managed, managed["Status"] as? String == "ENABLED", integer(managed["MinInstanceCount"]) == 0 {
-                        // scale to zero: billed while awake (the template does not say how long: a
-                        // warning, and the default awake hours)
-                        inventory.componentHosts.append((id, variant["InstanceType"] as? String ?? "?", integer(managed["MaxInstanceCount"]) ?? 1))
-                        inventory.awakeHoursPerDay = ServiceConfig().awakeHoursPerDay
-                        continue
-                    }
-                    inventory.endpoints.append((id, variant["InstanceType"] as? String ?? "?", integer(variant["InitialInstanceCount"]) ?? 1))
-                }
-            case "AWS::EC2::NatGateway": inventory.natGateways.append(id)
-            case "AWS::EC2::EIP": inventory.elasticIPs.append(id)
-            case "AWS::EC2::VPCEndpoint" where properties["VpcEndpointType"] as? String == "Gateway": inventory.free.append((id, type))
-            case "AWS::SageMaker::Model" where (properties["PrimaryContainer"] as? [String: Any])?["ModelDataSource"] != nil:
-                // Staged weights (weights s3): the model's bytes are stored in the assets bucket.
-                inventory.stagedWeightsGB = weightsGB
-                inventory.free.append((id, type))
-            case "AWS::EC2::VPCEndpoint": inventory.interfaceEndpoints.append((id, (properties["SubnetIds"] as? [Any])?.count ?? 0))
-            case "AWS::ApiGateway::RestApi": inventory.restApis.append(id)
-            case "AWS::Lambda::Function":
-                let memory = integer(properties["MemorySize"]) ?? 128
-                if authorizing.contains(id) { inventory.authorizerFunctions.append((id, memory)) }
-                if alarmInvoked.contains(id) && !apiInvoked.contains(id) {
-                    inventory.alarmFunctions.append((id, memory, armed.contains(id)))
-                } else {
-                    inventory.functions.append((id, memory))
-                    inventory.tracing = inventory.tracing || (properties["TracingConfig"] as? [String: Any])?["Mode"] as? String == "Active"
-                }
-            case "AWS::Logs::LogGroup": inventory.logGroups.append((id, integer(properties["RetentionInDays"]) ?? 3653))
-            case "AWS::KMS::Key": inventory.kmsKeys.append(id)
-            case "AWS::CloudWatch::Alarm":
-                inventory.alarms.append(id)
-                let metrics = (properties["Metrics"] as? [Any]).map { $0.filter { ($0 as? [String: Any])?["MetricStat"] != nil }.count }
-                let period = integer(properties["Period"]) ?? 60
-                inventory.alarmDetails[id] = AlarmDetail(metrics: max(1, metrics ?? 1), highResolution: period < 60,
-                                                         percentile: properties["ExtendedStatistic"] as? String)
-            case "AWS::ApplicationAutoScaling::ScalingPolicy" where properties["PolicyType"] as? String == "TargetTrackingScaling":
-                let configuration = properties["TargetTrackingScalingPolicyConfiguration"] as? [String: Any]
-                let scaleInDisabled = (configuration?["DisableScaleIn"] as? NSNumber)?.boolValue == true
-                    || configuration?["DisableScaleIn"] as? String == "true"
-                inventory.scalingPolicies.append((id, scaleInDisabled ? 1 : 2))
-                let metric = (configuration?["PredefinedMetricSpecification"] as? [String: Any])?["PredefinedMetricType"] as? String
-                if metric?.hasSuffix("HighResolution") == true { inventory.highResolutionPolicies.append(id) }
-            case "AWS::SNS::Topic": inventory.topics.append(id)
-            case "AWS::SNS::Subscription" where ["email", "email-json"].contains(properties["Protocol"] as? String ?? ""):
-                inventory.emailSubscriptions.append(id)
-            case "AWS::Scheduler::Schedule":
-                let expression = scheduleExpression(properties["ScheduleExpression"])
-                if let perMonth = expression.flatMap(invocationsPerMonth) {
-                    inventory.schedules.append((id, perMonth))
-                } else {
-                    inventory.schedules.append((id, 0))
-                    inventory.warnings.append("schedule '\(id)': cannot count the invocations of \(expression ?? "its expression"): priced at 0")
-                }
-            case _ where Self.freeTypes.contains(type): inventory.free.append((id, type))
-            default: inventory.notPriced.append((id, type))
-            }
-        }
+        // the template does not say how long a component host is awake: the default awake hours
+        inventory.count(present: present, all: all, weightsGB: weightsGB, awakeHoursPerDay: ServiceConfig().awakeHoursPerDay)
         return inventory
     }
-
-    /// The types slmstack renders that have no charge of their own (or are billed through another
-    /// resource: an endpoint through its configuration, a flow log through its log group), and
-    /// those of its priced types whose matching case above does not apply (a configuration no
-    /// endpoint uses, a non-e-mail subscription, a step-scaling policy). Any other type is not priced.
-    static let freeTypes: Set<String> = [
-        "AWS::EC2::VPC", "AWS::EC2::Subnet", "AWS::EC2::InternetGateway", "AWS::EC2::VPCGatewayAttachment", "AWS::EC2::RouteTable",
-        "AWS::EC2::Route", "AWS::EC2::SubnetRouteTableAssociation", "AWS::EC2::SecurityGroup", "AWS::EC2::FlowLog",
-        "AWS::IAM::Role", "AWS::SageMaker::Model", "AWS::SageMaker::EndpointConfig", "AWS::SageMaker::Endpoint", "AWS::Lambda::Permission",
-        "AWS::ApiGateway::Resource", "AWS::ApiGateway::Method", "AWS::ApiGateway::Deployment", "AWS::ApiGateway::Stage",
-        "AWS::ApiGateway::ApiKey", "AWS::ApiGateway::UsagePlan", "AWS::ApiGateway::UsagePlanKey", "AWS::ApiGateway::Account",
-        "AWS::ApiGateway::Authorizer", "AWS::ApiGateway::GatewayResponse", "AWS::SQS::Queue", "AWS::SNS::Subscription",
-        "AWS::ApplicationAutoScaling::ScalableTarget", "AWS::ApplicationAutoScaling::ScalingPolicy", "AWS::SageMaker::InferenceComponent",
-    ]
 
     /// A whole number from a template value (a JSON number, or a string of digits).
     static func integer(_ value: Any?) -> Int? {

@@ -1,3 +1,4 @@
+import CloudFormationSynth
 import Foundation
 import StackModel
 
@@ -113,93 +114,36 @@ public struct Inventory: Sendable, Hashable {
         let hasFlag = stack.parameters.contains { $0.name == flag }
         var inventory = Inventory(region: config.region)
         inventory.weightsGB = (config.modelSpec?.weightBytes ?? 0) / 1e9
-        inventory.stagedWeightsGB = config.weights == .s3 ? inventory.weightsGB : 0
         inventory.paused = paused && hasFlag
         inventory.ttlMinutes = config.ttlMinutes
         if config.scalesToZero {
             inventory.awakeHoursPerDay = config.awakeHoursPerDay
             inventory.awakeInstances = config.awakeInstances
         }
-        let present = stack.resources(flags: hasFlag ? [flag: paused] : [:])
-
-        // Who invokes each function: decided on the whole stack, so pausing does not turn the
-        // pauser into an API function; whether its alarm can invoke it, on what is present.
-        var apiInvoked = Set<LogicalID>(), alarmInvoked = Set<LogicalID>(), armed = Set<LogicalID>()
-        let presentIDs = Set(present.map(\.id))
-        // armed: its permission and an alarm that invokes it are there (a pause removes the idle alarm)
-        let presentAlarmTargets = Set(present.compactMap { $0 as? MetricAlarm }.flatMap { $0.actions.flatMap(\.references) })
-        for case let permission as LambdaPermission in stack.resources {
-            for id in permission.function.references {
-                if permission.principal == apiGatewayPrincipal { apiInvoked.insert(id) }
-                if permission.principal == alarmPrincipal {
-                    alarmInvoked.insert(id)
-                    if presentIDs.contains(permission.id) && presentAlarmTargets.contains(id) { armed.insert(id) }
-                }
-            }
+        let present = Set(stack.resources(flags: hasFlag ? [flag: paused] : [:]).map(\.id))
+        // The same rules as a template's, over the CloudFormation form each resource declares.
+        let all = stack.resources.map { resource in
+            PricedResource(id: resource.id.rawValue, type: resource.cloudFormationType, label: type(of: resource).kind,
+                           properties: json(CloudFormationSynth.value(.object(resource.properties))) as? [String: Any] ?? [:])
         }
-        let authorizing = Set(stack.resources(of: ApiAuthorizer.self).flatMap(\.function.references))
-        // Endpoint configurations in use, and the autoscaling range of each endpoint.
-        var configsInUse = Set<LogicalID>()
-        var endpointConfigs: [LogicalID: [LogicalID]] = [:]
-        for case let endpoint as Endpoint in present {
-            endpointConfigs[endpoint.id] = endpoint.config.references
-            configsInUse.formUnion(endpoint.config.references)
-        }
-        for case let target as ScalableTarget in present {
-            for endpoint in target.resourceID.references {
-                for config in endpointConfigs[endpoint] ?? [] {
-                    inventory.scaling[config.rawValue] = target.minCapacity...max(target.minCapacity, target.maxCapacity)
-                }
-            }
-        }
-
-        for resource in present {
-            let id = resource.id.rawValue
-            switch resource {
-            case let r as EndpointConfig where configsInUse.contains(r.id):
-                if let hosting = r.components {
-                    inventory.componentHosts.append((id, r.instanceType, hosting.scaling.maxInstances))
-                } else {
-                    inventory.endpoints.append((id, r.instanceType, r.instanceCount))
-                }
-            case is NatGateway: inventory.natGateways.append(id)
-            case is ElasticIP: inventory.elasticIPs.append(id)
-            case let r as InterfaceEndpoint: inventory.interfaceEndpoints.append((id, r.subnets.count))
-            case is RestApi: inventory.restApis.append(id)
-            case let r as LambdaFunction:
-                if authorizing.contains(r.id) { inventory.authorizerFunctions.append((id, r.memoryMB)) }
-                if alarmInvoked.contains(r.id) && !apiInvoked.contains(r.id) {
-                    inventory.alarmFunctions.append((id, r.memoryMB, armed.contains(r.id)))
-                } else {
-                    inventory.functions.append((id, r.memoryMB))
-                    inventory.tracing = inventory.tracing || r.tracing
-                }
-            case let r as LogGroup: inventory.logGroups.append((id, r.retentionDays))
-            case is KmsKey: inventory.kmsKeys.append(id)
-            case let r as MetricAlarm:
-                inventory.alarms.append(id)
-                var percentile: String?
-                if case .percentile(let p) = r.statistic { percentile = p }
-                inventory.alarmDetails[id] = AlarmDetail(metrics: 1, highResolution: r.periodSeconds < 60, percentile: percentile)
-            case let r as TargetTrackingPolicy:
-                inventory.scalingPolicies.append((id, 2))
-                if r.predefinedMetric.hasSuffix("HighResolution") { inventory.highResolutionPolicies.append(id) }
-            case is SnsTopic: inventory.topics.append(id)
-            case is SnsSubscription: inventory.emailSubscriptions.append(id)
-            case is OneTimeSchedule: inventory.schedules.append((id, 1))
-            // No charge of their own (an endpoint is billed through its configuration, a flow log through its log group).
-            case is Vpc, is Subnet, is InternetGateway, is GatewayAttachment, is RouteTable, is Route, is RouteTableAssociation,
-                 is SecurityGroup, is FlowLog, is Role, is SageMakerModel, is EndpointConfig, is Endpoint, is LambdaPermission,
-                 is ApiResource, is ApiMethod, is ApiDeployment, is ApiStage, is ApiKey, is UsagePlan, is UsagePlanKey,
-                 is ApiGatewayAccount, is ApiAuthorizer, is GatewayResponse, is SqsQueue, is ScalableTarget,
-                 // an inference component bills through its endpoint configuration's instances; the wake policy's alarm is a MetricAlarm
-                 is InferenceComponent, is StepScalingPolicy, is GatewayEndpoint:
-                inventory.free.append((id, type(of: resource).kind))
-            case let r as any DeclaredResource: inventory.notPriced.append((id, r.cloudFormationType))
-            // A type without a rule here is listed as not priced, with a warning: never silently free.
-            default: inventory.notPriced.append((id, type(of: resource).kind))
-            }
-        }
+        inventory.count(present: all.filter { present.contains(LogicalID($0.id)) }, all: all,
+                        weightsGB: inventory.weightsGB, awakeHoursPerDay: config.awakeHoursPerDay)
+        // staged weights follow the setting, whether or not the model is present (paused)
+        inventory.stagedWeightsGB = config.weights == .s3 ? inventory.weightsGB : 0
         return inventory
+    }
+
+    /// Rendered CloudFormation JSON as `JSONSerialization` reads a template: objects as
+    /// dictionaries, numbers and flags as `NSNumber`.
+    static func json(_ node: OrderedJSON) -> Any {
+        switch node {
+        case .string(let text): text
+        case .int(let number): NSNumber(value: number)
+        case .double(let number): NSNumber(value: number)
+        case .bool(let flag): NSNumber(value: flag)
+        case .null: NSNull()
+        case .array(let items): items.map(json)
+        case .object(let fields): Dictionary(fields.map { ($0.0, json($0.1)) }, uniquingKeysWith: { _, last in last })
+        }
     }
 }

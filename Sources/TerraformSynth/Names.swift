@@ -55,7 +55,7 @@ public enum TerraformNames {
     /// The resource name of a model resource: its logical ID in snake_case, without the 8-hex route
     /// hash of an `ApiDeployment` (Terraform redeploys through `triggers` instead).
     public static func resourceName(_ resource: any Resource) -> String {
-        if resource is ApiDeployment, let hash = deploymentHash(resource.id) {
+        if Translator.translation(for: resource)?.namedWithoutRouteHash == true, let hash = deploymentHash(resource.id) {
             return snakeCase(String(resource.id.rawValue.dropLast(hash.count)))
         }
         return snakeCase(resource.id.rawValue)
@@ -70,70 +70,19 @@ public enum TerraformNames {
         return String(suffix)
     }
 
-    /// The Terraform resource type a model kind becomes first (further ones are added by the translator).
+    /// The Terraform resource type a model resource becomes first (further ones are added by the
+    /// translator), from its type's translation or its declaration; nil when it has neither.
     public static func primaryType(_ resource: any Resource) -> String? {
-        switch resource {
-        case is Vpc: "aws_vpc"
-        case is Subnet: "aws_subnet"
-        case is InternetGateway: "aws_internet_gateway"
-        case is GatewayAttachment: "aws_internet_gateway_attachment"
-        case is ElasticIP: "aws_eip"
-        case is NatGateway: "aws_nat_gateway"
-        case is RouteTable: "aws_route_table"
-        case is Route: "aws_route"
-        case is RouteTableAssociation: "aws_route_table_association"
-        case is SecurityGroup: "aws_security_group"
-        case is InterfaceEndpoint, is GatewayEndpoint: "aws_vpc_endpoint"
-        case is FlowLog: "aws_flow_log"
-        case is Role: "aws_iam_role"
-        case is KmsKey: "aws_kms_key"
-        case is LogGroup: "aws_cloudwatch_log_group"
-        case is SageMakerModel: "aws_sagemaker_model"
-        case is EndpointConfig: "aws_sagemaker_endpoint_configuration"
-        case is Endpoint: "aws_sagemaker_endpoint"
-        case is LambdaFunction: "aws_lambda_function"
-        case is LambdaPermission: "aws_lambda_permission"
-        case is RestApi: "aws_api_gateway_rest_api"
-        case is ApiResource: "aws_api_gateway_resource"
-        case is ApiMethod: "aws_api_gateway_method"
-        case is ApiDeployment: "aws_api_gateway_deployment"
-        case is ApiStage: "aws_api_gateway_stage"
-        case is ApiKey: "aws_api_gateway_api_key"
-        case is UsagePlan: "aws_api_gateway_usage_plan"
-        case is UsagePlanKey: "aws_api_gateway_usage_plan_key"
-        case is ApiGatewayAccount: "aws_api_gateway_account"
-        case is ApiAuthorizer: "aws_api_gateway_authorizer"
-        case is GatewayResponse: "aws_api_gateway_gateway_response"
-        case is SnsTopic: "aws_sns_topic"
-        case is SnsSubscription: "aws_sns_topic_subscription"
-        case is MetricAlarm: "aws_cloudwatch_metric_alarm"
-        case is OneTimeSchedule: "aws_scheduler_schedule"
-        case is SqsQueue: "aws_sqs_queue"
-        case is ScalableTarget: "aws_appautoscaling_target"
-        case is TargetTrackingPolicy, is StepScalingPolicy: "aws_appautoscaling_policy"
-        case let r as any DeclaredResource: r.terraform?.type ?? "declared_" + snakeCase(r.cloudFormationType.replacingOccurrences(of: "::", with: ""))
-        default: nil
-        }
+        if let translation = Translator.translation(for: resource) { return translation.primaryType }
+        guard let declared = resource as? any DeclaredResource else { return nil }
+        return declared.terraform?.type ?? "declared_" + snakeCase(declared.cloudFormationType.replacingOccurrences(of: "::", with: ""))
     }
 
-    /// The Terraform attribute that plays CloudFormation's `Ref` for a kind: the ID for most, the
-    /// name for roles, log groups and Lambda functions, the ARN for SageMaker resources (whose `Ref`
-    /// is the ARN), the public IP for an Elastic IP, the stage name for a stage, the ARN for topics,
-    /// subscriptions and scaling policies, the name for alarms and schedules, the resource ID for a
-    /// scalable target.
+    /// The Terraform attribute that plays CloudFormation's `Ref` for a resource (registered with its
+    /// type's translation: the ID for most, the name for roles, the ARN for SageMaker resources, …).
     public static func refAttribute(_ resource: any Resource) -> String {
-        switch resource {
-        case is ElasticIP: "public_ip"
-        case is Role, is LogGroup, is OneTimeSchedule: "name"
-        case is KmsKey: "key_id"
-        case is SageMakerModel, is EndpointConfig, is Endpoint, is SnsTopic, is SnsSubscription, is TargetTrackingPolicy, is StepScalingPolicy: "arn"
-        case is MetricAlarm: "alarm_name"
-        case is ScalableTarget: "resource_id"
-        case is LambdaFunction: "function_name"
-        case is ApiStage: "stage_name"
-        case let r as any DeclaredResource: r.terraform?.refAttribute ?? "id"
-        default: "id"
-        }
+        if let translation = Translator.translation(for: resource) { return translation.refAttribute }
+        return (resource as? any DeclaredResource)?.terraform?.refAttribute ?? "id"
     }
 
     /// The Terraform attribute for a model attribute (`Fn::GetAtt`).

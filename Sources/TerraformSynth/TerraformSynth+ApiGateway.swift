@@ -2,6 +2,21 @@ import StackModel
 
 // The REST API, its resources, methods, authorizer, responses, deployment, stage, keys and usage plan as Terraform resources.
 extension Translator {
+    /// The API Gateway types, in api.tf.
+    static let apiGatewayTranslations: [TerraformTranslation] = [
+        TerraformTranslation(RestApi.self, "aws_api_gateway_rest_api", .area(.api)) { $0.translate($1, into: &$2) },
+        TerraformTranslation(ApiResource.self, "aws_api_gateway_resource", .area(.api)) { $0.translate($1, into: &$2) },
+        TerraformTranslation(ApiMethod.self, "aws_api_gateway_method", .area(.api), companions: { _, address in [TerraformAddress("aws_api_gateway_integration", address.name)] }) { try $0.translate($1, into: &$2) },
+        TerraformTranslation(ApiDeployment.self, "aws_api_gateway_deployment", .area(.api), namedWithoutRouteHash: true) { $0.translate($1, into: &$2) },
+        TerraformTranslation(ApiStage.self, "aws_api_gateway_stage", ref: "stage_name", .area(.api), companions: { _, address in [TerraformAddress("aws_api_gateway_method_settings", address.name)] }) { $0.translate($1, into: &$2) },
+        TerraformTranslation(ApiKey.self, "aws_api_gateway_api_key", .area(.api)) { $0.translate($1, into: &$2) },
+        TerraformTranslation(UsagePlan.self, "aws_api_gateway_usage_plan", .area(.api)) { $0.translate($1, into: &$2) },
+        TerraformTranslation(UsagePlanKey.self, "aws_api_gateway_usage_plan_key", .area(.api)) { $0.translate($1, into: &$2) },
+        TerraformTranslation(ApiGatewayAccount.self, "aws_api_gateway_account", .area(.api)) { $0.translate($1, into: &$2) },
+        TerraformTranslation(ApiAuthorizer.self, "aws_api_gateway_authorizer", .area(.api)) { $0.translate($1, into: &$2) },
+        TerraformTranslation(GatewayResponse.self, "aws_api_gateway_gateway_response", .area(.api)) { $0.translate($1, into: &$2) },
+    ]
+
     /// `aws_api_gateway_rest_api`.
     func translate(_ r: RestApi, into out: inout ResourceTranslation) {
         // A replaced API is created before the old one goes, so the stage never points at nothing.

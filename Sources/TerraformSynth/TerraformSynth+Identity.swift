@@ -2,6 +2,15 @@ import StackModel
 
 // Roles (and their inline policies), KMS keys and log groups as Terraform resources.
 extension Translator {
+    /// Roles and log groups go with their first user; keys to network.tf.
+    static let identityTranslations: [TerraformTranslation] = [
+        TerraformTranslation(Role.self, "aws_iam_role", ref: "name", .withFirstUser, companions: { role, address in
+            role.policies.keys.sorted().map { TerraformAddress("aws_iam_role_policy", policyName(address.name, $0)) }
+        }) { $0.translate($1, into: &$2) },
+        TerraformTranslation(KmsKey.self, "aws_kms_key", ref: "key_id", .area(.network)) { $0.translate($1, into: &$2) },
+        TerraformTranslation(LogGroup.self, "aws_cloudwatch_log_group", ref: "name", .withFirstUser, arnSuffixInPolicies: ":*") { $0.translate($1, into: &$2) },
+    ]
+
     /// `aws_iam_role`, and one `aws_iam_role_policy` per inline policy.
     func translate(_ r: Role, into out: inout ResourceTranslation) {
         out.add(out.address.type, out.skips + [

@@ -2,9 +2,16 @@ import StackModel
 
 // Lambda functions (and their zip packages) and permissions as Terraform resources.
 extension Translator {
+    /// Functions in lambda.tf; a permission with what may invoke the function.
+    static let lambdaTranslations: [TerraformTranslation] = [
+        TerraformTranslation(LambdaFunction.self, "aws_lambda_function", ref: "function_name", .area(.lambda)) { $0.translate($1, into: &$2) },
+        TerraformTranslation(LambdaPermission.self, "aws_lambda_permission", .withInvoker) { $0.translate($1, into: &$2) },
+    ]
+
     /// `aws_lambda_function`.
     func translate(_ r: LambdaFunction, into out: inout ResourceTranslation) {
         let package = Self.packageName(r)
+        out.archives.append((package, r.package?.archive ?? ZipArchive([.init(path: Self.moduleFile(r), bytes: Array(r.code.utf8))])))
         // Without subnets the function runs outside the VPC (the idle pause function: it calls
         // AWS APIs, which from the VPC would need the NAT gateway a pause removes).
         let vpc: [HCLBodyItem] = r.subnets.isEmpty ? [] : [.block(HCLBlock("vpc_config", [], [

@@ -2,6 +2,23 @@ import StackModel
 
 // VPC, subnets, gateways, routes, security groups, interface endpoints and flow logs as Terraform resources.
 extension Translator {
+    /// The network types, in network.tf.
+    static let networkTranslations: [TerraformTranslation] = [
+        TerraformTranslation(Vpc.self, "aws_vpc", .area(.network)) { $0.translate($1, into: &$2) },
+        TerraformTranslation(Subnet.self, "aws_subnet", .area(.network)) { $0.translate($1, into: &$2) },
+        TerraformTranslation(InternetGateway.self, "aws_internet_gateway", .area(.network)) { $0.translate($1, into: &$2) },
+        TerraformTranslation(GatewayAttachment.self, "aws_internet_gateway_attachment", .area(.network)) { $0.translate($1, into: &$2) },
+        TerraformTranslation(ElasticIP.self, "aws_eip", ref: "public_ip", .area(.network)) { $0.translate($1, into: &$2) },
+        TerraformTranslation(NatGateway.self, "aws_nat_gateway", .area(.network)) { $0.translate($1, into: &$2) },
+        TerraformTranslation(RouteTable.self, "aws_route_table", .area(.network)) { $0.translate($1, into: &$2) },
+        TerraformTranslation(Route.self, "aws_route", .area(.network)) { $0.translate($1, into: &$2) },
+        TerraformTranslation(RouteTableAssociation.self, "aws_route_table_association", .area(.network)) { $0.translate($1, into: &$2) },
+        TerraformTranslation(SecurityGroup.self, "aws_security_group", .area(.network)) { $0.translate($1, into: &$2) },
+        TerraformTranslation(InterfaceEndpoint.self, "aws_vpc_endpoint", .area(.network)) { $0.translate($1, into: &$2) },
+        TerraformTranslation(GatewayEndpoint.self, "aws_vpc_endpoint", .area(.network)) { $0.translate($1, into: &$2) },
+        TerraformTranslation(FlowLog.self, "aws_flow_log", .area(.network)) { $0.translate($1, into: &$2) },
+    ]
+
     /// `aws_vpc`.
     func translate(_ r: Vpc, into out: inout ResourceTranslation) {
         out.add(out.address.type, out.skips + [

@@ -2,6 +2,18 @@ import StackModel
 
 // Topics, alarms, the expiry schedule, its dead-letter queue and endpoint autoscaling as Terraform resources.
 extension Translator {
+    /// Topics, alarms, the schedule, its queue and autoscaling, in operations.tf.
+    static let operationsTranslations: [TerraformTranslation] = [
+        TerraformTranslation(SnsTopic.self, "aws_sns_topic", ref: "arn", .area(.operations)) { $0.translate($1, into: &$2) },
+        TerraformTranslation(SnsSubscription.self, "aws_sns_topic_subscription", ref: "arn", .area(.operations)) { $0.translate($1, into: &$2) },
+        TerraformTranslation(MetricAlarm.self, "aws_cloudwatch_metric_alarm", ref: "alarm_name", .area(.operations)) { $0.translate($1, into: &$2) },
+        TerraformTranslation(OneTimeSchedule.self, "aws_scheduler_schedule", ref: "name", .area(.operations)) { try $0.translate($1, into: &$2) },
+        TerraformTranslation(SqsQueue.self, "aws_sqs_queue", .area(.operations)) { $0.translate($1, into: &$2) },
+        TerraformTranslation(ScalableTarget.self, "aws_appautoscaling_target", ref: "resource_id", .area(.operations)) { $0.translate($1, into: &$2) },
+        TerraformTranslation(TargetTrackingPolicy.self, "aws_appautoscaling_policy", ref: "arn", .area(.operations)) { try $0.translate($1, into: &$2) },
+        TerraformTranslation(StepScalingPolicy.self, "aws_appautoscaling_policy", ref: "arn", .area(.operations)) { try $0.translate($1, into: &$2) },
+    ]
+
     /// `aws_sns_topic`.
     func translate(_ r: SnsTopic, into out: inout ResourceTranslation) {
         out.add(out.address.type, out.skips + [

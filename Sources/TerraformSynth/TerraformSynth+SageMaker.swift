@@ -2,6 +2,13 @@ import StackModel
 
 // The SageMaker model, endpoint configuration and endpoint as Terraform resources.
 extension Translator {
+    /// The SageMaker types, in sagemaker.tf (referred to by ARN, CloudFormation's `Ref`).
+    static let sageMakerTranslations: [TerraformTranslation] = [
+        TerraformTranslation(SageMakerModel.self, "aws_sagemaker_model", ref: "arn", .area(.sagemaker)) { $0.translate($1, into: &$2) },
+        TerraformTranslation(EndpointConfig.self, "aws_sagemaker_endpoint_configuration", ref: "arn", .area(.sagemaker)) { $0.translate($1, into: &$2) },
+        TerraformTranslation(Endpoint.self, "aws_sagemaker_endpoint", ref: "arn", .area(.sagemaker)) { $0.translate($1, into: &$2) },
+    ]
+
     /// `aws_sagemaker_model`.
     func translate(_ r: SageMakerModel, into out: inout ResourceTranslation) {
         // model_data_source: in hashicorp/aws since 5.x (5.100.0 has it, as s3_data_source blocks).
@@ -44,5 +51,23 @@ extension Translator {
         // The fixed name (lower case, from the stack name): from var.stack_name by the same rule.
         out.add(out.address.type, out.skips + (r.name.map { [.attribute("name", bindings.endpointName($0))] } ?? [])
             + [.attribute("endpoint_config_name", value(r.config))] + out.depends)
+    }
+}
+
+extension TerraformSynth {
+    /// Refuses, in one line, a SageMaker setup the hashicorp/aws provider cannot express: an
+    /// inference component (scaling zero), or a host AMI outside the provider's list.
+    static func refuseWhatTheProviderCannotExpress(_ stack: Stack) throws {
+        // hashicorp/terraform-provider-aws has no inference component resource (issue #35226; none in 5.100.0)
+        if let component = stack.resources(of: InferenceComponent.self).first {
+            throw TerraformSynthError.noEquivalent(kind: InferenceComponent.kind, id: component.id.rawValue,
+                reason: "scaling zero needs a SageMaker inference component, which the hashicorp/aws provider cannot express (no aws_sagemaker_inference_component; hashicorp/terraform-provider-aws #35226): deploy it with CloudFormation (`slmstack deploy`, `synth --format cloudformation`), or set scaling instance for Terraform")
+        }
+        for endpointConfig in stack.resources(of: EndpointConfig.self) {
+            if let ami = endpointConfig.inferenceAmiVersion, !providerInferenceAMIs.contains(ami) {
+                throw TerraformSynthError.noEquivalent(kind: EndpointConfig.kind, id: endpointConfig.id.rawValue,
+                    reason: "InferenceAmiVersion \(ami) (the host the image's CUDA needs) is not a value the hashicorp/aws provider accepts (5.100.0: \(providerInferenceAMIs.sorted().joined(separator: ", "))): choose an engine version built for CUDA 12 (for vLLM: --vllm-version \(Self.offeredVersions(.vllm).last ?? "0.17.0")), or deploy with CloudFormation")
+            }
+        }
     }
 }

@@ -16,18 +16,21 @@ extension Translator {
         switch value {
         case .string(let text): return inPolicy ? bindings.bind(text) : .string(text)
         case .int(let number): return .number(Double(number))
+        case .double(let number): return .number(number)
         case .bool(let flag): return .bool(flag)
         case .list(let items): return .list(items.map { self.value($0, inPolicy: inPolicy) })
         case .object(let fields):
             return .object(fields.keys.sorted().map { HCLObjectItem($0, self.value(fields[$0]!, inPolicy: inPolicy)) })
+        case .orderedObject(let fields):
+            return .object(fields.map { HCLObjectItem($0.key, self.value($0.value, inPolicy: inPolicy)) })
         case .ref(let id):
             guard let resource = book.resources[id] else { return .string(id.rawValue) }
             return reference(id, TerraformNames.refAttribute(resource))
         case .attribute(let id, let attribute):
             guard let resource = book.resources[id] else { return .string(id.rawValue) }
             let expression = reference(id, TerraformNames.attribute(attribute))
-            if inPolicy, resource is LogGroup, attribute == .arn {
-                return .template([.interpolation(expression), .literal(":*")])
+            if inPolicy, attribute == .arn, let suffix = Self.translation(for: resource)?.arnSuffixInPolicies {
+                return .template([.interpolation(expression), .literal(suffix)])
             }
             return expression
         case .pseudo(let parameter): return Self.pseudo(parameter)

@@ -28,7 +28,7 @@ public struct TerraformModule: Sendable {
 /// Why a stack cannot be written as Terraform.
 public enum TerraformSynthError: Error, CustomStringConvertible, Equatable {
     /// A resource type has no Terraform translation.
-    case unsupportedResource(kind: String, id: String)
+    case unsupportedResource(kind: String, id: String, type: String)
     /// Two logical IDs give the same Terraform address.
     case duplicateAddress(address: String, ids: [String])
     /// A resource whose meaning depends on something Terraform does not have.
@@ -36,8 +36,8 @@ public enum TerraformSynthError: Error, CustomStringConvertible, Equatable {
 
     public var description: String {
         switch self {
-        case .unsupportedResource(let kind, let id):
-            "\(kind) '\(id)': no Terraform translation for this resource type"
+        case .unsupportedResource(let kind, let id, let type):
+            "\(kind) '\(id)': \(type) has no Terraform translation: declare the type as a DeclaredResource with a TerraformDeclaration, or synthesize --format cloudformation"
         case .duplicateAddress(let address, let ids):
             "\(ids.joined(separator: "' and '")): both become \(address) in Terraform: rename one logical ID"
         case .noEquivalent(let kind, let id, let reason):
@@ -69,17 +69,7 @@ public enum TerraformSynth {
 
     /// Stage 1: the stack as an HCL tree.
     public static func translate(_ stack: Stack, config: ServiceConfig) throws -> TerraformModule {
-        // hashicorp/terraform-provider-aws has no inference component resource (issue #35226; none in 5.100.0)
-        if let component = stack.resources(of: InferenceComponent.self).first {
-            throw TerraformSynthError.noEquivalent(kind: InferenceComponent.kind, id: component.id.rawValue,
-                reason: "scaling zero needs a SageMaker inference component, which the hashicorp/aws provider cannot express (no aws_sagemaker_inference_component; hashicorp/terraform-provider-aws #35226): deploy it with CloudFormation (`slmstack deploy`, `synth --format cloudformation`), or set scaling instance for Terraform")
-        }
-        for endpointConfig in stack.resources(of: EndpointConfig.self) {
-            if let ami = endpointConfig.inferenceAmiVersion, !providerInferenceAMIs.contains(ami) {
-                throw TerraformSynthError.noEquivalent(kind: EndpointConfig.kind, id: endpointConfig.id.rawValue,
-                    reason: "InferenceAmiVersion \(ami) (the host the image's CUDA needs) is not a value the hashicorp/aws provider accepts (5.100.0: \(providerInferenceAMIs.sorted().joined(separator: ", "))): choose an engine version built for CUDA 12 (for vLLM: --vllm-version \(Self.offeredVersions(.vllm).last ?? "0.17.0")), or deploy with CloudFormation")
-            }
-        }
+        try refuseWhatTheProviderCannotExpress(stack)
         let book = try AddressBook(stack)
         var translator = Translator(stack: stack, config: config, book: book)
         return try translator.module()
@@ -111,7 +101,8 @@ struct AddressBook {
         var seen: [TerraformAddress: LogicalID] = [:]
         for resource in stack.resources {
             guard let type = TerraformNames.primaryType(resource) else {
-                throw TerraformSynthError.unsupportedResource(kind: Swift.type(of: resource).kind, id: resource.id.rawValue)
+                throw TerraformSynthError.unsupportedResource(kind: Swift.type(of: resource).kind, id: resource.id.rawValue,
+                                                              type: resource.cloudFormationType)
             }
             let address = TerraformAddress(type, TerraformNames.resourceName(resource))
             if let other = seen[address] {
@@ -126,16 +117,7 @@ struct AddressBook {
     /// Every Terraform resource a model resource becomes, for `depends_on`.
     func all(_ id: LogicalID) -> [TerraformAddress] {
         guard let address = primary[id], let resource = resources[id] else { return [] }
-        switch resource {
-        case let role as Role:
-            return [address] + role.policies.keys.sorted().map { TerraformAddress("aws_iam_role_policy", Translator.policyName(address.name, $0)) }
-        case is ApiMethod:
-            return [address, TerraformAddress("aws_api_gateway_integration", address.name)]
-        case is ApiStage:
-            return [address, TerraformAddress("aws_api_gateway_method_settings", address.name)]
-        default:
-            return [address]
-        }
+        return [address] + (Translator.translation(for: resource)?.companions(resource, address) ?? [])
     }
 }
 
@@ -152,8 +134,9 @@ struct TerraformResource {
     var body: [HCLBodyItem]
 }
 
-/// Stage 1's state for one stack. Its parts: the resource dispatch and one file per service
-/// (`TerraformSynth+Resources.swift` and the files it names), values (`+Values`), the other files (`+Files`).
+/// Stage 1's state for one stack. Its parts: the translation table (`TerraformSynth+Resources.swift`)
+/// and one file per service that registers its types' translations, values (`+Values`), the other
+/// files (`+Files`).
 struct Translator {
     let stack: Stack
     let config: ServiceConfig
@@ -179,15 +162,11 @@ struct Translator {
             scoped.scope = stack.conditionByResource[resource.id]
             let translated = try scoped.translate(resource)
             let area = areas[resource.id] ?? .network
-            areaBlocks[area, default: []] += translated.map { HCLBlock("resource", [$0.address.type, $0.address.name], $0.body) }
-            if let function = resource as? LambdaFunction {
-                archives.append((Self.packageName(function), function.package?.archive
-                                 ?? ZipArchive([.init(path: Self.moduleFile(function), bytes: Array(function.code.utf8))])))
-            }
+            areaBlocks[area, default: []] += translated.resources.map { HCLBlock("resource", [$0.address.type, $0.address.name], $0.body) }
+            archives += translated.archives
         }
-        if !stack.resources(of: EndpointConfig.self).isEmpty || !stack.resources(of: SageMakerModel.self).isEmpty {
-            areaBlocks[.sagemaker, default: []].insert(bindings.catalogLocals(stack: stack), at: 0)
-        }
+        // the SageMaker resources read the catalog's locals
+        if areaBlocks[.sagemaker] != nil { areaBlocks[.sagemaker]!.insert(bindings.catalogLocals(stack: stack), at: 0) }
         let header = ["Generated by slmstack from the '\(stack.name)' model: \(stack.description).",
                       "Do not edit: change the model or its settings and run `slmstack synth --format terraform`."]
         let providers = providersFile(header, using: areaBlocks), outputs = outputsFile(header)
@@ -201,36 +180,29 @@ struct Translator {
         return TerraformModule(files: files, archives: archives.sorted { $0.name < $1.name })
     }
 
-    /// Each model resource's file: by kind, and roles and log groups with the first resource that
-    /// uses them (the flow-log role in network.tf, the shim's role in lambda.tf, …).
+    /// Each model resource's file: as its type's translation places it, and roles and log groups
+    /// with the first resource that uses them (the flow-log role in network.tf, the shim's role in
+    /// lambda.tf, …). A declared resource goes to network.tf.
     func assignAreas() -> [LogicalID: Area] {
         var areas: [LogicalID: Area] = [:]
+        let placement = { (resource: any Resource) in Self.translation(for: resource)?.placement ?? .area(.network) }
         for resource in stack.resources {
-            switch resource {
-            case is SageMakerModel, is EndpointConfig, is Endpoint: areas[resource.id] = .sagemaker
-            case is LambdaFunction: areas[resource.id] = .lambda
-            case is RestApi, is ApiResource, is ApiMethod, is ApiDeployment, is ApiStage, is ApiKey,
-                 is UsagePlan, is UsagePlanKey, is ApiGatewayAccount, is ApiAuthorizer, is GatewayResponse: areas[resource.id] = .api
-            case is SnsTopic, is SnsSubscription, is MetricAlarm, is OneTimeSchedule, is SqsQueue, is ScalableTarget, is TargetTrackingPolicy, is StepScalingPolicy:
-                areas[resource.id] = .operations
-            case is Role, is LogGroup, is LambdaPermission: break
-            default: areas[resource.id] = .network
-            }
+            if case .area(let area) = placement(resource) { areas[resource.id] = area }
         }
         // A permission goes with what may invoke the function: the API, the idle alarm.
-        for case let permission as LambdaPermission in stack.resources {
-            areas[permission.id] = permission.sourceArn.references.lazy.compactMap { areas[$0] }.first ?? .api
+        for resource in stack.resources where placement(resource) == .withInvoker {
+            areas[resource.id] = (resource.properties["SourceArn"]?.references ?? []).lazy.compactMap { areas[$0] }.first ?? .api
         }
         // Users by value, not by `dependsOn` (with a TTL every resource without references depends
         // on the expiry role, so it is deleted last); the first user in stack order wins. One walk
         // of each resource's values: reflection is most of synth's time.
         var firstUser: [LogicalID: LogicalID] = [:]
-        for other in stack.resources where !(other is Role || other is LogGroup) {
+        for other in stack.resources where placement(other) != .withFirstUser {
             for id in other.referencedIDs.dropLast(other.dependsOn.count) where firstUser[id] == nil {
                 firstUser[id] = other.id
             }
         }
-        for resource in stack.resources where resource is Role || resource is LogGroup {
+        for resource in stack.resources where placement(resource) == .withFirstUser {
             areas[resource.id] = firstUser[resource.id].flatMap { areas[$0] } ?? .network
         }
         return areas

@@ -60,3 +60,27 @@ func everyTypeOfTheServiceIsPricedOrFree(variant: String) throws {
     let extra = try Inventory.of(template: Data(text.utf8), region: "us-east-1", weightsGB: 2.2)
     #expect(extra.notPriced.map(\.type) == ["AWS::DynamoDB::Table"])
 }
+
+/// Prices follow the CloudFormation type, not the Swift type: a raw NAT gateway and a raw log group
+/// are priced by the same rules as the model's own, from the model and from its template alike.
+@Test func rawResourcesOfAPricedTypeArePricedByTheirType() throws {
+    let stack = Stack("custom", description: "raw resources of priced types") {
+        RawResource("Nat", type: "AWS::EC2::NatGateway", properties: ["SubnetId": "subnet-1", "AllocationId": "eipalloc-1"])
+        RawResource("Logs", type: "AWS::Logs::LogGroup", properties: ["RetentionInDays": 30])
+        RawResource("Gateway", type: "AWS::EC2::VPCEndpoint", properties: ["VpcEndpointType": "Gateway", "VpcId": "vpc-1"])
+    }
+    let fromModel = Inventory.of(stack, config: ServiceConfig())
+    #expect(fromModel.natGateways == ["Nat"])
+    #expect(fromModel.logGroups.map(\.retentionDays) == [30])
+    #expect(fromModel.free.map(\.id) == ["Gateway"])
+    #expect(fromModel.notPriced.isEmpty)
+    let template = try JSONSerialization.data(withJSONObject: ["Resources": [
+        "Nat": ["Type": "AWS::EC2::NatGateway", "Properties": [:]],
+        "Logs": ["Type": "AWS::Logs::LogGroup", "Properties": ["RetentionInDays": 30]],
+        "Gateway": ["Type": "AWS::EC2::VPCEndpoint", "Properties": ["VpcEndpointType": "Gateway"]],
+    ]])
+    let fromTemplate = try Inventory.of(template: template, region: "us-east-1", weightsGB: 0)
+    #expect(fromTemplate.natGateways == fromModel.natGateways)
+    #expect(fromTemplate.logGroups.map(\.retentionDays) == [30])
+    #expect(fromTemplate.free.map(\.id) == ["Gateway"])
+}

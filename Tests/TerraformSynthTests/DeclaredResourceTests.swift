@@ -141,3 +141,20 @@ private func resources(_ template: CloudFormationTemplate) throws -> [String: [S
     #expect(variables == ["stack_name", "region", "vpc_cidr"])  // the provider's region and default tags, the VPC
     #expect(!variables.contains("instance_type") && !variables.contains("model_id"))
 }
+
+/// Ordered objects and fractional numbers, which the built-in types use in CloudFormation, also
+/// render as HCL: keys in the order given, numbers as written.
+@Test func orderedObjectsAndFractionsRenderInTerraform() throws {
+    let stack = Stack("custom", description: "value forms", tags: [:]) {
+        RawResource("Queue", type: "AWS::SQS::Queue", terraform: TerraformDeclaration(type: "aws_sqs_queue", arguments: [
+            "redrive_policy": .document(.ordered(["maxReceiveCount": 3, "deadLetterTargetArn": "arn:x"])),
+            "delay_seconds": .double(2.5),
+        ]))
+    }
+    let module = try TerraformSynth.translate(stack, config: ServiceConfig())
+    let queue = try #require(module.resource(TerraformAddress("aws_sqs_queue", "queue")))
+    let text = HCLFile(name: "x.tf", header: [], blocks: [queue]).rendered()
+    #expect(text.contains("2.5"))
+    let receive = try #require(text.range(of: "maxReceiveCount")), target = try #require(text.range(of: "deadLetterTargetArn"))
+    #expect(receive.lowerBound < target.lowerBound)
+}

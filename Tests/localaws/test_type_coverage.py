@@ -1,7 +1,7 @@
 """Every resource type a stack option produces is known everywhere a type must be known: the local AWS's
 verifier has a checker for it (tools/localaws/verify*.py), `cost` prices it or lists it as free (never
-"not priced"), and Terraform translates it or the option refuses Terraform in one line. A type added to
-the model without one of them fails here, naming the type and the option."""
+"not priced", never left off), and Terraform translates it or the option refuses Terraform in one line.
+A type added to the model without one of them fails here, naming the type and the option."""
 import json
 import pathlib
 import subprocess
@@ -44,6 +44,10 @@ def test_every_type_has_a_checker_a_price_rule_and_a_translation(slmstack_bin, t
     lines = json.loads(cost.stdout)["lines"]
     unpriced = sorted({line["resourceType"] for line in lines if line["kind"] != "free" and line.get("monthly") is None})
     assert unpriced == [], f"{variant}: types without a price rule in Sources/Cost"
+    # and no resource is dropped: each one that exists whatever the parameters is on a priced or a free line
+    accounted = {name for line in lines for name in line["resource"].split(", ")}
+    unconditional = {name for name, resource in template["Resources"].items() if "Condition" not in resource}
+    assert sorted(unconditional - accounted) == [], f"{variant}: resources on no cost line (Sources/Cost/Inventory+Rules.swift)"
 
     terraform = synth(slmstack_bin, tmp_path / "tf", options, "terraform")
     if terraform.returncode != 0:

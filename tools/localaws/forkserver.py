@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import gc
 import importlib
 import json
 import os
@@ -49,6 +50,60 @@ def preload() -> None:
     parsing.get_model_map()
     # Fixes add CloudFormation models and re-read this map themselves, in the child.
     parsing.get_model_map.cache_clear()
+    warm_botocore()
+    share_managed_policies()
+    # What the parent holds now lives as long as it does: the children's collections skip it (a
+    # collection walking the inherited heap costs CPU and copies its pages).
+    gc.collect()
+    gc.freeze()
+
+
+# The botocore names of the services above (moto's backends and request routing read their models).
+BOTOCORE_SERVICES = ["apigateway", "application-autoscaling", "cloudformation", "cloudwatch", "ec2", "events", "iam", "kms",
+                     "lambda", "logs", "s3", "sagemaker", "sagemaker-runtime", "scheduler", "sns", "sqs", "sts",
+                     "service-quotas", "ssm"]
+
+
+def warm_botocore() -> None:
+    """Read botocore's service models once, here, instead of in every forked server: moto creates each
+    service's backend with the regions of its model (AccountSpecificBackend._generate_regions), parses
+    requests with it (utils.get_service_model) and routes REST requests by its URIs
+    (responses._get_method_urls); all are cached per process, and the children inherit the caches.
+    Only reads of botocore's data: no backend (no account state) exists before a fork."""
+    from moto.core import responses, utils
+    from moto.core.base_backend import AccountSpecificBackend
+
+    from moto import backends
+    from moto.ec2.models.vpcs import IMPLEMENTED_ENDPOINT_SERVICES
+
+    session = AccountSpecificBackend.get_session()
+    # EC2's DescribeVpcEndpointServices creates a backend of every service that offers endpoints
+    regional = {backends.get_backend(name).service_name for name in IMPLEMENTED_ENDPOINT_SERVICES} | set(BOTOCORE_SERVICES)
+    for service in sorted(regional):
+        for partition in session.get_available_partitions():
+            session.get_available_regions(service, partition_name=partition)
+    for service in BOTOCORE_SERVICES:
+        responses._get_method_urls(service, "us-east-1")
+        utils.get_service_model(service)
+
+
+def share_managed_policies() -> None:
+    """Parse moto's copy of the AWS managed policies (a JSON text of about 1,300 policies) once, here:
+    every server's IAM backend builds its own policy objects from the parsed data (they hold per-account
+    state, such as attachment counts), which it only reads. Parsing it again took most of a server's
+    first request (about 1.4 s of CPU)."""
+    import json
+
+    from moto.iam import models
+
+    parsed = json.loads(models.aws_managed_policies_data)
+
+    def _init_aws_policies(self):
+        if not models.load_iam_aws_managed_policies():
+            return []
+        return [models.AWSManagedPolicy.from_data(name, self.account_id, self.region_name, data) for name, data in parsed.items()]
+
+    models.IAMBackend._init_aws_policies = _init_aws_policies
 
 
 def _name_process(port: str) -> None:

@@ -1,9 +1,10 @@
 /// A resource type that the model does not ship, declared by the code that uses the library: its
-/// CloudFormation type and properties as values, like troposphere's classes or CDK's `Cfn*` L1
-/// constructs. Both renderers and `cost` handle it generically:
+/// CloudFormation type and properties as values (the `Resource` requirements every built-in type
+/// meets too, like troposphere's classes or CDK's `Cfn*` L1 constructs), and optionally what it
+/// becomes in Terraform. Both renderers and `cost` handle it generically:
 ///
 /// - CloudFormation writes `cloudFormationType` and `properties` (values may hold references,
-///   parameters and conditions; `Tags` gets the stack's tags when `takesTags`).
+///   parameters and conditions; `Tags` gets the stack's tags when `takesTags`), as for any resource.
 /// - Terraform writes `terraform` when the type gives one, and otherwise refuses in one line
 ///   naming the type (there is no general mapping from CloudFormation properties to a provider's
 ///   arguments that could be defended).
@@ -20,19 +21,11 @@
 /// }
 /// ```
 public protocol DeclaredResource: Resource {
-    /// The CloudFormation type, for example `AWS::DynamoDB::Table`.
-    var cloudFormationType: String { get }
-    /// The properties under CloudFormation's names.
-    var properties: [String: Value] { get }
-    /// Whether the type takes CloudFormation `Tags` (a list of `Key`/`Value`): the stack's tags are
-    /// then added. False unless the type says so.
-    var takesTags: Bool { get }
     /// The Terraform resource it becomes, or nil when it has none.
     var terraform: TerraformDeclaration? { get }
 }
 
 extension DeclaredResource {
-    public var takesTags: Bool { false }
     public var terraform: TerraformDeclaration? { nil }
     /// The property values in key order, then the Terraform arguments' values: every value that
     /// may hold a reference.

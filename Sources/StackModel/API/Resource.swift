@@ -16,9 +16,19 @@ public struct Suppression: Hashable, Sendable {
 
 /// One AWS resource of the model.
 ///
-/// Concrete types (`Vpc`, `Subnet`, `LambdaFunction`, …) hold typed fields; renderers translate each
-/// type into their own vocabulary. `Value` fields may hold references to other resources.
+/// Concrete types (`Vpc`, `Subnet`, `LambdaFunction`, …) hold typed fields and declare, once, their
+/// CloudFormation form as values (`cloudFormationType`, `properties`, `takesTags`: an L1 layer like
+/// troposphere's classes or CDK's `Cfn*` constructs), which the CloudFormation renderer and `cost`
+/// read without knowing the type. `Value` fields may hold references to other resources.
 public protocol Resource: Sendable {
+    /// The CloudFormation type, for example `AWS::EC2::VPC`.
+    var cloudFormationType: String { get }
+    /// The properties under CloudFormation's names, as written under `Properties` before the stack's
+    /// tags and property overrides are applied.
+    var properties: [String: Value] { get }
+    /// Whether the type takes CloudFormation `Tags` (a list of `Key`/`Value`): the stack's tags are
+    /// then added. False unless the type says so.
+    var takesTags: Bool { get }
     /// The resource's logical ID.
     var id: LogicalID { get }
     /// Resources that must exist before this one, beyond those its values refer to.
@@ -33,6 +43,8 @@ public protocol Resource: Sendable {
 }
 
 extension Resource {
+    public var takesTags: Bool { false }
+
     /// A typed handle on this resource.
     public var reference: Reference<Self> { Reference(id: id) }
     /// The resource's primary identifier (`Ref`).

@@ -52,10 +52,16 @@ public enum PseudoParameter: String, Hashable, Sendable {
 public indirect enum Value: Hashable, Sendable {
     case string(String)
     case int(Int)
+    /// A number that may have a fraction; renderers write a whole number without one.
+    case double(Double)
     case bool(Bool)
     case list([Value])
     /// An object; renderers write its keys in sorted order.
     case object([String: Value])
+    /// An object whose keys are written in the order given, for the few CloudFormation forms whose
+    /// fields read in an order of their own (an IAM inline policy's `PolicyName` before its
+    /// `PolicyDocument`). Build it with `Value.ordered([...])`.
+    case orderedObject([Field])
     /// The resource's primary identifier (CloudFormation `Ref`).
     case ref(LogicalID)
     /// One attribute of a resource (CloudFormation `Fn::GetAtt`).
@@ -81,10 +87,11 @@ public indirect enum Value: Hashable, Sendable {
     /// `ifCondition` whose `whenTrue` branch holds it (nil outside any such branch).
     func walk(guardedBy outer: LogicalID? = nil, _ visit: (Value, LogicalID?) -> Void) {
         switch self {
-        case .string, .int, .bool, .pseudo, .availabilityZone: return
+        case .string, .int, .double, .bool, .pseudo, .availabilityZone: return
         case .ref, .attribute, .parameter: visit(self, outer)
         case .list(let items), .join(let items): items.forEach { $0.walk(guardedBy: outer, visit) }
         case .object(let fields): fields.keys.sorted().forEach { fields[$0]!.walk(guardedBy: outer, visit) }
+        case .orderedObject(let fields): fields.forEach { $0.value.walk(guardedBy: outer, visit) }
         case .document(let inner): inner.walk(guardedBy: outer, visit)
         case .ifCondition(let condition, let whenTrue, let whenFalse):
             visit(self, outer)
@@ -119,6 +126,31 @@ public indirect enum Value: Hashable, Sendable {
         var found: [LogicalID] = []
         walk { node, _ in if case .ifCondition(let condition, _, _) = node { found.append(condition) } }
         return found
+    }
+}
+
+extension Value {
+    /// One key and value of an `orderedObject`.
+    public struct Field: Hashable, Sendable {
+        /// The key, for example `PolicyName`.
+        public var key: String
+        /// Its value.
+        public var value: Value
+
+        public init(_ key: String, _ value: Value) {
+            self.key = key
+            self.value = value
+        }
+    }
+
+    /// An object whose keys are written in the order of the literal: `.ordered(["PolicyName": …, "PolicyDocument": …])`.
+    public static func ordered(_ fields: KeyValuePairs<String, Value>) -> Value {
+        .orderedObject(fields.map { Field($0.key, $0.value) })
+    }
+
+    /// A number: a whole one as `.int`, otherwise `.double`, so both renderers write `5` for 5.0.
+    public static func number(_ value: Double) -> Value {
+        value == value.rounded() && abs(value) < 1e15 ? .int(Int(value)) : .double(value)
     }
 }
 
