@@ -114,7 +114,10 @@ extension Stack {
         tags[SLMService.ownerTagKey] = config.stackName
         let count = config.scalesToZero ? "0-\(config.maxComponentInstances)"
             : config.autoscaling.map { "\($0.lowerBound)-\($0.upperBound)" } ?? String(config.instanceCount)
-        var stack = Stack(config.stackName, description: "slmstack: \(config.components.count > 1 && config.scalesToZero ? config.components.map(\.modelID).joined(separator: ", ") : config.modelID) on \(count) x \(config.instanceType) behind a key-protected REST API",
+        // several models: the first three by name (a template description holds at most 1,024 characters)
+        let ids = config.scalesToZero ? config.components.map(\.modelID) : [config.modelID]
+        let models = ids.prefix(3).joined(separator: ", ") + (ids.count > 3 ? " and \(ids.count - 3) more" : "")
+        var stack = Stack(config.stackName, description: "slmstack: \(models) on \(count) x \(config.instanceType) behind a key-protected REST API",
                           tags: tags) {
             SLMService(config)
         }
