@@ -2,7 +2,8 @@
 local AWS: two inference components, each with its own scalable target, wake policy and
 NoCapacityInvocationFailures alarm; the unmodified openai client lists both models, a request for one at
 zero answers 503 with Retry-After and wakes that one alone, its answer names it once awake, an unknown
-model is OpenAI's 404 model_not_found, `slmstack invoke --model-id` reaches the other, `status` shows both,
+model is OpenAI's 404 model_not_found, `slmstack invoke --model-id` reaches the other and `slmstack invoke`
+without it the default, `status` shows both,
 destroy leaves nothing.
 
 The local AWS runs with LOCALAWS_WAKE_SECONDS=30 (a wake takes 5-10 minutes on AWS).
@@ -139,6 +140,14 @@ def test_two_models_deploy_route_wake_destroy(waking_aws, tmp_path):
     assert copies(aws, first) == (1, 1) and copies(aws, second) == (1, 1)
     status = aws.run("status", "--stack-name", STACK)
     assert "instances   2 x ml.g5.xlarge" in status.stdout and f"{first}: 1 running" in status.stdout and f"{second}: 1 running" in status.stdout
+
+    # without --model-id, invoke asks the stack's default: the first answers, the second (scaled in) stays asleep
+    sagemaker.update_inference_component_runtime_config(InferenceComponentName=second, DesiredRuntimeConfig={"CopyCount": 0})
+    for route in ([], ["--chat"]):
+        subprocess.run([*CANNED, "Bonjour."], check=True, env=aws.environ(), capture_output=True)
+        default = aws.run("invoke", "Say hello in French.", "--stack-name", STACK, *route, timeout=120)
+        assert default.returncode == 0 and default.stdout.strip() == "Bonjour." and "waking" not in default.stderr, default.stdout + default.stderr
+    assert copies(aws, second) == (0, 0)
 
     destroyed = aws.run("destroy", "--yes", "--stack-name", STACK, timeout=600)
     assert destroyed.returncode == 0, destroyed.stdout + destroyed.stderr

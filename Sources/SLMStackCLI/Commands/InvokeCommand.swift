@@ -14,7 +14,7 @@ struct InvokeCommand: SubCommand {
         .value("max-new-tokens", "N", "Longest answer in tokens (default: the shim's)."),
         .flag("chat", "Use the OpenAI-style /v1/chat/completions route."),
         .flag("stream", "Stream the answer from /v1/chat/completions, printing tokens as they arrive (a stack deployed with --streaming on)."),
-        .value("model-id", "ID", "The model a chat request names (default: the model-id of --config, else the default model)."),
+        .value("model-id", "ID", "The model a chat request names (default: the model-id of --config, else the default model); on a stack with several models (--models), the model asked (default: the stack's first)."),
     ] + AWSContext.identitySpecs
 
     let context: AWSContext
@@ -22,6 +22,9 @@ struct InvokeCommand: SubCommand {
     let maxNewTokens: Int?
     let chat: Bool
     let stream: Bool
+    /// Whether the model was named (`--model-id`, or a config file): a several-model stack otherwise
+    /// gets no `model` and answers with its default.
+    let modelNamed: Bool
 
     init(arguments: ParsedArguments, io: CommandIO) throws {
         guard let prompt = arguments.positionals.first, !prompt.isEmpty else {
@@ -31,6 +34,7 @@ struct InvokeCommand: SubCommand {
         maxNewTokens = try arguments.int("max-new-tokens", in: 1...100_000)
         stream = arguments.flag("stream")
         chat = arguments.flag("chat") || stream
+        modelNamed = arguments["model-id"] != nil || arguments["config"] != nil
         context = try AWSContext(arguments: arguments, io: io)
     }
 
@@ -47,8 +51,11 @@ struct InvokeCommand: SubCommand {
             if let maxNewTokens { body["parameters"] = ["max_new_tokens": maxNewTokens] }
         }
         let plain = try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])
-        // several models (`models`): /invoke takes the model too (a one-model stack's refuses the field)
-        let routed = try JSONSerialization.data(withJSONObject: body.merging(["model": context.config.modelID]) { given, _ in given }, options: [.sortedKeys])
+        // several models (`models`): the model named, on /invoke too (a one-model stack's refuses the
+        // field), or none: the stack's default
+        var named = body
+        named["model"] = modelNamed ? context.config.modelID : nil
+        let routed = try JSONSerialization.data(withJSONObject: named, options: [.sortedKeys])
         let printer = TokenPrinter(io: io)
         let (status, answer) = try AWSContext.run {
             let client = try await context.client(io: io)
