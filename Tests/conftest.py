@@ -56,3 +56,25 @@ def slmstack_bin():
     if not path.exists():
         pytest.fail(f"{path} is missing: run `make build` (make test does) or set SLMSTACK_BIN")
     return str(path)
+
+
+# The files that wait longest (terraform applies, the scale-to-zero wake), run first so that with
+# several workers (make test: pytest-xdist, whole files per worker) none of them starts last.
+LONGEST_FIRST = ["terraform/test_terraform_apply.py", "terraform/test_terraform_ops_apply.py",
+                 "deploy/test_scale_to_zero.py", "terraform/test_terraform_weights.py"]
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """Order the files: LONGEST_FIRST, then by number of tests (most first), then by path; the tests of
+    a file keep their order. With `--dist loadfile --no-loadscope-reorder` the workers take files in
+    this order."""
+    by_file: dict[str, list] = {}
+    for item in items:
+        by_file.setdefault(item.nodeid.split("::")[0], []).append(item)
+
+    def rank(path: str):
+        tail = path.split("Tests/", 1)[-1]
+        longest = LONGEST_FIRST.index(tail) if tail in LONGEST_FIRST else len(LONGEST_FIRST)
+        return (longest, -len(by_file[path]), path)
+
+    items[:] = [item for path in sorted(by_file, key=rank) for item in by_file[path]]
