@@ -40,10 +40,10 @@ public struct EndpointConfig: Resource {
     /// The variant's model, or nil when inference components bring the models (`components`).
     public var model: Value?
     public var variantName: String
-    public var instanceType: String
-    public var instanceCount: Int
-    public var startupHealthCheckTimeoutSeconds: Int
-    public var modelDataDownloadTimeoutSeconds: Int
+    @FromSetting public var instanceType: String
+    @FromSetting public var instanceCount: Int
+    @FromSetting public var startupHealthCheckTimeoutSeconds: Int
+    @FromSetting public var modelDataDownloadTimeoutSeconds: Int
     /// The host image (`InferenceAmiVersion`), which decides the NVIDIA driver; nil for SageMaker's default.
     public var inferenceAmiVersion: String?
     /// For an endpoint that hosts inference components: the role SageMaker deploys them with
@@ -126,11 +126,11 @@ public struct LambdaFunction: Resource {
     /// Layer version ARNs, in order (`Layers`).
     public var layers: [Value] = []
     public var role: Value
-    public var memoryMB: Int
-    public var timeoutSeconds: Int
+    @FromSetting public var memoryMB: Int
+    @FromSetting public var timeoutSeconds: Int
     /// Executions reserved for the function (`ReservedConcurrentExecutions`), or nil for none: it
     /// then shares the account's unreserved pool (see `ServiceConfig.shimConcurrencyNeeded`).
-    public var reservedConcurrency: Int?
+    @FromSetting public var reservedConcurrency: Int?
     /// Environment variables, rendered in key order.
     public var environment: [String: Value]
     public var subnets: [Value]

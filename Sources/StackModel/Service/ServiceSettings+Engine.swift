@@ -11,11 +11,8 @@ extension ServiceConfig {
                 terraformType: "string", read: { $0.vllmVersion }) { config, text throws(SettingError) in
             config.vllmVersion = text
         },
-        Setting(key: "gpu-memory-utilization", placeholder: "FRACTION",
-                help: "vLLM's share of each GPU's memory, taken at start for weights, activations and KV cache (0.5-0.98)",
-                terraformType: "number", read: { format($0.gpuMemoryUtilization) }) { config, text throws(SettingError) in
-            config.gpuMemoryUtilization = try double("gpu-memory-utilization", text, 0.5...0.98)
-        },
+        .decimal("gpu-memory-utilization", placeholder: "FRACTION", help: "vLLM's share of each GPU's memory, taken at start for weights, activations and KV cache (0.5-0.98)", range: 0.5...0.98,
+                read: { format($0.gpuMemoryUtilization) }) { $0.gpuMemoryUtilization = $1 },
     ]
 
     /// The setting that holds the engine's version: `tgi-version` or `vllm-version`.

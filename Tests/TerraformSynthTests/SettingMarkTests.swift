@@ -1,0 +1,64 @@
+import StackModel
+import Testing
+@testable import TerraformSynth
+
+// Settings are values of the model: Terraform writes `var.<setting>` where the model marks a value
+// as a setting's (`FromSetting`), and nowhere else, whatever the values are.
+
+/// A hand-built stack: one VPC whose block is marked as `vpc-cidr`, one log group whose retention
+/// is the configuration's too but not marked, and one that is marked.
+private func handStack(_ config: ServiceConfig) -> Stack {
+    Stack("hand", description: "settings marked by hand") {
+        Vpc("Vpc", cidr: config.vpcCidr).fromSetting(\.$cidr, "vpc-cidr")
+        LogGroup("Plain", retentionDays: config.logRetentionDays, kmsKey: nil)
+        LogGroup("Tuned", retentionDays: config.logRetentionDays, kmsKey: nil).fromSetting(\.$retentionDays, "log-retention-days")
+    }
+}
+
+@Test func aMarkedValueIsItsVariableAndAnEqualUnmarkedValueStaysLiteral() throws {
+    let config = ServiceConfig()
+    let module = try TerraformSynth.translate(handStack(config), config: config)
+    let vpc = try #require(module.resource(TerraformAddress("aws_vpc", "vpc")))
+    #expect(vpc.attribute("cidr_block") == .traversal("var.vpc_cidr"))
+    let tuned = try #require(module.resource(TerraformAddress("aws_cloudwatch_log_group", "tuned")))
+    #expect(tuned.attribute("retention_in_days") == .traversal("var.log_retention_days"))
+    // the same number, not marked: a literal, though it equals the setting's value
+    let plain = try #require(module.resource(TerraformAddress("aws_cloudwatch_log_group", "plain")))
+    #expect(plain.attribute("retention_in_days") == .number(Double(config.logRetentionDays)))
+    // and the stack declares the variables it marks (and the provider's region), no other setting's
+    let variables = module.file("variables.tf")!.blocks.filter { $0.type == "variable" }.map { $0.labels[0] }
+    #expect(variables == ["region", "vpc_cidr", "log_retention_days"])
+}
+
+@Test func theServiceMarksItsSettingsAndAValueSetByHandLosesItsMark() throws {
+    let config = ServiceConfig()
+    let stack = Stack.slmService(config)
+    let endpointConfig = try #require(stack.resources(of: EndpointConfig.self).first)
+    #expect(endpointConfig.$instanceType.setting == "instance-type" && endpointConfig.$instanceCount.setting == "instance-count")
+    #expect(stack.resources(of: LogGroup.self).allSatisfy { $0.$retentionDays.setting == "log-retention-days" })
+    // the idle pause function is sized by no setting, the shim by the lambda-* settings
+    let functions = stack.resources(of: LambdaFunction.self)
+    #expect(functions.map(\.$memoryMB.setting) == functions.map { $0.id == "ShimFunction" ? "lambda-memory" : nil })
+
+    // Setting the value by hand, even to the same value, makes it the model's own.
+    var handSet = endpointConfig
+    handSet.instanceType = config.instanceType
+    #expect(handSet.$instanceType.setting == nil && handSet.instanceType == config.instanceType)
+    var changed = stack
+    changed.resources = stack.resources.map { $0 is EndpointConfig ? handSet : $0 }
+    let module = try TerraformSynth.translate(changed, config: config)
+    let variant = try #require(module.resource(TerraformAddress("aws_sagemaker_endpoint_configuration", "endpoint_config"))?.blocks("production_variants").first)
+    #expect(variant.attribute("instance_type") == .string(config.instanceType))
+    #expect(variant.attribute("initial_instance_count") == .traversal("var.instance_count"), "the other marks stay")
+}
+
+@Test func aMarkedValueWhoseSettingHasNoVariableHereIsLiteral() throws {
+    // idle-hours 0 removes the idle alarm, and with it the variable: a value marked idle-hours is then written as is
+    var config = ServiceConfig()
+    config.idleHours = 0
+    config.alarms = true
+    let bindings = Bindings(config: config)
+    #expect(bindings.marked(FromSetting(3, setting: "idle-hours")) == .number(3))
+    #expect(bindings.marked(FromSetting(3, setting: "no-such-setting")) == .number(3))
+    #expect(bindings.marked(FromSetting(3, setting: "instance-count")) == .traversal("var.instance_count"))
+}
