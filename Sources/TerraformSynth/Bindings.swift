@@ -113,17 +113,13 @@ struct Bindings {
         version == config.inferenceAMI?.version ? .local("inference_ami_version") : .string(version)
     }
 
-    /// A container or function environment value: from a variable or a catalog table when it is
-    /// what the configuration gives, else the literal.
-    func environment(_ key: String, _ text: String) -> HCLExpression {
-        let fromSetting: [String: String] = [
-            "HF_MODEL_ID": "model-id", "MODEL_ID": "model-id", "MAX_INPUT_TOKENS": "max-input-tokens",
-            "MAX_TOTAL_TOKENS": "max-total-tokens", "MAX_BATCH_PREFILL_TOKENS": "max-batch-prefill-tokens", "LOG_PROMPTS": "log-prompts",
-            "SM_VLLM_MAX_MODEL_LEN": "max-total-tokens", "SM_VLLM_GPU_MEMORY_UTILIZATION": "gpu-memory-utilization",
-        ]
-        if let setting = fromSetting[key], read(setting) == text {
-            let variable = HCLExpression.variable(TerraformNames.variable(setting))
-            return ServiceConfig.setting(setting)!.terraformType == "string" ? variable : .call("tostring", [variable])
+    /// A container or function environment value: the variable of the setting the model marks it
+    /// as coming from (`environmentSettings`), an expression for what the configuration derives
+    /// (GPUs per instance, the SageMaker timeout, the endpoint's name), else the literal.
+    func environment(_ key: String, _ text: String, setting: String?) -> HCLExpression {
+        if case .traversal(let variable) = marked(FromSetting(text, setting: setting), .string(text)) {
+            let type = setting.flatMap(ServiceConfig.setting)?.terraformType
+            return type == "string" ? .traversal(variable) : .call("tostring", [.traversal(variable)])
         }
         if key == "SM_NUM_GPUS" || key == "SM_VLLM_TENSOR_PARALLEL_SIZE", InstanceCatalog.types[config.instanceType] != nil,
            text == String(config.gpusPerInstance) {

@@ -36,7 +36,7 @@ extension Translator {
         ] + layers + [
             .block(HCLBlock("environment", [], [
                 .attribute("variables", .object(r.environment.keys.sorted().map { key in
-                    if case .string(let text) = r.environment[key]! { HCLObjectItem(key, bindings.environment(key, text)) } else { HCLObjectItem(key, value(r.environment[key]!)) }
+                    if case .string(let text) = r.environment[key]! { HCLObjectItem(key, bindings.environment(key, text, setting: r.environmentSettings[key])) } else { HCLObjectItem(key, value(r.environment[key]!)) }
                 })),
             ])),
         ] + vpc + [

@@ -22,7 +22,7 @@ extension Translator {
         ] + (r.networkIsolation ? [.attribute("enable_network_isolation", .bool(true))] : []) + [
             .block(HCLBlock("primary_container", [], [
                 .attribute("image", bindings.image(r.image)),
-                .attribute("environment", .object(r.environment.keys.sorted().map { HCLObjectItem($0, bindings.environment($0, r.environment[$0]!)) })),
+                .attribute("environment", .object(r.environment.keys.sorted().map { HCLObjectItem($0, bindings.environment($0, r.environment[$0]!, setting: r.environmentSettings[$0])) })),
             ] + data)),
             .block(HCLBlock("vpc_config", [], [
                 .attribute("subnets", ids(r.subnets)),

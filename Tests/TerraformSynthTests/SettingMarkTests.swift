@@ -62,3 +62,22 @@ private func handStack(_ config: ServiceConfig) -> Stack {
     #expect(bindings.marked(FromSetting(3, setting: "no-such-setting")) == .number(3))
     #expect(bindings.marked(FromSetting(3, setting: "instance-count")) == .traversal("var.instance_count"))
 }
+
+@Test func environmentEntriesFollowTheirMarksAndAChangedEntryLosesIt() throws {
+    let config = ServiceConfig()
+    let stack = Stack.slmService(config)
+    let model = try #require(stack.resources(of: SageMakerModel.self).first)
+    #expect(model.environmentSettings["HF_MODEL_ID"] == "model-id" && model.environmentSettings["SM_NUM_GPUS"] == nil)
+    var changed = model
+    changed.environment["MAX_INPUT_TOKENS"] = "1000"  // changed by hand
+    #expect(changed.environmentSettings["MAX_INPUT_TOKENS"] == nil && changed.environmentSettings["HF_MODEL_ID"] == "model-id")
+    var edited = stack
+    edited.resources = stack.resources.map { $0 is SageMakerModel ? changed : $0 }
+    let module = try TerraformSynth.translate(edited, config: config)
+    guard case .object(let environment)? = module.resource(TerraformAddress("aws_sagemaker_model", "model"))?
+        .blocks("primary_container").first?.attribute("environment") else { Issue.record("no environment"); return }
+    let values = Dictionary(uniqueKeysWithValues: environment.map { ($0.key, text($0.value)) })
+    #expect(values["HF_MODEL_ID"] == "var.model_id")
+    #expect(values["MAX_TOTAL_TOKENS"] == "tostring(var.max_total_tokens)")
+    #expect(values["MAX_INPUT_TOKENS"] == "\"1000\"")
+}

@@ -52,3 +52,23 @@ extension Resource {
         return copy
     }
 }
+
+extension SageMakerModel {
+    /// The model with these environment entries (entry → setting key) marked as coming from settings;
+    /// marks for entries it does not have are left out.
+    public func markingEnvironment(_ marks: [String: String]) -> SageMakerModel {
+        var copy = self
+        copy.environmentSettings.merge(marks.filter { environment[$0.key] != nil }) { _, new in new }
+        return copy
+    }
+}
+
+extension LambdaFunction {
+    /// The function with these environment entries (entry → setting key) marked as coming from
+    /// settings; marks for entries it does not have are left out.
+    public func markingEnvironment(_ marks: [String: String]) -> LambdaFunction {
+        var copy = self
+        copy.environmentSettings.merge(marks.filter { environment[$0.key] != nil }) { _, new in new }
+        return copy
+    }
+}

@@ -6,7 +6,12 @@ public struct SageMakerModel: Resource {
     public var executionRole: Value
     public var image: String
     /// Container environment, rendered in key order.
-    public var environment: [String: String]
+    public var environment: [String: String] {
+        didSet { environmentSettings = environmentSettings.filter { environment[$0.key] == oldValue[$0.key] } }
+    }
+    /// The environment entries whose value comes from a setting: entry → setting key
+    /// (`MAX_INPUT_TOKENS` → `max-input-tokens`; see `FromSetting`). Changing an entry drops its mark.
+    public var environmentSettings: [String: String] = [:]
     public var subnets: [Value]
     public var securityGroups: [Value]
     /// Uncompressed model data under an S3 prefix (`ModelDataSource.S3DataSource`, `S3Prefix`,
@@ -132,7 +137,12 @@ public struct LambdaFunction: Resource {
     /// then shares the account's unreserved pool (see `ServiceConfig.shimConcurrencyNeeded`).
     @FromSetting public var reservedConcurrency: Int?
     /// Environment variables, rendered in key order.
-    public var environment: [String: Value]
+    public var environment: [String: Value] {
+        didSet { environmentSettings = environmentSettings.filter { environment[$0.key] == oldValue[$0.key] } }
+    }
+    /// The environment entries whose value comes from a setting: entry → setting key
+    /// (`MODEL_ID` → `model-id`; see `FromSetting`). Changing an entry drops its mark.
+    public var environmentSettings: [String: String] = [:]
     public var subnets: [Value]
     public var securityGroups: [Value]
     public var logGroup: Value

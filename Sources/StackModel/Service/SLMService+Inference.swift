@@ -67,7 +67,8 @@ extension SLMService {
             withWeights(SageMakerModel(modelID, role: role,
                                        image: EngineCatalog.imageURI(config.engine, region: config.region, version: config.engineVersion) ?? "unknown",
                                        environment: config.containerEnvironment,
-                                       subnets: network.privateSubnets, securityGroups: [network.sageMakerGroup]), config)
+                                       subnets: network.privateSubnets, securityGroups: [network.sageMakerGroup])
+                .markingEnvironment(config.containerEnvironmentSettings), config)
         }
 
         static func endpointConfig(_ config: ServiceConfig, model: SageMakerModel) -> EndpointConfig {

@@ -51,6 +51,8 @@ extension SLMService {
                 // the lambda-* settings size the shim (the stream and idle pause functions have timeouts of their own)
                 .fromSetting(\.$memoryMB, "lambda-memory").fromSetting(\.$timeoutSeconds, "lambda-timeout")
                 .fromSetting(\.$reservedConcurrency, "lambda-concurrency")
+                .markingEnvironment(["MODEL_ID": "model-id", "MAX_INPUT_TOKENS": "max-input-tokens", "MAX_TOTAL_TOKENS": "max-total-tokens",
+                                            "LOG_PROMPTS": "log-prompts"])
                 .suppress("CKV_AWS_173", because: "the environment holds only the endpoint name, model ID and limits, no secrets")
                 .suppress("CKV_AWS_272", because: "the code is the reviewed handler from this repository, deployed inline or as the synthesized zip; code signing needs a signing profile and S3-hosted packages")
             // Reserving is opt-in (lambda-concurrency): a new account has 10 executions in all and Lambda

@@ -30,6 +30,17 @@ extension ServiceConfig {
     /// GPUs per instance (at least 1): TGI's shards and vLLM's tensor-parallel degree.
     public var gpusPerInstance: Int { max(1, InstanceCatalog.types[instanceType]?.acceleratorCount ?? 1) }
 
+    /// The settings the container's environment entries come from (entry → setting key).
+    public var containerEnvironmentSettings: [String: String] {
+        switch engine {
+        case .tgi:
+            ["HF_MODEL_ID": "model-id", "MAX_INPUT_TOKENS": "max-input-tokens", "MAX_TOTAL_TOKENS": "max-total-tokens",
+             "MAX_BATCH_PREFILL_TOKENS": "max-batch-prefill-tokens"]
+        case .vllm:
+            ["HF_MODEL_ID": "model-id", "SM_VLLM_MAX_MODEL_LEN": "max-total-tokens", "SM_VLLM_GPU_MEMORY_UTILIZATION": "gpu-memory-utilization"]
+        }
+    }
+
     /// The container's environment as each image documents it: TGI's launcher variables, or vLLM's
     /// `SM_VLLM_*` (each becomes a `vllm serve` flag in the Hugging Face vLLM entrypoint) with the model
     /// from `HF_MODEL_ID`. vLLM's max model length is `max-total-tokens`, prompt plus answer.
