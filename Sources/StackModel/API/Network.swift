@@ -160,7 +160,10 @@ public struct SecurityRule: Sendable, Hashable {
     public var ipProtocol: String
     public var fromPort: Int
     public var toPort: Int
-    public var peer: Peer
+    /// The other end; changing it drops `peerSetting`.
+    public var peer: Peer {
+        didSet { if peer != oldValue { peerSetting = nil } }
+    }
     /// For a CIDR peer that comes from a setting (`vpc-cidr`), the setting's key: Terraform writes
     /// the setting's variable, CloudFormation the CIDR.
     public var peerSetting: String? = nil
