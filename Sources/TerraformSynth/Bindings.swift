@@ -8,6 +8,13 @@ import StackModel
 /// changed by hand loses its mark, so it keeps its literal and the output never lies about it.
 struct Bindings {
     let config: ServiceConfig
+    /// Marked values that disagree with the configuration, found while translating (see `marked`).
+    let disagreements = Disagreements()
+
+    /// A marked value whose setting says otherwise in the configuration the module is written from.
+    final class Disagreements {
+        var found: [String] = []
+    }
 
     /// Settings that are not Terraform variables: they change which resources exist (az-count,
     /// nat-gateway, api-gateway-account, ttl, idle-pause, alarms), the container's environment keys
@@ -45,9 +52,31 @@ struct Bindings {
 
     /// `var.<setting>` where the model marks the value as a setting's (`FromSetting`) and that
     /// setting has a variable in this configuration (`applies`), else `literal`.
+    ///
+    /// The variable's default is the configuration's value, so a marked value must be the
+    /// configuration's: one that is not (a stack built from another configuration) is recorded in
+    /// `disagreements`, which `Translator.module()` refuses, rather than written as a variable whose
+    /// default would say otherwise.
     func marked<T>(_ field: FromSetting<T>, _ literal: HCLExpression) -> HCLExpression {
-        guard let key = field.setting, ServiceConfig.setting(key) != nil, applies(key) else { return literal }
+        guard let key = field.setting, let setting = ServiceConfig.setting(key), applies(key) else { return literal }
+        let configured = setting.read(config)
+        if let text = Self.text(field.value), !(text == configured || (setting.terraformType == "number" && Double(text) != nil && Double(text) == Double(configured))) {
+            disagreements.found.append("its value \(text) is marked as setting \(key), which is \(configured.isEmpty ? "unset" : configured) in the configuration")
+            return literal
+        }
         return .variable(TerraformNames.variable(key))
+    }
+
+    /// A marked value as the setting's text (`Setting.read`), or nil for a type without one.
+    static func text(_ value: Any) -> String? {
+        switch value {
+        case let text as String: text
+        case let number as Int: String(number)
+        case let number as Double: HCLRenderer.formatNumber(number)
+        case let number as Int?: number.map(String.init) ?? "none"
+        case let choice as any RawRepresentable<String>: choice.rawValue
+        default: nil
+        }
     }
 
     /// A marked text: its variable, or the text.

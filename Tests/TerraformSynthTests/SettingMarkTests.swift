@@ -60,7 +60,7 @@ private func handStack(_ config: ServiceConfig) -> Stack {
     let bindings = Bindings(config: config)
     #expect(bindings.marked(FromSetting(3, setting: "idle-hours")) == .number(3))
     #expect(bindings.marked(FromSetting(3, setting: "no-such-setting")) == .number(3))
-    #expect(bindings.marked(FromSetting(3, setting: "instance-count")) == .traversal("var.instance_count"))
+    #expect(bindings.marked(FromSetting(config.instanceCount, setting: "instance-count")) == .traversal("var.instance_count"))
 }
 
 @Test func environmentEntriesFollowTheirMarksAndAChangedEntryLosesIt() throws {
@@ -80,4 +80,18 @@ private func handStack(_ config: ServiceConfig) -> Stack {
     #expect(values["HF_MODEL_ID"] == "var.model_id")
     #expect(values["MAX_TOTAL_TOKENS"] == "tostring(var.max_total_tokens)")
     #expect(values["MAX_INPUT_TOKENS"] == "\"1000\"")
+}
+
+@Test func aMarkedValueTheConfigurationDisagreesWithIsRefused() throws {
+    // built from one configuration, written from another: var.vpc_cidr's default would not be the VPC's block
+    var built = ServiceConfig()
+    built.vpcCidr = "10.1.0.0/16"
+    #expect(throws: TerraformSynthError.noEquivalent(kind: "Vpc", id: "Vpc",
+        reason: "its value 10.1.0.0/16 is marked as setting vpc-cidr, which is \(ServiceConfig().vpcCidr) in the configuration: build the stack from the configuration the module is written from, or set the value by hand (which drops the mark)")) {
+        try TerraformSynth.translate(handStack(built), config: ServiceConfig())
+    }
+    // the same numbers in another form agree (2.50 and 2.5)
+    var config = ServiceConfig()
+    config.throttleRate = 2.5
+    #expect(Bindings(config: config).marked(FromSetting(2.50, setting: "throttle-rate")) == .traversal("var.throttle_rate"))
 }
