@@ -6,6 +6,31 @@ import sys
 
 import pytest
 
+try:
+    import botocore.loaders
+    import botocore.session
+except ImportError:  # the tests that need boto3 say so themselves
+    botocore = None
+
+
+def _share_botocore_data() -> None:
+    """Every boto3 session the tests make (hundreds: one per client in places) reads botocore's service
+    models through one loader, which caches what it has read, instead of each session decoding the same
+    JSON files again (most of the tests' own CPU in the local AWS suites). The files are read-only data."""
+    loaders: dict[object, object] = {}
+    create = botocore.loaders.create_loader
+
+    def shared_loader(search_path_string=None):
+        if search_path_string not in loaders:
+            loaders[search_path_string] = create(search_path_string)
+        return loaders[search_path_string]
+
+    botocore.session.create_loader = shared_loader
+
+
+if botocore is not None:
+    _share_botocore_data()
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 

@@ -176,10 +176,12 @@ public enum Estimator {
                  max: range.map { hours * Double($0.upperBound) })
         }
         for host in inventory.componentHosts {
-            // scale to zero: no instance while idle; one per copy while awake
+            // scale to zero: no instance while idle; while awake the instances one copy of each model needs
+            let awake = inventory.awakeInstances > 1 ? " x \(inventory.awakeInstances) (one copy of each model)" : ""
             line(host.id, "AWS::SageMaker::EndpointConfig",
-                 "Instance usage (\(host.instanceType), on-demand) while awake, \(format(inventory.awakeHoursPerDay)) h/day (scale to zero, up to \(host.maxInstances))",
-                 .usage, inventory.awakeHoursPerDay * hours / 24, PriceTable.hostingKey(host.instanceType), max: hours * Double(host.maxInstances))
+                 "Instance usage (\(host.instanceType), on-demand)\(awake) while awake, \(format(inventory.awakeHoursPerDay)) h/day (scale to zero, up to \(host.maxInstances))",
+                 .usage, inventory.awakeHoursPerDay * hours / 24 * Double(inventory.awakeInstances), PriceTable.hostingKey(host.instanceType),
+                 max: hours * Double(host.maxInstances))
         }
         for nat in inventory.natGateways {
             line(nat, "AWS::EC2::NatGateway", "NAT gateway hours", .baseline, hours, "nat.hours")

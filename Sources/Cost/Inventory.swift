@@ -15,6 +15,9 @@ public struct Inventory: Sendable, Hashable {
     public var componentHosts: [(id: String, instanceType: String, maxInstances: Int)] = []
     /// Hours a day the component hosts are expected awake (`awake-hours-per-day`).
     public var awakeHoursPerDay: Double = 0
+    /// Instances an awake hour bills: one copy of every model at once, packed by their reservations
+    /// (`ServiceConfig.awakeInstances`; 1 with one model, and for a template read without its config).
+    public var awakeInstances = 1
     /// Target tracking policies on a high-resolution metric: their alarms bill at the high-resolution rate.
     public var highResolutionPolicies: [String] = []
     /// Autoscaling bounds by endpoint configuration ID, for configurations whose endpoint has a
@@ -88,7 +91,7 @@ public struct Inventory: Sendable, Hashable {
     public static func == (a: Inventory, b: Inventory) -> Bool { a.summary == b.summary }
     public func hash(into hasher: inout Hasher) { hasher.combine(summary) }
     var summary: String {
-        "\(region)|\(endpoints.map { "\($0.id):\($0.instanceType)x\($0.count)" })|\(scaling.keys.sorted().map { "\($0):\(scaling[$0]!)" })|\(natGateways)|\(elasticIPs)|\(interfaceEndpoints.map { "\($0.id):\($0.zones)" })|\(functions.map { "\($0.id):\($0.memoryMB)" })|\(authorizerFunctions.map { "\($0.id):\($0.memoryMB)" })|\(alarmFunctions.map { "\($0.id):\($0.memoryMB):\($0.armed)" })|\(logGroups.map { "\($0.id):\($0.retentionDays)" })|\(kmsKeys)|\(alarms)|\(alarmDetails.keys.sorted().map { "\($0):\(alarmDetails[$0]!)" })|\(scalingPolicies.map { "\($0.id):\($0.alarms)" })|\(topics)|\(emailSubscriptions)|\(schedules.map { "\($0.id):\($0.invocationsPerMonth)" })|\(tracing)|\(paused)|\(ttlMinutes ?? -1)|\(componentHosts.map { "\($0.id):\($0.instanceType)x\($0.maxInstances)" })|\(awakeHoursPerDay)|\(highResolutionPolicies)|\(stagedWeightsGB)"
+        "\(region)|\(endpoints.map { "\($0.id):\($0.instanceType)x\($0.count)" })|\(scaling.keys.sorted().map { "\($0):\(scaling[$0]!)" })|\(natGateways)|\(elasticIPs)|\(interfaceEndpoints.map { "\($0.id):\($0.zones)" })|\(functions.map { "\($0.id):\($0.memoryMB)" })|\(authorizerFunctions.map { "\($0.id):\($0.memoryMB)" })|\(alarmFunctions.map { "\($0.id):\($0.memoryMB):\($0.armed)" })|\(logGroups.map { "\($0.id):\($0.retentionDays)" })|\(kmsKeys)|\(alarms)|\(alarmDetails.keys.sorted().map { "\($0):\(alarmDetails[$0]!)" })|\(scalingPolicies.map { "\($0.id):\($0.alarms)" })|\(topics)|\(emailSubscriptions)|\(schedules.map { "\($0.id):\($0.invocationsPerMonth)" })|\(tracing)|\(paused)|\(ttlMinutes ?? -1)|\(componentHosts.map { "\($0.id):\($0.instanceType)x\($0.maxInstances)" })|\(awakeHoursPerDay)x\(awakeInstances)|\(highResolutionPolicies)|\(stagedWeightsGB)"
     }
 
     /// The principal API Gateway invokes Lambda functions as.
@@ -113,7 +116,10 @@ public struct Inventory: Sendable, Hashable {
         inventory.weightsGB = (config.modelSpec?.weightBytes ?? 0) / 1e9
         inventory.paused = paused && hasFlag
         inventory.ttlMinutes = config.ttlMinutes
-        if config.scalesToZero { inventory.awakeHoursPerDay = config.awakeHoursPerDay }
+        if config.scalesToZero {
+            inventory.awakeHoursPerDay = config.awakeHoursPerDay
+            inventory.awakeInstances = config.awakeInstances
+        }
         let present = Set(stack.resources(flags: hasFlag ? [flag: paused] : [:]).map(\.id))
         // The same rules as a template's, over the CloudFormation form each resource declares.
         let all = stack.resources.map { resource in

@@ -275,8 +275,9 @@ public struct StatusReport: Sendable {
     public var endpoint: SageMakerAPI.EndpointInfo?
     public var instanceType: String?
     public var instanceCount: Int?
-    /// The inference component (`scaling zero`, output `InferenceComponentName`), if the stack has one.
-    public var component: ComponentInfo?
+    /// The inference components (`scaling zero`: output `InferenceComponentNames` with several
+    /// models, else `InferenceComponentName`) that exist, in the order of the models.
+    public var components: [ComponentInfo] = []
     /// The time of the report by the server's clock, for the time left until `ExpiresAt`.
     public var now: Date = Date()
     /// The expiry schedule's dead-letter queue (output `ExpiryDeadLetterQueueUrl`) and the messages
@@ -308,8 +309,10 @@ extension Deployer {
                     report.instanceType = variant.instanceType
                     report.instanceCount = answer["ProductionVariants"]?.array?.first?["CurrentInstanceCount"]?.int ?? variant.count
                 }
-                if let component = description.output("InferenceComponentName") {
-                    report.component = try await sagemaker.inferenceComponentIfExists(component)
+                let names = (description.output("InferenceComponentNames") ?? description.output("InferenceComponentName"))?
+                    .split(separator: ",").map(String.init) ?? []
+                for name in names {
+                    if let component = try await sagemaker.inferenceComponentIfExists(name) { report.components.append(component) }
                 }
             }
         }

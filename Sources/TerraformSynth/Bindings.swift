@@ -23,7 +23,7 @@ struct Bindings {
                                             "model-kv-heads", "model-head-dim", "model-context", "ttl", "idle-pause", "alarms", "streaming",
                                             "engine",
                                             // scaling zero has no Terraform form (no inference component resource)
-                                            "scaling", "idle-timeout", "awake-hours-per-day",
+                                            "scaling", "idle-timeout", "awake-hours-per-day", "models",
                                             // weights and its revision decide the resources and the model data URI
                                             "weights", "weights-revision"]
 

@@ -33,3 +33,24 @@ import Testing
 @Test func theDefaultEstimateHasNoScaleToZeroFigures() {
     #expect(Estimator.estimate(Stack.slmService(ServiceConfig()), config: ServiceConfig()).scaleToZero == nil)
 }
+
+/// Two models on ml.g5.xlarge (one GPU each): an awake hour bills two instances, one copy of each
+/// model; always on is two instances all month.
+@Test func twoModelsAwakeBillTheInstancesOneCopyOfEachNeeds() throws {
+    var config = ServiceConfig()
+    config.scaling = .zero
+    config.awakeHoursPerDay = 2
+    config.models = [ListedModel(modelID: config.modelID), ListedModel(modelID: "Qwen/Qwen2.5-0.5B-Instruct", copies: 2)]
+    let e = Estimator.estimate(Stack.slmService(config), config: config)
+    let figures = try #require(e.scaleToZero)
+    #expect(figures.awakeInstances == 2 && figures.maxInstances == 3)
+    let awake = try #require(e.lines.first { $0.resourceType == "AWS::SageMaker::EndpointConfig" })
+    #expect(close(awake.monthly, 2 * 1.4084 * 2 * 730 / 24, within: 1e-9), "2 instances x 2 h a day")
+    #expect(close(awake.monthlyMax, 1.4084 * 730 * 3, within: 1e-9), "the worst case: every copy of every model all month")
+    #expect(close(figures.awakeHourly, figures.idleHourly + 2 * 1.4084, within: 1e-9))
+    var always = ServiceConfig()
+    always.instanceCount = 2
+    #expect(close(figures.alwaysOnMonthly, Estimator.estimate(Stack.slmService(always), config: always).totalMonthly, within: 1e-9))
+    #expect(e.assumptions.contains { $0.hasPrefix("2 models: an awake hour counts all of them awake at once") })
+    #expect(e.rendered(.table).contains("Awake     $2.89/hour with one copy of each model (2 x ml.g5.xlarge"))
+}

@@ -77,7 +77,7 @@ def test_terraform_validates_the_example(request, synthesized, tmp_path_factory)
     config, found = tf_mirror.cli_config(tmp_path_factory.mktemp("tf-cli"))
     if config is None:
         skip_loudly(request, f"custom-stack Terraform: {found}")
-    env = dict(os.environ, TF_CLI_CONFIG_FILE=config, TF_IN_AUTOMATION="1", CHECKPOINT_DISABLE="1")
+    env = dict(os.environ, TF_CLI_CONFIG_FILE=config, TF_IN_AUTOMATION="1", CHECKPOINT_DISABLE="1", GOGC=os.environ.get("GOGC", "400"))
     folder = synthesized / "terraform"
     init = terraform(["init", "-input=false", "-backend=false"], folder, env, timeout=180)
     assert init.returncode == 0, init.stdout + init.stderr

@@ -1,4 +1,4 @@
-"""Fixes 46-49 (tools/localaws/component_patches.py): inference components and scale to zero.
+"""Fixes 46-49 and 53 (tools/localaws/component_patches.py): inference components and scale to zero.
 
 An endpoint configuration without a model hosts inference components; a component's copies move
 through UpdateInferenceComponentRuntimeConfig, CloudFormation and Application Auto Scaling; at zero
@@ -190,3 +190,47 @@ def test_sagemaker_runtime_inference_component(localaws: LocalAws, without) -> N
     assert _copies(localaws, name) == (1, 1)
     with pytest.raises(ClientError, match="does not exist"):
         _invoke(localaws, endpoint, unique("other"))
+
+
+def _instances(la: LocalAws, endpoint: str) -> tuple[int, int]:
+    variant = la.client("sagemaker").describe_endpoint(EndpointName=endpoint)["ProductionVariants"][0]
+    return variant["CurrentInstanceCount"], variant["DesiredInstanceCount"]
+
+
+def _two_components(la: LocalAws) -> tuple[str, str, str]:
+    """Two components at zero copies on one endpoint (a `--models` stack), each with its own wake."""
+    first, endpoint = _component(la, copies=0)
+    model = la.client("sagemaker").describe_inference_component(InferenceComponentName=first)["Specification"]["ModelName"]
+    second = unique("ic")
+    la.client("sagemaker").create_inference_component(
+        InferenceComponentName=second, EndpointName=endpoint, VariantName="AllTraffic", RuntimeConfig={"CopyCount": 0},
+        Specification={"ModelName": model, "ComputeResourceRequirements": {"NumberOfAcceleratorDevicesRequired": 1, "MinMemoryRequiredInMb": 1024}})
+    _wake_wiring(la, first)
+    _wake_wiring(la, second)
+    return first, second, endpoint
+
+
+def test_sagemaker_variant_instances_from_components(localaws: LocalAws, without) -> None:
+    sm = localaws.client("sagemaker")
+    with without("sagemaker_variant_instances_from_components") as la:
+        first, second, endpoint = _two_components(la)
+        la.client("sagemaker").update_inference_component_runtime_config(InferenceComponentName=first, DesiredRuntimeConfig={"CopyCount": 1})
+        la.client("sagemaker").describe_inference_component(InferenceComponentName=second)
+        assert _instances(la, endpoint)[1] == 0, "without the fix the last component refreshed sets the variant's count"
+    first, second, endpoint = _two_components(localaws)
+    assert _instances(localaws, endpoint) == (0, 0)
+    # a request for the second model wakes it alone
+    with pytest.raises(ClientError, match="no capacity"):
+        _invoke(localaws, endpoint, second)
+    assert _copies(localaws, first) == (0, 0) and _copies(localaws, second)[1] == 1
+    _wait_copies(localaws, second, (1, 1))
+    assert _instances(localaws, endpoint) == (1, 1)
+    assert _invoke(localaws, endpoint, second)["ResponseMetadata"]["HTTPStatusCode"] == 200
+    with pytest.raises(ClientError, match="no capacity"):
+        _invoke(localaws, endpoint, first)  # the first is still at zero, and now waking on its own
+    _wait_copies(localaws, first, (1, 1))
+    assert _instances(localaws, endpoint) == (2, 2)
+    # the second scales in on its own; the variant keeps the first's instance
+    sm.update_inference_component_runtime_config(InferenceComponentName=second, DesiredRuntimeConfig={"CopyCount": 0})
+    assert _copies(localaws, first) == (1, 1) and _copies(localaws, second) == (0, 0)
+    assert _instances(localaws, endpoint) == (1, 1)

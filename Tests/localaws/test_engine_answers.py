@@ -1,10 +1,11 @@
-"""Fix 50 (tools/localaws/engine_answers.py): the model container answers in its engine's own shape.
+"""Fixes 50 and 54 (tools/localaws/engine_answers.py): the model container answers in its engine's own shape.
 
 A TGI answer queued in moto's answer queue becomes, for a chat request (`messages`), TGI 3.x's or
 vLLM's `chat.completion` (buffered, InvokeEndpoint) or `chat.completion.chunk` Server-Sent Events
 (InvokeEndpointWithResponseStream, cut into awkward PayloadParts by fix 43), by the endpoint's image;
 vLLM's completions API answers a `prompt` request; TGI's generate API (`inputs`) is answered as
-before. Each test uses a region of its own: moto's answer queue is per account and region.
+before. Each test uses a region of its own: moto's answer queue is per account and region. Fix 54: an
+endpoint that hosts inference components answers as the model of the component a request names.
 """
 from __future__ import annotations
 
@@ -181,3 +182,48 @@ def test_a_model_error_in_a_chat_stream_is_the_engines_error_event(localaws: Loc
                                   "ContentType": "application/json"})
         _, events = _stream(_client(localaws, "sagemaker-runtime", region), name, {"messages": MESSAGES, "stream": True})
         assert _chat_sse(b"".join(e["PayloadPart"]["Bytes"] for e in events)) == [error]
+
+
+# ------------------------------------------------------------------------------------ fix 54
+def _components(la: LocalAws, region: str) -> tuple[str, dict[str, str]]:
+    """An endpoint without a model hosting two components: a TGI TinyLlama and a vLLM Qwen (engine from each image)."""
+    sm = _client(la, "sagemaker", region)
+    role = la.client("iam").create_role(RoleName=unique("sm"), AssumeRolePolicyDocument='{"Version":"2012-10-17","Statement":[]}')
+    config, name, names = unique("config"), unique("endpoint"), {}
+    sm.create_endpoint_config(EndpointConfigName=config, ExecutionRoleArn=role["Role"]["Arn"], ProductionVariants=[
+        {"VariantName": "AllTraffic", "InitialInstanceCount": 1, "InstanceType": "ml.g5.xlarge",
+         "ManagedInstanceScaling": {"Status": "ENABLED", "MinInstanceCount": 0, "MaxInstanceCount": 2}}])
+    sm.create_endpoint(EndpointName=name, EndpointConfigName=config)
+    for image, model_id in ((TGI_IMAGE, MODEL), (VLLM_IMAGE, "Qwen/Qwen2.5-0.5B-Instruct")):
+        model, component = unique("model"), unique("ic")
+        sm.create_model(ModelName=model, ExecutionRoleArn=role["Role"]["Arn"], PrimaryContainer={"Image": image, "Environment": {"HF_MODEL_ID": model_id}})
+        sm.create_inference_component(InferenceComponentName=component, EndpointName=name, VariantName="AllTraffic", RuntimeConfig={"CopyCount": 1},
+                                      Specification={"ModelName": model, "ComputeResourceRequirements": {"NumberOfAcceleratorDevicesRequired": 1,
+                                                                                                          "MinMemoryRequiredInMb": 1024}})
+        names[model_id] = component
+    return name, names
+
+
+def _invoke_component(la: LocalAws, region: str, name: str, component: str, request: dict[str, Any]) -> Any:
+    r = _client(la, "sagemaker-runtime", region).invoke_endpoint(
+        EndpointName=name, InferenceComponentName=component, ContentType="application/json", Accept="application/json", Body=json.dumps(request))
+    return json.loads(r["Body"].read())
+
+
+def test_sagemaker_runtime_component_engine(localaws: LocalAws, without) -> None:
+    region = "eu-west-2"
+    with without("sagemaker_runtime_component_engine") as la:  # no model in the variant: TGI's shape, no model ID
+        name, names = _components(la, region)
+        _queue(la, region, _tgi(ANSWER))
+        out = _invoke_component(la, region, name, names["Qwen/Qwen2.5-0.5B-Instruct"], {"messages": MESSAGES})
+        assert out["model"] == "/opt/ml/model" and isinstance(out["system_fingerprint"], str)
+    name, names = _components(localaws, region)
+    _queue(localaws, region, _tgi(ANSWER))
+    vllm = _invoke_component(localaws, region, name, names["Qwen/Qwen2.5-0.5B-Instruct"], {"messages": MESSAGES})
+    assert vllm["model"] == "Qwen/Qwen2.5-0.5B-Instruct" and vllm["id"].startswith("chatcmpl-") and vllm.get("system_fingerprint") is None
+    _queue(localaws, region, _tgi(ANSWER))
+    tgi = _invoke_component(localaws, region, name, names[MODEL], {"messages": MESSAGES, "max_tokens": 3})
+    assert tgi["model"] == MODEL and tgi["id"] == "" and isinstance(tgi["system_fingerprint"], str)
+    _queue(localaws, region, _tgi(ANSWER))
+    completion = _invoke_component(localaws, region, name, names["Qwen/Qwen2.5-0.5B-Instruct"], {"prompt": "Capital of France?"})
+    assert completion["object"] == "text_completion" and completion["model"] == "Qwen/Qwen2.5-0.5B-Instruct"

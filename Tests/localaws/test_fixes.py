@@ -91,7 +91,10 @@ def test_cfn_apigateway_usage_plans(localaws: LocalAws, without) -> None:
     assert key["name"] == "fix2-key" and key["enabled"] is True
     stage = ag.get_stage(restApiId=outputs["ApiId"], stageName="prod")
     assert stage["deploymentId"] in [d["id"] for d in ag.get_deployments(restApiId=outputs["ApiId"])["items"]]
-    plan = next(p for p in ag.get_usage_plans()["items"] if p["name"] == "fix2-plan")
+    # this stack's plan (the session's server may hold another stack's plan of the same name)
+    plan_id = localaws.client("cloudformation").describe_stack_resource(StackName=name, LogicalResourceId="Plan")["StackResourceDetail"]["PhysicalResourceId"]
+    plan = next(p for p in ag.get_usage_plans()["items"] if p["id"] == plan_id)
+    assert plan["name"] == "fix2-plan"
     assert plan["throttle"] == {"rateLimit": 5.0, "burstLimit": 10}
     assert plan["quota"] == {"limit": 1000, "period": "DAY", "offset": 0} or plan["quota"] == {"limit": 1000, "period": "DAY"}
     assert plan["apiStages"] == [{"apiId": outputs["ApiId"], "stage": "prod"}]

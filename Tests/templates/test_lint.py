@@ -2,7 +2,7 @@
 
 The committed default template and several variants (another region and instance family, 3 AZs,
 no NAT, no API Gateway account setting, a larger model, every operations feature on, alarms off, streaming,
-the vLLM engine in three regions, scale to zero, weights from S3 with each engine) are synthesized by the real binary, then linted by the real tools.
+the vLLM engine in three regions, scale to zero with one and two models and with weights from S3, weights from S3 with each engine) are synthesized by the real binary, then linted by the real tools.
 """
 import json
 import pathlib
@@ -29,6 +29,10 @@ VARIANTS = {
     "vllm-0.17-ap-northeast-3-g5-12xlarge": ["--engine", "vllm", "--vllm-version", "0.17.0", "--region", "ap-northeast-3",
                                              "--instance-type", "ml.g5.12xlarge"],
     "scale-to-zero": ["--scaling", "zero", "--max-instances", "2", "--ttl", "4h", "--alarm-email", "ops@example.com"],
+    # several models on one endpoint, each its own component and scaling, sharing a 4-GPU instance
+    "scale-to-zero-two-models": ["--scaling", "zero", "--instance-type", "ml.g5.12xlarge", "--models",
+                                 "TinyLlama/TinyLlama-1.1B-Chat-v1.0:accelerators=2,Qwen/Qwen2.5-0.5B-Instruct:copies=3:accelerators=1"],
+    "scale-to-zero-weights-s3": ["--scaling", "zero", "--weights", "s3"],
     "weights-s3": ["--weights", "s3"],
     "weights-s3-vllm": ["--weights", "s3", "--engine", "vllm"],
 }

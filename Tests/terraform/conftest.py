@@ -8,6 +8,7 @@ import pytest
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 import tf_mirror  # noqa: E402
+import tf_support  # noqa: E402
 from tf_support import OPS_SETTINGS, initialized_copy, skip_loudly  # noqa: E402
 
 
@@ -35,6 +36,7 @@ def tf_env(request, tmp_path_factory):
         skip_loudly(request, f"Terraform suites: {found}")
     print(f"terraform provider from {found}")
     env = dict(os.environ, TF_CLI_CONFIG_FILE=config, TF_IN_AUTOMATION="1", CHECKPOINT_DISABLE="1")
+    env.setdefault("GOGC", tf_support.GOGC)
     for key in [k for k in env if k.startswith("TF_VAR_") or k.startswith("AWS_")]:
         del env[key]
     return env

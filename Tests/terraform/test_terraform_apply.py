@@ -116,7 +116,7 @@ def test_apply_and_destroy_against_moto(module_dir, tf_env, tmp_path):
         owner_tag = terraform(["plan", "-input=false", "-refresh=false", *var, "-var", 'tags={"slmstack:stack"="other"}'], module_dir, env)
         assert owner_tag.returncode != 0 and "The tag slmstack:stack is reserved" in flat(owner_tag.stderr), owner_tag.stderr
 
-        destroyed = terraform(["destroy", "-auto-approve", "-input=false", *var], module_dir, env)
+        destroyed = terraform(["destroy", "-auto-approve", "-input=false", "-refresh=false", *var], module_dir, env)
         assert destroyed.returncode == 0, destroyed.stdout[-4000:] + destroyed.stderr
         assert f"Resources: {added} destroyed" in destroyed.stdout
         assert state_list(module_dir, env) == []

@@ -61,7 +61,7 @@ def test_operations_variant_paused_then_resumed_then_destroyed(ops_module_dir, t
         assert [(s["Protocol"], s["Endpoint"]) for s in subscriptions] == [("email", "ops@example.com")]
 
         # Resume: the endpoint, the NAT gateway, their alarms and the autoscaling come back.
-        resumed = terraform(["apply", "-auto-approve", "-input=false", *var], module, env, timeout=600)
+        resumed = terraform(["apply", "-auto-approve", "-input=false", "-refresh=false", *var], module, env, timeout=600)
         assert resumed.returncode == 0, resumed.stdout[-4000:] + resumed.stderr
         assert set(state_list(module, env)) == declared
         outputs = {k: v["value"] for k, v in json.loads(terraform(["output", "-json"], module, env).stdout).items()}
@@ -85,7 +85,7 @@ def test_operations_variant_paused_then_resumed_then_destroyed(ops_module_dir, t
         shim = lambda_.get_function_configuration(FunctionName="slmstack-shim-function")["Environment"]["Variables"]
         assert "PAUSED" not in shim and shim["ENDPOINT_NAME"] == endpoint == "slmstack-endpoint"
 
-        destroyed = terraform(["destroy", "-auto-approve", "-input=false", *var], module, env, timeout=600)
+        destroyed = terraform(["destroy", "-auto-approve", "-input=false", "-refresh=false", *var], module, env, timeout=600)
         assert destroyed.returncode == 0, destroyed.stdout[-4000:] + destroyed.stderr
         assert state_list(module, env) == []
         assert scheduler.list_schedules()["Schedules"] == []

@@ -78,5 +78,5 @@ def test_apply_and_destroy_against_moto(synth_s3, tf_env, tmp_path):
         assert model["PrimaryContainer"]["ModelDataSource"]["S3DataSource"] == {
             "S3Uri": f"s3://slmstack-assets-{account}-us-east-1/models/{MODEL}/v1.0/", "S3DataType": "S3Prefix", "CompressionType": "None"}
         assert model["EnableNetworkIsolation"] is True
-        destroyed = terraform(["destroy", "-auto-approve", "-input=false"], work, env)
+        destroyed = terraform(["destroy", "-auto-approve", "-input=false", "-refresh=false"], work, env)
         assert destroyed.returncode == 0, destroyed.stdout[-4000:] + destroyed.stderr

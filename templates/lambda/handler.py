@@ -6,7 +6,7 @@
 #                              is, no chat template -> {"generated_text", "prompt" (as sent to the
 #                              model), "parameters" (as applied), "finish_reason", "usage"}
 #   POST /v1/chat/completions  OpenAI chat request (fields in CHAT) -> OpenAI "chat.completion"
-#   GET  /v1/models            OpenAI model list: MODEL_ID, the "model" that chat answers name
+#   GET  /v1/models            OpenAI model list: MODEL_ID, or every model of MODELS
 # and the API's key authorizer: an event with "type": "REQUEST" -> authorize() (see there).
 # Chat goes to the engine's own chat API (OpenAI "messages" on SageMaker's /invocations, which both
 # engines take), so the model's own chat template renders it; /invoke goes to TGI's generate API
@@ -18,7 +18,9 @@
 #   without calling SageMaker), SAGEMAKER_TIMEOUT (seconds to wait for the endpoint: the Lambda
 #   timeout - 3, at least 1; default 25), STREAMING ("true" in the streaming function, serve.py,
 #   which imports this file as index and answers "stream": true itself), INFERENCE_COMPONENT
-#   (scaling zero: the component every call names) and WAKE_SECONDS (how long a wake takes).
+#   (scaling zero: the component every call names) and WAKE_SECONDS (how long a wake takes), MODELS
+#   (several models: a JSON object of model ID -> inference component; a request's "model" picks
+#   one, absent: MODEL_ID, unknown: 404 model_not_found; /invoke then takes "model" too).
 # Every error body has OpenAI's shape, on both routes: {"error": {"message": a string that names
 # the field and what was expected, "type": invalid_request_error | rate_limit_error | server_error,
 # "param": the field or null, "code": snake_case}}; 5xx messages carry the request id and no text
@@ -56,7 +58,8 @@ PARAMS = {
 }
 # Top-level fields: a str forwards the value as that parameter (TGI's name; OPENAI has the OpenAI
 # names the chat and completions APIs take where they differ); a tuple is a spec for check().
-# Anything not listed -> 400 unknown_field. "model" may be any string (answers name MODEL_ID);
+# Anything not listed -> 400 unknown_field. "model" may be any string (answers name MODEL_ID) unless
+# MODELS is set (see route);
 # "n" must be 1, "user" is ignored; "stream" (and "stream_options") only where STREAMING is "true":
 # the streaming function (serve.py) answers those.
 CHAT = {
@@ -222,9 +225,23 @@ def answer(raw, kind):
 
 def models(env):
     # API Gateway routes only GET here. "created": the time of the answer, as vLLM gives it.
-    mid = env.get("MODEL_ID", "")
+    ids = list(json.loads(env.get("MODELS") or "{}")) or [env.get("MODEL_ID", "")]
     return 200, {"object": "list", "data": [{"id": mid, "object": "model", "created": int(time.time()),
-                                             "owned_by": mid.split("/")[0] if "/" in mid else "slmstack"}]}
+                                             "owned_by": mid.split("/")[0] if "/" in mid else "slmstack"} for mid in ids]}
+
+
+# (model ID, inference component or None) a request goes to: with MODELS its "model" (absent: the
+# default MODEL_ID), anything else 404 as OpenAI answers an unknown model; else MODEL_ID and
+# INFERENCE_COMPONENT whatever "model" says.
+def route(body, env):
+    table, mid = json.loads(env.get("MODELS") or "{}"), env.get("MODEL_ID", "")
+    if not table:
+        return mid, env.get("INFERENCE_COMPONENT")
+    want = body.get("model") or mid
+    if want not in table:
+        raise Fail(404, "model_not_found", "model", f"The model `{want[:100]}` does not exist or you do not have access to it; this API serves "
+                   + ", ".join(table))
+    return want, table[want]
 
 
 def serve(event, rid, log, env):
@@ -281,7 +298,7 @@ def prepare(event, log, env):
                 fail(400, "invalid_value", f"messages[{i}].role", "expected one of " + ", ".join(ROLES))
         text = "".join(m["content"] for m in msgs)
     else:
-        fields(body, INVOKE, "", p, cap)
+        fields(body, dict(INVOKE, model=(STR,)) if env.get("MODELS") else INVOKE, "", p, cap)
         fields(body.get("parameters", {}), {k: k for k in PARAMS}, "parameters.", p, cap)
         if not body.get("prompt"):
             fail(400, "missing_field" if "prompt" not in body else "invalid_value", "prompt", "expected a non-empty string")
@@ -312,7 +329,8 @@ def prepare(event, log, env):
         req.update({OPENAI.get(k, k): v for k, v in p.items() if k != "do_sample"})
         if p.get("do_sample") is False:
             req["temperature"] = 0
-    piece = next((n for k, n in PIECE.items() if env.get("MODEL_ID", "").startswith(k)), None)
+    mid, comp = route(body, env)
+    piece = next((n for k, n in PIECE.items() if mid.startswith(k)), None)
     least = -(-len(text) // piece) if piece else 0
     log["prompt_tokens_min"] = least
     if env.get("LOG_PROMPTS") == "true":
@@ -323,7 +341,7 @@ def prepare(event, log, env):
     if env.get("PAUSED") == "true":
         fail(503, "paused", None, "the model endpoint is paused; resume the stack and retry")
     return {"chat": chat, "body": req, "prompt": text, "params": p, "stops": p.get("stop", []), "field": field, "least": least,
-            "stream": chat and bool(body.get("stream")), "usage": usage}
+            "stream": chat and bool(body.get("stream")), "usage": usage, "model": mid, "component": comp}
 
 
 # Scale to zero: every call names the inference component (INFERENCE_COMPONENT); SageMaker answers
@@ -334,9 +352,8 @@ def prepare(event, log, env):
 RETRY_AFTER = int(os.environ.get("RETRY_AFTER") or 30)
 
 
-def component(env):
-    name = env.get("INFERENCE_COMPONENT")
-    return {"InferenceComponentName": name} if name else {}
+def component(q):
+    return {"InferenceComponentName": q["component"]} if q.get("component") else {}
 
 
 def waking(e, env):
@@ -402,7 +419,7 @@ def model_failed(e, field, rid, log):
 
 def complete(q, rid, log, env):
     try:
-        r = SM.invoke_endpoint(EndpointName=env["ENDPOINT_NAME"], **component(env), ContentType="application/json", Accept="application/json",
+        r = SM.invoke_endpoint(EndpointName=env["ENDPOINT_NAME"], **component(q), ContentType="application/json", Accept="application/json",
                                Body=json.dumps(q["body"]))
         text, n_out, n_in, why = answer(r["Body"].read(), next(iter(q["body"])))
     except Exception as e:
@@ -419,7 +436,7 @@ def complete(q, rid, log, env):
         log["completion"] = text
     if q["chat"]:
         return 200, {
-            "id": "chatcmpl-" + rid, "object": "chat.completion", "created": int(time.time()), "model": env.get("MODEL_ID", ""),
+            "id": "chatcmpl-" + rid, "object": "chat.completion", "created": int(time.time()), "model": q["model"],
             "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": finish}],
             "usage": usage,
         }

@@ -89,7 +89,7 @@ class Chat(BaseHTTPRequestHandler):
         env = os.environ
         try:
             r = index.SM.invoke_endpoint_with_response_stream(
-                EndpointName=env["ENDPOINT_NAME"], **index.component(env), ContentType="application/json", Accept="text/event-stream",
+                EndpointName=env["ENDPOINT_NAME"], **index.component(q), ContentType="application/json", Accept="text/event-stream",
                 Body=json.dumps(dict(q["body"], stream=True, stream_options={"include_usage": True})))
         except Exception as e:
             index.model_failed(e, q["field"], rid, log)
@@ -98,7 +98,7 @@ class Chat(BaseHTTPRequestHandler):
         self.send_header("Cache-Control", "no-cache")
         self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
-        head = {"id": "chatcmpl-" + rid, "object": "chat.completion.chunk", "created": int(time.time()), "model": env.get("MODEL_ID", "")}
+        head = {"id": "chatcmpl-" + rid, "object": "chat.completion.chunk", "created": int(time.time()), "model": q["model"]}
         extra = {"usage": None} if q["usage"] else {}
 
         def send(data):

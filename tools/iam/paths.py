@@ -17,6 +17,7 @@ from cfn_model import Template
 from handler_calls import HandlerCalls
 from function_code import function_calls, vpc_interface_calls
 from policy_eval import Request, evaluate, statements_of
+from request_paths import component_arns
 from variants import ACCOUNT, REGION
 
 CFN = "cloudformation.amazonaws.com"
@@ -318,6 +319,8 @@ class StackPaths:
                 needs.append(Need(path, role, call.action, "*", where))
                 continue
             resources = self.call_resources(call, env, model, alarms)
+            if call.action.startswith("sagemaker:InvokeEndpoint"):
+                resources += component_arns(env, model)
             if not resources:
                 problems.append(f"{path}: {where} calls {call.action} on a resource this test cannot tell "
                                 f"(keywords {sorted(call.keywords)}): map it in tools/iam/paths.py KEYWORD_TYPES")

@@ -11,6 +11,8 @@ arn:aws:execute-api:<region>:<account>:<api-id>/<stage>/<METHOD>/<resource path>
 .../<api-id>/authorizers/<authorizer-id> for an authorizer (API Gateway Developer Guide, "Control access to a REST
 API with IAM permissions" and the Lambda authorizer's resource-based permission).
 """
+import json
+
 from cfn_model import references
 from policy_eval import arn_like
 from variants import ACCOUNT, REGION
@@ -77,3 +79,14 @@ def request_path_failures(paths, model, label):
         needs, problems = paths.function_needs(path, function, model)
         failures += problems + paths.check(needs, model) + invoke_permission_problems(path, function, callers, model)
     return failures
+
+
+def component_arns(env, model):
+    """The inference components a shim's InvokeEndpoint names (`scaling zero`): INFERENCE_COMPONENT, and with
+    several models every component of MODELS (model ID -> component name). The call passes
+    InferenceComponentName through `**component(q)`, which the AST reader cannot follow, so the function's
+    environment says which; the role must allow the call on each component's ARN as well as the endpoint's."""
+    names = {env["INFERENCE_COMPONENT"]} if isinstance(env.get("INFERENCE_COMPONENT"), str) else set()
+    if isinstance(env.get("MODELS"), str):
+        names |= set(json.loads(env["MODELS"]).values())
+    return [model.arn_for_name("AWS::SageMaker::InferenceComponent", name) for name in sorted(names)]

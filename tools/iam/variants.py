@@ -16,6 +16,9 @@ VARIANTS = {
     "streaming-operations": ["--streaming", "on"] + OPERATIONS,
     # scale to zero (issue 20) with a TTL and an alarm e-mail: the TTL deletes the inference component and its scaling
     "scale-to-zero": ["--scaling", "zero", "--ttl", "4h", "--alarm-email", "ops@example.com", "--max-instances", "2"],
+    # several models: the shim invokes each model's component, each has its own scaling and wake
+    "scale-to-zero-two-models": ["--scaling", "zero", "--ttl", "4h", "--alarm-email", "ops@example.com", "--models",
+                                 "TinyLlama/TinyLlama-1.1B-Chat-v1.0,Qwen/Qwen2.5-0.5B-Instruct:copies=2"],
 }
 # Variants `synth --format terraform` refuses by design (exit 2): only their CloudFormation exists.
 CLOUDFORMATION_ONLY = {
@@ -25,6 +28,7 @@ CLOUDFORMATION_ONLY = {
 }
 CLOUDFORMATION_ONLY["scale-to-zero"] = ("scaling zero needs an inference component, which the hashicorp/aws provider has no resource for "
                                         "(hashicorp/terraform-provider-aws #35226): synth --format terraform refuses it")
+CLOUDFORMATION_ONLY["scale-to-zero-two-models"] = CLOUDFORMATION_ONLY["scale-to-zero"]
 # Only for collecting resource types (refresh_handler_permissions.py).
 TYPE_VARIANTS = {
     "no-nat": ["--nat-gateway", "off", "--api-gateway-account", "off", "--az-count", "3", "--alarms", "off"],

@@ -1,4 +1,4 @@
-"""Fixes 46-49: SageMaker inference components and scale to zero (`slmstack --scaling zero`, issue 20).
+"""Fixes 46-49 and 53: SageMaker inference components and scale to zero (`slmstack --scaling zero`, issue 20).
 
 moto 5.2.1 has no inference components, refuses an endpoint configuration without a model, and its
 InvokeEndpoint ignores `InferenceComponentName`. These fixes emulate what a scale-to-zero stack meets:
@@ -24,6 +24,10 @@ InvokeEndpoint ignores `InferenceComponentName`. These fixes emulate what a scal
     namespace AWS/SageMaker, dimension InferenceComponentName) and the alarms on it go to ALARM and
     run their Application Auto Scaling step scaling policies at once (AWS: within a 30 s period):
     the wake that sets the copies 0 -> 1.
+53. `sagemaker_variant_instances_from_components`: with several components on one endpoint (a
+    `--models` stack), the variant's instance count follows all of them, not the last one refreshed:
+    CurrentInstanceCount is the sum of their running copies, DesiredInstanceCount of their desired
+    ones (one copy per instance, as slmstack's default reservation of all the instance's GPUs asks).
 """
 from __future__ import annotations
 
@@ -67,9 +71,13 @@ def refresh(comp: dict[str, Any], account_id: str, region_name: str) -> dict[str
     endpoint = sagemaker_backends[account_id][region_name].endpoints.get(comp["endpoint"])
     for variant in getattr(endpoint, "production_variants", None) or []:
         if variant.get("VariantName") == comp["variant"]:
-            variant["CurrentInstanceCount"] = comp["current"]
-            variant["DesiredInstanceCount"] = comp["desired"]
+            variant["CurrentInstanceCount"], variant["DesiredInstanceCount"] = variant_instances(comp, account_id, region_name)
     return comp
+
+
+def variant_instances(comp: dict[str, Any], account_id: str, region_name: str) -> tuple[int, int]:
+    """(current, desired) instances of `comp`'s variant: its own copies (fix 53 counts every component's)."""
+    return comp["current"], comp["desired"]
 
 
 def set_copies(comp: dict[str, Any], copies: int) -> None:
@@ -366,3 +374,22 @@ def sagemaker_runtime_inference_component() -> None:
     if hasattr(SageMakerRuntimeResponse, "invoke_endpoint_with_response_stream"):
         SageMakerRuntimeResponse.invoke_endpoint_with_response_stream = guard(  # type: ignore[method-assign]
             SageMakerRuntimeResponse.invoke_endpoint_with_response_stream)
+
+
+# --------------------------------------------------------------------------------------------
+# 53. The variant's instances follow every component on it
+# --------------------------------------------------------------------------------------------
+def sagemaker_variant_instances_from_components() -> None:
+    """The variant's instance counts sum the copies of every component it hosts (see the module)."""
+    def every_component(comp: dict[str, Any], account_id: str, region_name: str) -> tuple[int, int]:
+        current = desired = 0
+        for other in components(account_id, region_name).values():
+            if (other["endpoint"], other["variant"]) != (comp["endpoint"], comp["variant"]):
+                continue
+            if other is not comp and (other["current"] > other["desired"]
+                                      or (other["ready_at"] is not None and time.time() >= other["ready_at"])):
+                other["current"], other["ready_at"] = other["desired"], None
+            current, desired = current + other["current"], desired + other["desired"]
+        return current, desired
+
+    globals()["variant_instances"] = every_component

@@ -1,4 +1,4 @@
-"""Fix 50: the model container answers in its engine's own shape: TGI 3.x or vLLM, chat and completions.
+"""Fixes 50 and 54: the model container answers in its engine's own shape: TGI 3.x or vLLM, chat and completions.
 
 No model runs on the local AWS: InvokeEndpoint and InvokeEndpointWithResponseStream (fix 43) answer
 from moto's queue of canned results (`/moto-api/static/sagemaker/endpoint-results`), which tests and
@@ -28,6 +28,11 @@ chat API (FinishReason::format(true)). Made up but fixed: prompt_tokens (1 + for
 its pieces), the completion tokens of an answer that ends at EOS (its pieces + 1), vLLM's id
 (`chatcmpl-`/`cmpl-` and 32 hex digits from the request) and TGI's system_fingerprint label.
 
+Fix 54 (`sagemaker_runtime_component_engine`): an endpoint that hosts inference components (`scaling zero`)
+has no model in its variant; its answers come from the model of the component the request names
+(`X-Amzn-SageMaker-Inference-Component`, else the endpoint's first component): its image picks the engine
+and its HF_MODEL_ID is the answer's model, so each of several models answers as itself.
+
 Shapes, from the engines' sources:
 - TGI (router/src/lib.rs ChatCompletion, ChatCompletionChunk, serialized by serde_json through the
   `CompletionType` enum, so "object" comes first; router/src/chat.rs; server.rs chat_completions):
@@ -46,6 +51,7 @@ Shapes, from the engines' sources:
 """
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import json
 import time
@@ -62,12 +68,22 @@ def endpoint_engine(account: str, region: str, name: str) -> tuple[str, str, str
     from moto.sagemaker.models import sagemaker_backends
 
     backend = sagemaker_backends[account][region]
-    image, env = "", {}
     try:
         config = backend.endpoint_configs[backend.endpoints[name].endpoint_config_name]
-        container = backend._models[config.production_variants[0]["ModelName"]].primary_container or {}
-        image, env = str(container.get("Image") or ""), container.get("Environment") or {}
+        return model_engine(account, region, config.production_variants[0]["ModelName"])
     except (KeyError, IndexError, AttributeError, TypeError):
+        return model_engine(account, region, None)
+
+
+def model_engine(account: str, region: str, model_name: str | None) -> tuple[str, str, str]:
+    """(engine, model id, image tag) of a SageMaker model in moto, from its container's image and environment."""
+    from moto.sagemaker.models import sagemaker_backends
+
+    image, env = "", {}
+    try:
+        container = sagemaker_backends[account][region]._models[model_name].primary_container or {}
+        image, env = str(container.get("Image") or ""), container.get("Environment") or {}
+    except (KeyError, AttributeError, TypeError):
         pass
     repository, _, tag = image.rpartition("/")[2].partition(":")
     engine = "vllm" if "vllm" in repository else "tgi"
@@ -263,3 +279,37 @@ def sagemaker_runtime_engine_answers() -> None:
         return out if out is not None else original_container(request_body, body, content_type, where)
 
     stream_patches.container_answer = container_answer
+
+
+# ------------------------------------------------------------------------------ fix 54
+NAMED_COMPONENT: contextvars.ContextVar[str | None] = contextvars.ContextVar("localaws_component", default=None)
+
+
+def sagemaker_runtime_component_engine() -> None:
+    """An endpoint with inference components answers as the named component's model (see the module)."""
+    import component_patches
+    from moto.sagemakerruntime.responses import SageMakerRuntimeResponse
+
+    plain = endpoint_engine
+
+    def component_engine(account: str, region: str, name: str) -> tuple[str, str, str]:
+        hosted = [c for c in component_patches.components(account, region).values() if c["endpoint"] == name]
+        if not hosted:
+            return plain(account, region, name)
+        comp = next((c for c in hosted if c["name"] == NAMED_COMPONENT.get()), hosted[0])
+        return model_engine(account, region, (comp.get("specification") or {}).get("ModelName"))
+
+    globals()["endpoint_engine"] = component_engine
+
+    def remember(original: Any) -> Any:
+        def call(self: Any) -> Any:
+            token = NAMED_COMPONENT.set(self.headers.get("X-Amzn-SageMaker-Inference-Component"))
+            try:
+                return original(self)
+            finally:
+                NAMED_COMPONENT.reset(token)
+        return call
+
+    for attr in ("invoke_endpoint", "invoke_endpoint_with_response_stream"):
+        if hasattr(SageMakerRuntimeResponse, attr):
+            setattr(SageMakerRuntimeResponse, attr, remember(getattr(SageMakerRuntimeResponse, attr)))

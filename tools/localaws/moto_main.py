@@ -5,10 +5,12 @@ from __future__ import annotations
 import sys
 
 import patches
+import speedups
 
 
 def run(argv: list[str]) -> None:
     """Apply the fixes LOCALAWS_DISABLE leaves in, name them on stderr (the server log), then serve."""
+    speedups.apply_all()
     disabled = patches.disabled_from_env()
     applied = patches.apply_all(disabled)
     print(f"localaws: fixes applied: {', '.join(applied) or '(none)'}; "

@@ -60,6 +60,8 @@ Order (fix name, its number, its module):
     sagemaker_runtime_engine_answers        50  engine_answers
     sigv4_raw_query                         51  s3_query_patches
     cfn_sagemaker_model_network_isolation   52  sagemaker_patches
+    sagemaker_variant_instances_from_components 53  component_patches
+    sagemaker_runtime_component_engine      54  engine_answers
 
 A new fix is added at the end, here and below (Tests/localaws/test_registry.py holds the two together).
 """
@@ -151,5 +153,7 @@ for _fix in (
     engine_answers.sagemaker_runtime_engine_answers,  # after fixes 40, 43 and 49: wraps InvokeEndpoint and fix 43's container_answer
     s3_query_patches.sigv4_raw_query,
     sagemaker_patches.cfn_sagemaker_model_network_isolation,
+    component_patches.sagemaker_variant_instances_from_components,
+    engine_answers.sagemaker_runtime_component_engine,  # after fixes 43, 49 and 50: wraps both InvokeEndpoint calls
 ):
     fix(_fix)

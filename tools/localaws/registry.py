@@ -36,9 +36,10 @@ a real application of the fixes by Tests/localaws/test_registry.py:
     DomainDispatcherApplication.__call__ (every request to the server)
         apigateway_response_streaming -> apigateway_proxy_to_lambda -> moto
     SageMakerRuntimeResponse.invoke_endpoint (InvokeEndpoint)
-        sagemaker_runtime_engine_answers -> sagemaker_runtime_inference_component -> sagemaker_runtime_missing_endpoint -> moto
+        sagemaker_runtime_component_engine -> sagemaker_runtime_engine_answers -> sagemaker_runtime_inference_component
+        -> sagemaker_runtime_missing_endpoint -> moto
     SageMakerRuntimeResponse.invoke_endpoint_with_response_stream (InvokeEndpointWithResponseStream)
-        sagemaker_runtime_inference_component -> sagemaker_runtime_response_stream
+        sagemaker_runtime_component_engine -> sagemaker_runtime_inference_component -> sagemaker_runtime_response_stream
         (sagemaker_runtime_response_stream adds the method moto lacks)
     invoke_patches.authorize (fix 14's own function, not moto's)
         apigateway_usage_plan_limits -> apigateway_lambda_authorizers

@@ -14,7 +14,7 @@ struct InvokeCommand: SubCommand {
         .value("max-new-tokens", "N", "Longest answer in tokens (default: the shim's)."),
         .flag("chat", "Use the OpenAI-style /v1/chat/completions route."),
         .flag("stream", "Stream the answer from /v1/chat/completions, printing tokens as they arrive (a stack deployed with --streaming on)."),
-        .value("model-id", "ID", "The model a chat request names (default: the model-id of --config, else the default model)."),
+        .value("model-id", "ID", "The model a chat request names (default: the model-id of --config, else the default model); on a stack with several models (--models), the model asked (default: the stack's first)."),
     ] + AWSContext.identitySpecs
 
     let context: AWSContext
@@ -22,6 +22,9 @@ struct InvokeCommand: SubCommand {
     let maxNewTokens: Int?
     let chat: Bool
     let stream: Bool
+    /// Whether the model was named (`--model-id`, or a config file): a several-model stack otherwise
+    /// gets no `model` and answers with its default.
+    let modelNamed: Bool
 
     init(arguments: ParsedArguments, io: CommandIO) throws {
         guard let prompt = arguments.positionals.first, !prompt.isEmpty else {
@@ -31,6 +34,7 @@ struct InvokeCommand: SubCommand {
         maxNewTokens = try arguments.int("max-new-tokens", in: 1...100_000)
         stream = arguments.flag("stream")
         chat = arguments.flag("chat") || stream
+        modelNamed = arguments["model-id"] != nil || arguments["config"] != nil
         context = try AWSContext(arguments: arguments, io: io)
     }
 
@@ -46,7 +50,12 @@ struct InvokeCommand: SubCommand {
             body = ["prompt": prompt]
             if let maxNewTokens { body["parameters"] = ["max_new_tokens": maxNewTokens] }
         }
-        let payload = try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])
+        let plain = try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])
+        // several models (`models`): the model named, on /invoke too (a one-model stack's refuses the
+        // field), or none: the stack's default
+        var named = body
+        named["model"] = modelNamed ? context.config.modelID : nil
+        let routed = try JSONSerialization.data(withJSONObject: named, options: [.sortedKeys])
         let printer = TokenPrinter(io: io)
         let (status, answer) = try AWSContext.run {
             let client = try await context.client(io: io)
@@ -58,6 +67,7 @@ struct InvokeCommand: SubCommand {
             guard let keyID = stack.output("ApiKeyId") else { throw DeployError.missingOutput(stack: name, output: "ApiKeyId") }
             let invoker = Invoker(client: client)
             let key = try await invoker.apiKeyValue(id: keyID)
+            let payload = stack.output("InferenceComponentNames") != nil ? routed : plain
             guard stream else {
                 // scale to zero: the first request wakes the model; wait for it with a progress line
                 return try await invoker.postWaking(url: url, apiKey: key, body: payload) { waited, next in

@@ -61,9 +61,11 @@ struct StatusCommand: SubCommand {
                 let price = PriceTable.embedded.lookup(PriceTable.hostingKey(type), region: context.config.region, warnings: &warnings)
                 let hourly = price.map { $0.usd * Double(count) }
                 io.line("instances   \(count) x \(type)\(hourly.map { ", \(Estimate.money($0))/hour" } ?? ", price unknown")")
-                if let component = report.component {
+                if !report.components.isEmpty {
                     // scale to zero: the instances come and go with the copies, so no cost since creation
-                    io.line("copies      \(component.name): \(component.copiesText) [\(component.status)]")
+                    for component in report.components {
+                        io.line("copies      \(component.name): \(component.copiesText) [\(component.status)]")
+                    }
                 } else if let created = endpoint.creationTime, let hourly {
                     let hours = max(0, Date().timeIntervalSince(created) / 3600)
                     io.line("cost so far \(Estimate.money(hours * hourly)) for \(String(format: "%.1f", hours)) hours since \(ISO8601DateFormatter().string(from: created)) (endpoint instances only)")

@@ -56,7 +56,7 @@ enum ServiceOptions {
         do {
             fields = try JSONDecoder().decode([String: ConfigValue].self, from: data)
         } catch DecodingError.typeMismatch {
-            throw CLIError.usage("--config \(path): expected a JSON object of settings such as {\"region\": \"eu-west-2\"}, with string, number, boolean or (for tags) object values")
+            throw CLIError.usage("--config \(path): expected a JSON object of settings such as {\"region\": \"eu-west-2\"}, with string, number, boolean, (for tags) object or (for models) list values")
         } catch {
             throw CLIError.usage("--config \(path): not valid JSON: fix the file")
         }
@@ -77,6 +77,10 @@ enum ServiceOptions {
                     try config.setTags(map)
                 case .map:
                     throw CLIError.usage("--config \(path): \(key): expected a string, number or boolean, got an object")
+                case .list(let entries) where key == "models":
+                    try setting.apply(&config, try modelsText(entries, path: path))
+                case .list:
+                    throw CLIError.usage("--config \(path): \(key): expected a string, number or boolean, got a list")
                 }
             } catch let error as SettingError {
                 throw CLIError.usage("--config \(path): \(error.key): \(error.message)")
@@ -85,10 +89,32 @@ enum ServiceOptions {
     }
 }
 
+/// The `models` list of a config file in the flag's form: each object's "model-id", then its other
+/// keys as `:key=value` in the order of `ListedModel.keys`.
+///
+/// - Throws: `CLIError.usage` naming the entry and the fix.
+private func modelsText(_ entries: [[String: ConfigValue]], path: String) throws -> String {
+    try entries.enumerated().map { index, entry in
+        guard case .text(let id)? = entry["model-id"] else {
+            throw CLIError.usage("--config \(path): models[\(index)]: expected an object with a \"model-id\" string, such as {\"model-id\": \"Qwen/Qwen2.5-0.5B-Instruct\", \"copies\": 2}")
+        }
+        let known = ["model-id"] + ListedModel.keys.map(\.key)
+        if let unknown = entry.keys.sorted().first(where: { !known.contains($0) }) {
+            throw CLIError.usage("--config \(path): models[\(index)]: unknown key '\(unknown)': expected \(known.joined(separator: ", "))")
+        }
+        return ([id] + ListedModel.keys.compactMap { spec -> String? in
+            guard case .text(let value)? = entry[spec.key] else { return nil }
+            return "\(spec.key)=\(value)"
+        }).joined(separator: ":")
+    }.joined(separator: ",")
+}
+
 /// One value in a config file: what a flag would take, as JSON.
 enum ConfigValue: Decodable {
     case text(String)
     case map([String: String])
+    /// A list of objects (`models`).
+    case list([[String: ConfigValue]])
     case null
 
     init(from decoder: Decoder) throws {
@@ -103,6 +129,8 @@ enum ConfigValue: Decodable {
             self = .text(String(number))
         } else if let string = try? container.decode(String.self) {
             self = .text(string)
+        } else if let list = try? container.decode([[String: ConfigValue]].self) {
+            self = .list(list)
         } else {
             self = .map(try container.decode([String: String].self))
         }

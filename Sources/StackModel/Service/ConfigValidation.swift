@@ -47,7 +47,7 @@ public struct GPUFit: Sendable, Hashable {
 }
 
 extension ServiceConfig {
-    private static func gib(_ bytes: Double) -> String { String(format: "%.1f GiB", bytes / 1_073_741_824) }
+    static func gib(_ bytes: Double) -> String { String(format: "%.1f GiB", bytes / 1_073_741_824) }
 
     /// Checks the parameters and returns every problem, each naming the setting and the fix.
     ///
@@ -143,7 +143,7 @@ extension ServiceConfig {
         if idlePause && idleHours == 0 {
             problem("idle-pause", "idle-pause needs the idle alarm, but idle-hours is 0: set idle-hours (1-24) or turn idle-pause off")
         }
-        for (key, message) in scalingProblems() { problem(key, message) }
+        for (key, message) in scalingProblems() + modelsProblems() { problem(key, message) }
         if alarmEmail != nil && !hasAlarmTopic {
             problem("alarm-email", "alarm-email is set but there is no alarm topic (alarms off and idle-hours 0): turn alarms on or drop alarm-email")
         }

@@ -14,38 +14,54 @@
 // removes the endpoint, its component and the NAT gateway; the TTL deletes everything as before.
 
 extension SLMService.Inference {
-    /// The inference component's logical ID.
+    /// The first inference component's logical ID (the others: `InferenceComponent2`, ...).
     static let componentID: LogicalID = "InferenceComponent"
 
-    /// The endpoint configuration without a model, with managed instance scaling from 0 instances.
+    /// The endpoint configuration without a model, with managed instance scaling from 0 instances
+    /// up to what every component's most copies need (`maxComponentInstances`).
     static func componentHosting(_ config: ServiceConfig, network: SLMService.Network, role: Role) -> EndpointConfig {
         EndpointConfig("EndpointConfig", hostingWith: role, instanceType: config.instanceType, initialInstanceCount: 1,
-                       scaling: ManagedInstanceScaling(minInstances: 0, maxInstances: config.maxCopies),
+                       scaling: ManagedInstanceScaling(minInstances: 0, maxInstances: config.maxComponentInstances),
                        subnets: network.privateSubnets, securityGroups: [network.sageMakerGroup],
                        inferenceAmiVersion: config.inferenceAMI?.version)
             .suppress("CKV_AWS_98", because: "GPU instance types have NVMe instance storage, for which SageMaker rejects a KmsKeyId; it is encrypted with a hardware key")
     }
 
-    /// Host memory one copy reserves: half the instance's, leaving SageMaker's agents and the
-    /// page cache the rest (a reservation larger than what is free cannot be placed).
-    static func componentMemoryMB(_ config: ServiceConfig) -> Int {
-        max(1024, Int((InstanceCatalog.types[config.instanceType]?.memoryGiB ?? 16) * 1024 / 2))
+    /// The SageMaker model of a component after the first (`Model2`, ...): the same image and
+    /// settings with its own model ID in the container's environment.
+    static func componentModel(_ config: ServiceConfig, _ plan: ComponentPlan, network: SLMService.Network, role: Role) -> SageMakerModel {
+        var own = config
+        own.modelID = plan.modelID
+        return model(own, network: network, role: role, id: plan.id(modelID.rawValue))
     }
 
-    /// The model as an inference component: all the instance's GPUs per copy, one copy at first.
-    func component(model: SageMakerModel) -> InferenceComponent {
-        InferenceComponent(Self.componentID, name: config.inferenceComponentName, endpoint: endpoint,
+    /// A model as an inference component: its reservation per copy, one copy at first.
+    func component(_ plan: ComponentPlan, model: SageMakerModel) -> InferenceComponent {
+        InferenceComponent(plan.id(Self.componentID.rawValue), name: plan.name, endpoint: endpoint,
                            variantName: EndpointConfig.defaultVariantName, model: model,
-                           accelerators: max(1, InstanceCatalog.types[config.instanceType]?.acceleratorCount ?? 1),
-                           minMemoryMB: Self.componentMemoryMB(config), copyCount: 1,
+                           accelerators: plan.accelerators, minMemoryMB: plan.memoryMB, copyCount: 1,
                            startupHealthCheckTimeoutSeconds: config.startupHealthCheckTimeoutSeconds,
                            modelDataDownloadTimeoutSeconds: config.modelDownloadTimeoutSeconds)
+    }
+
+    /// Every model's SageMaker model and inference component (`scaling zero`): the first model is
+    /// `first` (`Model`), the others get their own.
+    @StackBuilder func components(first: SageMakerModel, role: Role) -> StackContent {
+        let plans = config.components
+        let models = [first] + plans.dropFirst().map { Self.componentModel(config, $0, network: network, role: role) }
+        for model in models.dropFirst() { model }
+        Self.componentHosting(config, network: network, role: role)
+        logGroup
+        Conditional(SLMService.running) {
+            endpoint
+            for (plan, model) in zip(plans, models) { component(plan, model: model) }
+        }
     }
 }
 
 extension SLMService {
-    /// The copy count's scalable target, the scale-in target tracking policy, and the wake: a step
-    /// scaling policy run by the `NoCapacityInvocationFailures` alarm.
+    /// Each component's copy count: its scalable target, the scale-in target tracking policy, and
+    /// the wake: a step scaling policy run by the `NoCapacityInvocationFailures` alarm on its name.
     struct ScaleToZero: Construct {
         let config: ServiceConfig
 
@@ -56,35 +72,53 @@ extension SLMService {
         static var wakeCooldownSeconds: Int { ServiceConfig.wakeSeconds + 120 }
 
         var body: StackContent {
-            let target = ScalableTarget("CopyScalableTarget", componentName: config.inferenceComponentName,
-                                        component: Inference.componentID, minCapacity: 0, maxCapacity: config.maxCopies)
-            let wake = StepScalingPolicy("WakePolicy", policyName: "wake-on-request", target: target, adjustmentType: .changeInCapacity,
-                                         steps: [.init(lowerBound: 0, adjustment: 1)], cooldownSeconds: Self.wakeCooldownSeconds)
             Conditional(SLMService.running) {
-                target
-                TargetTrackingPolicy("CopyScalingPolicy", policyName: "concurrent-requests-per-copy", target: target,
-                                     targetValue: Self.requestsPerCopy,
-                                     predefinedMetric: "SageMakerInferenceComponentConcurrentRequestsPerCopyHighResolution",
-                                     scaleInCooldownSeconds: config.idleTimeoutMinutes * 60, scaleOutCooldownSeconds: 60)
-                wake
-                MetricAlarm("WakeAlarm", description: "A request found no copy of the model: wake it (one copy; 5-10 minutes)",
-                            namespace: "AWS/SageMaker", metricName: "NoCapacityInvocationFailures",
-                            dimensions: [MetricAlarm.Dimension("InferenceComponentName", .string(config.inferenceComponentName))],
-                            statistic: .statistic("Maximum"), periodSeconds: 30, evaluationPeriods: 1, threshold: 1,
-                            comparison: .greaterThanOrEqual, missingData: .missing, actions: [wake.ref])
+                for plan in config.components { scaling(plan) }
             }
+        }
+
+        /// One component's target, policies and wake alarm.
+        @StackBuilder func scaling(_ plan: ComponentPlan) -> StackContent {
+            let target = ScalableTarget(plan.id("CopyScalableTarget"), componentName: plan.name,
+                                        component: plan.id(Inference.componentID.rawValue), minCapacity: 0, maxCapacity: plan.maxCopies)
+            let wake = StepScalingPolicy(plan.id("WakePolicy"), policyName: "wake-on-request", target: target, adjustmentType: .changeInCapacity,
+                                         steps: [.init(lowerBound: 0, adjustment: 1)], cooldownSeconds: Self.wakeCooldownSeconds)
+            target
+            TargetTrackingPolicy(plan.id("CopyScalingPolicy"), policyName: "concurrent-requests-per-copy", target: target,
+                                 targetValue: Self.requestsPerCopy,
+                                 predefinedMetric: "SageMakerInferenceComponentConcurrentRequestsPerCopyHighResolution",
+                                 scaleInCooldownSeconds: config.idleTimeoutMinutes * 60, scaleOutCooldownSeconds: 60)
+            wake
+            MetricAlarm(plan.id("WakeAlarm"), description: "A request found no copy of \(plan.index == 1 ? "the model" : plan.modelID): wake it (one copy; 5-10 minutes)",
+                        namespace: "AWS/SageMaker", metricName: "NoCapacityInvocationFailures",
+                        dimensions: [MetricAlarm.Dimension("InferenceComponentName", .string(plan.name))],
+                        statistic: .statistic("Maximum"), periodSeconds: 30, evaluationPeriods: 1, threshold: 1,
+                        comparison: .greaterThanOrEqual, missingData: .missing, actions: [wake.ref])
         }
     }
 
-    /// The shim's environment for an inference component: its name, and how long a wake takes.
+    /// The shim's environment for inference components: the default model's component, how long a
+    /// wake takes, and with several models `MODELS`, a JSON object of model ID to component name
+    /// that routes a request's `model`.
     static func componentEnvironment(_ config: ServiceConfig) -> [String: Value] {
         guard config.scalesToZero else { return [:] }
-        return ["INFERENCE_COMPONENT": .string(config.inferenceComponentName), "WAKE_SECONDS": .string(String(ServiceConfig.wakeSeconds))]
+        var environment: [String: Value] = ["INFERENCE_COMPONENT": .string(config.inferenceComponentName), "WAKE_SECONDS": .string(String(ServiceConfig.wakeSeconds))]
+        let plans = config.components
+        if plans.count > 1 {
+            let pairs = plans.map { "\(jsonString($0.modelID)):\(jsonString($0.name))" }
+            environment["MODELS"] = .string("{" + pairs.joined(separator: ",") + "}")
+        }
+        return environment
     }
 
-    /// What the shim may invoke besides the endpoint: the inference component's ARN.
+    /// `text` as a JSON string literal (model IDs and names hold no control characters).
+    private static func jsonString(_ text: String) -> String {
+        "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+    }
+
+    /// What the shim may invoke besides the endpoint: each inference component's ARN.
     static func componentInvokeResources(_ config: ServiceConfig) -> [Value] {
-        config.scalesToZero ? [Inference.arn("sagemaker", "inference-component/\(config.inferenceComponentName)")] : []
+        config.scalesToZero ? config.components.map { Inference.arn("sagemaker", "inference-component/\($0.name)") } : []
     }
 }
 

@@ -63,8 +63,8 @@ extension SLMService {
             ].merging(weightsPolicies(config)) { hub, _ in hub })
         }
 
-        static func model(_ config: ServiceConfig, network: Network, role: Role) -> SageMakerModel {
-            withWeights(SageMakerModel(modelID, role: role,
+        static func model(_ config: ServiceConfig, network: Network, role: Role, id: LogicalID = modelID) -> SageMakerModel {
+            withWeights(SageMakerModel(id, role: role,
                                        image: EngineCatalog.imageURI(config.engine, region: config.region, version: config.engineVersion) ?? "unknown",
                                        environment: config.containerEnvironment,
                                        subnets: network.privateSubnets, securityGroups: [network.sageMakerGroup])
@@ -90,12 +90,7 @@ extension SLMService {
             let model = Self.model(config, network: network, role: role)
             model
             if config.scalesToZero {
-                Self.componentHosting(config, network: network, role: role)
-                logGroup
-                Conditional(SLMService.running) {
-                    endpoint
-                    component(model: model)
-                }
+                components(first: model, role: role)
             } else {
                 Self.endpointConfig(config, model: model)
                 logGroup

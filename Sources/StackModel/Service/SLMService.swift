@@ -93,6 +93,10 @@ extension SLMService {
             if config.scalesToZero {
                 Output("InferenceComponentName", "The model's inference component (scale to zero); slmstack status shows its copies",
                        .string(config.inferenceComponentName))
+                if config.components.count > 1 {
+                    Output("InferenceComponentNames", "Every model's inference component, comma-separated, in the order of models",
+                           .string(config.components.map(\.name).joined(separator: ",")))
+                }
             }
             Output("GetApiKeyCommand", "Prints the API key's value", .join(getKey))
             Output("CurlExample", "Calls the API with the key",
@@ -108,9 +112,12 @@ extension Stack {
     public static func slmService(_ config: ServiceConfig) -> Stack {
         var tags = config.tags
         tags[SLMService.ownerTagKey] = config.stackName
-        let count = config.scalesToZero ? "0-\(config.maxCopies)"
+        let count = config.scalesToZero ? "0-\(config.maxComponentInstances)"
             : config.autoscaling.map { "\($0.lowerBound)-\($0.upperBound)" } ?? String(config.instanceCount)
-        var stack = Stack(config.stackName, description: "slmstack: \(config.modelID) on \(count) x \(config.instanceType) behind a key-protected REST API",
+        // several models: the first three by name (a template description holds at most 1,024 characters)
+        let ids = config.scalesToZero ? config.components.map(\.modelID) : [config.modelID]
+        let models = ids.prefix(3).joined(separator: ", ") + (ids.count > 3 ? " and \(ids.count - 3) more" : "")
+        var stack = Stack(config.stackName, description: "slmstack: \(models) on \(count) x \(config.instanceType) behind a key-protected REST API",
                           tags: tags) {
             SLMService(config)
         }

@@ -79,6 +79,9 @@ public struct ServiceConfig: Sendable, Hashable {
     public var idleTimeoutMinutes = 15
     /// With `scaling zero`: the hours a day `cost` expects the model awake.
     public var awakeHoursPerDay = 2.0
+    /// With `scaling zero`: the models, each its own inference component (empty: `modelID` alone;
+    /// ServiceConfig+Models.swift).
+    public var models: [ListedModel] = []
     /// Where the weights come from (`weights`); see `ModelWeights.swift`.
     public var weights = WeightsSource.hub
     /// The Hub revision staged for `weights s3` (`weights-revision`).
@@ -188,7 +191,7 @@ extension ServiceConfig {
     }
 
     /// Every setting, in the order help lists them (tables in ServiceSettings+*.swift).
-    public static let settings: [Setting] = coreSettings + operationsSettings + engineSettings + scalingSettings + weightsSettings
+    public static let settings: [Setting] = coreSettings + operationsSettings + engineSettings + scalingSettings + modelsSettings + weightsSettings
 
     /// Why a tag cannot be one of the user's tags, or nil: keys of 1-128 characters not starting
     /// with `aws:` (AWS's rules), values up to 256, and not the owner tag slmstack sets itself.
