@@ -4,10 +4,17 @@ import StackModel
 /// setting (and so render as `var.<setting>`), the variables with their validation, the catalog
 /// tables as `locals`, and the cross-variable checks as preconditions.
 ///
-/// A property renders as a variable only when its value in the model equals what the setting says,
-/// so a model changed on its own keeps its literal value and the output never lies about it.
+/// A property renders as a variable where the model marks it as a setting's (`FromSetting`); a value
+/// changed by hand loses its mark, so it keeps its literal and the output never lies about it.
 struct Bindings {
     let config: ServiceConfig
+    /// Marked values that disagree with the configuration, found while translating (see `marked`).
+    let disagreements = Disagreements()
+
+    /// A marked value whose setting says otherwise in the configuration the module is written from.
+    final class Disagreements {
+        var found: [String] = []
+    }
 
     /// Settings that are not Terraform variables: they change which resources exist (az-count,
     /// nat-gateway, api-gateway-account, ttl, idle-pause, alarms), the container's environment keys
@@ -37,69 +44,54 @@ struct Bindings {
         }
     }
 
-    /// Whole-number or decimal ranges of the numeric settings, as `ServiceConfig.settings` parses them
-    /// (a test checks each bound against `Setting.apply`).
-    static let ranges: [String: (range: ClosedRange<Double>, whole: Bool)] = [
-        "instance-count": (1...100, true),
-        "max-input-tokens": (1...1_000_000, true),
-        "max-total-tokens": (2...1_000_000, true),
-        "max-batch-prefill-tokens": (1...10_000_000, true),
-        "throttle-rate": (0.001...10_000, false),
-        "throttle-burst": (1...5_000, true),
-        "request-seconds": (0.1...28, false),
-        "lambda-memory": (128...10_240, true),
-        "lambda-timeout": (1...28, true),
-        "lambda-concurrency": (1...1_000, true),
-        "startup-timeout": (60...3_600, true),
-        "download-timeout": (60...3_600, true),
-        "min-instances": (1...100, true),
-        "max-instances": (1...100, true),
-        "scaling-target": (1...100_000, true),
-        "gpu-memory-utilization": (0.5...0.98, false),
-    ]
-
-    /// CloudWatch Logs retention values (`log-retention-days`).
-    static let retentionDays = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653]
-
     static let bytesPerGiB = 1_073_741_824.0
 
     // MARK: Property values
 
     func read(_ key: String) -> String { ServiceConfig.setting(key)!.read(config) }
 
-    /// `var.<key>` when the model's text equals the setting's, else `literal`.
-    func tunable(_ key: String, _ modelText: String, _ literal: HCLExpression) -> HCLExpression {
-        read(key) == modelText ? .variable(TerraformNames.variable(key)) : literal
+    /// `var.<setting>` where the model marks the value as a setting's (`FromSetting`) and that
+    /// setting has a variable in this configuration (`applies`), else `literal`.
+    ///
+    /// The variable's default is the configuration's value, so a marked value must be the
+    /// configuration's: one that is not (a stack built from another configuration) is recorded in
+    /// `disagreements`, which `Translator.module()` refuses, rather than written as a variable whose
+    /// default would say otherwise.
+    func marked<T>(_ field: FromSetting<T>, _ literal: HCLExpression) -> HCLExpression {
+        guard let key = field.setting, let setting = ServiceConfig.setting(key), applies(key) else { return literal }
+        let configured = setting.read(config)
+        if let text = Self.text(field.value), !(text == configured || (setting.terraformType == "number" && Double(text) != nil && Double(text) == Double(configured))) {
+            disagreements.found.append("its value \(text) is marked as setting \(key), which is \(configured.isEmpty ? "unset" : configured) in the configuration")
+            return literal
+        }
+        return .variable(TerraformNames.variable(key))
     }
 
-    func tunable(_ key: String, _ number: Int) -> HCLExpression {
-        Double(read(key)) == Double(number) ? .variable(TerraformNames.variable(key)) : .number(Double(number))
+    /// A marked value as the setting's text (`Setting.read`), or nil for a type without one.
+    static func text(_ value: Any) -> String? {
+        switch value {
+        case let text as String: text
+        case let number as Int: String(number)
+        case let number as Double: HCLRenderer.formatNumber(number)
+        case let number as Int?: number.map(String.init) ?? "none"
+        case let choice as any RawRepresentable<String>: choice.rawValue
+        default: nil
+        }
     }
 
-    func tunable(_ key: String, _ number: Double) -> HCLExpression {
-        Double(read(key)) == number ? .variable(TerraformNames.variable(key)) : .number(number)
-    }
+    /// A marked text: its variable, or the text.
+    func marked(_ field: FromSetting<String>) -> HCLExpression { marked(field, .string(field.value)) }
 
-    /// The endpoint's initial instance count: `var.min_instances` when autoscaling starts from a
-    /// given minimum, else `var.instance_count`.
-    func instanceCount(_ number: Int) -> HCLExpression {
-        config.autoscaling != nil && config.minInstances != nil ? tunable("min-instances", number) : tunable("instance-count", number)
-    }
+    /// A marked whole number: its variable, or the number.
+    func marked(_ field: FromSetting<Int>) -> HCLExpression { marked(field, .number(Double(field.value))) }
 
-    /// Autoscaling's minimum: `var.min_instances`, or `var.instance_count` when min-instances is not
-    /// given (its default).
-    func minInstances(_ number: Int) -> HCLExpression {
-        config.minInstances != nil ? tunable("min-instances", number) : tunable("instance-count", number)
-    }
+    /// A marked number: its variable, or the number.
+    func marked(_ field: FromSetting<Double>) -> HCLExpression { marked(field, .number(field.value)) }
 
-    /// Whether an alarm is the idle alarm: no invocations of the endpoint.
-    func isIdleAlarm(_ alarm: MetricAlarm) -> Bool {
-        alarm.namespace == "AWS/SageMaker" && alarm.metricName == "Invocations"
-    }
-
-    /// The idle alarm's description with its hours as `${var.idle_hours}`, when they are the setting's.
+    /// The idle alarm's description with its hours as `${var.idle_hours}`, when the model marks them
+    /// as the setting's.
     func idleDescription(_ alarm: MetricAlarm) -> HCLExpression {
-        guard alarm.evaluationPeriods == config.idleHours, let range = alarm.description.range(of: " \(config.idleHours) h") else {
+        guard case .traversal = marked(alarm.$evaluationPeriods), let range = alarm.description.range(of: " \(alarm.evaluationPeriods) h") else {
             return .string(alarm.description)
         }
         return Translator.template([.literal(String(alarm.description[..<range.lowerBound]) + " "),
@@ -125,12 +117,13 @@ struct Bindings {
                                     .literal(" " + text[range.upperBound...])])
     }
 
-    /// A subnet's block as `cidrsubnet(var.vpc_cidr, 4, i)` when it is the i-th /+4 block of the VPC.
-    func subnetCIDR(_ cidr: String) -> HCLExpression {
-        guard let vpc = try? CIDRBlock(parsing: config.vpcCidr) else { return .string(cidr) }
-        let newBits = min(vpc.prefix + 4, 28) - vpc.prefix
-        for index in 0..<(1 << newBits) where vpc.subnet(prefix: vpc.prefix + newBits, index: index)?.description == cidr {
-            return .call("cidrsubnet", [.variable("vpc_cidr"), .number(Double(newBits)), .number(Double(index))])
+    /// A subnet's block as `cidrsubnet(var.vpc_cidr, 4, i)` when it is the i-th /+4 block of its VPC
+    /// and the model marks the VPC's block as `vpc-cidr`.
+    func subnetCIDR(_ cidr: String, in vpc: Vpc?) -> HCLExpression {
+        guard let vpc, case .traversal(let variable) = marked(vpc.$cidr), let block = try? CIDRBlock(parsing: vpc.cidr) else { return .string(cidr) }
+        let newBits = min(block.prefix + 4, 28) - block.prefix
+        for index in 0..<(1 << newBits) where block.subnet(prefix: block.prefix + newBits, index: index)?.description == cidr {
+            return .call("cidrsubnet", [.traversal(variable), .number(Double(newBits)), .number(Double(index))])
         }
         return .string(cidr)
     }
@@ -149,17 +142,13 @@ struct Bindings {
         version == config.inferenceAMI?.version ? .local("inference_ami_version") : .string(version)
     }
 
-    /// A container or function environment value: from a variable or a catalog table when it is
-    /// what the configuration gives, else the literal.
-    func environment(_ key: String, _ text: String) -> HCLExpression {
-        let fromSetting: [String: String] = [
-            "HF_MODEL_ID": "model-id", "MODEL_ID": "model-id", "MAX_INPUT_TOKENS": "max-input-tokens",
-            "MAX_TOTAL_TOKENS": "max-total-tokens", "MAX_BATCH_PREFILL_TOKENS": "max-batch-prefill-tokens", "LOG_PROMPTS": "log-prompts",
-            "SM_VLLM_MAX_MODEL_LEN": "max-total-tokens", "SM_VLLM_GPU_MEMORY_UTILIZATION": "gpu-memory-utilization",
-        ]
-        if let setting = fromSetting[key], read(setting) == text {
-            let variable = HCLExpression.variable(TerraformNames.variable(setting))
-            return ServiceConfig.setting(setting)!.terraformType == "string" ? variable : .call("tostring", [variable])
+    /// A container or function environment value: the variable of the setting the model marks it
+    /// as coming from (`environmentSettings`), an expression for what the configuration derives
+    /// (GPUs per instance, the SageMaker timeout, the endpoint's name), else the literal.
+    func environment(_ key: String, _ text: String, setting: String?) -> HCLExpression {
+        if case .traversal(let variable) = marked(FromSetting(text, setting: setting), .string(text)) {
+            let type = setting.flatMap(ServiceConfig.setting)?.terraformType
+            return type == "string" ? .traversal(variable) : .call("tostring", [.traversal(variable)])
         }
         if key == "SM_NUM_GPUS" || key == "SM_VLLM_TENSOR_PARALLEL_SIZE", InstanceCatalog.types[config.instanceType] != nil,
            text == String(config.gpusPerInstance) {
@@ -234,7 +223,7 @@ struct Bindings {
                 .attribute("type", .traversal(setting.terraformType)),
                 .attribute("default", defaultValue(setting)),
             ]
-            for (condition, message) in validations(setting.key, variable: "var.\(name)") {
+            for (condition, message) in validations(setting.key, range: setting.range, variable: "var.\(name)") {
                 body.append(.block(HCLBlock("validation", [], [
                     .attribute("condition", condition),
                     .attribute("error_message", .string(message)),
@@ -255,13 +244,19 @@ struct Bindings {
         }
     }
 
-    /// The variable's own checks, mirroring `Setting.apply` and `ServiceConfig.validate()`.
-    func validations(_ key: String, variable v: String) -> [(HCLExpression, String)] {
+    /// The variable's own checks, mirroring `Setting.apply` and `ServiceConfig.validate()`; a numeric
+    /// setting's bounds come from its `range`, the one its parsing uses.
+    func validations(_ key: String, range: SettingRange?, variable v: String) -> [(HCLExpression, String)] {
         func oneOf(_ values: [String], _ message: String) -> [(HCLExpression, String)] {
             [(.call("contains", [.list(values.map(HCLExpression.string)), .traversal(v)]), message)]
         }
-        if let (range, whole) = Self.ranges[key] {
-            let low = HCLRenderer.formatNumber(range.lowerBound), high = HCLRenderer.formatNumber(range.upperBound)
+        if key == "idle-hours", let range {  // 0 removes the alarm (and so the variable): the variable starts at 1
+            let high = HCLRenderer.formatNumber(range.upperBound)
+            return [(.raw("\(v) >= 1 && \(v) <= \(high) && floor(\(v)) == \(v)"),
+                     "Expected a whole number from 1 to \(high) (0 removes the idle alarm: synthesize again with slmstack synth --idle-hours 0).")]
+        }
+        if let range {
+            let low = HCLRenderer.formatNumber(range.lowerBound), high = HCLRenderer.formatNumber(range.upperBound), whole = range.whole
             let condition = "\(v) >= \(low) && \(v) <= \(high)" + (whole ? " && floor(\(v)) == \(v)" : "")
             if key == "lambda-concurrency" {  // null: nothing reserved
                 return [(.raw("\(v) == null ? true : \(condition)"), "Expected null (nothing reserved) or a whole number from \(low) to \(high).")]
@@ -296,11 +291,8 @@ struct Bindings {
             return [(.raw(#"try(cidrhost(\#(v), 0) == split("/", \#(v))[0] && contains(range(16, 25), tonumber(split("/", \#(v))[1])), false)"#),
                      "Expected a network address a.b.c.d/n with n from 16 to 24 (no host bits set), so each subnet gets at least 16 addresses.")]
         case "log-retention-days":
-            return [(.call("contains", [.list(Self.retentionDays.map { .number(Double($0)) }), .traversal(v)]),
-                     "CloudWatch takes one of \(Self.retentionDays.map(String.init).joined(separator: ", ")).")]
-        case "idle-hours":
-            return [(.raw("\(v) >= 1 && \(v) <= 24 && floor(\(v)) == \(v)"),
-                     "Expected a whole number from 1 to 24 (0 removes the idle alarm: synthesize again with slmstack synth --idle-hours 0).")]
+            return [(.call("contains", [.list(ServiceConfig.logRetentionValues.map { .number(Double($0)) }), .traversal(v)]),
+                     "CloudWatch takes one of \(ServiceConfig.logRetentionValues.map(String.init).joined(separator: ", ")).")]
         case "alarm-email":
             return [(.raw(#"can(regex("^[^@ ]+@[^@ ]*[.][^@ ]*$", \#(v))) && length(\#(v)) <= 254"#),
                      "Expected an e-mail address such as name@example.com.")]

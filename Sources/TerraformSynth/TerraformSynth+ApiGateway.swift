@@ -103,7 +103,7 @@ extension Translator {
         out.add(out.address.type, out.skips + [
             .attribute("rest_api_id", value(r.api)),
             .attribute("deployment_id", value(r.deployment)),
-            .attribute("stage_name", bindings.tunable("stage-name", r.stageName, .string(r.stageName))),
+            .attribute("stage_name", bindings.marked(r.$stageName)),
         ] + (r.description.map { description -> [HCLBodyItem] in [.attribute("description", self.value(description))] } ?? []) + [
             .attribute("xray_tracing_enabled", .bool(true)),
             .block(HCLBlock("access_log_settings", [], [
@@ -142,14 +142,16 @@ extension Translator {
                 .attribute("stage", value(r.stage)),
             ])),
             .block(HCLBlock("throttle_settings", [], [
-                .attribute("rate_limit", bindings.tunable("throttle-rate", r.throttleRate)),
-                .attribute("burst_limit", bindings.tunable("throttle-burst", r.throttleBurst)),
+                .attribute("rate_limit", bindings.marked(r.$throttleRate)),
+                .attribute("burst_limit", bindings.marked(r.$throttleBurst)),
             ])),
             .block(HCLBlock("quota_settings", [], [
-                .attribute("limit", bindings.tunable("quota", r.quotaLimit)),
-                .attribute("period", bindings.tunable("quota-period", r.quotaPeriod.rawValue, .string(r.quotaPeriod.rawValue))),
+                .attribute("limit", bindings.marked(r.$quotaLimit)),
+                .attribute("period", bindings.marked(r.$quotaPeriod, .string(r.quotaPeriod.rawValue))),
             ])),
-        ] + out.depends + [.block(Bindings.lifecycle(Bindings.throttlePreconditions))])
+        ] + out.depends
+            // the checks are over the settings' variables: only for a plan the settings throttle
+            + (r.$throttleRate.setting == nil ? [] : [.block(Bindings.lifecycle(Bindings.throttlePreconditions))]))
     }
 
     /// `aws_api_gateway_usage_plan_key`.

@@ -41,7 +41,7 @@ extension Translator {
     func translate(_ r: LogGroup, into out: inout ResourceTranslation) {
         var body = out.skips
         if let name = r.name { body.append(.attribute("name", value(name))) }
-        body.append(.attribute("retention_in_days", bindings.tunable("log-retention-days", r.retentionDays)))
+        body.append(.attribute("retention_in_days", bindings.marked(r.$retentionDays)))
         if let key = r.kmsKey { body.append(.attribute("kms_key_id", value(key))) }
         out.add(out.address.type, body + out.depends)
     }

@@ -20,14 +20,8 @@ extension Translator {
         ]))]
         let note: [HCLBodyItem] = r.environment.values.contains(.pseudo(.stackID)) ? Self.stackIDNote : []
         let layers: [HCLBodyItem] = r.layers.isEmpty ? [] : [.attribute("layers", .list(r.layers.map { value($0) }))]
-        // The lambda-* settings size the shim: a function is theirs when all three match (the
-        // idle pause function's 60 s timeout is above lambda-timeout's range).
-        let sized = [("lambda-memory", r.memoryMB), ("lambda-timeout", r.timeoutSeconds)]
-            .allSatisfy { bindings.tunable($0.0, $0.1) != .number(Double($0.1)) }
-        // The shim's reservation follows var.lambda_concurrency (null: none reserved, the default).
-        let reserved: HCLExpression = sized && r.reservedConcurrency == config.lambdaReservedConcurrency
-            ? .variable(TerraformNames.variable("lambda-concurrency"))
-            : r.reservedConcurrency.map { HCLExpression.number(Double($0)) } ?? .traversal("null")
+        // A reservation from lambda-concurrency follows its variable (null: none reserved, the default).
+        let reserved = bindings.marked(r.$reservedConcurrency, r.reservedConcurrency.map { HCLExpression.number(Double($0)) } ?? .traversal("null"))
         out.add(out.address.type, out.skips + note + [
             .attribute("function_name", .call("substr", [Self.template([.interpolation(.variable("stack_name")), .literal("-" + TerraformNames.kebabCase(r.id.rawValue))]), .number(0), .number(64)])),
             .attribute("description", .string(r.description)),
@@ -36,13 +30,13 @@ extension Translator {
             .attribute("handler", .string(r.handler)),
             .attribute("runtime", .string(r.runtime)),
             .attribute("role", value(r.role)),
-            .attribute("memory_size", sized ? bindings.tunable("lambda-memory", r.memoryMB) : .number(Double(r.memoryMB))),
-            .attribute("timeout", sized ? bindings.tunable("lambda-timeout", r.timeoutSeconds) : .number(Double(r.timeoutSeconds))),
+            .attribute("memory_size", bindings.marked(r.$memoryMB)),
+            .attribute("timeout", bindings.marked(r.$timeoutSeconds)),
             .attribute("reserved_concurrent_executions", reserved),
         ] + layers + [
             .block(HCLBlock("environment", [], [
                 .attribute("variables", .object(r.environment.keys.sorted().map { key in
-                    if case .string(let text) = r.environment[key]! { HCLObjectItem(key, bindings.environment(key, text)) } else { HCLObjectItem(key, value(r.environment[key]!)) }
+                    if case .string(let text) = r.environment[key]! { HCLObjectItem(key, bindings.environment(key, text, setting: r.environmentSettings[key])) } else { HCLObjectItem(key, value(r.environment[key]!)) }
                 })),
             ])),
         ] + vpc + [

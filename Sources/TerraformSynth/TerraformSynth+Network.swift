@@ -22,17 +22,23 @@ extension Translator {
     /// `aws_vpc`.
     func translate(_ r: Vpc, into out: inout ResourceTranslation) {
         out.add(out.address.type, out.skips + [
-            .attribute("cidr_block", bindings.tunable("vpc-cidr", r.cidr, .string(r.cidr))),
+            .attribute("cidr_block", bindings.marked(r.$cidr)),
             .attribute("enable_dns_hostnames", .bool(true)),
             .attribute("enable_dns_support", .bool(true)),
         ] + out.depends)
+    }
+
+    /// The VPC a subnet is in, when it is a resource of the stack.
+    func vpc(of subnet: Subnet) -> Vpc? {
+        guard case .ref(let id) = subnet.vpc else { return nil }
+        return book.resources[id] as? Vpc
     }
 
     /// `aws_subnet`.
     func translate(_ r: Subnet, into out: inout ResourceTranslation) {
         out.add(out.address.type, out.skips + [
             .attribute("vpc_id", value(r.vpc)),
-            .attribute("cidr_block", bindings.subnetCIDR(r.cidr)),
+            .attribute("cidr_block", bindings.subnetCIDR(r.cidr, in: vpc(of: r))),
             .attribute("availability_zone", value(.availabilityZone(r.zoneIndex))),
             .attribute("map_public_ip_on_launch", .bool(false)),
         ] + out.depends)
@@ -100,7 +106,7 @@ extension Translator {
                 .attribute("to_port", .number(Double(rule.toPort))),
             ]
             switch rule.peer {
-            case .cidr(let cidr): body.append(.attribute("cidr_blocks", .list([bindings.tunable("vpc-cidr", cidr, .string(cidr))])))
+            case .cidr(let cidr): body.append(.attribute("cidr_blocks", .list([bindings.marked(FromSetting(cidr, setting: rule.peerSetting))])))
             case .securityGroup(let group): body.append(.attribute("security_groups", .list([value(group)])))
             }
             return .block(HCLBlock(kind, [], body))

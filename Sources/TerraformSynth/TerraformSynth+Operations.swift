@@ -28,16 +28,15 @@ extension Translator {
         out.add(out.address.type, out.skips + [
             .attribute("topic_arn", value(r.topic)),
             .attribute("protocol", .string("email")),
-            .attribute("endpoint", bindings.tunable("alarm-email", r.email, .string(r.email))),
+            .attribute("endpoint", bindings.marked(r.$email)),
         ] + out.depends)
     }
 
     /// `aws_cloudwatch_metric_alarm`.
     func translate(_ r: MetricAlarm, into out: inout ResourceTranslation) {
-        let idle = bindings.isIdleAlarm(r)
         var body = out.skips + [
             .attribute("alarm_name", r.name.map { value($0) } ?? Self.template([.interpolation(.variable("stack_name")), .literal("-" + TerraformNames.kebabCase(r.id.rawValue))])),
-            .attribute("alarm_description", idle ? bindings.idleDescription(r) : .string(r.description)),
+            .attribute("alarm_description", bindings.idleDescription(r)),
             .attribute("namespace", .string(r.namespace)),
             .attribute("metric_name", .string(r.metricName)),
             .attribute("dimensions", .object(r.dimensions.map { HCLObjectItem($0.name, value($0.value)) })),
@@ -46,7 +45,7 @@ extension Translator {
         case .statistic(let name): body.append(.attribute("statistic", .string(name)))
         case .percentile(let name): body.append(.attribute("extended_statistic", .string(name)))
         }
-        let periods = idle ? bindings.tunable("idle-hours", r.evaluationPeriods) : .number(Double(r.evaluationPeriods))
+        let periods = bindings.marked(r.$evaluationPeriods)
         body += [
             .attribute("period", .number(Double(r.periodSeconds))),
             .attribute("evaluation_periods", periods),
@@ -94,7 +93,7 @@ extension Translator {
 
     /// `aws_appautoscaling_target`.
     func translate(_ r: ScalableTarget, into out: inout ResourceTranslation) {
-        let low = bindings.minInstances(r.minCapacity), high = bindings.tunable("max-instances", r.maxCapacity)
+        let low = bindings.marked(r.$minCapacity), high = bindings.marked(r.$maxCapacity)
         var body = out.skips + [
             .attribute("service_namespace", .string(ScalableTarget.serviceNamespace)),
             .attribute("scalable_dimension", .string(r.dimension)),
@@ -123,7 +122,7 @@ extension Translator {
             .attribute("scalable_dimension", reference(targetID, "scalable_dimension")),
             .attribute("service_namespace", reference(targetID, "service_namespace")),
             .block(HCLBlock("target_tracking_scaling_policy_configuration", [], [
-                .attribute("target_value", bindings.tunable("scaling-target", r.targetValue)),
+                .attribute("target_value", bindings.marked(r.$targetValue)),
                 .attribute("scale_in_cooldown", .number(Double(r.scaleInCooldownSeconds))),
                 .attribute("scale_out_cooldown", .number(Double(r.scaleOutCooldownSeconds))),
                 .block(HCLBlock("predefined_metric_specification", [], [

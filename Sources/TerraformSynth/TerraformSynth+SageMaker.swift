@@ -22,7 +22,7 @@ extension Translator {
         ] + (r.networkIsolation ? [.attribute("enable_network_isolation", .bool(true))] : []) + [
             .block(HCLBlock("primary_container", [], [
                 .attribute("image", bindings.image(r.image)),
-                .attribute("environment", .object(r.environment.keys.sorted().map { HCLObjectItem($0, bindings.environment($0, r.environment[$0]!)) })),
+                .attribute("environment", .object(r.environment.keys.sorted().map { HCLObjectItem($0, bindings.environment($0, r.environment[$0]!, setting: r.environmentSettings[$0])) })),
             ] + data)),
             .block(HCLBlock("vpc_config", [], [
                 .attribute("subnets", ids(r.subnets)),
@@ -37,13 +37,15 @@ extension Translator {
             .block(HCLBlock("production_variants", [], [
                 .attribute("variant_name", .string(r.variantName)),
                 .attribute("model_name", r.model.map { value($0) } ?? .string("")),
-                .attribute("instance_type", bindings.tunable("instance-type", r.instanceType, .string(r.instanceType))),
-                .attribute("initial_instance_count", bindings.instanceCount(r.instanceCount)),
+                .attribute("instance_type", bindings.marked(r.$instanceType)),
+                .attribute("initial_instance_count", bindings.marked(r.$instanceCount)),
                 .attribute("initial_variant_weight", .number(1)),
-                .attribute("container_startup_health_check_timeout_in_seconds", bindings.tunable("startup-timeout", r.startupHealthCheckTimeoutSeconds)),
-                .attribute("model_data_download_timeout_in_seconds", bindings.tunable("download-timeout", r.modelDataDownloadTimeoutSeconds)),
+                .attribute("container_startup_health_check_timeout_in_seconds", bindings.marked(r.$startupHealthCheckTimeoutSeconds)),
+                .attribute("model_data_download_timeout_in_seconds", bindings.marked(r.$modelDataDownloadTimeoutSeconds)),
             ] + (r.inferenceAmiVersion.map { [.attribute("inference_ami_version", bindings.inferenceAMI($0))] } ?? []))),
-        ] + out.depends + [.block(Bindings.lifecycle(bindings.sageMakerPreconditions))])
+        ] + out.depends
+            // the model-fit checks are over the settings' variables: only for a variant the settings size
+            + (r.$instanceType.setting == nil ? [] : [.block(Bindings.lifecycle(bindings.sageMakerPreconditions))]))
     }
 
     /// `aws_sagemaker_endpoint`.

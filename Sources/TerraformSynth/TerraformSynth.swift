@@ -161,6 +161,10 @@ struct Translator {
             var scoped = self
             scoped.scope = stack.conditionByResource[resource.id]
             let translated = try scoped.translate(resource)
+            if let disagreement = bindings.disagreements.found.first {
+                throw TerraformSynthError.noEquivalent(kind: Swift.type(of: resource).kind, id: resource.id.rawValue,
+                    reason: "\(disagreement): build the stack from the configuration the module is written from, or set the value by hand (which drops the mark)")
+            }
             let area = areas[resource.id] ?? .network
             areaBlocks[area, default: []] += translated.resources.map { HCLBlock("resource", [$0.address.type, $0.address.name], $0.body) }
             archives += translated.archives

@@ -33,18 +33,40 @@ func everySettingThatSetsAPropertyIsAVariable(variant: String) throws {
     #expect(!variables.contains { $0.labels[0] == "az_count" || $0.labels[0] == "nat_gateway" })
 }
 
-/// Every numeric range in a validation block accepts exactly what `Setting.apply` accepts at its edges.
-@Test(arguments: Array(Bindings.ranges.keys).sorted())
-func variableRangesMatchTheSettings(key: String) throws {
-    let (range, whole) = try #require(Bindings.ranges[key])
+/// Each numeric setting carries its range, and parsing accepts exactly that range at its edges.
+@Test(arguments: ServiceConfig.settings.filter { $0.range != nil }.map(\.key))
+func aSettingParsesWithTheRangeItCarries(key: String) throws {
     let setting = try #require(ServiceConfig.setting(key))
-    let step = whole ? 1.0 : range.lowerBound / 2
+    let range = try #require(setting.range)
+    let step = range.whole ? 1.0 : range.lowerBound > 0 ? range.lowerBound / 2 : 0.5
     func accepts(_ value: Double) -> Bool {
         var config = ServiceConfig()
         return (try? setting.apply(&config, HCLRenderer.formatNumber(value))) != nil
     }
     #expect(accepts(range.lowerBound) && accepts(range.upperBound))
-    #expect(!accepts(range.lowerBound - step) && !accepts(range.upperBound + (whole ? 1 : 0.5)))
+    #expect(!accepts(range.lowerBound - step) && !accepts(range.upperBound + (range.whole ? 1 : 0.5)))
+    if range.whole && range.lowerBound < range.upperBound {
+        #expect(!accepts(range.lowerBound + 0.5), "a whole-number setting refuses a fraction")
+    }
+}
+
+/// The variable's validation is written from the range it is given (the setting's), whatever it is.
+@Test func theVariableValidationIsWrittenFromTheSettingsRange() throws {
+    let bindings = Bindings(config: ServiceConfig())
+    let whole = bindings.validations("instance-count", range: SettingRange(3...7), variable: "var.n")
+    #expect(whole.map { text($0.0) } == ["var.n >= 3 && var.n <= 7 && floor(var.n) == var.n"])
+    #expect(whole.map(\.1) == ["Expected a whole number from 3 to 7."])
+    let decimal = bindings.validations("throttle-rate", range: SettingRange(0.25...2.5), variable: "var.r")
+    #expect(decimal.map { text($0.0) } == ["var.r >= 0.25 && var.r <= 2.5"])
+    // and the module's blocks use each setting's own range
+    let module = try defaultModule()
+    let count = try #require(module.file("variables.tf")!.blocks.first { $0.labels == ["instance_count"] })
+    let range = try #require(ServiceConfig.setting("instance-count")?.range)
+    #expect(text(count.blocks("validation").first?.attribute("condition"))
+            == "var.instance_count >= \(Int(range.lowerBound)) && var.instance_count <= \(Int(range.upperBound)) && floor(var.instance_count) == var.instance_count")
+    // parsing refuses with the same bounds
+    #expect(throws: SettingError.self) { try SettingRange(3...7).int("n", "8") }
+    #expect(SettingRange(3...7).contains(7) && !SettingRange(3...7).contains(8) && !SettingRange(3...7).contains(3.5))
 }
 
 @Test func retentionValuesMatchTheSetting() throws {
@@ -52,7 +74,7 @@ func variableRangesMatchTheSettings(key: String) throws {
     var config = ServiceConfig()
     for days in 0...3700 {
         let accepted = (try? setting.apply(&config, String(days))) != nil
-        #expect(accepted == Bindings.retentionDays.contains(days), "\(days)")
+        #expect(accepted == ServiceConfig.logRetentionValues.contains(days), "\(days)")
     }
 }
 

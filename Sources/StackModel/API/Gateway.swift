@@ -136,7 +136,7 @@ public struct ApiStage: Resource {
     public let id: LogicalID
     public var api: Value
     public var deployment: Value
-    public var stageName: String
+    @FromSetting public var stageName: String
     public var accessLogGroup: Value
     /// The access log line format (JSON with `$context` variables).
     public var accessLogFormat: String
@@ -190,10 +190,10 @@ public struct UsagePlan: Resource {
     public var api: Value
     public var stage: Value
     public var stageName: String
-    public var throttleRate: Double
-    public var throttleBurst: Int
-    public var quotaLimit: Int
-    public var quotaPeriod: QuotaPeriod
+    @FromSetting public var throttleRate: Double
+    @FromSetting public var throttleBurst: Int
+    @FromSetting public var quotaLimit: Int
+    @FromSetting public var quotaPeriod: QuotaPeriod
     public var dependsOn: [LogicalID] = []
     public var suppressions: [Suppression] = []
 

@@ -111,7 +111,7 @@ public struct LogGroup: Resource {
     public let id: LogicalID
     /// The group's name (`LogGroupName`), or nil for a generated one.
     public var name: Value?
-    public var retentionDays: Int
+    @FromSetting public var retentionDays: Int
     public var kmsKey: Value?
     public var dependsOn: [LogicalID] = []
     public var suppressions: [Suppression] = []

@@ -6,7 +6,12 @@ public struct SageMakerModel: Resource {
     public var executionRole: Value
     public var image: String
     /// Container environment, rendered in key order.
-    public var environment: [String: String]
+    public var environment: [String: String] {
+        didSet { environmentSettings = environmentSettings.filter { environment[$0.key] == oldValue[$0.key] } }
+    }
+    /// The environment entries whose value comes from a setting: entry → setting key
+    /// (`MAX_INPUT_TOKENS` → `max-input-tokens`; see `FromSetting`). Changing an entry drops its mark.
+    public var environmentSettings: [String: String] = [:]
     public var subnets: [Value]
     public var securityGroups: [Value]
     /// Uncompressed model data under an S3 prefix (`ModelDataSource.S3DataSource`, `S3Prefix`,
@@ -40,10 +45,10 @@ public struct EndpointConfig: Resource {
     /// The variant's model, or nil when inference components bring the models (`components`).
     public var model: Value?
     public var variantName: String
-    public var instanceType: String
-    public var instanceCount: Int
-    public var startupHealthCheckTimeoutSeconds: Int
-    public var modelDataDownloadTimeoutSeconds: Int
+    @FromSetting public var instanceType: String
+    @FromSetting public var instanceCount: Int
+    @FromSetting public var startupHealthCheckTimeoutSeconds: Int
+    @FromSetting public var modelDataDownloadTimeoutSeconds: Int
     /// The host image (`InferenceAmiVersion`), which decides the NVIDIA driver; nil for SageMaker's default.
     public var inferenceAmiVersion: String?
     /// For an endpoint that hosts inference components: the role SageMaker deploys them with
@@ -126,13 +131,18 @@ public struct LambdaFunction: Resource {
     /// Layer version ARNs, in order (`Layers`).
     public var layers: [Value] = []
     public var role: Value
-    public var memoryMB: Int
-    public var timeoutSeconds: Int
+    @FromSetting public var memoryMB: Int
+    @FromSetting public var timeoutSeconds: Int
     /// Executions reserved for the function (`ReservedConcurrentExecutions`), or nil for none: it
     /// then shares the account's unreserved pool (see `ServiceConfig.shimConcurrencyNeeded`).
-    public var reservedConcurrency: Int?
+    @FromSetting public var reservedConcurrency: Int?
     /// Environment variables, rendered in key order.
-    public var environment: [String: Value]
+    public var environment: [String: Value] {
+        didSet { environmentSettings = environmentSettings.filter { environment[$0.key] == oldValue[$0.key] } }
+    }
+    /// The environment entries whose value comes from a setting: entry → setting key
+    /// (`MODEL_ID` → `model-id`; see `FromSetting`). Changing an entry drops its mark.
+    public var environmentSettings: [String: String] = [:]
     public var subnets: [Value]
     public var securityGroups: [Value]
     public var logGroup: Value

@@ -2,7 +2,7 @@
 public struct Vpc: Resource {
     public static let kind = "Vpc"
     public let id: LogicalID
-    public var cidr: String
+    @FromSetting public var cidr: String
     public var dependsOn: [LogicalID] = []
     public var suppressions: [Suppression] = []
 
@@ -160,7 +160,20 @@ public struct SecurityRule: Sendable, Hashable {
     public var ipProtocol: String
     public var fromPort: Int
     public var toPort: Int
-    public var peer: Peer
+    /// The other end; changing it drops `peerSetting`.
+    public var peer: Peer {
+        didSet { if peer != oldValue { peerSetting = nil } }
+    }
+    /// For a CIDR peer that comes from a setting (`vpc-cidr`), the setting's key: Terraform writes
+    /// the setting's variable, CloudFormation the CIDR.
+    public var peerSetting: String? = nil
+
+    /// The rule with its CIDR peer marked as coming from the setting `key`.
+    public func peerFromSetting(_ key: String) -> SecurityRule {
+        var copy = self
+        copy.peerSetting = key
+        return copy
+    }
 
     /// A TCP rule on one port.
     public static func tcp(_ port: Int, _ peer: Peer, _ description: String) -> SecurityRule {

@@ -20,7 +20,7 @@ public struct SnsSubscription: Resource {
     public static let kind = "SnsSubscription"
     public let id: LogicalID
     public var topic: Value
-    public var email: String
+    @FromSetting public var email: String
     public var dependsOn: [LogicalID] = []
     public var suppressions: [Suppression] = []
 
@@ -73,7 +73,7 @@ public struct MetricAlarm: Resource {
     public var dimensions: [Dimension]
     public var statistic: Statistic
     public var periodSeconds: Int
-    public var evaluationPeriods: Int
+    @FromSetting public var evaluationPeriods: Int
     public var threshold: Double
     public var comparison: Comparison
     public var missingData: MissingData
@@ -163,8 +163,8 @@ public struct ScalableTarget: Resource {
     public var resourceID: Value
     /// `scalableDimension` (a variant's instances) or `InferenceComponent.scalableDimension`.
     public var dimension: String = ScalableTarget.scalableDimension
-    public var minCapacity: Int
-    public var maxCapacity: Int
+    @FromSetting public var minCapacity: Int
+    @FromSetting public var maxCapacity: Int
     public var dependsOn: [LogicalID] = []
     public var suppressions: [Suppression] = []
 
@@ -197,7 +197,7 @@ public struct TargetTrackingPolicy: Resource {
     /// The scalable target's resource ID, dimension and namespace (Terraform names them again).
     public var targetResourceID: Value
     /// Invocations per instance per minute to hold.
-    public var targetValue: Double
+    @FromSetting public var targetValue: Double
     public var predefinedMetric: String
     public var scaleInCooldownSeconds: Int
     public var scaleOutCooldownSeconds: Int

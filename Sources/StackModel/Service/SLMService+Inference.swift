@@ -20,6 +20,7 @@ extension SLMService {
             self.network = network
             let logGroup = LogGroup(SLMService.endpointLogGroupID, name: .join(["/aws/sagemaker/Endpoints/", .string(config.endpointName)]),
                                     retentionDays: config.logRetentionDays, kmsKey: network.logsKey)
+                .fromSetting(\.$retentionDays, "log-retention-days")
             self.logGroup = logGroup
             let role = Self.role(config, network: network)
             let endpointConfig = config.scalesToZero ? Self.componentHosting(config, network: network, role: role)
@@ -66,7 +67,8 @@ extension SLMService {
             withWeights(SageMakerModel(id, role: role,
                                        image: EngineCatalog.imageURI(config.engine, region: config.region, version: config.engineVersion) ?? "unknown",
                                        environment: config.containerEnvironment,
-                                       subnets: network.privateSubnets, securityGroups: [network.sageMakerGroup]), config)
+                                       subnets: network.privateSubnets, securityGroups: [network.sageMakerGroup])
+                .markingEnvironment(config.containerEnvironmentSettings), config)
         }
 
         static func endpointConfig(_ config: ServiceConfig, model: SageMakerModel) -> EndpointConfig {
@@ -75,6 +77,11 @@ extension SLMService {
                            modelDataDownloadTimeoutSeconds: config.modelDownloadTimeoutSeconds,
                            inferenceAmiVersion: config.inferenceAMI?.version)
                 .suppress("CKV_AWS_98", because: "GPU instance types have NVMe instance storage, for which SageMaker rejects a KmsKeyId; it is encrypted with a hardware key")
+                .fromSetting(\.$instanceType, "instance-type")
+                // autoscaling from a given minimum starts there, else at instance-count
+                .fromSetting(\.$instanceCount, config.autoscaling != nil && config.minInstances != nil ? "min-instances" : "instance-count")
+                .fromSetting(\.$startupHealthCheckTimeoutSeconds, "startup-timeout")
+                .fromSetting(\.$modelDataDownloadTimeoutSeconds, "download-timeout")
         }
 
         public var body: StackContent {

@@ -24,7 +24,7 @@ extension SLMService {
 
         public init(config: ServiceConfig) {
             self.config = config
-            let vpc = Vpc("Vpc", cidr: config.vpcCidr)
+            let vpc = Vpc("Vpc", cidr: config.vpcCidr).fromSetting(\.$cidr, "vpc-cidr")
                 .suppress("CKV2_AWS_12", because: "CloudFormation cannot manage the default security group; nothing in this stack uses it")
             self.vpc = vpc
             let block = (try? CIDRBlock(parsing: config.vpcCidr)) ?? CIDRBlock(address: 0x0A14_0000, prefix: 16)
@@ -37,7 +37,7 @@ extension SLMService {
                 Subnet(LogicalID("PrivateSubnet\($0 + 1)"), vpc: vpc, cidr: cidr(8 + $0), zoneIndex: $0, tier: .private)
             }
             lambdaGroup = SecurityGroup("ShimSecurityGroup", vpc: vpc, description: "Lambda shim: HTTPS to the SageMaker Runtime endpoint only",
-                                        egress: [.tcp(443, .cidr(config.vpcCidr), "HTTPS to the SageMaker Runtime VPC endpoint")])
+                                        egress: [.tcp(443, .cidr(config.vpcCidr), "HTTPS to the SageMaker Runtime VPC endpoint").peerFromSetting("vpc-cidr")])
             sageMakerGroup = SecurityGroup("ModelSecurityGroup", vpc: vpc, description: "SageMaker endpoint: HTTPS out for the image and the model weights",
                                            egress: [.tcp(443, .cidr("0.0.0.0/0"), "HTTPS to ECR, S3 and the Hugging Face Hub")])
                 .suppress("CKV2_AWS_5", because: "the SageMaker model's VpcConfig uses this group; checkov's attachment check does not follow SageMaker models")
@@ -106,7 +106,7 @@ extension SLMService {
             InterfaceEndpoint("SageMakerRuntimeEndpoint", vpc: vpc, service: "sagemaker.runtime",
                               subnets: privateSubnets, securityGroups: [endpointGroup])
             logsKey
-            let flowLogGroup = LogGroup("FlowLogGroup", retentionDays: config.logRetentionDays, kmsKey: logsKey)
+            let flowLogGroup = LogGroup("FlowLogGroup", retentionDays: config.logRetentionDays, kmsKey: logsKey).fromSetting(\.$retentionDays, "log-retention-days")
             flowLogGroup
             let flowLogRole = Role("FlowLogRole", description: "Lets VPC flow logs write to their log group", assumedBy: "vpc-flow-logs.amazonaws.com",
                                    trustConditions: ["StringEquals": ["aws:SourceAccount": .pseudo(.accountID)]],

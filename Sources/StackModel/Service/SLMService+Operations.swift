@@ -36,7 +36,7 @@ extension SLMService {
             if config.hasAlarmTopic {
                 let topic = SnsTopic("AlarmTopic", displayName: "slmstack \(config.stackName) alarms", kmsKey: network.logsKey)
                 topic
-                if let email = config.alarmEmail { SnsSubscription("AlarmEmail", topic: topic, email: email) }
+                if let email = config.alarmEmail { SnsSubscription("AlarmEmail", topic: topic, email: email).fromSetting(\.$email, "alarm-email") }
                 if config.idleHours > 0 && !config.scalesToZero { idleGuard(topic: topic) }
                 if config.alarms { alarms(topic: topic) }
             }
@@ -45,10 +45,13 @@ extension SLMService {
             } else if let range = config.autoscaling {
                 let target = ScalableTarget("ScalableTarget", endpoint: inference.endpoint, variantName: EndpointConfig.defaultVariantName,
                                             minCapacity: range.lowerBound, maxCapacity: range.upperBound)
+                    .fromSetting(\.$minCapacity, config.minInstances != nil ? "min-instances" : "instance-count")
+                    .fromSetting(\.$maxCapacity, "max-instances")
                 Conditional(SLMService.running) {
                     target
                     TargetTrackingPolicy("ScalingPolicy", policyName: "invocations-per-instance", target: target,
                                          targetValue: Double(config.scalingTarget))
+                        .fromSetting(\.$targetValue, "scaling-target")
                 }
             }
             if config.ttlMinutes != nil { expiry() }
@@ -77,6 +80,7 @@ extension SLMService {
                                     statistic: .statistic("Sum"), periodSeconds: 3600, evaluationPeriods: config.idleHours, threshold: 0,
                                     comparison: .lessThanOrEqual, missingData: .breaching,
                                     actions: pauser.map { [$0.function.attribute(.arn)] } ?? [topic.ref], name: Self.idleAlarmName)
+                .fromSetting(\.$evaluationPeriods, "idle-hours")
             Conditional(SLMService.running) { permission.map { alarm.dependsOn($0) } ?? alarm }
         }
 
@@ -92,7 +96,7 @@ extension SLMService {
         /// role needs those types' delete-handler actions (CloudFormation makes them on the function's
         /// credentials, `aws:CalledVia`) and nothing that creates or updates.
         func idlePauser(topic: SnsTopic, alarmArn: Value) -> (function: LambdaFunction, content: StackContent) {
-            let logGroup = LogGroup("IdlePauseLogGroup", retentionDays: config.logRetentionDays, kmsKey: network.logsKey)
+            let logGroup = LogGroup("IdlePauseLogGroup", retentionDays: config.logRetentionDays, kmsKey: network.logsKey).fromSetting(\.$retentionDays, "log-retention-days")
             let viaCloudFormation: [String: [String: Value]] = ["ForAnyValue:StringEquals": ["aws:CalledVia": ["cloudformation.amazonaws.com"]]]
             let role = Role("IdlePauseRole", description: "Idle pause: update this stack with Paused=true, and remove what that update removes",
                             assumedBy: "lambda.amazonaws.com", policies: [

@@ -71,13 +71,14 @@ extension SLMService {
                                            methods: methods)
                 .dependsOn(all: keys.responses)
             parts.append(deployment)
-            let accessLogs = LogGroup("ApiAccessLogGroup", retentionDays: config.logRetentionDays, kmsKey: network.logsKey)
+            let accessLogs = LogGroup("ApiAccessLogGroup", retentionDays: config.logRetentionDays, kmsKey: network.logsKey).fromSetting(\.$retentionDays, "log-retention-days")
             parts.append(accessLogs)
             // API Gateway writes execution logs (LoggingLevel ERROR) to a group it names itself; created
             // here first, it gets the stack's key and retention and goes with the stack.
             let executionLogs = LogGroup(SLMService.apiExecutionLogGroupID,
                                          name: .join(["API-Gateway-Execution-Logs_", api.ref, .string("/\(config.stageName)")]),
                                          retentionDays: config.logRetentionDays, kmsKey: network.logsKey)
+                .fromSetting(\.$retentionDays, "log-retention-days")
             parts.append(executionLogs)
             // The account's CloudWatch role is one setting per account and region. auto sets it only when
             // the account has none (deploy reads GetAccount into ApiGatewayRole); the role is retained
@@ -104,7 +105,7 @@ extension SLMService {
                 : nil
             var loggedStage = ApiStage("ApiStage", api: api, deployment: deployment, stageName: config.stageName, accessLogGroup: accessLogs,
                                        accessLogFormat: SLMService.accessLogFormat, description: described)
-                .dependsOn(executionLogs)
+                .dependsOn(executionLogs).fromSetting(\.$stageName, "stage-name")
             if let account, config.apiGatewayAccount == .on { loggedStage = loggedStage.dependsOn(account) }
             stage = loggedStage
                 .suppress("CKV_AWS_120", because: "model answers are not deterministic and differ per caller; a cache would serve one caller's answer to another")
@@ -117,6 +118,8 @@ extension SLMService {
             let plan = UsagePlan("UsagePlan", description: "slmstack: throttle and quota per API key", api: api, stage: stage,
                                  throttleRate: config.throttleRate, throttleBurst: config.throttleBurst,
                                  quotaLimit: config.quotaLimit, quotaPeriod: config.quotaPeriod)
+                .fromSetting(\.$throttleRate, "throttle-rate").fromSetting(\.$throttleBurst, "throttle-burst")
+                .fromSetting(\.$quotaLimit, "quota").fromSetting(\.$quotaPeriod, "quota-period")
             parts.append(plan)
             parts.append(UsagePlanKey("UsagePlanKey", key: key, plan: plan))
             self.parts = parts

@@ -13,8 +13,8 @@ extension SLMService {
 
         public init(config: ServiceConfig, network: Network) {
             self.config = config
-            logGroup = LogGroup("ShimLogGroup", retentionDays: config.logRetentionDays, kmsKey: network.logsKey)
-            let streamLogs = config.streaming ? LogGroup("StreamLogGroup", retentionDays: config.logRetentionDays, kmsKey: network.logsKey) : nil
+            logGroup = LogGroup("ShimLogGroup", retentionDays: config.logRetentionDays, kmsKey: network.logsKey).fromSetting(\.$retentionDays, "log-retention-days")
+            let streamLogs = config.streaming ? LogGroup("StreamLogGroup", retentionDays: config.logRetentionDays, kmsKey: network.logsKey).fromSetting(\.$retentionDays, "log-retention-days") : nil
             role = Role("ShimRole", description: "Lambda shim: invoke this stack's endpoint, write its log group, run in the VPC",
                         assumedBy: "lambda.amazonaws.com", policies: [
                 "invoke-endpoint": PolicyDocument([.allow(["sagemaker:InvokeEndpoint"] + (config.streaming ? ["sagemaker:InvokeEndpointWithResponseStream"] : []),
@@ -48,6 +48,11 @@ extension SLMService {
                 ].merging(SLMService.componentEnvironment(config)) { fixed, _ in fixed },
                 subnets: network.privateSubnets, securityGroups: [network.lambdaGroup], logGroup: logGroup)
                 .suppress("CKV_AWS_116", because: "API Gateway invokes the shim synchronously; a dead-letter queue only receives failed asynchronous invocations")
+                // the lambda-* settings size the shim (the stream and idle pause functions have timeouts of their own)
+                .fromSetting(\.$memoryMB, "lambda-memory").fromSetting(\.$timeoutSeconds, "lambda-timeout")
+                .fromSetting(\.$reservedConcurrency, "lambda-concurrency")
+                .markingEnvironment(["MODEL_ID": "model-id", "MAX_INPUT_TOKENS": "max-input-tokens", "MAX_TOTAL_TOKENS": "max-total-tokens",
+                                            "LOG_PROMPTS": "log-prompts"])
                 .suppress("CKV_AWS_173", because: "the environment holds only the endpoint name, model ID and limits, no secrets")
                 .suppress("CKV_AWS_272", because: "the code is the reviewed handler from this repository, deployed inline or as the synthesized zip; code signing needs a signing profile and S3-hosted packages")
             // Reserving is opt-in (lambda-concurrency): a new account has 10 executions in all and Lambda

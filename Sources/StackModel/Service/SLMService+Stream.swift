@@ -46,6 +46,7 @@ extension SLMService {
         function.package = streamPackage
         function.layers = [webAdapterLayer]
         function.suppressions = shim.suppressions
+        function = function.markingEnvironment(shim.environmentSettings)
         return config.lambdaReservedConcurrency == nil
             ? function.suppress("CKV_AWS_115", because: "reserving is opt-in (lambda-concurrency), as for the shim: new accounts have 10 executions in all; the usage plan throttles callers")
             : function

@@ -30,17 +30,11 @@ extension ServiceConfig {
                 terraformType: "string", read: { $0.scaling.rawValue }) { config, text throws(SettingError) in
             config.scaling = try choice("scaling", text)
         },
-        Setting(key: "idle-timeout", placeholder: "MINUTES",
-                help: "With scaling zero: a woken copy stays at least this long, then goes after 15 minutes without requests (15-1440)",
-                terraformType: "number", read: { String($0.idleTimeoutMinutes) }) { config, text throws(SettingError) in
-            // Application Auto Scaling's scale-in alarm itself waits 15 minutes (90 data points of 10 s).
-            config.idleTimeoutMinutes = try int("idle-timeout", text, 15...1_440)
-        },
-        Setting(key: "awake-hours-per-day", placeholder: "HOURS",
-                help: "With scaling zero: hours a day the model is expected awake, for cost (0-24)",
-                terraformType: "number", read: { format($0.awakeHoursPerDay) }) { config, text throws(SettingError) in
-            config.awakeHoursPerDay = try double("awake-hours-per-day", text, 0...24)
-        },
+        // Application Auto Scaling's scale-in alarm itself waits 15 minutes (90 data points of 10 s).
+        .whole("idle-timeout", placeholder: "MINUTES", help: "With scaling zero: a woken copy stays at least this long, then goes after 15 minutes without requests (15-1440)", range: 15...1_440,
+                read: { String($0.idleTimeoutMinutes) }) { $0.idleTimeoutMinutes = $1 },
+        .decimal("awake-hours-per-day", placeholder: "HOURS", help: "With scaling zero: hours a day the model is expected awake, for cost (0-24)", range: 0...24,
+                read: { format($0.awakeHoursPerDay) }) { $0.awakeHoursPerDay = $1 },
     ]
 
     /// The problems of the scale-to-zero settings, each naming the setting and the fix.

@@ -160,6 +160,8 @@ public struct Setting: Sendable {
     public var help: String
     /// The Terraform variable type: `string`, `number` or `bool`.
     public var terraformType: String
+    /// For a numeric setting, the numbers it accepts (parsing and Terraform's validation read it).
+    public var range: SettingRange? = nil
     /// Reads the current value as text.
     public var read: @Sendable (ServiceConfig) -> String
     /// Parses `text` into the config.
@@ -167,20 +169,6 @@ public struct Setting: Sendable {
 }
 
 extension ServiceConfig {
-    static func int(_ key: String, _ text: String, _ range: ClosedRange<Int>) throws(SettingError) -> Int {
-        guard let value = Int(text), range.contains(value) else {
-            throw SettingError(key: key, message: "expected a whole number from \(range.lowerBound) to \(range.upperBound), got '\(text)'")
-        }
-        return value
-    }
-
-    static func double(_ key: String, _ text: String, _ range: ClosedRange<Double>) throws(SettingError) -> Double {
-        guard let value = Double(text), value.isFinite, range.contains(value) else {
-            throw SettingError(key: key, message: "expected a number from \(range.lowerBound) to \(range.upperBound), got '\(text)'")
-        }
-        return value
-    }
-
     static func bool(_ key: String, _ text: String) throws(SettingError) -> Bool {
         switch text.lowercased() {
         case "true", "on", "yes", "1": return true

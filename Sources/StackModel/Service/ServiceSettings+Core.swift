@@ -1,4 +1,10 @@
 extension ServiceConfig {
+    /// The reservations `lambda-concurrency` accepts (besides none).
+    static let lambdaConcurrencyRange = SettingRange(1...1_000)
+
+    /// The retention values CloudWatch Logs takes, in days (`log-retention-days`).
+    public static let logRetentionValues = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653]
+
     /// The service's main settings: names, model, instances, limits, API, network, logs and shim.
     static let coreSettings: [Setting] = [
         Setting(key: "stack-name", placeholder: "NAME", help: "CloudFormation stack name (letters, digits, hyphens; starts with a letter)",
@@ -26,30 +32,20 @@ extension ServiceConfig {
         Setting(key: "instance-type", placeholder: "TYPE", help: "SageMaker instance type", terraformType: "string", read: { $0.instanceType }) { config, text throws(SettingError) in
             config.instanceType = text
         },
-        Setting(key: "instance-count", placeholder: "N", help: "Instances behind the endpoint", terraformType: "number", read: { String($0.instanceCount) }) { config, text throws(SettingError) in
-            config.instanceCount = try int("instance-count", text, 1...100)
-        },
-        Setting(key: "max-input-tokens", placeholder: "N", help: "TGI MAX_INPUT_TOKENS: longest prompt", terraformType: "number", read: { String($0.maxInputTokens) }) { config, text throws(SettingError) in
-            config.maxInputTokens = try int("max-input-tokens", text, 1...1_000_000)
-        },
-        Setting(key: "max-total-tokens", placeholder: "N", help: "TGI MAX_TOTAL_TOKENS: prompt plus answer", terraformType: "number", read: { String($0.maxTotalTokens) }) { config, text throws(SettingError) in
-            config.maxTotalTokens = try int("max-total-tokens", text, 2...1_000_000)
-        },
-        Setting(key: "max-batch-prefill-tokens", placeholder: "N", help: "TGI MAX_BATCH_PREFILL_TOKENS: tokens prefilled in one batch",
-                terraformType: "number", read: { String($0.maxBatchPrefillTokens) }) { config, text throws(SettingError) in
-            config.maxBatchPrefillTokens = try int("max-batch-prefill-tokens", text, 1...10_000_000)
-        },
-        Setting(key: "throttle-rate", placeholder: "RPS", help: "Usage plan steady-state requests per second", terraformType: "number", read: { format($0.throttleRate) }) { config, text throws(SettingError) in
-            config.throttleRate = try double("throttle-rate", text, 0.001...10_000)
-        },
-        Setting(key: "throttle-burst", placeholder: "N", help: "Usage plan burst (requests)", terraformType: "number", read: { String($0.throttleBurst) }) { config, text throws(SettingError) in
-            config.throttleBurst = try int("throttle-burst", text, 1...5_000)
-        },
-        Setting(key: "request-seconds", placeholder: "SECONDS",
-                help: "Expected seconds per request, to size the throttle against the shim's concurrency: needs max(throttle-rate x this, throttle-burst) executions",
-                terraformType: "number", read: { format($0.requestSeconds) }) { config, text throws(SettingError) in
-            config.requestSeconds = try double("request-seconds", text, 0.1...28)
-        },
+        .whole("instance-count", placeholder: "N", help: "Instances behind the endpoint", range: 1...100,
+                read: { String($0.instanceCount) }) { $0.instanceCount = $1 },
+        .whole("max-input-tokens", placeholder: "N", help: "TGI MAX_INPUT_TOKENS: longest prompt", range: 1...1_000_000,
+                read: { String($0.maxInputTokens) }) { $0.maxInputTokens = $1 },
+        .whole("max-total-tokens", placeholder: "N", help: "TGI MAX_TOTAL_TOKENS: prompt plus answer", range: 2...1_000_000,
+                read: { String($0.maxTotalTokens) }) { $0.maxTotalTokens = $1 },
+        .whole("max-batch-prefill-tokens", placeholder: "N", help: "TGI MAX_BATCH_PREFILL_TOKENS: tokens prefilled in one batch", range: 1...10_000_000,
+                read: { String($0.maxBatchPrefillTokens) }) { $0.maxBatchPrefillTokens = $1 },
+        .decimal("throttle-rate", placeholder: "RPS", help: "Usage plan steady-state requests per second", range: 0.001...10_000,
+                read: { format($0.throttleRate) }) { $0.throttleRate = $1 },
+        .whole("throttle-burst", placeholder: "N", help: "Usage plan burst (requests)", range: 1...5_000,
+                read: { String($0.throttleBurst) }) { $0.throttleBurst = $1 },
+        .decimal("request-seconds", placeholder: "SECONDS", help: "Expected seconds per request, to size the throttle against the shim's concurrency: needs max(throttle-rate x this, throttle-burst) executions", range: 0.1...28,
+                read: { format($0.requestSeconds) }) { $0.requestSeconds = $1 },
         Setting(key: "quota", placeholder: "N", help: "Usage plan quota: requests per quota period", terraformType: "number", read: { String($0.quotaLimit) }) { config, text throws(SettingError) in
             guard let value = Int(text), value > 0 else {
                 throw SettingError(key: "quota", message: "expected a whole number greater than 0, got '\(text)'")
@@ -73,9 +69,8 @@ extension ServiceConfig {
         Setting(key: "vpc-cidr", placeholder: "CIDR", help: "VPC address block, /16 to /24", terraformType: "string", read: { $0.vpcCidr }) { config, text throws(SettingError) in
             config.vpcCidr = text
         },
-        Setting(key: "az-count", placeholder: "N", help: "Availability zones (2 or 3)", terraformType: "number", read: { String($0.azCount) }) { config, text throws(SettingError) in
-            config.azCount = try int("az-count", text, 2...3)
-        },
+        .whole("az-count", placeholder: "N", help: "Availability zones (2 or 3)", range: 2...3,
+                read: { String($0.azCount) }) { $0.azCount = $1 },
         Setting(key: "nat-gateway", placeholder: "on|off", help: "NAT gateway for the container's downloads from the Hugging Face Hub",
                 terraformType: "bool", read: { String($0.natGateway) }) { config, text throws(SettingError) in
             config.natGateway = try bool("nat-gateway", text)
@@ -91,33 +86,28 @@ extension ServiceConfig {
             }
         },
         Setting(key: "log-retention-days", placeholder: "DAYS", help: "CloudWatch log retention in days", terraformType: "number", read: { String($0.logRetentionDays) }) { config, text throws(SettingError) in
-            let allowed = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653]
-            guard let days = Int(text), allowed.contains(days) else {
-                throw SettingError(key: "log-retention-days", message: "CloudWatch takes one of \(allowed.map(String.init).joined(separator: ", ")); got '\(text)'")
+            guard let days = Int(text), logRetentionValues.contains(days) else {
+                throw SettingError(key: "log-retention-days", message: "CloudWatch takes one of \(logRetentionValues.map(String.init).joined(separator: ", ")); got '\(text)'")
             }
             config.logRetentionDays = days
         },
-        Setting(key: "lambda-memory", placeholder: "MB", help: "Lambda shim memory in MB", terraformType: "number", read: { String($0.lambdaMemoryMB) }) { config, text throws(SettingError) in
-            config.lambdaMemoryMB = try int("lambda-memory", text, 128...10_240)
-        },
-        Setting(key: "lambda-timeout", placeholder: "SECONDS", help: "Lambda shim timeout, below API Gateway's 29 s", terraformType: "number", read: { String($0.lambdaTimeoutSeconds) }) { config, text throws(SettingError) in
-            config.lambdaTimeoutSeconds = try int("lambda-timeout", text, 1...28)
-        },
+        .whole("lambda-memory", placeholder: "MB", help: "Lambda shim memory in MB", range: 128...10_240,
+                read: { String($0.lambdaMemoryMB) }) { $0.lambdaMemoryMB = $1 },
+        .whole("lambda-timeout", placeholder: "SECONDS", help: "Lambda shim timeout, below API Gateway's 29 s", range: 1...28,
+                read: { String($0.lambdaTimeoutSeconds) }) { $0.lambdaTimeoutSeconds = $1 },
         Setting(key: "lambda-concurrency", placeholder: "N|none",
                 help: "Executions reserved for the shim (none: it shares the account's unreserved pool; a reservation must leave the account 100 unreserved, 10 in new accounts)",
-                terraformType: "number", read: { $0.lambdaReservedConcurrency.map(String.init) ?? "none" }) { config, text throws(SettingError) in
+                terraformType: "number", range: lambdaConcurrencyRange, read: { $0.lambdaReservedConcurrency.map(String.init) ?? "none" }) { config, text throws(SettingError) in
             if ["none", "off", ""].contains(text.lowercased()) {
                 config.lambdaReservedConcurrency = nil
                 return
             }
-            config.lambdaReservedConcurrency = try int("lambda-concurrency", text, 1...1_000)
+            config.lambdaReservedConcurrency = try lambdaConcurrencyRange.int("lambda-concurrency", text)
         },
-        Setting(key: "startup-timeout", placeholder: "SECONDS", help: "Container startup health check timeout (default: the engine's, tgi \(Engine.tgi.defaultStartupTimeoutSeconds), vllm \(Engine.vllm.defaultStartupTimeoutSeconds))", terraformType: "number", read: { String($0.startupHealthCheckTimeoutSeconds) }) { config, text throws(SettingError) in
-            config.startupHealthCheckTimeoutSeconds = try int("startup-timeout", text, 60...3_600)
-        },
-        Setting(key: "download-timeout", placeholder: "SECONDS", help: "Model data download timeout (default: the engine's, tgi \(Engine.tgi.defaultDownloadTimeoutSeconds), vllm \(Engine.vllm.defaultDownloadTimeoutSeconds))", terraformType: "number", read: { String($0.modelDownloadTimeoutSeconds) }) { config, text throws(SettingError) in
-            config.modelDownloadTimeoutSeconds = try int("download-timeout", text, 60...3_600)
-        },
+        .whole("startup-timeout", placeholder: "SECONDS", help: "Container startup health check timeout (default: the engine's, tgi \(Engine.tgi.defaultStartupTimeoutSeconds), vllm \(Engine.vllm.defaultStartupTimeoutSeconds))", range: 60...3_600,
+                read: { String($0.startupHealthCheckTimeoutSeconds) }) { $0.startupHealthCheckTimeoutSeconds = $1 },
+        .whole("download-timeout", placeholder: "SECONDS", help: "Model data download timeout (default: the engine's, tgi \(Engine.tgi.defaultDownloadTimeoutSeconds), vllm \(Engine.vllm.defaultDownloadTimeoutSeconds))", range: 60...3_600,
+                read: { String($0.modelDownloadTimeoutSeconds) }) { $0.modelDownloadTimeoutSeconds = $1 },
         Setting(key: "log-prompts", placeholder: "true|false", help: "Let the shim log prompts and completions", terraformType: "bool", read: { String($0.logPrompts) }) { config, text throws(SettingError) in
             config.logPrompts = try bool("log-prompts", text)
         },
@@ -139,29 +129,17 @@ extension ServiceConfig {
             }
             try config.setTags(tags)
         },
-        Setting(key: "budget", placeholder: "USD", help: "Monthly budget: cost exits 3 and deploy refuses above it", terraformType: "number",
-                read: { $0.budgetUSD.map(format) ?? "" }) { config, text throws(SettingError) in
-            config.budgetUSD = try double("budget", text, 0...10_000_000)
-        },
-        Setting(key: "model-params-billions", placeholder: "B", help: "For an unknown model: parameters in billions", terraformType: "number",
-                read: { $0.customModel.parametersBillions.map(format) ?? "" }) { config, text throws(SettingError) in
-            config.customModel.parametersBillions = try double("model-params-billions", text, 0.001...2_000)
-        },
-        Setting(key: "model-layers", placeholder: "N", help: "For an unknown model: hidden layers", terraformType: "number",
-                read: { $0.customModel.layers.map(String.init) ?? "" }) { config, text throws(SettingError) in
-            config.customModel.layers = try int("model-layers", text, 1...1_000)
-        },
-        Setting(key: "model-kv-heads", placeholder: "N", help: "For an unknown model: key/value heads", terraformType: "number",
-                read: { $0.customModel.kvHeads.map(String.init) ?? "" }) { config, text throws(SettingError) in
-            config.customModel.kvHeads = try int("model-kv-heads", text, 1...1_024)
-        },
-        Setting(key: "model-head-dim", placeholder: "N", help: "For an unknown model: head dimension", terraformType: "number",
-                read: { $0.customModel.headDim.map(String.init) ?? "" }) { config, text throws(SettingError) in
-            config.customModel.headDim = try int("model-head-dim", text, 1...4_096)
-        },
-        Setting(key: "model-context", placeholder: "TOKENS", help: "For an unknown model: context window in tokens", terraformType: "number",
-                read: { $0.customModel.contextTokens.map(String.init) ?? "" }) { config, text throws(SettingError) in
-            config.customModel.contextTokens = try int("model-context", text, 1...10_000_000)
-        },
+        .decimal("budget", placeholder: "USD", help: "Monthly budget: cost exits 3 and deploy refuses above it", range: 0...10_000_000,
+                read: { $0.budgetUSD.map(format) ?? "" }) { $0.budgetUSD = $1 },
+        .decimal("model-params-billions", placeholder: "B", help: "For an unknown model: parameters in billions", range: 0.001...2_000,
+                read: { $0.customModel.parametersBillions.map(format) ?? "" }) { $0.customModel.parametersBillions = $1 },
+        .whole("model-layers", placeholder: "N", help: "For an unknown model: hidden layers", range: 1...1_000,
+                read: { $0.customModel.layers.map(String.init) ?? "" }) { $0.customModel.layers = $1 },
+        .whole("model-kv-heads", placeholder: "N", help: "For an unknown model: key/value heads", range: 1...1_024,
+                read: { $0.customModel.kvHeads.map(String.init) ?? "" }) { $0.customModel.kvHeads = $1 },
+        .whole("model-head-dim", placeholder: "N", help: "For an unknown model: head dimension", range: 1...4_096,
+                read: { $0.customModel.headDim.map(String.init) ?? "" }) { $0.customModel.headDim = $1 },
+        .whole("model-context", placeholder: "TOKENS", help: "For an unknown model: context window in tokens", range: 1...10_000_000,
+                read: { $0.customModel.contextTokens.map(String.init) ?? "" }) { $0.customModel.contextTokens = $1 },
     ]
 }

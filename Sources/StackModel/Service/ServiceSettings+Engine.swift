@@ -11,11 +11,8 @@ extension ServiceConfig {
                 terraformType: "string", read: { $0.vllmVersion }) { config, text throws(SettingError) in
             config.vllmVersion = text
         },
-        Setting(key: "gpu-memory-utilization", placeholder: "FRACTION",
-                help: "vLLM's share of each GPU's memory, taken at start for weights, activations and KV cache (0.5-0.98)",
-                terraformType: "number", read: { format($0.gpuMemoryUtilization) }) { config, text throws(SettingError) in
-            config.gpuMemoryUtilization = try double("gpu-memory-utilization", text, 0.5...0.98)
-        },
+        .decimal("gpu-memory-utilization", placeholder: "FRACTION", help: "vLLM's share of each GPU's memory, taken at start for weights, activations and KV cache (0.5-0.98)", range: 0.5...0.98,
+                read: { format($0.gpuMemoryUtilization) }) { $0.gpuMemoryUtilization = $1 },
     ]
 
     /// The setting that holds the engine's version: `tgi-version` or `vllm-version`.
@@ -32,6 +29,17 @@ extension ServiceConfig {
 
     /// GPUs per instance (at least 1): TGI's shards and vLLM's tensor-parallel degree.
     public var gpusPerInstance: Int { max(1, InstanceCatalog.types[instanceType]?.acceleratorCount ?? 1) }
+
+    /// The settings the container's environment entries come from (entry → setting key).
+    public var containerEnvironmentSettings: [String: String] {
+        switch engine {
+        case .tgi:
+            ["HF_MODEL_ID": "model-id", "MAX_INPUT_TOKENS": "max-input-tokens", "MAX_TOTAL_TOKENS": "max-total-tokens",
+             "MAX_BATCH_PREFILL_TOKENS": "max-batch-prefill-tokens"]
+        case .vllm:
+            ["HF_MODEL_ID": "model-id", "SM_VLLM_MAX_MODEL_LEN": "max-total-tokens", "SM_VLLM_GPU_MEMORY_UTILIZATION": "gpu-memory-utilization"]
+        }
+    }
 
     /// The container's environment as each image documents it: TGI's launcher variables, or vLLM's
     /// `SM_VLLM_*` (each becomes a `vllm serve` flag in the Hugging Face vLLM entrypoint) with the model

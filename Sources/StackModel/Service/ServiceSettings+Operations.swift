@@ -13,10 +13,8 @@ extension ServiceConfig {
             }
             config.ttlMinutes = minutes
         },
-        Setting(key: "idle-hours", placeholder: "HOURS", help: "Alarm after this many hours without an invocation (1-24; 0 turns the idle alarm off)",
-                terraformType: "number", read: { String($0.idleHours) }) { config, text throws(SettingError) in
-            config.idleHours = try int("idle-hours", text, 0...24)
-        },
+        .whole("idle-hours", placeholder: "HOURS", help: "Alarm after this many hours without an invocation (1-24; 0 turns the idle alarm off)", range: 0...24,
+                read: { String($0.idleHours) }) { $0.idleHours = $1 },
         Setting(key: "idle-pause", placeholder: "on|off", help: "When the idle alarm fires, also pause the stack (removes the endpoint and the NAT gateway)",
                 terraformType: "bool", read: { String($0.idlePause) }) { config, text throws(SettingError) in
             config.idlePause = try bool("idle-pause", text)
@@ -37,17 +35,11 @@ extension ServiceConfig {
                 terraformType: "bool", read: { String($0.alarms) }) { config, text throws(SettingError) in
             config.alarms = try bool("alarms", text)
         },
-        Setting(key: "min-instances", placeholder: "N", help: "Autoscaling minimum (default: instance-count); needs max-instances",
-                terraformType: "number", read: { $0.minInstances.map(String.init) ?? "" }) { config, text throws(SettingError) in
-            config.minInstances = try int("min-instances", text, 1...100)
-        },
-        Setting(key: "max-instances", placeholder: "N", help: "Autoscaling maximum: turns on target tracking on invocations per instance",
-                terraformType: "number", read: { $0.maxInstances.map(String.init) ?? "" }) { config, text throws(SettingError) in
-            config.maxInstances = try int("max-instances", text, 1...100)
-        },
-        Setting(key: "scaling-target", placeholder: "N", help: "Autoscaling target: invocations per instance per minute",
-                terraformType: "number", read: { String($0.scalingTarget) }) { config, text throws(SettingError) in
-            config.scalingTarget = try int("scaling-target", text, 1...100_000)
-        },
+        .whole("min-instances", placeholder: "N", help: "Autoscaling minimum (default: instance-count); needs max-instances", range: 1...100,
+                read: { $0.minInstances.map(String.init) ?? "" }) { $0.minInstances = $1 },
+        .whole("max-instances", placeholder: "N", help: "Autoscaling maximum: turns on target tracking on invocations per instance", range: 1...100,
+                read: { $0.maxInstances.map(String.init) ?? "" }) { $0.maxInstances = $1 },
+        .whole("scaling-target", placeholder: "N", help: "Autoscaling target: invocations per instance per minute", range: 1...100_000,
+                read: { String($0.scalingTarget) }) { $0.scalingTarget = $1 },
     ]
 }
