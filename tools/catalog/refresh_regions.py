@@ -7,7 +7,7 @@ engine's floor up) with its tag (`{tag_prefix}-gpu-{py_version}-{container_versi
 CUDA version, and the registry account per region. A region is supported for an engine when
   1. the engine's JSON names a registry account for it, for every offered version, and
   2. cfn-lint's provider list for the region has every CloudFormation resource type the synthesizer can
-     emit (the `"AWS::Service::Type"` literals in Sources/CloudFormationSynth/*.swift).
+     emit (the `"AWS::Service::Type"` literals in Sources/StackModel/API/*+CloudFormation.swift).
 Regions that pass 1 but not 2 are listed with the types they lack, so `slmstack validate` can refuse them
 with the reason. Only the `aws` partition (China, GovCloud, ISO and sovereign regions use other partitions).
 
@@ -31,7 +31,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 CATALOG = Path(__file__).resolve().parent
 OUTPUT = ROOT / "Sources/StackModel/Catalog/Regions.generated.swift"
-SYNTH_SOURCES = ROOT / "Sources/CloudFormationSynth"
+# Each resource type declares its CloudFormation type in its own home (StackModel/API/*+CloudFormation.swift)
+SYNTH_SOURCES = ROOT / "Sources/StackModel/API"
 OTHER_PARTITIONS = ("cn-", "us-gov-", "us-iso", "eusc-")
 
 
@@ -62,7 +63,7 @@ OPTION_TYPES = {"AWS::SageMaker::InferenceComponent": "scaling zero"}
 def all_types(sources: Path = SYNTH_SOURCES) -> list[str]:
     """Every CloudFormation type the synthesizer can emit."""
     found: set[str] = set()
-    for path in sorted(sources.glob("*.swift")):
+    for path in sorted(sources.glob("*+CloudFormation.swift")):
         found.update(re.findall(r'"(AWS::[A-Za-z0-9]+::[A-Za-z0-9]+)"', path.read_text()))
     if not found:
         raise SystemExit(f"refresh_regions: no AWS:: type literals found under {sources}")
