@@ -1,5 +1,6 @@
 """Fixtures for the deploy tests: a local AWS of the project's own, and the slmstack binary run
 against it as a user would run it."""
+import contextlib
 import os
 import pathlib
 import subprocess
@@ -58,3 +59,35 @@ def local_aws(slmstack_bin, tmp_path_factory):
         yield LocalAWS(env_file, slmstack_bin)
     finally:
         launcher.stop(env_file)
+
+
+@contextlib.contextmanager
+def waking_local_aws(folder, binary, wake_seconds):
+    """A local AWS of its own whose inference component copies take `wake_seconds` to start (the
+    scale-to-zero tests observe the wake while it lasts)."""
+    env_file = pathlib.Path(folder) / "localaws.env"
+    before = os.environ.get("LOCALAWS_WAKE_SECONDS")
+    os.environ["LOCALAWS_WAKE_SECONDS"] = str(wake_seconds)
+    try:
+        launcher.start(env_file)
+    finally:
+        if before is None:
+            os.environ.pop("LOCALAWS_WAKE_SECONDS", None)
+        else:
+            os.environ["LOCALAWS_WAKE_SECONDS"] = before
+    try:
+        yield LocalAWS(env_file, binary)
+    finally:
+        launcher.stop(env_file)
+
+
+def verify(aws, *args):
+    """tools/localaws/verify.py ARGS against `aws`."""
+    return subprocess.run([sys.executable, str(ROOT / "tools" / "localaws" / "verify.py"), *args, "--env-file", str(aws.env_file)],
+                          capture_output=True, text=True, timeout=180)
+
+
+def copies(aws, name):
+    """An inference component's (current, desired) copy count."""
+    runtime = aws.client("sagemaker").describe_inference_component(InferenceComponentName=name)["RuntimeConfig"]
+    return runtime["CurrentCopyCount"], runtime["DesiredCopyCount"]

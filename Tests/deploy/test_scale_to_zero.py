@@ -8,7 +8,6 @@ and gets the answer, `status` shows the copies and instances, destroy leaves not
 The local AWS runs with LOCALAWS_WAKE_SECONDS=60 (a wake takes 5-10 minutes on AWS).
 """
 import json
-import os
 import pathlib
 import re
 import subprocess
@@ -16,7 +15,7 @@ import sys
 
 import pytest
 
-from deploy_support import ROOT, LocalAWS, launcher
+from deploy_support import ROOT, copies, verify, waking_local_aws
 
 sys.path.insert(0, str(ROOT / "Tests" / "localaws"))
 from test_invoke import user_request_url  # noqa: E402
@@ -26,7 +25,6 @@ try:
 except ImportError:
     openai = None
 
-VERIFY = ROOT / "tools" / "localaws" / "verify.py"
 CANNED = [sys.executable, str(ROOT / "tools" / "localaws" / "canned_answer.py")]
 STACK = "zero"
 
@@ -34,29 +32,8 @@ STACK = "zero"
 @pytest.fixture(scope="module")
 def waking_aws(slmstack_bin, tmp_path_factory):
     """A local AWS of its own whose copies take 60 s to start (the wake is observed while it lasts)."""
-    env_file = tmp_path_factory.mktemp("zero") / "localaws.env"
-    before = os.environ.get("LOCALAWS_WAKE_SECONDS")
-    os.environ["LOCALAWS_WAKE_SECONDS"] = "60"
-    try:
-        launcher.start(env_file)
-    finally:
-        if before is None:
-            os.environ.pop("LOCALAWS_WAKE_SECONDS", None)
-        else:
-            os.environ["LOCALAWS_WAKE_SECONDS"] = before
-    try:
-        yield LocalAWS(env_file, slmstack_bin)
-    finally:
-        launcher.stop(env_file)
-
-
-def verify(aws, *args):
-    return subprocess.run([sys.executable, str(VERIFY), *args, "--env-file", str(aws.env_file)], capture_output=True, text=True, timeout=180)
-
-
-def copies(aws, name):
-    runtime = aws.client("sagemaker").describe_inference_component(InferenceComponentName=name)["RuntimeConfig"]
-    return runtime["CurrentCopyCount"], runtime["DesiredCopyCount"]
+    with waking_local_aws(tmp_path_factory.mktemp("zero"), slmstack_bin, 60) as aws:
+        yield aws
 
 
 def curl(url, key):

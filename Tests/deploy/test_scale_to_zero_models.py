@@ -8,14 +8,13 @@ destroy leaves nothing.
 
 The local AWS runs with LOCALAWS_WAKE_SECONDS=30 (a wake takes 5-10 minutes on AWS).
 """
-import os
 import subprocess
 import sys
 import time
 
 import pytest
 
-from deploy_support import ROOT, LocalAWS, launcher
+from deploy_support import ROOT, copies, verify, waking_local_aws
 
 sys.path.insert(0, str(ROOT / "Tests" / "localaws"))
 from test_invoke import user_request_url  # noqa: E402
@@ -25,7 +24,6 @@ try:
 except ImportError:
     openai = None
 
-VERIFY = ROOT / "tools" / "localaws" / "verify.py"
 CANNED = [sys.executable, str(ROOT / "tools" / "localaws" / "canned_answer.py")]
 STACK = "zeromodels"
 FIRST, SECOND = "TinyLlama/TinyLlama-1.1B-Chat-v1.0", "Qwen/Qwen2.5-0.5B-Instruct"
@@ -34,29 +32,8 @@ FIRST, SECOND = "TinyLlama/TinyLlama-1.1B-Chat-v1.0", "Qwen/Qwen2.5-0.5B-Instruc
 @pytest.fixture(scope="module")
 def waking_aws(slmstack_bin, tmp_path_factory):
     """A local AWS of its own whose copies take 30 s to start."""
-    env_file = tmp_path_factory.mktemp("zeromodels") / "localaws.env"
-    before = os.environ.get("LOCALAWS_WAKE_SECONDS")
-    os.environ["LOCALAWS_WAKE_SECONDS"] = "30"
-    try:
-        launcher.start(env_file)
-    finally:
-        if before is None:
-            os.environ.pop("LOCALAWS_WAKE_SECONDS", None)
-        else:
-            os.environ["LOCALAWS_WAKE_SECONDS"] = before
-    try:
-        yield LocalAWS(env_file, slmstack_bin)
-    finally:
-        launcher.stop(env_file)
-
-
-def verify(aws, *args):
-    return subprocess.run([sys.executable, str(VERIFY), *args, "--env-file", str(aws.env_file)], capture_output=True, text=True, timeout=180)
-
-
-def copies(aws, name):
-    runtime = aws.client("sagemaker").describe_inference_component(InferenceComponentName=name)["RuntimeConfig"]
-    return runtime["CurrentCopyCount"], runtime["DesiredCopyCount"]
+    with waking_local_aws(tmp_path_factory.mktemp("zeromodels"), slmstack_bin, 30) as aws:
+        yield aws
 
 
 def wait_copies(aws, name, want, limit=120):

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from deploy_support import ROOT
+from deploy_support import ROOT, copies
 from fake_hub import FakeHub, chat_model
 
 sys.path.insert(0, str(ROOT / "Tests" / "localaws"))
@@ -31,11 +31,6 @@ STACK = "zerostaged"
 def hub():
     with FakeHub([chat_model(MODEL, 11.5)]) as server:
         yield server
-
-
-def copies(aws, name):
-    runtime = aws.client("sagemaker").describe_inference_component(InferenceComponentName=name)["RuntimeConfig"]
-    return runtime["CurrentCopyCount"], runtime["DesiredCopyCount"]
 
 
 def test_cost_prices_the_idle_staged_stack_under_20_dollars(local_aws):
